@@ -1,0 +1,88 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { PatchlineError } from '../errors.js';
+
+const DIGEST_PATTERN = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+
+export type Digest = `sha256:${string}` | `sha512:${string}`;
+
+export function isDigest(value: string): value is Digest {
+  return DIGEST_PATTERN.test(value);
+}
+
+/** Parses a digest; the strict pattern is also what keeps a digest from ever naming a path outside a blob folder. */
+export function parseDigest(value: string, input: string): Digest {
+  if (!isDigest(value)) {
+    throw new PatchlineError('input', input, `"${value}" is not a digest (expected sha256:<64 hex> or sha512:<128 hex>)`);
+  }
+  return value;
+}
+
+export function digestAlgorithm(digest: Digest): 'sha256' | 'sha512' {
+  return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
+}
+
+export function digestHex(digest: Digest): string {
+  return digest.slice(digest.indexOf(':') + 1);
+}
+
+export function sha256Digest(data: Buffer | string): Digest {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+export function verifyBuffer(data: Buffer, expected: Digest, what: string, expectedSize?: number): void {
+  if (expectedSize !== undefined && data.length !== expectedSize) {
+    throw new PatchlineError('integrity', what, `size is ${data.length} bytes, expected ${expectedSize}`);
+  }
+  const actual = `${digestAlgorithm(expected)}:${createHash(digestAlgorithm(expected)).update(data).digest('hex')}`;
+  if (actual !== expected) {
+    throw new PatchlineError('integrity', what, `content digest is ${actual}, expected ${expected}`);
+  }
+}
+
+/**
+ * Passes bytes through while hashing them, and fails the stream, before its end is signalled, when the content does
+ * not match the expected digest or size. Consumers that trust content only after 'end' therefore never trust a lie.
+ */
+export class DigestVerifier extends Transform {
+  private readonly hash: Hash;
+  private seen = 0;
+
+  constructor(
+    private readonly expected: Digest,
+    private readonly what: string,
+    private readonly expectedSize?: number,
+  ) {
+    super();
+    this.hash = createHash(digestAlgorithm(expected));
+  }
+
+  get bytes(): number {
+    return this.seen;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.seen += chunk.length;
+    if (this.expectedSize !== undefined && this.seen > this.expectedSize) {
+      callback(new PatchlineError('integrity', this.what, `is longer than its declared size of ${this.expectedSize} bytes`));
+      return;
+    }
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.expectedSize !== undefined && this.seen !== this.expectedSize) {
+      callback(
+        new PatchlineError('integrity', this.what, `is ${this.seen} bytes, shorter than its declared ${this.expectedSize}`),
+      );
+      return;
+    }
+    const actual = `${digestAlgorithm(this.expected)}:${this.hash.digest('hex')}`;
+    if (actual !== this.expected) {
+      callback(new PatchlineError('integrity', this.what, `content digest is ${actual}, expected ${this.expected}`));
+      return;
+    }
+    callback();
+  }
+}

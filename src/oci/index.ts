@@ -1,0 +1,14 @@
+export { BlobCache, defaultCacheDir } from './blob-cache.js';
+export { decompressLayer, sniffCompression } from './decompress.js';
+export { DigestVerifier, isDigest, parseDigest, sha256Digest } from './digest.js';
+export { DEFAULT_LIMITS, openImage, openImageSource } from './image.js';
+export { OciLayoutWriter } from './layout-writer.js';
+export * as mediaTypes from './media-types.js';
+export { defaultPlatform, formatPlatform, parsePlatform } from './platform.js';
+export { formatImageReference, parseImageReference, parseRegistryReference } from './reference.js';
+export type { Digest } from './digest.js';
+export type { Image, ImageLimits, LayerInfo, LayerStream, OpenImageOptions } from './image.js';
+export type { ImageSource, ManifestBytes } from './image-source.js';
+export type { Platform } from './platform.js';
+export type { ImageReference, RegistryReference } from './reference.js';
+export type { Descriptor, ImageConfig, ImageIndex, Manifest } from './schemas.js';

@@ -1,0 +1,25 @@
+import type { Readable, Transform } from 'node:stream';
+import { PatchlineError } from '../errors.js';
+
+/** `from.pipe(to)`, but an error or early close on either side reaches the other, as a consumer of `to` expects. */
+export function pipeInto<T extends Transform>(from: Readable, to: T): T {
+  from.on('error', (error) => to.destroy(error));
+  to.on('close', () => from.destroy());
+  from.pipe(to);
+  return to;
+}
+
+/** Reads a whole stream into memory, refusing more than `limit` bytes: for manifests, configs and small files. */
+export async function readAll(stream: Readable, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of stream) {
+    length += (chunk as Buffer).length;
+    if (length > limit) {
+      stream.destroy();
+      throw new PatchlineError('limit', what, `is larger than the ${limit}-byte limit for this kind of content`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,75 @@
+import type { Readable } from 'node:stream';
+import { extract, type Header } from 'tar-stream';
+import { PatchlineError } from '../errors.js';
+import type { EntryType } from './entry.js';
+
+export interface EntryBody extends AsyncIterable<Buffer> {
+  resume(): unknown;
+}
+
+export interface TarEntry {
+  /** Normalised path relative to the root; '' for the root folder itself. */
+  path: string;
+  type: EntryType;
+  size: number;
+  mode: number;
+  linkTarget?: string;
+  /** The entry's content; it must be read to its end, or `resume()`d to skip it, before the next entry arrives. */
+  body: EntryBody;
+}
+
+/**
+ * Normalises a tar member name to a root-relative path. Names that climb out of the root (`../`) or are absolute are
+ * refused: a layer carrying one is malformed or hostile, and nothing of it is trusted.
+ */
+export function normalizeTarPath(name: string, what: string): string {
+  if (name.startsWith('/')) throw new PatchlineError('input', what, `has a tar entry with an absolute name "${name}"`);
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') throw new PatchlineError('input', what, `has a tar entry "${name}" that climbs out of the root`);
+    if (part.includes('\0')) throw new PatchlineError('input', what, `has a tar entry name with a NUL byte`);
+    parts.push(part);
+  }
+  return parts.join('/');
+}
+
+function entryType(header: Header): EntryType {
+  switch (header.type) {
+    case 'file':
+    case 'contiguous-file':
+      return 'file';
+    case 'directory':
+      return 'dir';
+    case 'symlink':
+      return 'symlink';
+    case 'link':
+      return 'hardlink';
+    default:
+      return 'other';
+  }
+}
+
+/** The entries of a tar stream, one at a time; a malformed archive ends the iteration with an error naming `what`. */
+export async function* readTarEntries(tar: Readable, what: string): AsyncGenerator<TarEntry> {
+  const extractor = extract();
+  tar.on('error', (error) => extractor.destroy(error));
+  tar.pipe(extractor);
+  try {
+    for await (const body of extractor) {
+      const header = body.header;
+      const path = normalizeTarPath(header.name, what);
+      const type = entryType(header);
+      const entry: TarEntry = { path, type, size: header.size ?? 0, mode: header.mode ?? 0, body: body as unknown as EntryBody };
+      if (type === 'hardlink') entry.linkTarget = normalizeTarPath(header.linkname ?? '', what);
+      else if (type === 'symlink') entry.linkTarget = header.linkname ?? '';
+      yield entry;
+    }
+  } catch (error) {
+    if (error instanceof PatchlineError) throw error;
+    throw new PatchlineError('input', what, `is not a readable tar archive (${(error as Error).message})`, { cause: error });
+  } finally {
+    tar.unpipe(extractor);
+    extractor.destroy();
+  }
+}
