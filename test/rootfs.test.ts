@@ -58,7 +58,15 @@ describe('overlay semantics', () => {
   });
 
   it('applies whiteouts, opaque folders and replacement as overlayfs does', async () => {
-    const result = await readPaths(ref, ['etc/a', 'etc/b', 'usr/x/y', 'usr/x/keep/deep', 'usr/x/z', 'opt/tool', 'opt/tool/bin']);
+    const result = await readPaths(ref, [
+      'etc/a',
+      'etc/b',
+      'usr/x/y',
+      'usr/x/keep/deep',
+      'usr/x/z',
+      'opt/tool',
+      'opt/tool/bin',
+    ]);
     expect(result.missing.sort()).toEqual(['etc/a', 'opt/tool/bin', 'usr/x/keep/deep', 'usr/x/y']);
     expect(await contentOf(result, 'etc/b')).toBe('b2');
     expect(await contentOf(result, 'usr/x/z')).toBe('z1');
@@ -82,7 +90,11 @@ describe('overlay semantics', () => {
   });
 
   it('reads the same content whatever the layer compression', async () => {
-    const layers: TarSpec[][] = [[{ name: 'a/one', content: 'gzip layer' }], [{ name: 'a/two', content: 'zstd layer' }], [{ name: 'a/three', content: 'plain layer' }]];
+    const layers: TarSpec[][] = [
+      [{ name: 'a/one', content: 'gzip layer' }],
+      [{ name: 'a/two', content: 'zstd layer' }],
+      [{ name: 'a/three', content: 'plain layer' }],
+    ];
     const image = await makeLayoutImage(dir, 'mixed', layers, { compression: ['gzip', 'zstd', 'none'] });
     const result = await readPaths(image.ref, ['a/one', 'a/two', 'a/three']);
     expect(await contentOf(result, 'a/one')).toBe('gzip layer');
@@ -119,14 +131,21 @@ describe('links', () => {
   });
 
   it('reads hardlinked ostree objects through symlinked rpm paths', async () => {
-    const paths = ['usr/share/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/rpmdb.sqlite', 'var/lib/rpm/rpmdb.sqlite', '/etc/os-release'];
+    const paths = [
+      'usr/share/rpm/rpmdb.sqlite',
+      'usr/lib/sysimage/rpm/rpmdb.sqlite',
+      'var/lib/rpm/rpmdb.sqlite',
+      '/etc/os-release',
+    ];
     const result = await readPaths(ref, paths);
     expect(result.missing).toEqual([]);
     for (const path of paths.slice(0, 3)) {
       expect((await result.files.find((f) => f.request === path)?.content?.bytes())?.equals(rpmdb)).toBe(true);
     }
     expect(await contentOf(result, '/etc/os-release')).toContain('ID=fedora');
-    expect(result.files.find((f) => f.request === 'var/lib/rpm/rpmdb.sqlite')?.resolvedPath).toBe('usr/share/rpm/rpmdb.sqlite');
+    expect(result.files.find((f) => f.request === 'var/lib/rpm/rpmdb.sqlite')?.resolvedPath).toBe(
+      'usr/share/rpm/rpmdb.sqlite',
+    );
   });
 
   it('streams content through a spooled file when asked to', async () => {
@@ -218,14 +237,19 @@ describe('hostile and broken input', () => {
   });
 
   it('names the blob whose content does not match its digest', async () => {
-    const image = await makeLayoutImage(dir, 'corrupt', [[{ name: 'etc/x', content: 'original content here' }]], { compression: 'none' });
+    const image = await makeLayoutImage(dir, 'corrupt', [[{ name: 'etc/x', content: 'original content here' }]], {
+      compression: 'none',
+    });
     const manifest = JSON.parse(await readFile(join(image.dir, 'index.json'), 'utf8')).manifests[0].digest as string;
-    const layerDigest = JSON.parse(await readFile(join(image.dir, 'blobs/sha256', manifest.slice(7)), 'utf8')).layers[0].digest as string;
+    const layerDigest = JSON.parse(await readFile(join(image.dir, 'blobs/sha256', manifest.slice(7)), 'utf8')).layers[0]
+      .digest as string;
     const blob = join(image.dir, 'blobs/sha256', layerDigest.slice(7));
     const bytes = await readFile(blob);
     bytes.write('tampered', bytes.indexOf('original'));
     await writeFile(blob, bytes);
-    await expect(readPaths(image.ref, ['etc/x'])).rejects.toThrow(new RegExp(`${layerDigest}.*content digest is sha256:`));
+    await expect(readPaths(image.ref, ['etc/x'])).rejects.toThrow(
+      new RegExp(`${layerDigest}.*content digest is sha256:`),
+    );
   });
 
   it('refuses truncated gzip data', async () => {

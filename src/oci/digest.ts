@@ -13,7 +13,11 @@ export function isDigest(value: string): value is Digest {
 /** Parses a digest; the strict pattern is also what keeps a digest from ever naming a path outside a blob folder. */
 export function parseDigest(value: string, input: string): Digest {
   if (!isDigest(value)) {
-    throw new PatchlineError('input', input, `"${value}" is not a digest (expected sha256:<64 hex> or sha512:<128 hex>)`);
+    throw new PatchlineError(
+      'input',
+      input,
+      `"${value}" is not a digest (expected sha256:<64 hex> or sha512:<128 hex>)`,
+    );
   }
   return value;
 }
@@ -64,7 +68,9 @@ export class DigestVerifier extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.seen += chunk.length;
     if (this.expectedSize !== undefined && this.seen > this.expectedSize) {
-      callback(new PatchlineError('integrity', this.what, `is longer than its declared size of ${this.expectedSize} bytes`));
+      callback(
+        new PatchlineError('integrity', this.what, `is longer than its declared size of ${this.expectedSize} bytes`),
+      );
       return;
     }
     this.hash.update(chunk);
@@ -74,7 +80,11 @@ export class DigestVerifier extends Transform {
   override _flush(callback: TransformCallback): void {
     if (this.expectedSize !== undefined && this.seen !== this.expectedSize) {
       callback(
-        new PatchlineError('integrity', this.what, `is ${this.seen} bytes, shorter than its declared ${this.expectedSize}`),
+        new PatchlineError(
+          'integrity',
+          this.what,
+          `is ${this.seen} bytes, shorter than its declared ${this.expectedSize}`,
+        ),
       );
       return;
     }

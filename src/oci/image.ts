@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { PatchlineError } from '../errors.js';
@@ -5,16 +6,16 @@ import { BlobCache, defaultCacheDir } from './blob-cache.js';
 import { decompressLayer } from './decompress.js';
 import { type Digest, DigestVerifier, verifyBuffer } from './digest.js';
 import type { ImageSource } from './image-source.js';
-import { DOCKER_CONFIG, OCI_CONFIG, isIndexType, layerCompression } from './media-types.js';
-import { type Platform, defaultPlatform, formatPlatform, platformMatches } from './platform.js';
-import { type ImageReference, formatImageReference, parseImageReference } from './reference.js';
+import { DOCKER_CONFIG, isIndexType, layerCompression, OCI_CONFIG } from './media-types.js';
+import { defaultPlatform, formatPlatform, type Platform, platformMatches } from './platform.js';
+import { formatImageReference, type ImageReference, parseImageReference } from './reference.js';
 import { openRegistrySource } from './registry/index.js';
 import {
   type Descriptor,
   type ImageConfig,
-  type Manifest,
   imageConfigSchema,
   indexSchema,
+  type Manifest,
   manifestSchema,
   parseJson,
 } from './schemas.js';
@@ -22,7 +23,7 @@ import { openArchive } from './sources/archive.js';
 import { openDockerArchive } from './sources/docker-archive.js';
 import { archiveFiles, directoryFiles } from './sources/layout-files.js';
 import { openOciLayout } from './sources/oci-layout.js';
-import { readAll, pipeInto } from './streams.js';
+import { pipeInto, readAll } from './streams.js';
 
 export interface ImageLimits {
   /** Most uncompressed bytes one layer may expand to: the decompression-bomb guard. */
@@ -102,8 +103,22 @@ export async function openImageSource(
       });
       return { source, cleanup: async () => {} };
     }
-    case 'oci':
-      return { source: await openOciLayout(directoryFiles(resolve(reference.path)), name, reference.tag), cleanup: async () => {} };
+    case 'oci': {
+      const dir = resolve(reference.path);
+      if (
+        !(await stat(dir).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      ) {
+        throw new PatchlineError(
+          'not-found',
+          name,
+          `${dir} is not a folder (an OCI layout is a folder; for a tar file use oci-archive:)`,
+        );
+      }
+      return { source: await openOciLayout(directoryFiles(dir), name, reference.tag), cleanup: async () => {} };
+    }
     case 'oci-archive': {
       const archive = await openArchive(reference.path, limits.maxLayerBytes);
       try {
@@ -129,7 +144,11 @@ export async function openImageSource(
       }
     }
     case 'dir':
-      throw new PatchlineError('usage', name, 'is a root filesystem, not an image; only file-tree commands accept dir:');
+      throw new PatchlineError(
+        'usage',
+        name,
+        'is a root filesystem, not an image; only file-tree commands accept dir:',
+      );
   }
 }
 

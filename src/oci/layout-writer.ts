@@ -27,7 +27,11 @@ export interface ImageSettings {
 class Hasher extends Transform {
   readonly hash = createHash('sha256');
   bytes = 0;
-  override _transform(chunk: Buffer, _e: BufferEncoding, callback: (error?: Error | null, data?: Buffer) => void): void {
+  override _transform(
+    chunk: Buffer,
+    _e: BufferEncoding,
+    callback: (error?: Error | null, data?: Buffer) => void,
+  ): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
     callback(null, chunk);
@@ -50,7 +54,10 @@ export class OciLayoutWriter {
   }
 
   /** Adds a layer from its uncompressed tar bytes: a Buffer, a tar file's path, or a stream. */
-  async addLayer(tar: Buffer | string | Readable, compression: Compression = 'gzip'): Promise<Descriptor & { diffId: Digest }> {
+  async addLayer(
+    tar: Buffer | string | Readable,
+    compression: Compression = 'gzip',
+  ): Promise<Descriptor & { diffId: Digest }> {
     const dir = await this.blobs();
     const temp = join(dir, `.incoming-${this.layers.length}-${process.pid}`);
     const input = typeof tar === 'string' ? createReadStream(tar) : Buffer.isBuffer(tar) ? Readable.from([tar]) : tar;
@@ -59,10 +66,18 @@ export class OciLayoutWriter {
     if (compression === 'zstd') {
       const zstd = spawn('zstd', ['-q', '-c', '-3', '-T0'], { stdio: ['pipe', 'pipe', 'inherit'] });
       const exited = new Promise<void>((resolve, reject) => {
-        zstd.on('error', (error) => reject(new PatchlineError('unsupported', 'zstd', `cannot run the zstd program (${error.message})`)));
-        zstd.on('close', (code) => (code === 0 ? resolve() : reject(new PatchlineError('input', 'zstd', `exited with ${code}`))));
+        zstd.on('error', (error) =>
+          reject(new PatchlineError('unsupported', 'zstd', `cannot run the zstd program (${error.message})`)),
+        );
+        zstd.on('close', (code) =>
+          code === 0 ? resolve() : reject(new PatchlineError('input', 'zstd', `exited with ${code}`)),
+        );
       });
-      await Promise.all([pipeline(input, diff, zstd.stdin), pipeline(zstd.stdout, blob, createWriteStream(temp)), exited]);
+      await Promise.all([
+        pipeline(input, diff, zstd.stdin),
+        pipeline(zstd.stdout, blob, createWriteStream(temp)),
+        exited,
+      ]);
     } else if (compression === 'gzip') {
       await pipeline(input, diff, createGzip({ level: 6 }), blob, createWriteStream(temp));
     } else {
@@ -70,7 +85,12 @@ export class OciLayoutWriter {
     }
     const digest: Digest = `sha256:${blob.hash.digest('hex')}`;
     await rename(temp, join(this.dir, blobPath(digest)));
-    const layer = { mediaType: LAYER_TYPE[compression], digest, size: blob.bytes, diffId: `sha256:${diff.hash.digest('hex')}` as Digest };
+    const layer = {
+      mediaType: LAYER_TYPE[compression],
+      digest,
+      size: blob.bytes,
+      diffId: `sha256:${diff.hash.digest('hex')}` as Digest,
+    };
     this.layers.push(layer);
     return layer;
   }
@@ -92,7 +112,10 @@ export class OciLayoutWriter {
       ...(platform.variant ? { variant: platform.variant } : {}),
       config: settings.labels ? { Labels: settings.labels } : {},
       rootfs: { type: 'layers', diff_ids: this.layers.map((l) => l.diffId) },
-      history: this.layers.map(() => ({ created: settings.created ?? '2026-01-01T00:00:00Z', created_by: 'patchline' })),
+      history: this.layers.map(() => ({
+        created: settings.created ?? '2026-01-01T00:00:00Z',
+        created_by: 'patchline',
+      })),
     };
     const configBytes = Buffer.from(JSON.stringify(config));
     const manifest = {
@@ -110,7 +133,10 @@ export class OciLayoutWriter {
       ...(settings.tag ? { annotations: { 'org.opencontainers.image.ref.name': settings.tag } } : {}),
     };
     await writeFile(join(this.dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    await writeFile(join(this.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor] }));
+    await writeFile(
+      join(this.dir, 'index.json'),
+      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor] }),
+    );
     return descriptor;
   }
 }

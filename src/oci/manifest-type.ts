@@ -13,7 +13,11 @@ export function sniffManifestMediaType(bytes: Buffer, what: string): string {
   const record = value as Record<string, unknown>;
   if (typeof record.mediaType === 'string') return record.mediaType;
   if (record.schemaVersion === 1) {
-    throw new PatchlineError('unsupported', what, 'is a Docker schema 1 manifest, which was retired in 2019; re-push the image');
+    throw new PatchlineError(
+      'unsupported',
+      what,
+      'is a Docker schema 1 manifest, which was retired in 2019; re-push the image',
+    );
   }
   if (Array.isArray(record.manifests)) return OCI_INDEX;
   if (Array.isArray(record.layers)) return OCI_MANIFEST;

@@ -25,7 +25,11 @@ export function defaultPlatform(): Platform {
 export function parsePlatform(value: string): Platform {
   const parts = value.split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_]+$/.test(p))) {
-    throw new PatchlineError('usage', `--platform ${value}`, 'expected OS/ARCH[/VARIANT], e.g. linux/amd64 or linux/arm64/v8');
+    throw new PatchlineError(
+      'usage',
+      `--platform ${value}`,
+      'expected OS/ARCH[/VARIANT], e.g. linux/amd64 or linux/arm64/v8',
+    );
   }
   const [os, architecture, variant] = parts as [string, string, string | undefined];
   return variant === undefined ? { os, architecture } : { os, architecture, variant };

@@ -62,7 +62,11 @@ export const imageConfigSchema = z.object({
   history: z
     .array(
       z
-        .object({ created: z.string().optional(), created_by: z.string().optional(), empty_layer: z.boolean().optional() })
+        .object({
+          created: z.string().optional(),
+          created_by: z.string().optional(),
+          empty_layer: z.boolean().optional(),
+        })
         .passthrough(),
     )
     .optional(),

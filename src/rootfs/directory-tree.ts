@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs';
-import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PatchlineError } from '../errors.js';
 import type { TreeEntry } from './entry.js';
@@ -40,7 +40,7 @@ export class DirectoryTree implements FileTree {
     const missing: string[] = [];
     for (const request of requests) {
       const path = normalizeRequestPath(request.path);
-      const paths = isGlob(path) ? await this.walk(globBase(path), compileGlob(path)) : [path];
+      const paths = isGlob(path) ? await this.expand(path) : [path];
       let matched = 0;
       for (const candidate of paths) {
         // A glob lists entries as they are (a dangling link included); exact paths follow links to their end.
@@ -53,7 +53,11 @@ export class DirectoryTree implements FileTree {
         if (target?.entry.type === 'file' && (request.content ?? 'buffer') !== 'none') {
           const limit = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
           if (target.entry.size > limit) {
-            throw new PatchlineError('limit', `${this.name}: ${candidate}`, `is ${target.entry.size} bytes, over the ${limit}-byte limit`);
+            throw new PatchlineError(
+              'limit',
+              `${this.name}: ${candidate}`,
+              `is ${target.entry.size} bytes, over the ${limit}-byte limit`,
+            );
           }
           file.content = FileContent.inMemory(await readFile(join(this.root, target.path)));
         }
@@ -67,7 +71,10 @@ export class DirectoryTree implements FileTree {
   }
 
   /** Resolves symlinks component by component inside the root; `..` stops at the root. */
-  private async resolvePath(path: string, keepFinalLink: boolean): Promise<{ path: string; entry: TreeEntry } | undefined> {
+  private async resolvePath(
+    path: string,
+    keepFinalLink: boolean,
+  ): Promise<{ path: string; entry: TreeEntry } | undefined> {
     const queue = path.split('/').filter((p) => p !== '' && p !== '.');
     const resolved: string[] = [];
     let hops = 0;
@@ -84,7 +91,11 @@ export class DirectoryTree implements FileTree {
       if (!stats) return undefined;
       if (stats.isSymbolicLink() && (queue.length > 0 || !keepFinalLink)) {
         if (++hops > MAX_LINK_HOPS) {
-          throw new PatchlineError('limit', `${this.name}: ${path}`, `has more than ${MAX_LINK_HOPS} symlinks in its path (a symlink loop?)`);
+          throw new PatchlineError(
+            'limit',
+            `${this.name}: ${path}`,
+            `has more than ${MAX_LINK_HOPS} symlinks in its path (a symlink loop?)`,
+          );
         }
         const target = await readlink(join(this.root, candidate));
         if (target.startsWith('/')) resolved.length = 0;
@@ -96,6 +107,15 @@ export class DirectoryTree implements FileTree {
       entry = toEntry(stats, stats.isSymbolicLink() ? await readlink(join(this.root, candidate)) : undefined);
     }
     return { path: resolved.join('/'), entry };
+  }
+
+  /** The paths a glob matches; a folder part that goes through symlinks (var/lib/rpm/*) lists where they lead. */
+  private async expand(pattern: string): Promise<string[]> {
+    const base = globBase(pattern);
+    const target = base === '' ? undefined : await this.resolvePath(base, false);
+    if (target?.entry.type !== 'dir' || target.path === base) return this.walk(base, compileGlob(pattern));
+    const found = await this.walk(target.path, compileGlob(target.path + pattern.slice(base.length)));
+    return found.map((path) => base + path.slice(target.path.length));
   }
 
   /** Lists paths under `base` matching `glob`, never following symlinks (like `find` without -L). */

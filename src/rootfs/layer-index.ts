@@ -26,7 +26,9 @@ export function addToLayerIndex(index: LayerIndex, path: string, entry: TreeEntr
     if (base === OPAQUE_MARKER) index.opaques.add(parent);
     // Other `.wh..wh.` names are aufs bookkeeping (hardlink dirs), not deletions.
     else if (!base.startsWith(`${WHITEOUT_PREFIX}${WHITEOUT_PREFIX}`)) {
-      index.whiteouts.add(parent === '' ? base.slice(WHITEOUT_PREFIX.length) : `${parent}/${base.slice(WHITEOUT_PREFIX.length)}`);
+      index.whiteouts.add(
+        parent === '' ? base.slice(WHITEOUT_PREFIX.length) : `${parent}/${base.slice(WHITEOUT_PREFIX.length)}`,
+      );
     }
     return false;
   }

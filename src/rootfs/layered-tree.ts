@@ -7,8 +7,8 @@ import { PatchlineError } from '../errors.js';
 import type { Image } from '../oci/image.js';
 import { FileContent } from './file-content.js';
 import type { FileRequest, FileTree, FoundFile, ReadOptions, ReadResult, ReadStats } from './file-tree.js';
-import { compileGlob, isGlob, normalizeRequestPath } from './glob.js';
-import { type LayerIndex, addToLayerIndex, emptyLayerIndex } from './layer-index.js';
+import { compileGlob, globBase, isGlob, normalizeRequestPath } from './glob.js';
+import { addToLayerIndex, emptyLayerIndex, type LayerIndex } from './layer-index.js';
 import { type ContentLocation, MergedTree, type Resolution } from './merged-tree.js';
 import type { EntryBody } from './tar-entries.js';
 import { readTarEntries } from './tar-entries.js';
@@ -74,7 +74,14 @@ class ReadRun {
     private readonly requests: CompiledRequest[],
     private readonly options: ReadOptions,
   ) {
-    this.stats = { layers: image.layers.length, layersRead: 0, layerReads: 0, bytesRead: 0, bytesUncompressed: 0, bytesDownloaded: 0 };
+    this.stats = {
+      layers: image.layers.length,
+      layersRead: 0,
+      layerReads: 0,
+      bytesRead: 0,
+      bytesUncompressed: 0,
+      bytesDownloaded: 0,
+    };
     this.downloadedBefore = image.bytesDownloaded();
   }
 
@@ -94,14 +101,19 @@ class ReadRun {
     for (const { request, found } of answers) {
       if (request.mode === 'none') continue;
       for (const { resolution } of found) {
-        if (resolution.state !== 'present' || !resolution.content || this.captured.has(key(resolution.content))) continue;
+        if (resolution.state !== 'present' || !resolution.content || this.captured.has(key(resolution.content)))
+          continue;
         needed.set(key(resolution.content), { location: resolution.content, mode: request.mode });
       }
     }
     if (needed.size > 0) {
       // Content that only links revealed, in layers already passed (e.g. an ostree object a later hardlink names).
       const layers = [...new Set([...needed.values()].map((n) => n.location.layer))].sort((a, b) => b - a);
-      await this.readLayers(layers, (layer, path) => needed.get(key({ layer, path }))?.mode, () => false);
+      await this.readLayers(
+        layers,
+        (layer, path) => needed.get(key({ layer, path }))?.mode,
+        () => false,
+      );
     }
 
     const files: FoundFile[] = [];
@@ -126,18 +138,26 @@ class ReadRun {
 
   private answer(tree: MergedTree, request: CompiledRequest): Array<{ path: string; resolution: Resolution }> {
     if (request.glob) {
-      const glob = request.glob;
+      // A glob whose folder part goes through symlinks (var/lib/rpm/* on bootc) lists the folder they lead to.
+      const base = globBase(request.path);
+      const target = base === '' ? undefined : tree.resolve(base);
+      const redirected =
+        target?.state === 'present' && target.entry.type === 'dir' && target.path !== base ? target.path : undefined;
+      const glob = redirected ? compileGlob(redirected + request.path.slice(base.length)) : request.glob;
+      const shown = (path: string) => (redirected ? base + path.slice(redirected.length) : path);
       // A glob lists entries as they are (a dangling symlink included); a link also gets its target's content.
-      return tree.list((path) => glob.test(path)).map(({ path, entry }) => {
-        const followed = entry.type === 'symlink' || entry.type === 'hardlink' ? tree.resolve(path) : undefined;
-        const resolution: Resolution =
-          followed?.state === 'present' && followed.entry.type === 'file'
-            ? { ...followed, entry: entry.type === 'hardlink' ? followed.entry : entry }
-            : entry.type === 'file'
-              ? { state: 'present', path, entry, content: { layer: entry.layer, path } }
-              : { state: 'present', path, entry };
-        return { path, resolution };
-      });
+      return tree
+        .list((path) => glob.test(path))
+        .map(({ path, entry }) => {
+          const followed = entry.type === 'symlink' || entry.type === 'hardlink' ? tree.resolve(path) : undefined;
+          const resolution: Resolution =
+            followed?.state === 'present' && followed.content
+              ? { ...followed, entry: entry.type === 'hardlink' ? followed.entry : entry }
+              : entry.type === 'file'
+                ? { state: 'present', path, entry, content: { layer: entry.layer, path } }
+                : { state: 'present', path, entry };
+          return { path: shown(path), resolution };
+        });
     }
     const resolution = tree.resolve(request.path);
     if (resolution.state === 'unknown') {
@@ -146,7 +166,11 @@ class ReadRun {
     return resolution.state === 'present' ? [{ path: request.path, resolution }] : [];
   }
 
-  private toFoundFile(request: CompiledRequest, path: string, resolution: Resolution & { state: 'present' }): FoundFile {
+  private toFoundFile(
+    request: CompiledRequest,
+    path: string,
+    resolution: Resolution & { state: 'present' },
+  ): FoundFile {
     const layerIndex = resolution.content?.layer ?? resolution.entry.layer;
     const layer = this.image.layers[layerIndex];
     const found: FoundFile = { request: request.request.path, path, entry: resolution.entry };
@@ -178,7 +202,8 @@ class ReadRun {
       const resolution = tree.resolve(request.path);
       if (resolution.state === 'unknown') {
         all = false;
-        if (request.mode !== 'none' && !this.aliases.has(resolution.pending)) this.aliases.set(resolution.pending, request.mode);
+        if (request.mode !== 'none' && !this.aliases.has(resolution.pending))
+          this.aliases.set(resolution.pending, request.mode);
       }
     }
     return all;
@@ -195,7 +220,12 @@ class ReadRun {
     const worker = async () => {
       while (!stopped && next < order.length) {
         const layer = order[next++]!;
-        const handle = { stopped: false, stop() { this.stopped = true; } };
+        const handle = {
+          stopped: false,
+          stop() {
+            this.stopped = true;
+          },
+        };
         active.add(handle);
         try {
           await this.readLayer(layer, capture, handle);
@@ -244,7 +274,11 @@ class ReadRun {
           });
         }
         const mode = entry.type === 'file' ? capture(layer, entry.path) : undefined;
-        if (mode) found.set(key({ layer, path: entry.path }), await this.keep(entry.body, entry.size, mode, `${what}: ${entry.path}`));
+        if (mode)
+          found.set(
+            key({ layer, path: entry.path }),
+            await this.keep(entry.body, entry.size, mode, `${what}: ${entry.path}`),
+          );
         else entry.body.resume();
         this.options.progress?.layer(layer, stream.bytesRead(), info.descriptor.size);
       }
@@ -267,7 +301,11 @@ class ReadRun {
       const limit = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
       if (size > limit) {
         body.resume();
-        throw new PatchlineError('limit', what, `is ${size} bytes, over the ${limit}-byte limit for a file read into memory`);
+        throw new PatchlineError(
+          'limit',
+          what,
+          `is ${size} bytes, over the ${limit}-byte limit for a file read into memory`,
+        );
       }
       const chunks: Buffer[] = [];
       for await (const chunk of body) chunks.push(chunk);

@@ -43,7 +43,8 @@ export class MergedTree {
 
   /** The entry at exactly this path, symlinks not followed, as the tree stands with layers 0..asOf applied. */
   lookup(path: string, asOf = this.top): Lookup {
-    if (path === '') return { state: 'present', entry: { type: 'dir', size: 0, mode: 0o755, layer: -1, implicit: true } };
+    if (path === '')
+      return { state: 'present', entry: { type: 'dir', size: 0, mode: 0o755, layer: -1, implicit: true } };
     // A folder a layer only implies (no tar entry of its own) takes its metadata from the highest explicit one below.
     let implied: TreeEntry | undefined;
     const decided = (fallback: Lookup): Lookup => (implied ? { state: 'present', entry: implied } : fallback);
@@ -51,7 +52,8 @@ export class MergedTree {
       const layer = this.layers[i];
       if (!layer) return decided({ state: 'unknown' });
       const entry = layer.entries.get(path);
-      if (entry && !entry.implicit) return implied && entry.type !== 'dir' ? decided({ state: 'absent' }) : { state: 'present', entry };
+      if (entry && !entry.implicit)
+        return implied && entry.type !== 'dir' ? decided({ state: 'absent' }) : { state: 'present', entry };
       if (entry) implied ??= entry;
       else if (layer.whiteouts.has(path)) return decided({ state: 'absent' });
       for (const ancestor of ancestors(path)) {
@@ -87,7 +89,11 @@ export class MergedTree {
       const entry = found.entry;
       if (entry.type === 'symlink' && (queue.length > 0 || followLast)) {
         if (++hops > MAX_LINK_HOPS) {
-          throw new PatchlineError('limit', path, `has more than ${MAX_LINK_HOPS} symlinks in its path (a symlink loop?)`);
+          throw new PatchlineError(
+            'limit',
+            path,
+            `has more than ${MAX_LINK_HOPS} symlinks in its path (a symlink loop?)`,
+          );
         }
         const target = entry.linkTarget ?? '';
         if (target.startsWith('/')) resolved.length = 0;
@@ -102,7 +108,8 @@ export class MergedTree {
     const finalPath = resolved.join('/');
     const entry = last ?? this.lookupPresent(finalPath);
     if (!entry) return { state: 'absent', path: finalPath };
-    if (entry.type === 'file') return { state: 'present', path: finalPath, entry, content: { layer: entry.layer, path: finalPath } };
+    if (entry.type === 'file')
+      return { state: 'present', path: finalPath, entry, content: { layer: entry.layer, path: finalPath } };
     if (entry.type === 'hardlink') return this.resolveHardlink(finalPath, entry);
     return { state: 'present', path: finalPath, entry };
   }

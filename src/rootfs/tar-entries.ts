@@ -60,14 +60,22 @@ export async function* readTarEntries(tar: Readable, what: string): AsyncGenerat
       const header = body.header;
       const path = normalizeTarPath(header.name, what);
       const type = entryType(header);
-      const entry: TarEntry = { path, type, size: header.size ?? 0, mode: header.mode ?? 0, body: body as unknown as EntryBody };
+      const entry: TarEntry = {
+        path,
+        type,
+        size: header.size ?? 0,
+        mode: header.mode ?? 0,
+        body: body as unknown as EntryBody,
+      };
       if (type === 'hardlink') entry.linkTarget = normalizeTarPath(header.linkname ?? '', what);
       else if (type === 'symlink') entry.linkTarget = header.linkname ?? '';
       yield entry;
     }
   } catch (error) {
     if (error instanceof PatchlineError) throw error;
-    throw new PatchlineError('input', what, `is not a readable tar archive (${(error as Error).message})`, { cause: error });
+    throw new PatchlineError('input', what, `is not a readable tar archive (${(error as Error).message})`, {
+      cause: error,
+    });
   } finally {
     tar.unpipe(extractor);
     extractor.destroy();

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { type ImageSettings, OciLayoutWriter } from '../../src/oci/layout-writer.js';
 import type { Compression } from '../../src/oci/media-types.js';
-import { OciLayoutWriter, type ImageSettings } from '../../src/oci/layout-writer.js';
-import { type TarSpec, makeTar } from './tar.js';
+import { makeTar, type TarSpec } from './tar.js';
 
 /** Writes an OCI layout whose layers (base first) hold the given entries; returns its `oci:` reference. */
 export async function makeLayoutImage(
@@ -13,7 +13,9 @@ export async function makeLayoutImage(
   const dir = join(parent, name);
   const writer = new OciLayoutWriter(dir);
   for (const [i, layer] of layers.entries()) {
-    const compression = Array.isArray(options.compression) ? (options.compression[i] ?? 'gzip') : (options.compression ?? 'gzip');
+    const compression = Array.isArray(options.compression)
+      ? (options.compression[i] ?? 'gzip')
+      : (options.compression ?? 'gzip');
     await writer.addLayer(await makeTar(layer), compression);
   }
   const tag = options.tag ?? 'latest';

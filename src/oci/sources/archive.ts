@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PatchlineError } from '../../errors.js';
 import { decompressLayer, peek, sniffCompression } from '../decompress.js';
-import { type TarIndex, indexTar } from './tar-index.js';
+import { indexTar, type TarIndex } from './tar-index.js';
 
 export interface OpenedArchive {
   /** The uncompressed tar file to read members from (the archive itself, or a temporary copy). */

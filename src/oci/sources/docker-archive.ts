@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { PatchlineError } from '../../errors.js';
-import { sniffCompression, peek } from '../decompress.js';
+import { peek, sniffCompression } from '../decompress.js';
 import { type Digest, isDigest, sha256Digest } from '../digest.js';
 import type { ImageSource, ManifestBytes } from '../image-source.js';
 import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_LAYER_TAR, DOCKER_MANIFEST, OCI_LAYER_ZSTD } from '../media-types.js';
@@ -31,7 +31,11 @@ export async function openDockerArchive(
   if (!(await files.exists('manifest.json'))) {
     throw new PatchlineError('input', name, 'is not a docker-archive (it has no manifest.json)');
   }
-  const entries = parseJson(dockerSaveManifestSchema, await files.read('manifest.json', MAX_JSON), `${name} (manifest.json)`);
+  const entries = parseJson(
+    dockerSaveManifestSchema,
+    await files.read('manifest.json', MAX_JSON),
+    `${name} (manifest.json)`,
+  );
   const entry = chooseEntry(entries, selector, name);
   const configBytes = await files.read(entry.Config, MAX_JSON);
   const config = parseJson(imageConfigSchema, configBytes, `${name} (${entry.Config})`);
@@ -57,7 +61,8 @@ export async function openDockerArchive(
         : compression === 'none'
           ? diffId
           : await hashMember(files, path);
-    const mediaType = compression === 'gzip' ? DOCKER_LAYER_GZIP : compression === 'zstd' ? OCI_LAYER_ZSTD : DOCKER_LAYER_TAR;
+    const mediaType =
+      compression === 'gzip' ? DOCKER_LAYER_GZIP : compression === 'zstd' ? OCI_LAYER_ZSTD : DOCKER_LAYER_TAR;
     layers.push({ mediaType, digest, size: await files.size(path) });
     layerPaths.set(digest, path);
   }
@@ -70,7 +75,11 @@ export async function openDockerArchive(
       layers,
     }),
   );
-  const manifest: ManifestBytes = { bytes: manifestBytes, mediaType: DOCKER_MANIFEST, digest: sha256Digest(manifestBytes) };
+  const manifest: ManifestBytes = {
+    bytes: manifestBytes,
+    mediaType: DOCKER_MANIFEST,
+    digest: sha256Digest(manifestBytes),
+  };
 
   return {
     name,
@@ -102,18 +111,28 @@ type Entry = z.infer<typeof dockerSaveManifestSchema>[number];
 function chooseEntry(entries: Entry[], selector: { tag?: string; index?: number }, name: string): Entry {
   if (selector.index !== undefined) {
     const entry = entries[selector.index];
-    if (!entry) throw new PatchlineError('not-found', name, `has ${entries.length} images; @${selector.index} is out of range`);
+    if (!entry)
+      throw new PatchlineError('not-found', name, `has ${entries.length} images; @${selector.index} is out of range`);
     return entry;
   }
   const all = entries.flatMap((e) => e.RepoTags ?? []);
   if (selector.tag !== undefined) {
     const wanted = canonical(selector.tag);
     const entry = entries.find((e) => (e.RepoTags ?? []).some((t) => canonical(t) === wanted));
-    if (!entry) throw new PatchlineError('not-found', name, `has no image "${selector.tag}" (it has: ${all.join(', ') || 'no tags'})`);
+    if (!entry)
+      throw new PatchlineError(
+        'not-found',
+        name,
+        `has no image "${selector.tag}" (it has: ${all.join(', ') || 'no tags'})`,
+      );
     return entry;
   }
   if (entries.length === 1) return entries[0]!;
-  throw new PatchlineError('usage', name, `holds ${entries.length} images; name one with :NAME:TAG or :@INDEX (${all.join(', ')})`);
+  throw new PatchlineError(
+    'usage',
+    name,
+    `holds ${entries.length} images; name one with :NAME:TAG or :@INDEX (${all.join(', ')})`,
+  );
 }
 
 /** `busybox:latest` and `docker.io/library/busybox:latest` name the same image. */

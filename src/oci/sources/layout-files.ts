@@ -60,7 +60,8 @@ export function archiveFiles(archive: string, index: TarIndex): LayoutFiles {
     },
     async read(path, limit) {
       const { size } = entry(path);
-      if (size > limit) throw new PatchlineError('limit', `${archive}:${path}`, `is ${size} bytes, over the ${limit}-byte limit`);
+      if (size > limit)
+        throw new PatchlineError('limit', `${archive}:${path}`, `is ${size} bytes, over the ${limit}-byte limit`);
       const chunks: Buffer[] = [];
       for await (const chunk of this.open(path)) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks);

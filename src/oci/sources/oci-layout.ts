@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { PatchlineError } from '../../errors.js';
 import { type Digest, digestAlgorithm, digestHex, sha256Digest } from '../digest.js';
 import type { ImageSource, ManifestBytes } from '../image-source.js';
+import { sniffManifestMediaType } from '../manifest-type.js';
 import { OCI_INDEX } from '../media-types.js';
 import { type Descriptor, indexSchema, parseJson } from '../schemas.js';
-import { sniffManifestMediaType } from '../manifest-type.js';
 import type { LayoutFiles } from './layout-files.js';
 
 const REF_NAME = 'org.opencontainers.image.ref.name';
@@ -33,7 +33,8 @@ export async function openOciLayout(files: LayoutFiles, name: string, tag: strin
 
   const readBlob = async (digest: Digest): Promise<Buffer> => {
     const path = blobPath(digest);
-    if (!(await files.exists(path))) throw new PatchlineError('not-found', name, `blob ${digest} is missing from the layout`);
+    if (!(await files.exists(path)))
+      throw new PatchlineError('not-found', name, `blob ${digest} is missing from the layout`);
     return files.read(path, MAX_JSON);
   };
 
@@ -77,5 +78,9 @@ function chooseManifest(manifests: Descriptor[], tag: string | undefined, name: 
   if (manifests.length === 0) throw new PatchlineError('not-found', name, 'the layout holds no image');
   // Several entries and no tag: a layout whose entries are one image's platforms is read as that index.
   if (tags.length === 0 && manifests.every((m) => m.platform !== undefined)) return undefined;
-  throw new PatchlineError('usage', name, `holds ${manifests.length} images; name one with :TAG (tags here: ${tags.join(', ')})`);
+  throw new PatchlineError(
+    'usage',
+    name,
+    `holds ${manifests.length} images; name one with :TAG (tags here: ${tags.join(', ')})`,
+  );
 }

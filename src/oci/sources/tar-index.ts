@@ -24,7 +24,8 @@ function parseOctal(field: Buffer, what: string): number {
   }
   const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
   if (text === '') return 0;
-  if (!/^[0-7]+$/.test(text)) throw new PatchlineError('input', what, `has a corrupt tar header (size field "${text}")`);
+  if (!/^[0-7]+$/.test(text))
+    throw new PatchlineError('input', what, `has a corrupt tar header (size field "${text}")`);
   return Number.parseInt(text, 8);
 }
 
@@ -74,7 +75,11 @@ export async function indexTar(archive: string): Promise<TarIndex> {
       await handle.read(header, 0, BLOCK, position);
       if (header.every((byte) => byte === 0)) break;
       if (!checksumOk(header)) {
-        throw new PatchlineError('input', archive, `is not a tar archive, or is corrupt at byte ${position} (bad header checksum)`);
+        throw new PatchlineError(
+          'input',
+          archive,
+          `is not a tar archive, or is corrupt at byte ${position} (bad header checksum)`,
+        );
       }
       const size = parseOctal(header.subarray(124, 136), archive);
       const type = String.fromCharCode(header[156] ?? 0);
@@ -83,18 +88,22 @@ export async function indexTar(archive: string): Promise<TarIndex> {
         throw new PatchlineError('input', archive, `is truncated: member at byte ${position} needs ${size} bytes`);
       }
       if (type === 'L' || type === 'x') {
-        if (size > 1024 * 1024) throw new PatchlineError('input', archive, `has an oversized name record at byte ${position}`);
+        if (size > 1024 * 1024)
+          throw new PatchlineError('input', archive, `has an oversized name record at byte ${position}`);
         const data = Buffer.alloc(size);
         await handle.read(data, 0, size, dataOffset);
         longName = type === 'L' ? cString(data) : paxPath(data);
       } else {
-        const prefix = header.subarray(257, 263).toString('latin1').startsWith('ustar') ? cString(header.subarray(345, 500)) : '';
+        const prefix = header.subarray(257, 263).toString('latin1').startsWith('ustar')
+          ? cString(header.subarray(345, 500))
+          : '';
         const plain = cString(header.subarray(0, 100));
         const name = longName ?? (prefix ? `${prefix}/${plain}` : plain);
         longName = undefined;
         if (type === '0' || type === '\0' || type === '7') {
           index.set(normalizeMemberName(name), { offset: dataOffset, size });
-          if (index.size > MAX_MEMBERS) throw new PatchlineError('limit', archive, `has more than ${MAX_MEMBERS} members`);
+          if (index.size > MAX_MEMBERS)
+            throw new PatchlineError('limit', archive, `has more than ${MAX_MEMBERS} members`);
         }
       }
       position = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
