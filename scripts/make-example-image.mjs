@@ -71,10 +71,19 @@ await writer.addLayer(
     { name: 'var/lib/rpm', symlink: '../../usr/share/rpm' },
   ]),
 );
-await writer.addLayer(await tar([{ name: 'etc/motd', content: 'Every available fix ships.\n' }, { name: 'etc/.wh.issue', content: '' }]));
+await writer.addLayer(
+  await tar([
+    { name: 'etc/motd', content: 'Every available fix ships.\n' },
+    { name: 'etc/.wh.issue', content: '' },
+  ]),
+);
 const manifest = await writer.finish({
   tag: 'latest',
   created: '2026-11-01T00:00:00Z',
-  labels: { 'containers.bootc': '1', 'ostree.bootable': 'true', 'org.opencontainers.image.title': 'patchline bootc demo' },
+  labels: {
+    'containers.bootc': '1',
+    'ostree.bootable': 'true',
+    'org.opencontainers.image.title': 'patchline bootc demo',
+  },
 });
 console.log(`wrote ${out} (${manifest.digest})`);

@@ -58,12 +58,12 @@ export class BlobCache {
     const written = pipeline(verifier, file);
     written.catch(() => undefined);
     let failed = false;
-    const discard = () => {
+    const discard = async () => {
       if (failed) return;
       failed = true;
       verifier.destroy();
       file.destroy();
-      void rm(tempPath, { force: true });
+      await rm(tempPath, { force: true });
     };
     const tee = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -81,17 +81,14 @@ export class BlobCache {
         verifier.end();
         written.then(
           () => rename(tempPath, finalPath).then(() => callback(), callback),
-          () => {
-            discard();
-            callback();
-          },
+          () => discard().then(() => callback(), callback),
         );
       },
     });
     tee.on('close', () => {
-      if (!tee.writableFinished) discard();
+      if (!tee.writableFinished) void discard();
     });
-    tee.on('error', discard);
+    tee.on('error', () => void discard());
     return tee;
   }
 }

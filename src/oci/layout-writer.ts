@@ -132,11 +132,26 @@ export class OciLayoutWriter {
       size: manifestBytes.length,
       ...(settings.tag ? { annotations: { 'org.opencontainers.image.ref.name': settings.tag } } : {}),
     };
-    await writeFile(join(this.dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    await writeFile(
-      join(this.dir, 'index.json'),
-      JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests: [descriptor] }),
-    );
+    await this.writeTopIndex(descriptor);
+    return { ...descriptor, platform };
+  }
+
+  /** Writes a multi-platform index over manifests written to this layout, and makes it the layout's only entry. */
+  async finishIndex(manifests: Descriptor[], tag?: string): Promise<Descriptor> {
+    const indexBytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_INDEX, manifests }));
+    const descriptor: Descriptor = {
+      mediaType: OCI_INDEX,
+      digest: await this.addBlob(indexBytes),
+      size: indexBytes.length,
+      ...(tag ? { annotations: { 'org.opencontainers.image.ref.name': tag } } : {}),
+    };
+    await this.writeTopIndex(descriptor);
     return descriptor;
+  }
+
+  private async writeTopIndex(entry: Descriptor): Promise<void> {
+    await writeFile(join(this.dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    const index = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [entry] };
+    await writeFile(join(this.dir, 'index.json'), JSON.stringify(index));
   }
 }

@@ -1,0 +1,14 @@
+export type { Action } from './auth.js';
+export { repositoryScope } from './auth.js';
+export type { AuthChallenge } from './challenge.js';
+export { parseAuthChallenges } from './challenge.js';
+export type { ManifestInfo, RegistryClientOptions } from './client.js';
+export { isLoopbackHost, RegistryClient } from './client.js';
+export type { Credentials } from './credentials.js';
+export { defaultAuthFiles, findCredentials } from './credentials.js';
+export type { PushResult } from './push.js';
+export { pushImage } from './push.js';
+export type { RegistrySourceOptions } from './registry-source.js';
+export { openRegistrySource } from './registry-source.js';
+export type { RetryClock, RetryOptions } from './retry.js';
+export { parseRetryAfter } from './retry.js';

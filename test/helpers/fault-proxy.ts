@@ -1,0 +1,116 @@
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An HTTP proxy in front of a real registry that misbehaves on demand: it answers chosen requests itself (429 with
+ * Retry-After, 503, 403, ...) or cuts a response body off after some bytes by destroying the socket, and records
+ * every request, so tests can check both what the client saw and what it sent. Everything else passes through
+ * untouched, Host header included, so the registry's Location headers point back at the proxy.
+ */
+export type Fault =
+  | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string }
+  | { kind: 'cut'; afterBytes: number };
+
+export interface FaultRule {
+  method?: string;
+  /** Matched against the request path (without query). */
+  path: RegExp;
+  /** How many matching requests get the fault; later ones pass through. */
+  times: number;
+  fault: Fault;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  range?: string;
+  /** The fault applied, if any. */
+  fault?: Fault['kind'];
+}
+
+export interface FaultProxy {
+  url: string;
+  host: string;
+  requests: RecordedRequest[];
+  inject(rule: FaultRule): void;
+  /** Forgets rules and recorded requests. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const rules: FaultRule[] = [];
+  const requests: RecordedRequest[] = [];
+
+  const takeRule = (req: IncomingMessage, path: string): FaultRule | undefined => {
+    const rule = rules.find((r) => r.times > 0 && (r.method ?? req.method) === req.method && r.path.test(path));
+    if (rule) rule.times--;
+    return rule;
+  };
+
+  const forward = (req: IncomingMessage, res: ServerResponse, cutAfter: number | undefined) => {
+    const upstreamRequest = httpRequest(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (upstreamResponse) => {
+        res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        if (cutAfter === undefined) {
+          upstreamResponse.pipe(res);
+          return;
+        }
+        let sent = 0;
+        upstreamResponse.on('data', (chunk: Buffer) => {
+          if (sent >= cutAfter) return;
+          const part = chunk.subarray(0, cutAfter - sent);
+          sent += part.length;
+          if (sent < cutAfter) {
+            res.write(part);
+            return;
+          }
+          upstreamResponse.destroy();
+          // Once the bytes are handed to the kernel, drop the connection mid-body, as a network fault would.
+          res.write(part, () => res.socket?.destroy());
+        });
+        upstreamResponse.on('end', () => res.end());
+      },
+    );
+    upstreamRequest.on('error', () => res.socket?.destroy());
+    req.pipe(upstreamRequest);
+  };
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const rule = takeRule(req, path);
+    const recorded: RecordedRequest = { method: req.method ?? '', path };
+    if (typeof req.headers.range === 'string') recorded.range = req.headers.range;
+    if (rule) recorded.fault = rule.fault.kind;
+    requests.push(recorded);
+    if (rule?.fault.kind === 'respond') {
+      const { status, headers, body } = rule.fault;
+      req.resume();
+      res.writeHead(status, { 'content-type': 'application/json', ...headers });
+      res.end(body ?? '');
+      return;
+    }
+    forward(req, res, rule?.fault.kind === 'cut' ? rule.fault.afterBytes : undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    requests,
+    inject(rule) {
+      rules.push({ ...rule });
+    },
+    reset() {
+      rules.length = 0;
+      requests.length = 0;
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
