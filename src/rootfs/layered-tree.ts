@@ -95,7 +95,7 @@ class ReadRun {
       () => this.settled() && everyExact,
     );
 
-    const tree = new MergedTree(this.indexes);
+    const tree = new MergedTree(this.indexes, this.image.name);
     const answers = this.requests.map((request) => ({ request, found: this.answer(tree, request) }));
     const needed = new Map<string, { location: ContentLocation; mode: Mode }>();
     for (const { request, found } of answers) {
@@ -196,7 +196,7 @@ class ReadRun {
 
   /** Whether the layers read so far decide every (exact) request; records where unsettled ones lead next. */
   private settled(): boolean {
-    const tree = new MergedTree(this.indexes);
+    const tree = new MergedTree(this.indexes, this.image.name);
     let all = true;
     for (const request of this.requests) {
       const resolution = tree.resolve(request.path);

@@ -35,7 +35,15 @@ function* ancestors(path: string): Generator<string> {
  * lower layers. Layers not read yet (undefined) make the answer `unknown`, which is what lets a reader stop early.
  */
 export class MergedTree {
-  constructor(private readonly layers: ReadonlyArray<LayerIndex | undefined>) {}
+  /** `name` (the image) prefixes the paths that errors name, so a message says which image a bad link is in. */
+  constructor(
+    private readonly layers: ReadonlyArray<LayerIndex | undefined>,
+    private readonly name?: string,
+  ) {}
+
+  private where(path: string): string {
+    return this.name === undefined ? path : `${this.name}: ${path}`;
+  }
 
   get top(): number {
     return this.layers.length - 1;
@@ -91,7 +99,7 @@ export class MergedTree {
         if (++hops > MAX_LINK_HOPS) {
           throw new PatchlineError(
             'limit',
-            path,
+            this.where(path),
             `has more than ${MAX_LINK_HOPS} symlinks in its path (a symlink loop?)`,
           );
         }
@@ -122,7 +130,11 @@ export class MergedTree {
       const found = this.lookup(target, current.layer);
       if (found.state === 'unknown') return { state: 'unknown', pending: target };
       if (found.state === 'absent' || (found.entry.type !== 'file' && found.entry.type !== 'hardlink')) {
-        throw new PatchlineError('input', path, `is a hardlink to "${target}", which is missing from the image`);
+        throw new PatchlineError(
+          'input',
+          this.where(path),
+          `is a hardlink to "${target}", which is missing from the image`,
+        );
       }
       if (found.entry.type === 'file') {
         return {
@@ -134,7 +146,7 @@ export class MergedTree {
       }
       current = found.entry;
     }
-    throw new PatchlineError('limit', path, 'is a chain of hardlinks too long to follow');
+    throw new PatchlineError('limit', this.where(path), 'is a chain of hardlinks too long to follow');
   }
 
   private lookupPresent(path: string): TreeEntry | undefined {

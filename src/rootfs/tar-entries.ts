@@ -50,6 +50,27 @@ function entryType(header: Header): EntryType {
   }
 }
 
+function asTarError(error: unknown, what: string): PatchlineError {
+  if (error instanceof PatchlineError) return error;
+  return new PatchlineError('input', what, `is not a readable tar archive (${(error as Error).message})`, {
+    cause: error,
+  });
+}
+
+/** An entry's content; the archive failing while it is read (e.g. it ends mid-file) is a PatchlineError too. */
+function guardBody(body: Readable, what: string): EntryBody {
+  return {
+    resume: () => body.resume(),
+    async *[Symbol.asyncIterator]() {
+      try {
+        for await (const chunk of body) yield chunk as Buffer;
+      } catch (error) {
+        throw asTarError(error, what);
+      }
+    },
+  };
+}
+
 /** The entries of a tar stream, one at a time; a malformed archive ends the iteration with an error naming `what`. */
 export async function* readTarEntries(tar: Readable, what: string): AsyncGenerator<TarEntry> {
   const extractor = extract();
@@ -65,17 +86,14 @@ export async function* readTarEntries(tar: Readable, what: string): AsyncGenerat
         type,
         size: header.size ?? 0,
         mode: header.mode ?? 0,
-        body: body as unknown as EntryBody,
+        body: guardBody(body as unknown as Readable, what),
       };
       if (type === 'hardlink') entry.linkTarget = normalizeTarPath(header.linkname ?? '', what);
       else if (type === 'symlink') entry.linkTarget = header.linkname ?? '';
       yield entry;
     }
   } catch (error) {
-    if (error instanceof PatchlineError) throw error;
-    throw new PatchlineError('input', what, `is not a readable tar archive (${(error as Error).message})`, {
-      cause: error,
-    });
+    throw asTarError(error, what);
   } finally {
     tar.unpipe(extractor);
     extractor.destroy();
