@@ -164,6 +164,15 @@ describe('links', () => {
     expect(await contentOf(result, 'etc/absolute')).toBe('image-hostname');
   });
 
+  it('lists broken links as links when a glob matches them, without failing the listing', async () => {
+    const result = await readPaths(ref, ['loop/*', 'dangl*'], 'buffer');
+    expect(result.files.map((f) => [f.path, f.entry.type, f.content === undefined])).toEqual([
+      ['loop/a', 'symlink', true],
+      ['loop/b', 'symlink', true],
+      ['dangling', 'hardlink', true],
+    ]);
+  });
+
   it('refuses a symlink loop with a clear error', async () => {
     await expect(readPaths(ref, ['loop/a/x'])).rejects.toThrow(/symlinks in its path \(a symlink loop\?\)/);
   });

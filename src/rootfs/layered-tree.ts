@@ -92,7 +92,7 @@ class ReadRun {
     await this.readLayers(
       unread,
       (_layer, path) => this.wantedOnFirstPass(path),
-      () => this.settled() && everyExact,
+      everyExact ? () => this.settled() : undefined,
     );
 
     const tree = new MergedTree(this.indexes, this.image.name);
@@ -109,11 +109,7 @@ class ReadRun {
     if (needed.size > 0) {
       // Content that only links revealed, in layers already passed (e.g. an ostree object a later hardlink names).
       const layers = [...new Set([...needed.values()].map((n) => n.location.layer))].sort((a, b) => b - a);
-      await this.readLayers(
-        layers,
-        (layer, path) => needed.get(key({ layer, path }))?.mode,
-        () => false,
-      );
+      await this.readLayers(layers, (layer, path) => needed.get(key({ layer, path }))?.mode, undefined);
     }
 
     const files: FoundFile[] = [];
@@ -149,7 +145,8 @@ class ReadRun {
       return tree
         .list((path) => glob.test(path))
         .map(({ path, entry }) => {
-          const followed = entry.type === 'symlink' || entry.type === 'hardlink' ? tree.resolve(path) : undefined;
+          const followed =
+            entry.type === 'symlink' || entry.type === 'hardlink' ? followForListing(tree, path) : undefined;
           const resolution: Resolution =
             followed?.state === 'present' && followed.content
               ? { ...followed, entry: entry.type === 'hardlink' ? followed.entry : entry }
@@ -209,36 +206,53 @@ class ReadRun {
     return all;
   }
 
+  /**
+   * Reads layers in the given order, `concurrency` at a time. When `stopWhen` may end the read early, no layer is started
+   * more than `concurrency` places below the highest unfinished one: otherwise, while one worker inflates a large new
+   * layer, another would race down through many small old ones that the new one may make unnecessary.
+   */
   private async readLayers(
     order: number[],
     capture: (layer: number, path: string) => Mode | undefined,
-    done: () => boolean,
+    stopWhen: (() => boolean) | undefined,
   ): Promise<void> {
+    const concurrency = Math.max(1, this.options.concurrency ?? 2);
+    const finished = new Set<number>();
     let next = 0;
+    let frontier = 0;
     let stopped = false;
-    const active = new Set<{ stop(): void }>();
+    // Resolved, and replaced, each time a layer finishes: what a worker waiting at the window's edge waits for.
+    let signal = () => {};
+    let progress = new Promise<void>((resolve) => {
+      signal = resolve;
+    });
+    const active = new Set<{ stopped: boolean }>();
     const worker = async () => {
       while (!stopped && next < order.length) {
-        const layer = order[next++]!;
-        const handle = {
-          stopped: false,
-          stop() {
-            this.stopped = true;
-          },
-        };
+        if (stopWhen && next >= frontier + concurrency) {
+          await progress;
+          continue;
+        }
+        const position = next++;
+        const handle = { stopped: false };
         active.add(handle);
         try {
-          await this.readLayer(layer, capture, handle);
+          await this.readLayer(order[position]!, capture, handle);
         } finally {
           active.delete(handle);
+          finished.add(position);
+          while (finished.has(frontier)) frontier++;
+          signal();
+          progress = new Promise<void>((resolve) => {
+            signal = resolve;
+          });
         }
-        if (!stopped && done()) {
+        if (!stopped && stopWhen?.()) {
           stopped = true;
-          for (const other of active) other.stop();
+          for (const other of active) other.stopped = true;
         }
       }
     };
-    const concurrency = Math.max(1, this.options.concurrency ?? 2);
     await Promise.all(Array.from({ length: Math.min(concurrency, order.length) }, worker));
   }
 
@@ -327,4 +341,14 @@ function compileRequest(request: FileRequest): CompiledRequest {
   const path = normalizeRequestPath(request.path);
   const mode = request.content ?? 'buffer';
   return isGlob(path) ? { request, path, glob: compileGlob(path), mode } : { request, path, mode };
+}
+
+/** A listing shows a broken link (a loop, a missing hardlink target) as the link itself, rather than failing whole. */
+function followForListing(tree: MergedTree, path: string): Resolution | undefined {
+  try {
+    return tree.resolve(path);
+  } catch (error) {
+    if (error instanceof PatchlineError) return undefined;
+    throw error;
+  }
 }
