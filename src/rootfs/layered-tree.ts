@@ -60,8 +60,9 @@ export class LayeredTree implements FileTree {
 
 class ReadRun {
   private readonly captured = new Map<string, FileContent>();
-  /** Paths a request leads to through links, learned while reading: captured like the requests themselves. */
-  private readonly aliases = new Map<string, Mode>();
+  /** Exact paths whose content is wanted: the exact requests, then where links on their way lead, learned while reading. */
+  private readonly wantedPaths = new Map<string, Mode>();
+  private readonly contentGlobs: CompiledRequest[];
   private spoolDir: string | undefined;
   private spooled = 0;
   private readonly stats: ReadStats;
@@ -83,6 +84,15 @@ class ReadRun {
       bytesDownloaded: 0,
     };
     this.downloadedBefore = image.bytesDownloaded();
+    // Exact paths go in a map so that thousands of them (a cataloger asking where each package's files sit) stay cheap.
+    for (const request of requests) {
+      if (request.mode !== 'none' && !request.glob) this.want(request.path, request.mode);
+    }
+    this.contentGlobs = requests.filter((request) => request.glob && request.mode !== 'none');
+  }
+
+  private want(path: string, mode: Mode): void {
+    if (this.wantedPaths.get(path) !== 'stream') this.wantedPaths.set(path, mode);
   }
 
   async execute(): Promise<ReadResult> {
@@ -182,11 +192,9 @@ class ReadRun {
   }
 
   private wantedOnFirstPass(path: string): Mode | undefined {
-    let mode: Mode | undefined = this.aliases.get(path);
-    for (const request of this.requests) {
-      if (request.mode === 'none') continue;
-      const matches = request.glob ? request.glob.test(path) : request.path === path;
-      if (matches) mode = mode === 'stream' || request.mode === 'stream' ? 'stream' : 'buffer';
+    let mode: Mode | undefined = this.wantedPaths.get(path);
+    for (const request of this.contentGlobs) {
+      if (request.glob?.test(path)) mode = mode === 'stream' || request.mode === 'stream' ? 'stream' : 'buffer';
     }
     return mode;
   }
@@ -199,8 +207,7 @@ class ReadRun {
       const resolution = tree.resolve(request.path);
       if (resolution.state === 'unknown') {
         all = false;
-        if (request.mode !== 'none' && !this.aliases.has(resolution.pending))
-          this.aliases.set(resolution.pending, request.mode);
+        if (request.mode !== 'none') this.want(resolution.pending, request.mode);
       }
     }
     return all;
