@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(docker-registry skopeo umoci podman buildah runc debootstrap zstd openssl curl ca-certificates)
+# rpm and python3-rpm are oracles for the rpm database readers; g++, make and python3 build better-sqlite3.
+packages=(docker-registry skopeo umoci podman buildah runc debootstrap zstd openssl curl ca-certificates rpm python3-rpm
+  g++ make python3)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f '${db:Status-Abbrev}' "$package" 2>/dev/null | grep -q '^ii' || missing+=("$package")
@@ -17,5 +19,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-npm ci --no-audit --no-fund
+# `npm install` rather than `npm ci`: npm 11 leaves biome's other-platform binaries out of the lockfile and `npm ci`
+# then refuses it; `npm install` installs the locked versions all the same (docs/decisions/0009-npm-install.md).
+npm install --no-audit --no-fund
 npm run check

@@ -1,3 +1,5 @@
 export * from './errors.js';
+export * from './inventory/index.js';
 export * from './oci/index.js';
+export * from './report/index.js';
 export * from './rootfs/index.js';

@@ -3,10 +3,10 @@ import { PatchlineError } from '../errors.js';
 import { type Image, openImage } from '../oci/image.js';
 import { formatPlatform } from '../oci/platform.js';
 import { parseImageReference } from '../oci/reference.js';
+import { humanBytes, shortDigest, table } from '../report/text-table.js';
 import { DirectoryTree } from '../rootfs/directory-tree.js';
 import type { FileTree, FoundFile, ReadStats } from '../rootfs/file-tree.js';
 import { LayeredTree } from '../rootfs/layered-tree.js';
-import { humanBytes, shortDigest, table } from './format.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { terminalProgress } from './progress.js';
 

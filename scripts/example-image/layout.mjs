@@ -1,12 +1,13 @@
 // Writes examples/bootc-demo: a tiny image shaped like a bootc (ostree container) image, so that a fresh clone has an
-// image to inspect with no registry and no network. Run after `npm run build`; the output is committed.
+// image to inspect with no registry and no network. Run by make.sh, which passes the rpm database to put in it.
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { pack } from 'tar-stream';
-import { OciLayoutWriter } from '../dist/oci/layout-writer.js';
+import { OciLayoutWriter } from '../../dist/oci/layout-writer.js';
 
-const out = fileURLToPath(new URL('../examples/bootc-demo', import.meta.url));
+const out = fileURLToPath(new URL('../../examples/bootc-demo', import.meta.url));
+const rpmdb = await readFile(process.argv[2]);
 const epoch = new Date('2026-11-01T00:00:00Z');
 
 function tar(entries) {
@@ -19,7 +20,11 @@ function tar(entries) {
     if (entry.dir) archive.entry({ ...header, type: 'directory', mode: 0o755 });
     else if (entry.symlink) archive.entry({ ...header, type: 'symlink', linkname: entry.symlink });
     else if (entry.hardlink) archive.entry({ ...header, type: 'link', linkname: entry.hardlink });
-    else archive.entry({ ...header, type: 'file', mode: 0o644, size: Buffer.byteLength(entry.content) }, entry.content);
+    else
+      archive.entry(
+        { ...header, type: 'file', mode: 0o644, size: Buffer.byteLength(entry.content) },
+        Buffer.from(entry.content),
+      );
   }
   archive.finalize();
   return done;
@@ -58,7 +63,9 @@ await writer.addLayer(
     { name: 'usr/lib/', dir: true },
     ...ostreeChunk({
       'usr/lib/os-release': osRelease,
-      'usr/lib/modules/6.11.4-301.fc42.x86_64/vmlinuz': 'not a real kernel\n',
+      'usr/lib/modules/6.11.4-301.fc42.x86_64/vmlinuz': 'kernel-core 6.11.4-301.fc42\n',
+      'usr/lib/fedora-release': 'fedora-release-common 42-1\n',
+      'usr/lib64/libssl.so.3': 'openssl-libs 3.2.2-3.fc42\n',
     }),
     { name: 'etc/os-release', symlink: '../usr/lib/os-release' },
     { name: 'usr/lib/bootc/install/00-demo.toml', content: '[install]\n' },
@@ -66,7 +73,7 @@ await writer.addLayer(
 );
 await writer.addLayer(
   await tar([
-    ...ostreeChunk({ 'usr/share/rpm/rpmdb.sqlite': 'placeholder: a real image has its rpm database here\n' }),
+    ...ostreeChunk({ 'usr/share/rpm/rpmdb.sqlite': rpmdb }),
     { name: 'usr/lib/sysimage/rpm', symlink: '../../share/rpm' },
     { name: 'var/lib/rpm', symlink: '../../usr/share/rpm' },
   ]),

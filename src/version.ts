@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /** The package version, read from package.json next to the built or source tree. */
 export const VERSION: string = (() => {
-  for (const candidate of ['../../package.json', '../package.json']) {
+  for (const candidate of ['../package.json', '../../package.json']) {
     try {
       return (JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8')) as { version: string }).version;
     } catch {

@@ -1,0 +1,31 @@
+import type { Digest } from '../oci/digest.js';
+import type { ReadStats } from '../rootfs/file-tree.js';
+import type { BootcDetection } from './bootc.js';
+import type { Kernel } from './kernel.js';
+import type { OperatingSystem } from './os.js';
+import type { CatalogProblem, Package } from './package.js';
+
+/** What was inventoried: an image (with its identity) or a plain root filesystem. */
+export interface InventoryTarget {
+  /** The reference as given, in transport syntax. */
+  name: string;
+  digest?: Digest;
+  configDigest?: Digest;
+  platform?: string;
+  created?: string;
+  labels: Record<string, string>;
+  layers: Array<{ index: number; digest: Digest; diffId: Digest; size: number }>;
+}
+
+export interface Inventory {
+  target: InventoryTarget;
+  os?: OperatingSystem;
+  bootc: BootcDetection;
+  kernels: Kernel[];
+  packages: Package[];
+  /** Package databases found, root-relative. */
+  databases: string[];
+  /** Databases read only in part. */
+  problems: CatalogProblem[];
+  stats: ReadStats;
+}
