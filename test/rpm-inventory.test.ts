@@ -1,18 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import {
-  copyFile,
-  mkdir,
-  mkdtemp,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  symlink,
-  truncate,
-} from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +12,7 @@ import { FileContent } from '../src/rootfs/file-content.js';
 import type { FoundFile } from '../src/rootfs/file-tree.js';
 import { openFileTree } from '../src/rootfs/open.js';
 import { makeLayoutImage } from './helpers/images.js';
+import { dbpathWith, goRpmdbTestdata, rpmQuery } from './helpers/rpmdb.js';
 
 /*
  * The rpm inventory against oracles: the rpm fixtures' expected lists (made by rpm), and Debian's real `rpm` reading
@@ -34,8 +23,6 @@ import { makeLayoutImage } from './helpers/images.js';
 const run = promisify(execFile);
 const SHARED_FIXTURES = resolve(import.meta.dirname, '../../shared/fixtures/rpmdb');
 const HAVE_SHARED = existsSync(resolve(import.meta.dirname, '../../shared'));
-const GO_RPMDB_DEB = 'golang-github-knqyf263-go-rpmdb-dev';
-const GO_RPMDB_TESTDATA = 'usr/share/gocode/src/github.com/knqyf263/go-rpmdb/pkg/testdata';
 const CENTOS_DATABASES = [
   'centos5-plain',
   'centos6-devtools',
@@ -191,39 +178,12 @@ describe.skipIf(!HAVE_SHARED)(needsShared('an unpacked SUSE root filesystem'), (
  * temporary directory. Parallel test files may race: each unpacks into its own scratch folder and renames it into
  * place, and a rename that loses (the folder exists by then) just uses the winner's.
  */
-async function goRpmdbTestdata(): Promise<string> {
-  const cache = join(tmpdir(), 'patchline-go-rpmdb-testdata');
-  if (existsSync(join(cache, 'centos7-plain', 'Packages'))) return cache;
-  const staging = await mkdtemp(join(tmpdir(), 'patchline-go-rpmdb-download-'));
-  try {
-    await run('apt-get', ['download', GO_RPMDB_DEB], { cwd: staging });
-    const deb = (await readdir(staging)).find((f) => f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${GO_RPMDB_DEB} produced no .deb`);
-    await run('dpkg-deb', ['-x', join(staging, deb), join(staging, 'x')]);
-    try {
-      await rename(join(staging, 'x', GO_RPMDB_TESTDATA), cache);
-    } catch (error) {
-      if (!existsSync(join(cache, 'centos7-plain', 'Packages'))) throw error;
-    }
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-  return cache;
+/** Copies a database into a scratch folder of its own. */
+function dbpathFor(source: string, name: string): Promise<string> {
+  return dbpathWith(source, join(scratch, name));
 }
 
-/** Copies a database into a folder of its own, since rpm wants a whole dbpath (and may take locks in it). */
-async function dbpathWith(source: string, name: string): Promise<string> {
-  const dbpath = join(scratch, name);
-  await mkdir(dbpath, { recursive: true });
-  await copyFile(source, join(dbpath, 'Packages'));
-  return dbpath;
-}
-
-async function rpm(args: string[]): Promise<string> {
-  // rpm warns on stderr about the index files a bare Packages has not; only stdout is the answer.
-  const { stdout } = await run('rpm', args, { maxBuffer: 256 * 1024 * 1024 });
-  return stdout;
-}
+const rpm = rpmQuery;
 
 /** Lines of `nevra<TAB>path`, sorted, from our records. */
 function fileLines(packages: Package[]): string[] {
@@ -242,7 +202,7 @@ describe('CentOS 5-8 BerkeleyDB databases against Debian rpm', { timeout: 300_00
   }, 300_000);
 
   it.each(CENTOS_DATABASES)('%s: BerkeleyDB, SQLite conversion and file lists equal rpm', async (name) => {
-    const bdb = await dbpathWith(join(testdata, name, 'Packages'), `${name}-bdb`);
+    const bdb = await dbpathFor(join(testdata, name, 'Packages'), `${name}-bdb`);
     const oracle = parseIdentityLines(
       await rpm(['--dbpath', bdb, '--define', '_db_backend bdb_ro', '-qa', '--qf', QUERY_FORMAT]),
     );
@@ -260,7 +220,7 @@ describe('CentOS 5-8 BerkeleyDB databases against Debian rpm', { timeout: 300_00
     expect(fileLines(fromBdb.packages)).toEqual(oracleFiles);
 
     // rpm itself converts the database to SQLite; reading that gives the same list.
-    const sqlite = await dbpathWith(join(testdata, name, 'Packages'), `${name}-sqlite`);
+    const sqlite = await dbpathFor(join(testdata, name, 'Packages'), `${name}-sqlite`);
     await run('rpmdb', ['--dbpath', sqlite, '--define', '_db_backend sqlite', '--rebuilddb']);
     const fromSqlite = await catalogFile('usr/lib/sysimage/rpm/rpmdb.sqlite', join(sqlite, 'rpmdb.sqlite'));
     expect(fromSqlite.problems).toEqual([]);
@@ -272,7 +232,7 @@ describe('CentOS 5-8 BerkeleyDB databases against Debian rpm', { timeout: 300_00
 describe('a bootc-shaped image', { timeout: 300_000 }, () => {
   it('reads the SQLite database once through its symlinked paths, hardlinked from an ostree object', async () => {
     const testdata = await goRpmdbTestdata();
-    const dbpath = await dbpathWith(join(testdata, 'centos8-modularitylabel', 'Packages'), 'bootc-sqlite');
+    const dbpath = await dbpathFor(join(testdata, 'centos8-modularitylabel', 'Packages'), 'bootc-sqlite');
     await run('rpmdb', ['--dbpath', dbpath, '--define', '_db_backend sqlite', '--rebuilddb']);
     const oracle = parseIdentityLines(
       await rpm(['--dbpath', dbpath, '--define', '_db_backend sqlite', '-qa', '--qf', QUERY_FORMAT]),
