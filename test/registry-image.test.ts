@@ -82,6 +82,25 @@ describe('a registry image through the blob cache', () => {
     expect(again.stats.bytesRead).toBe(totalLayerBytes + layerSizes[11]!);
   });
 
+  it('downloads nothing on a second look, reading two layers at a time', async () => {
+    // The layer in flight when the newest one settles the request is read to its end, so it is cached whole too.
+    const cacheDir = join(work, 'parallel-cache');
+    const look = async () => {
+      const tree = await openFileTree(ref, { cacheDir });
+      try {
+        return await tree.read([{ path: 'usr/lib/os-release' }]);
+      } finally {
+        await tree.close();
+      }
+    };
+    const first = await look();
+    expect(first.stats.layersRead).toBe(2);
+    expect(first.stats.bytesDownloaded).toBe(layerSizes[11]! + layerSizes[10]!);
+    const second = await look();
+    expect(await second.files[0]?.content?.text()).toBe('ID=patched\n');
+    expect(second.stats.bytesDownloaded).toBe(0);
+  });
+
   it('inspects it from the command line', () => {
     ensureBuilt();
     const result = runCli([

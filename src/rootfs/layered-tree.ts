@@ -233,7 +233,6 @@ class ReadRun {
     let progress = new Promise<void>((resolve) => {
       signal = resolve;
     });
-    const active = new Set<{ stopped: boolean }>();
     const worker = async () => {
       while (!stopped && next < order.length) {
         if (stopWhen && next >= frontier + concurrency) {
@@ -241,12 +240,9 @@ class ReadRun {
           continue;
         }
         const position = next++;
-        const handle = { stopped: false };
-        active.add(handle);
         try {
-          await this.readLayer(order[position]!, capture, handle);
+          await this.readLayer(order[position]!, capture);
         } finally {
-          active.delete(handle);
           finished.add(position);
           while (finished.has(frontier)) frontier++;
           signal();
@@ -254,33 +250,22 @@ class ReadRun {
             signal = resolve;
           });
         }
-        if (!stopped && stopWhen?.()) {
-          stopped = true;
-          for (const other of active) other.stopped = true;
-        }
+        // A layer already in flight is read to its end: it is indexed, and a registry blob lands whole in the cache, so
+        // a second look at the same paths downloads nothing.
+        if (!stopped && stopWhen?.()) stopped = true;
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, order.length) }, worker));
   }
 
-  private async readLayer(
-    layer: number,
-    capture: (layer: number, path: string) => Mode | undefined,
-    handle: { stopped: boolean },
-  ): Promise<void> {
+  private async readLayer(layer: number, capture: (layer: number, path: string) => Mode | undefined): Promise<void> {
     const info = this.image.layers[layer]!;
     const what = `${this.image.name}: layer ${layer} (${info.descriptor.digest})`;
     const building = this.indexes[layer] === undefined ? emptyLayerIndex() : undefined;
     const stream = await this.image.openLayer(layer);
     const found = new Map<string, FileContent>();
-    let abandoned = false;
     try {
       for await (const entry of readTarEntries(stream.tar, what)) {
-        if (handle.stopped) {
-          abandoned = true;
-          entry.body.resume();
-          break;
-        }
         if (entry.path === '') {
           entry.body.resume();
           continue;
@@ -295,15 +280,15 @@ class ReadRun {
           });
         }
         const mode = entry.type === 'file' ? capture(layer, entry.path) : undefined;
-        if (mode)
+        if (!mode) entry.body.resume();
+        else
           found.set(
             key({ layer, path: entry.path }),
             await this.keep(entry.body, entry.size, mode, `${what}: ${entry.path}`),
           );
-        else entry.body.resume();
         this.options.progress?.layer(layer, stream.bytesRead(), info.descriptor.size);
       }
-      if (!abandoned) await finished(stream.tar);
+      await finished(stream.tar);
     } finally {
       stream.tar.destroy();
       this.stats.layerReads++;
@@ -311,7 +296,6 @@ class ReadRun {
       this.stats.bytesUncompressed += stream.bytesUncompressed();
       this.layersTouched.add(layer);
     }
-    if (abandoned) return;
     // Only a layer whose digests checked out to the end contributes anything.
     if (building) this.indexes[layer] = building;
     for (const [k, content] of found) this.captured.set(k, content);
