@@ -36,7 +36,7 @@ export class BlobCache {
   }
 
   open(digest: Digest): Readable {
-    return createReadStream(this.pathOf(digest));
+    return createReadStream(this.pathOf(digest), { highWaterMark: 1024 * 1024 });
   }
 
   /** Removes an entry found corrupt on read, so the next look fetches it again. */
