@@ -3,3 +3,4 @@ export * from './inventory/index.js';
 export * from './oci/index.js';
 export * from './report/index.js';
 export * from './rootfs/index.js';
+export * from './version/index.js';

@@ -1,0 +1,12 @@
+export { apkVersionMatches, compareApkVersions, isValidApkVersion } from './apk.js';
+export type { VersionComparator, VersionScheme } from './compare.js';
+export { compareVersions, versionComparator } from './compare.js';
+export type { DebVersion } from './dpkg.js';
+export { compareDebVersions, parseDebVersion } from './dpkg.js';
+export type { Ordering } from './ordering.js';
+export type { OsvAffected, OsvEvent, OsvRange } from './osv.js';
+export { osvAffects, osvRangeAffects } from './osv.js';
+export { osvEcosystemScheme } from './osv-ecosystems.js';
+export type { Evr } from './rpm.js';
+export { compareEvr, formatEvr, parseEvr, rpmvercmp } from './rpm.js';
+export { compareSemver } from './semver.js';
