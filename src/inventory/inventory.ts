@@ -56,11 +56,13 @@ export async function readInventory(tree: FileTree, options: ReadOptions = {}): 
     }
     if (image) await attributeLayers(tree, packages, options);
 
-    const owners: OwnerLookup[] = [
-      ownerFromPackages(packages),
-      await dpkgOwnerLookup(filesFor(dpkgFileListRequests), packages),
-    ];
-    const kernels = findKernels(filesFor(kernelRequests), (path) => owners.map((owner) => owner(path)).find(Boolean));
+    // Owner maps cover every file of every package: built only when there is a kernel to find the owner of.
+    const kernelFiles = filesFor(kernelRequests);
+    const owners: OwnerLookup[] =
+      kernelFiles.length === 0
+        ? []
+        : [ownerFromPackages(packages), await dpkgOwnerLookup(filesFor(dpkgFileListRequests), packages)];
+    const kernels = findKernels(kernelFiles, (path) => owners.map((owner) => owner(path)).find(Boolean));
     const inventory: Inventory = {
       target: describeTarget(tree, image),
       bootc: detectBootc(image?.config.config?.Labels ?? undefined, filesFor(bootcRequests)),
@@ -97,9 +99,7 @@ async function attributeLayers(tree: FileTree, packages: Package[], options: Rea
   for (const pkg of packages) {
     if (pkg.type === 'deb' || !pkg.files || pkg.files.length === 0) continue;
     // Deeper paths are more often files than shared folders; folders say nothing about who installed them.
-    const tried = [...pkg.files]
-      .sort((a, b) => b.split('/').length - a.split('/').length)
-      .slice(0, FILES_TRIED_PER_PACKAGE);
+    const tried = deepest(pkg.files, FILES_TRIED_PER_PACKAGE);
     candidates.set(pkg, tried);
   }
   if (candidates.size === 0) return;
@@ -134,4 +134,18 @@ function describeTarget(tree: FileTree, image: Image | undefined): InventoryTarg
   };
   if (image.config.created) target.created = image.config.created;
   return target;
+}
+
+/** The `count` paths with the most components, in one pass (a package can list tens of thousands of files). */
+function deepest(paths: string[], count: number): string[] {
+  const best: Array<{ path: string; depth: number }> = [];
+  for (const path of paths) {
+    let depth = 0;
+    for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) depth++;
+    if (best.length === count && depth <= best[best.length - 1]!.depth) continue;
+    best.push({ path, depth });
+    best.sort((a, b) => b.depth - a.depth);
+    if (best.length > count) best.pop();
+  }
+  return best.map((entry) => entry.path);
 }
