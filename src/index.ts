@@ -4,3 +4,4 @@ export * from './oci/index.js';
 export * from './report/index.js';
 export * from './rootfs/index.js';
 export * from './version/index.js';
+export * as fleet from './fleet/index.js';

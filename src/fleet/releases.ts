@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { Fleet, Release } from './resources.js';
+
+// A repository as registries name them (host[:port]/path), without tag or digest.
+const REPOSITORY_PATTERN = /^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9._-]+)+$/;
+const RELEASE_IMAGE_PATTERN = /^([^\s@]+)@(sha256:[a-f0-9]{64})$/;
+
+export const repositorySchema = z
+  .string()
+  .regex(REPOSITORY_PATTERN, 'expected an image repository without tag or digest, e.g. quay.io/example/os');
+
+export const releaseImageSchema = z
+  .string()
+  .regex(RELEASE_IMAGE_PATTERN, 'expected repository@sha256:<64 hex digits>: a release never moves');
+
+// The schema has checked the image; this only splits it, and runs for every host poll, so no regular expression.
+function splitImage(release: Release): { repository: string; digest: string } {
+  const image = release.spec.image;
+  const at = image.lastIndexOf('@');
+  if (at <= 0) {
+    throw new RangeError(`release ${release.metadata.name}: not repository@digest: ${image}`);
+  }
+  return { repository: image.slice(0, at), digest: image.slice(at + 1) };
+}
+
+/** The digest a host is told to run for this release. */
+export function releaseDigest(release: Release): string {
+  return splitImage(release).digest;
+}
+
+export function releaseRepository(release: Release): string {
+  return splitImage(release).repository;
+}
+
+/** Every digest that means "runs this release": its own and its per-platform manifests'. */
+export function releaseDigests(release: Release): Set<string> {
+  return new Set([releaseDigest(release), ...(release.spec.platformDigests ?? [])]);
+}
+
+/**
+ * Why a release may not roll out over a fleet; empty when it may. A release whose gate did not pass (or that was
+ * never gated) rolls out only when forced with a recorded reason.
+ */
+export function releaseBlockers(release: Release, fleet: Fleet): string[] {
+  const blockers: string[] = [];
+  if (release.spec.fleet !== fleet.metadata.name) {
+    blockers.push(`release ${release.metadata.name} is for fleet ${release.spec.fleet}, not ${fleet.metadata.name}`);
+  }
+  if (releaseRepository(release) !== fleet.spec.image) {
+    blockers.push(`release image ${release.spec.image} is not from the fleet's repository ${fleet.spec.image}`);
+  }
+  if (release.spec.gate?.passed !== true && release.spec.force === undefined) {
+    blockers.push(
+      release.spec.gate === undefined
+        ? `release ${release.metadata.name} has no gate verdict; force it with a reason to roll it out`
+        : `release ${release.metadata.name} failed its gate; force it with a reason to roll it out`,
+    );
+  }
+  return blockers;
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { cronExpressionSchema, cronFiresAt, cronSchedule } from './cron.js';
+import { durationSchema, parseDuration } from './duration.js';
+import { type Instant, toMillis } from './instant.js';
+import { floorToMinute, isTimeZone, MINUTE_MS } from './local-time.js';
+
+/**
+ * A maintenance window: it opens whenever the cron schedule fires in the time zone, and stays open for the duration
+ * (real elapsed time, so a 4h window that spans a DST change is still 4 hours long).
+ */
+export const maintenanceWindowSchema = z.object({
+  schedule: cronExpressionSchema,
+  timeZone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin or UTC'),
+  duration: durationSchema,
+});
+export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
+
+/**
+ * When hosts may download a new image and when they may reboot into it. An absent or empty list means "any time":
+ * most fleets restrict reboots and let downloads run whenever.
+ */
+export const maintenanceWindowsSchema = z.object({
+  download: z.array(maintenanceWindowSchema).optional(),
+  reboot: z.array(maintenanceWindowSchema).optional(),
+});
+export type MaintenanceWindows = z.infer<typeof maintenanceWindowsSchema>;
+
+export function isWindowOpen(window: MaintenanceWindow, at: Instant): boolean {
+  const now = toMillis(at);
+  const schedule = cronSchedule(window.schedule);
+  const duration = parseDuration(window.duration);
+  // The window is open if it started in the last `duration`: look back minute by minute for a start.
+  for (let start = floorToMinute(now); start > now - duration; start -= MINUTE_MS) {
+    if (cronFiresAt(schedule, window.timeZone, start)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Whether any of the windows is open; no windows at all puts no restriction. */
+export function isAnyWindowOpen(windows: readonly MaintenanceWindow[] | undefined, at: Instant): boolean {
+  return windows === undefined || windows.length === 0 || windows.some((window) => isWindowOpen(window, at));
+}
+
+const DEFAULT_HORIZON_MS = 366 * 24 * 60 * MINUTE_MS;
+
+/**
+ * The first moment at or after `now` when one of the windows is open: `now` itself when one already is, undefined
+ * when none opens within the horizon (a year by default, enough for any schedule that ever fires).
+ */
+export function nextWindowOpening(
+  windows: readonly MaintenanceWindow[] | undefined,
+  at: Instant,
+  horizonMs = DEFAULT_HORIZON_MS,
+): number | undefined {
+  const now = toMillis(at);
+  if (isAnyWindowOpen(windows, now)) {
+    return now;
+  }
+  const schedules = (windows ?? []).map((window) => ({ schedule: cronSchedule(window.schedule), window }));
+  for (let start = floorToMinute(now) + MINUTE_MS; start <= now + horizonMs; start += MINUTE_MS) {
+    if (schedules.some(({ schedule, window }) => cronFiresAt(schedule, window.timeZone, start))) {
+      return start;
+    }
+  }
+  return undefined;
+}
