@@ -1,7 +1,7 @@
 export * from './errors.js';
+export * as fleet from './fleet/index.js';
 export * from './inventory/index.js';
 export * from './oci/index.js';
 export * from './report/index.js';
 export * from './rootfs/index.js';
 export * from './version/index.js';
-export * as fleet from './fleet/index.js';
