@@ -1,3 +1,4 @@
+import { seededRandom } from './helpers/seeded-random.js';
 /**
  * fleet/ driven over simulated time by simulated bootc hosts.
  *
@@ -565,18 +566,6 @@ describe('a rollout over simulated hosts', () => {
 
 // ── Generated fleets: invariants over 1,000 seeded scenarios ─────────────────────────────────────────────────────
 
-/** mulberry32: a small seeded generator, so a failing scenario can be replayed from its number. */
-function randomFrom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface Scenario {
   simulation: Simulation;
   /** Every host online, compatible and reporting, the image healthy everywhere, nobody pausing for good or aborting. */
@@ -592,7 +581,7 @@ interface Scenario {
 }
 
 function generateScenario(seed: number): Scenario {
-  const random = randomFrom(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const chance = (p: number) => random() < p;
   const start =

@@ -21,6 +21,7 @@ import {
 import type { ReadResult } from '../src/rootfs/file-tree.js';
 import { openFileTree } from '../src/rootfs/open.js';
 import { run } from './helpers/real-images.js';
+import { seededRandom } from './helpers/seeded-random.js';
 import { makeTar } from './helpers/tar.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -39,16 +40,9 @@ const SENTINEL = 'plfz-sentinel';
 
 const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-/** mulberry32: a small seeded generator, so every run makes the same mutations. */
+/** A seeded generator, so every run makes the same mutations. */
 function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   return { next, int, pick: <T>(items: readonly T[]): T => items[int(items.length)]! };
 }

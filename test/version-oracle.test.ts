@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isPatchlineError } from '../src/errors.js';
 import { compareDebVersions, parseDebVersion } from '../src/version/dpkg.js';
 import { compareEvr, type Evr, parseEvr } from '../src/version/rpm.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 /*
  * Random and real version pairs against the real package managers: `dpkg --compare-versions` for Debian versions and
@@ -21,22 +22,10 @@ const PYTHON = '/usr/bin/python3';
 const HAVE_RPM_PYTHON = spawnSync(PYTHON, ['-c', 'import rpm'], { stdio: 'ignore' }).status === 0;
 const HAVE_DPKG = spawnSync('dpkg', ['--version'], { stdio: 'ignore' }).status === 0;
 
-/** mulberry32: a small seeded generator, so that the same pairs come back on every run. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Random {
   readonly next: () => number;
   constructor(seed: number) {
-    this.next = randomSource(seed);
+    this.next = seededRandom(seed);
   }
   below(n: number): number {
     return Math.floor(this.next() * n);
