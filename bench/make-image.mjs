@@ -25,6 +25,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
+import { FINAL_CHUNK, fnv1a, NEWEST, WEIGHTS } from './lib.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -40,19 +41,6 @@ const GENERATOR_VERSION = 3;
 const TARGET_BYTES = Number(process.env.BENCH_IMAGE_BYTES ?? 1024 ** 3);
 /** First guess of uncompressed/compressed for this machine's files; corrected after every layer. */
 const INITIAL_RATIO = 2.7;
-
-/** Compressed layer sizes (MB) of ../shared/fixtures/bootc/manifest1.json, base first (the 0.3 MB one as 0.5). */
-const CHUNKED_SHAPE_MB = [
-  1.4, 48, 124, 38, 77, 21, 59, 49, 21, 15, 14, 8, 6, 8, 6, 16, 5, 4, 5, 4, 3, 2, 3, 3, 3, 3, 0.5, 3, 1, 3, 8, 3, 2, 2,
-  2, 3, 2, 2, 2, 2, 2, 2, 2, 5, 1, 2, 1, 2, 2, 3,
-];
-const FINAL_CHUNK_MB = 69;
-const EXTRA_CHUNKS_MB = [4, 2, 3, 2, 2, 3, 2, 4, 2, 3, 2, 2];
-const DERIVED_MB = 8;
-/** Weights of all layers, base (0) first: 50 chunks + 12 extra small chunks + the final chunk + the derived layer. */
-const WEIGHTS = [...CHUNKED_SHAPE_MB, ...EXTRA_CHUNKS_MB, FINAL_CHUNK_MB, DERIVED_MB];
-const FINAL_CHUNK = WEIGHTS.length - 2;
-const NEWEST = WEIGHTS.length - 1;
 
 /** Real content: [folder on this machine, where it goes in the image]. */
 const SOURCES = [
@@ -75,15 +63,6 @@ const BUFFER_LIMIT = 4 * 1024 * 1024;
 const log = (message) => process.stderr.write(`[make-image] ${message}\n`);
 const isReserved = (path) => [...RESERVED, ...SKIPPED].some((r) => path === r || path.startsWith(`${r}/`));
 const tarBytes = (size) => 512 + Math.ceil(size / 512) * 512;
-
-function fnv1a(text) {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-}
 
 function objectPath(layer, round, path) {
   const hex = createHash('sha256').update(`${layer}:${round}:${path}`).digest('hex');

@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { summarizeProfile } from './lib.mjs';
 import { buildImage, HALF_DIR, IMAGE_DIR, TAG } from './make-image.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -313,35 +314,6 @@ function summarize(c, runs) {
       stats: r.stats,
     })),
   };
-}
-
-/** Self time per function of a .cpuprofile, biggest first. */
-export function summarizeProfile(profile, top = 25) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map();
-  let total = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const node = byId.get(profile.samples[i]);
-    const delta = profile.timeDeltas[i] ?? 0;
-    total += delta;
-    const frame = node.callFrame;
-    const where = frame.url
-      ? `${frame.url.replace(/^file:\/\//, '').replace(`${REPO_DIR}/`, '')}:${frame.lineNumber + 1}`
-      : '';
-    const name = `${frame.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
-    self.set(name, (self.get(name) ?? 0) + delta);
-  }
-  const byFile = new Map();
-  for (const [name, micros] of self) {
-    const file = name.includes(' ') ? name.slice(name.indexOf(' ') + 1).replace(/:\d+$/, '') : name;
-    byFile.set(file, (byFile.get(file) ?? 0) + micros);
-  }
-  const rows = (map) =>
-    [...map.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([name, micros]) => ({ name, ms: micros / 1000, share: micros / total }));
-  return { totalMs: total / 1000, functions: rows(self), files: rows(byFile) };
 }
 
 async function profileAllLayers(reference) {

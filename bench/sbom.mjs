@@ -50,6 +50,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import tar from 'tar-stream';
+import { FINAL_CHUNK, fnv1a, NEWEST, summarizeProfile, WEIGHTS } from './lib.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -76,18 +77,6 @@ const GENERATOR_VERSION = 2;
 const FILLER_BYTES = Number(process.env.BENCH_SBOM_BYTES ?? 900 * 1024 * 1024);
 /** Real databases merged into the benchmark's rpmdb, the first one's headers first. */
 const MERGED = ['centos8-modularitylabel', 'centos7-many'];
-
-/** Compressed layer sizes (MB) of ../shared/fixtures/bootc/manifest1.json, base first (as make-image.mjs uses). */
-const CHUNKED_SHAPE_MB = [
-  1.4, 48, 124, 38, 77, 21, 59, 49, 21, 15, 14, 8, 6, 8, 6, 16, 5, 4, 5, 4, 3, 2, 3, 3, 3, 3, 0.5, 3, 1, 3, 8, 3, 2, 2,
-  2, 3, 2, 2, 2, 2, 2, 2, 2, 5, 1, 2, 1, 2, 2, 3,
-];
-const EXTRA_CHUNKS_MB = [4, 2, 3, 2, 2, 3, 2, 4, 2, 3, 2, 2];
-const FINAL_CHUNK_MB = 69;
-const DERIVED_MB = 8;
-const WEIGHTS = [...CHUNKED_SHAPE_MB, ...EXTRA_CHUNKS_MB, FINAL_CHUNK_MB, DERIVED_MB];
-const FINAL_CHUNK = WEIGHTS.length - 2;
-const NEWEST = WEIGHTS.length - 1;
 
 /** Real content from this machine: [folder, where it goes in the image]. */
 const SOURCES = [
@@ -146,15 +135,6 @@ const ETC_FILES = {
 const log = (message) => process.stderr.write(`[bench:sbom] ${message}\n`);
 const run = promisify(execFile);
 const isSkipped = (path) => SKIPPED.some((s) => path === s || path.startsWith(`${s}/`));
-
-function fnv1a(text) {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash;
-}
 
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -896,35 +876,6 @@ async function waitForOtherBench() {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Profile and report.
-
-/** Self time per function of a .cpuprofile, biggest first. */
-function summarizeProfile(profile, top = 25) {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map();
-  let total = 0;
-  for (let i = 0; i < profile.samples.length; i++) {
-    const node = byId.get(profile.samples[i]);
-    const delta = profile.timeDeltas[i] ?? 0;
-    total += delta;
-    const frame = node.callFrame;
-    const where = frame.url
-      ? `${frame.url.replace(/^file:\/\//, '').replace(`${REPO_DIR}/`, '')}:${frame.lineNumber + 1}`
-      : '';
-    const name = `${frame.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
-    self.set(name, (self.get(name) ?? 0) + delta);
-  }
-  const byFile = new Map();
-  for (const [name, micros] of self) {
-    const file = name.includes(' ') ? name.slice(name.indexOf(' ') + 1).replace(/:\d+$/, '') : name;
-    byFile.set(file, (byFile.get(file) ?? 0) + micros);
-  }
-  const rows = (map) =>
-    [...map.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, top)
-      .map(([name, micros]) => ({ name, ms: micros / 1000, share: micros / total }));
-  return { totalMs: total / 1000, functions: rows(self), files: rows(byFile) };
-}
 
 async function profileSbom(dir) {
   const profDir = await tempDir('patchline-bench-prof-');
