@@ -20,6 +20,7 @@ import {
 } from '../src/oci/media-types.js';
 import type { ReadResult } from '../src/rootfs/file-tree.js';
 import { openFileTree } from '../src/rootfs/open.js';
+import { pseudoBytes } from './helpers/pseudo-bytes.js';
 import { run } from './helpers/real-images.js';
 import { seededRandom } from './helpers/seeded-random.js';
 import { makeTar } from './helpers/tar.js';
@@ -47,16 +48,6 @@ function random(seed: number) {
   return { next, int, pick: <T>(items: readonly T[]): T => items[int(items.length)]! };
 }
 type Random = ReturnType<typeof random>;
-
-function pseudoBytes(seed: string, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash('sha256').update(seed).digest();
-  for (let at = 0; at < size; at += block.length) {
-    block.copy(out, at);
-    block = createHash('sha256').update(block).digest();
-  }
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Writing an image layout by hand, so that a test can make any part of it lie.

@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { cronFiresAt, cronMatches, cronSchedule, parseCron } from './cron.js';
-import { MINUTE_MS, type WallClock } from './local-time.js';
+import { MINUTE_MS, type WallClock, wallClockFields } from './local-time.js';
 
 function wall(text: string): WallClock {
-  const date = new Date(`${text}Z`);
-  return {
-    year: date.getUTCFullYear(),
-    month: date.getUTCMonth() + 1,
-    day: date.getUTCDate(),
-    hour: date.getUTCHours(),
-    minute: date.getUTCMinutes(),
-    weekday: date.getUTCDay(),
-  };
+  return wallClockFields(Date.parse(`${text}Z`));
 }
 
 function matches(expression: string, text: string): boolean {

@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OciLayoutWriter } from '../../src/oci/layout-writer.js';
 import { OCI_MANIFEST } from '../../src/oci/media-types.js';
+import { pseudoBytes } from './pseudo-bytes.js';
 import { makeTar, type TarSpec } from './tar.js';
 
 /**
@@ -42,17 +43,6 @@ export interface BootcImageOptions {
   /** Total layers, the commit layer included (at least 4). */
   layers?: number;
   tag?: string;
-}
-
-/** Deterministic bytes: an image built twice is the same image. */
-function pseudoRandom(seed: string, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash('sha256').update(seed).digest();
-  for (let at = 0; at < size; at += block.length) {
-    block.copy(out, at);
-    block = createHash('sha256').update(block).digest();
-  }
-  return out;
 }
 
 function objectPath(content: Buffer): string {
@@ -131,9 +121,9 @@ export async function makeBootcImage(parent: string, options: BootcImageOptions 
       'var/lib',
     ].map((name): TarSpec => ({ name: `${name}/`, type: 'dir' })),
     { name: 'sysroot/ostree/repo/config', content: '[core]\nrepo_version=1\nmode=bare-split-xattrs\n' },
-    { name: `${OBJECTS}/${commit.slice(0, 2)}/${commit.slice(2)}.commit`, content: pseudoRandom('commit', 600) },
-    { name: `${OBJECTS}/1b/${'1b'.repeat(31)}.dirtree`, content: pseudoRandom('dirtree', 900) },
-    { name: `${OBJECTS}/44/${'44'.repeat(31)}.dirmeta`, content: pseudoRandom('dirmeta', 120) },
+    { name: `${OBJECTS}/${commit.slice(0, 2)}/${commit.slice(2)}.commit`, content: pseudoBytes('commit', 600) },
+    { name: `${OBJECTS}/1b/${'1b'.repeat(31)}.dirtree`, content: pseudoBytes('dirtree', 900) },
+    { name: `${OBJECTS}/44/${'44'.repeat(31)}.dirmeta`, content: pseudoBytes('dirmeta', 120) },
     ...[...symlinks].map(([name, target]): TarSpec => ({ name, type: 'symlink', target })),
   ];
   await writer.addLayer(await makeTar(commitLayer), 'gzip');
@@ -148,7 +138,7 @@ export async function makeBootcImage(parent: string, options: BootcImageOptions 
     if (index === 1) {
       name = 'kernel-core';
       const modules = `usr/lib/modules/${KERNEL_VERSION}`;
-      chunk.file(`${modules}/vmlinuz`, pseudoRandom('vmlinuz', 96 * 1024), 0o755);
+      chunk.file(`${modules}/vmlinuz`, pseudoBytes('vmlinuz', 96 * 1024), 0o755);
       chunk.file(`${modules}/modules.dep`, Buffer.from('kernel/fs/overlayfs/overlay.ko.xz:\n'));
       chunk.file(`${modules}/config`, Buffer.from('CONFIG_OVERLAY_FS=m\n'));
     } else if (index === releaseLayer) {
@@ -158,11 +148,11 @@ export async function makeBootcImage(parent: string, options: BootcImageOptions 
       chunk.file('usr/lib/os-release', Buffer.from(release));
     } else {
       name = `component-${String(index).padStart(2, '0')}`;
-      const program = pseudoRandom(`${name} program`, 2048 + index * 16);
+      const program = pseudoBytes(`${name} program`, 2048 + index * 16);
       chunk.file(`usr/bin/${name}`, program, 0o755);
       // The same bytes under a second path: stored once, linked twice.
       chunk.file(`usr/libexec/${name}/${name}`, program, 0o755);
-      chunk.file(`usr/lib64/lib${name}.so.1`, pseudoRandom(`${name} library`, 4096));
+      chunk.file(`usr/lib64/lib${name}.so.1`, pseudoBytes(`${name} library`, 4096));
       chunk.file(`usr/share/doc/${name}/README`, Buffer.from(`${name}: documentation\n`));
     }
     components.push(name);
