@@ -1,8 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { isPatchlineError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { dbCommand } from './db.js';
+import { fleetCommand } from './fleet.js';
+import { hostCommand } from './host.js';
 import { inspectCommand } from './inspect.js';
+import { releaseCommand } from './release.js';
+import { rolloutCommand } from './rollout.js';
 import { sbomCommand } from './sbom.js';
+import { scanCommand } from './scan.js';
+import { serveCommand } from './serve.js';
 
 /** Exit codes: 0 success, 1 reserved for "the scan or gate found something", 2 any error (usage, input, registry). */
 export async function main(argv: string[]): Promise<number> {
@@ -10,8 +17,15 @@ export async function main(argv: string[]): Promise<number> {
     .description('Scan, gate and roll out bootable container (bootc) OS images: every available fix ships.')
     .version(VERSION)
     .addCommand(inspectCommand())
-    .addCommand(sbomCommand());
-  for (const command of [program, ...program.commands]) {
+    .addCommand(sbomCommand())
+    .addCommand(scanCommand())
+    .addCommand(dbCommand())
+    .addCommand(serveCommand())
+    .addCommand(fleetCommand())
+    .addCommand(releaseCommand())
+    .addCommand(rolloutCommand())
+    .addCommand(hostCommand());
+  for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`patchline: ${text}`) });
   }
   try {
@@ -29,4 +43,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`patchline: internal error (please report): ${(error as Error).stack ?? String(error)}\n`);
     return 3;
   }
+}
+
+/** Every command and subcommand, so each reports errors the same way. */
+function allCommands(command: Command): Command[] {
+  return [command, ...command.commands.flatMap(allCommands)];
 }
