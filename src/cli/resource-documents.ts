@@ -1,0 +1,92 @@
+import { readFile, stat } from 'node:fs/promises';
+import { parseAllDocuments } from 'yaml';
+import type { z } from 'zod';
+import { PatchlineError } from '../errors.js';
+
+// A resource file is a few kilobytes; anything far larger is a mistake (or an attack on the YAML parser).
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The documents of an `apply -f` file: YAML (one or many, `---` separated; JSON is YAML too) or a `…List` document
+ * with `items`, each checked against the resource's own schema before anything is sent, so a typo in the third
+ * document does not leave the first two applied.
+ */
+export async function readResourceDocuments<T>(file: string, kind: string, schema: z.ZodType<T>): Promise<T[]> {
+  const text = await readText(file);
+  let parsed: ReturnType<typeof parseAllDocuments>;
+  try {
+    parsed = parseAllDocuments(text);
+  } catch (error) {
+    throw new PatchlineError('input', file, `is not YAML or JSON (${(error as Error).message})`);
+  }
+  const documents = Array.isArray(parsed) ? parsed : [parsed];
+  const values: unknown[] = [];
+  for (const [index, document] of documents.entries()) {
+    const error = document.errors[0];
+    if (error !== undefined) {
+      throw new PatchlineError('input', `${file} (document ${index + 1})`, `is not YAML or JSON: ${error.message}`);
+    }
+    let value: unknown;
+    try {
+      // A bounded alias count stops "billion laughs" expansion.
+      value = document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      throw new PatchlineError('input', `${file} (document ${index + 1})`, (error as Error).message);
+    }
+    if (value === null || value === undefined) continue;
+    values.push(value);
+  }
+  const items = values.flatMap((value) => unwrapList(value, kind));
+  if (items.length === 0) throw new PatchlineError('input', file, `holds no ${kind} document`);
+  return items.map((item, index) => {
+    const where = `${file} (${kind} ${index + 1})`;
+    const actual = (item as { kind?: unknown } | null)?.kind;
+    if (actual !== kind) {
+      throw new PatchlineError('input', where, `has kind ${JSON.stringify(actual)}; this command applies ${kind}`);
+    }
+    const result = schema.safeParse(item);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      const path = issue?.path.join('.') ?? '';
+      throw new PatchlineError('input', where, `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`);
+    }
+    return result.data;
+  });
+}
+
+function unwrapList(value: unknown, kind: string): unknown[] {
+  const list = value as { kind?: unknown; items?: unknown };
+  return list?.kind === `${kind}List` && Array.isArray(list.items) ? list.items : [value];
+}
+
+async function readText(file: string): Promise<string> {
+  let buffer: Buffer;
+  try {
+    if (file !== '-' && (await stat(file)).size > MAX_FILE_BYTES) throw tooLarge(file);
+    buffer = file === '-' ? await readStdin() : await readFile(file);
+  } catch (error) {
+    if (error instanceof PatchlineError) throw error;
+    throw new PatchlineError(
+      'input',
+      file,
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  if (buffer.length > MAX_FILE_BYTES) throw tooLarge(file);
+  return buffer.toString('utf8');
+}
+
+function tooLarge(file: string): PatchlineError {
+  return new PatchlineError('limit', file, `is larger than ${MAX_FILE_BYTES} bytes, the limit for a resource file`);
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FILE_BYTES) throw tooLarge('-');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
