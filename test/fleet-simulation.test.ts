@@ -1,4 +1,3 @@
-import { seededRandom } from './helpers/seeded-random.js';
 /**
  * fleet/ driven over simulated time by simulated bootc hosts.
  *
@@ -19,7 +18,6 @@ import {
   acquireLock,
   applyDecision,
   approveNextBatch,
-  type BootcHost,
   bootcHostSchema,
   decideRollout,
   desiredDigestFor,
@@ -28,8 +26,6 @@ import {
   type FleetLockConfig,
   type FleetLockState,
   type Host,
-  type HostHealth,
-  type HostReport,
   isAnyWindowOpen,
   isFinalPhase,
   isInFlight,
@@ -45,6 +41,8 @@ import {
   releaseLock,
   resumeRollout,
 } from '../src/fleet/index.js';
+import { type ControllerForHosts, SimulatedHost } from './helpers/bootc-host-simulator.js';
+import { seededRandom } from './helpers/seeded-random.js';
 
 const REPO = 'quay.io/example/os';
 const MIN = 60_000;
@@ -56,163 +54,6 @@ function digest(n: number): string {
 }
 const V1 = digest(1);
 const V2 = digest(2);
-
-// ── A simulated bootc host ───────────────────────────────────────────────────────────────────────────────────────
-
-interface SimulatedHostOptions {
-  name: string;
-  labels: Record<string, string>;
-  booted: string;
-  /** Images whose boot fails its health checks here. */
-  sickImages?: ReadonlySet<string>;
-  /** Whether greenboot takes a failed boot back to the previous deployment (otherwise it stays up, unhealthy). */
-  greenboot?: boolean;
-  /** bootc marks its deployment incompatible: it cannot follow the controller. */
-  incompatible?: boolean;
-  /** Enrolled, but it never manages to report. */
-  silent?: boolean;
-  /** When it is powered off or cut off. */
-  offline?: (now: number) => boolean;
-  /** When it is enrolled, if after the rollout started. */
-  joinsAt?: number;
-  downloadMs?: number;
-  rebootMs?: number;
-}
-
-/** The controller as a host sees it: the registry gateway, and a FleetLock server. */
-interface ControllerForHosts {
-  desiredDigest(host: SimulatedHost, now: number): string | undefined;
-  mayReboot(host: SimulatedHost, now: number): boolean;
-  steadyState(host: SimulatedHost, now: number): void;
-}
-
-class SimulatedHost {
-  readonly name: string;
-  readonly labels: Record<string, string>;
-  booted: string;
-  staged: string | undefined;
-  rollback: string | undefined;
-  health: HostHealth = { state: 'healthy' };
-  /** Every image it ever booted, and when it rebooted: for the tests' own checks. */
-  readonly bootedImages = new Set<string>();
-  readonly reboots: Array<{ at: number; upAt: number }> = [];
-  private download: { digest: string; readyAt: number } | undefined;
-  private upAt: number | undefined;
-  private readonly options: SimulatedHostOptions;
-
-  constructor(options: SimulatedHostOptions) {
-    this.options = options;
-    this.name = options.name;
-    this.labels = options.labels;
-    this.booted = options.booted;
-    this.bootedImages.add(options.booted);
-  }
-
-  /** When it is enrolled with the controller. */
-  get joinsAt(): number {
-    return this.options.joinsAt ?? Number.NEGATIVE_INFINITY;
-  }
-
-  /** Up and connected: it polls and reports. */
-  reachable(now: number): boolean {
-    return !this.options.offline?.(now) && (this.upAt === undefined || now >= this.upAt);
-  }
-
-  /** One run of the host's update timer. */
-  tick(now: number, controller: ControllerForHosts): void {
-    if (this.options.offline?.(now)) {
-      return;
-    }
-    if (this.upAt !== undefined) {
-      if (now < this.upAt) {
-        return;
-      }
-      this.upAt = undefined;
-      this.finishBoot();
-      // Zincati-style: once up, give the reboot slot back.
-      controller.steadyState(this, now);
-    }
-    if (this.options.incompatible || this.options.silent) {
-      return;
-    }
-    const desired = controller.desiredDigest(this, now);
-    if (desired === this.booted) {
-      // Asked to stay: a staged deployment that is no longer wanted is dropped (bootc switch to the booted image).
-      this.staged = undefined;
-      this.download = undefined;
-    } else if (desired !== undefined && this.staged !== desired) {
-      if (this.download?.digest !== desired) {
-        this.download = { digest: desired, readyAt: now + (this.options.downloadMs ?? 5 * MIN) };
-      }
-      if (now >= this.download.readyAt) {
-        this.staged = desired;
-        this.download = undefined;
-      }
-    }
-    if (this.staged !== undefined && controller.mayReboot(this, now)) {
-      this.upAt = now + (this.options.rebootMs ?? 5 * MIN);
-      this.reboots.push({ at: now, upAt: this.upAt });
-    }
-  }
-
-  private finishBoot(): void {
-    const next = this.staged ?? this.booted;
-    this.rollback = this.booted;
-    this.booted = next;
-    this.staged = undefined;
-    this.bootedImages.add(next);
-    if (!this.options.sickImages?.has(next)) {
-      this.health = { state: 'healthy' };
-    } else if (this.options.greenboot ?? true) {
-      // greenboot's red boot: the boot counter runs out and the previous deployment boots again; the failed one
-      // stays in the rollback slot.
-      [this.booted, this.rollback] = [this.rollback, this.booted];
-      this.health = { state: 'healthy' };
-    } else {
-      this.health = { state: 'unhealthy', failedChecks: ['app.service'] };
-    }
-  }
-
-  /** `bootc status --format=json` as bootc 1.x prints it. */
-  bootcStatus(): BootcHost {
-    const entry = (imageDigest: string | undefined) =>
-      imageDigest === undefined
-        ? null
-        : {
-            image: {
-              image: { image: `${REPO}:stable`, transport: 'registry', signature: 'containerPolicy' },
-              version: null,
-              timestamp: null,
-              imageDigest,
-            },
-            cachedUpdate: null,
-            incompatible: this.options.incompatible ?? false,
-            pinned: false,
-            store: 'ostreeContainer',
-            ostree: { checksum: imageDigest.slice(7), deploySerial: 0 },
-          };
-    return {
-      apiVersion: 'org.containers.bootc/v1',
-      kind: 'BootcHost',
-      metadata: { name: 'host' },
-      spec: { image: { image: `${REPO}:stable`, transport: 'registry' }, bootOrder: 'default' },
-      status: {
-        staged: entry(this.staged),
-        booted: entry(this.booted),
-        rollback: entry(this.rollback),
-        rollbackQueued: false,
-        type: 'bootcHost',
-      },
-    };
-  }
-
-  report(now: number): HostReport | undefined {
-    if (!this.reachable(now) || this.options.silent) {
-      return undefined;
-    }
-    return { receivedAt: new Date(now).toISOString(), bootc: this.bootcStatus(), health: this.health };
-  }
-}
 
 // ── The controller side of a simulation: the store's state, the decisions, FleetLock ────────────────────────────
 
