@@ -1,0 +1,100 @@
+import { osvEcosystemScheme } from '../../version/index.js';
+import type { PackageNameKind, VersionScheme } from '../advisory.js';
+import { debianCodename } from './debian-releases.js';
+
+/** An OSV ecosystem string read for matching: the key, the publisher's finer stream, and how to read its packages. */
+export interface OsvEcosystem {
+  ecosystem: string;
+  stream?: string;
+  scheme: VersionScheme;
+  nameKind: PackageNameKind;
+}
+
+/** The distributions an image's os-release can identify; language ecosystems are not read. */
+const DISTRIBUTIONS = new Set([
+  'AlmaLinux',
+  'Rocky Linux',
+  'Debian',
+  'Ubuntu',
+  'Alpine',
+  'Wolfi',
+  'Chainguard',
+  'SUSE',
+  'openSUSE',
+  'Red Hat',
+]);
+
+/**
+ * Which name the publisher's records carry, checked against real records rather than taken from the schema's table:
+ * - AlmaLinux lists every binary rpm of the erratum (ALSA-2024:3671 names ruby-libs, rubygem-bundler, ...; kernel
+ *   errata name bpftool and python3-perf), although the OSV schema says "source package".
+ * - Rocky Linux lists source rpms only (RLSA-2024:3671 names ruby, rubygem-mysql2 and rubygem-pg, the ruby:3.3
+ *   module's three source rpms, where AlmaLinux lists 28 binaries), as the schema says.
+ * - Debian, Ubuntu and Alpine: source packages (the schema; the Debian tracker and secdb they come from are keyed by
+ *   source or origin). Wolfi and Chainguard are built from the same melange/secdb origin names.
+ * - SUSE and openSUSE: the source rpm (the schema; the binaries are in `ecosystem_specific.binaries`).
+ * - Red Hat: "binary or source rpm" per the schema; the purl's `arch=src` says which, binary otherwise.
+ */
+function nameKindOf(distribution: string, purl: string | undefined): PackageNameKind {
+  if (distribution === 'AlmaLinux') return 'binary';
+  if (distribution === 'Red Hat') return purl !== undefined && /[?&]arch=src(&|$)/.test(purl) ? 'source' : 'binary';
+  return 'source';
+}
+
+/** `Ubuntu:22.04:LTS` → `Ubuntu:22.04`; Pro (ESM) fixes stay apart as `Ubuntu:Pro:18.04`: a plain image cannot install them. */
+function ubuntuRelease(parts: string[]): string | undefined {
+  const version = parts.find((part) => /^\d+\.\d+$/.test(part));
+  if (version === undefined) return undefined;
+  return parts.includes('Pro') ? `Pro:${version}` : version;
+}
+
+/**
+ * `Linux Enterprise Server 15 SP5` (and every module and product of that service pack: `Linux Enterprise Module for
+ * Basesystem 15 SP5`) → `15.5`, the VERSION_ID of the os-release of SLES 15 SP5; `Linux Enterprise Micro 5.5` →
+ * `Micro:5.5` (SLE Micro has its own numbering). Other products (SUSE Manager, ...) keep their name.
+ */
+function suseRelease(product: string): string {
+  const micro = /^Linux Enterprise Micro (\d+\.\d+)$/.exec(product);
+  if (micro) return `Micro:${micro[1]}`;
+  const servicePack = /^Linux Enterprise .* (\d+)(?: SP(\d+))?$/.exec(product);
+  if (servicePack) return servicePack[2] === undefined ? `${servicePack[1]}` : `${servicePack[1]}.${servicePack[2]}`;
+  return product;
+}
+
+/** The release part, reduced to what an image's os-release identifies; undefined when the string has none we read. */
+function reducedRelease(distribution: string, rest: string[]): string | undefined {
+  if (rest.length === 0) return undefined;
+  switch (distribution) {
+    case 'Ubuntu':
+      return ubuntuRelease(rest);
+    case 'Red Hat':
+      // `enterprise_linux:9::appstream`, `rhel_eus:9.2::baseos`: the CPE's version field, by major version as Red Hat's
+      // guidance for scanners says.
+      return rest[1]?.split('.')[0] || undefined;
+    case 'SUSE':
+      return suseRelease(rest.join(':'));
+    case 'AlmaLinux':
+    case 'Rocky Linux':
+      return rest[0]?.split('.')[0];
+    default:
+      return rest.join(':');
+  }
+}
+
+/**
+ * Reads an OSV ecosystem string; undefined for an ecosystem Patchline does not scan (a language ecosystem, or a
+ * distribution without a version ordering here). The original string is kept as the stream whenever it says more
+ * than the key; a Debian key's stream is its codename, as the Debian tracker importer writes it.
+ */
+export function readOsvEcosystem(original: string, purl?: string): OsvEcosystem | undefined {
+  const [distribution = '', ...rest] = original.split(':');
+  const scheme = osvEcosystemScheme(original);
+  if (!DISTRIBUTIONS.has(distribution) || scheme === undefined) return undefined;
+  const release = reducedRelease(distribution, rest);
+  if (rest.length > 0 && release === undefined) return undefined;
+  const ecosystem = release === undefined ? distribution : `${distribution}:${release}`;
+  const nameKind = nameKindOf(distribution, purl);
+  const codename = distribution === 'Debian' && release !== undefined ? debianCodename(release) : undefined;
+  const stream = codename ?? (ecosystem === original ? undefined : original);
+  return stream === undefined ? { ecosystem, scheme, nameKind } : { ecosystem, stream, scheme, nameKind };
+}
