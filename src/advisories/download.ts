@@ -1,0 +1,367 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { PatchlineError } from '../errors.js';
+import type { Validators } from './sync-state.js';
+
+/**
+ * Downloads of feed files: conditional (the validators of the copy we hold give a 304 when nothing changed),
+ * resumable (bytes land in `<file>.part`, described by `<file>.part.json`; a later attempt, in this run or the next,
+ * asks for the rest with Range + If-Range, so a publisher that changed the file meanwhile sends it whole), retried
+ * with exponential backoff, bounded in size and idle time, and verified against the checksums the publisher
+ * publishes before the file takes its final name.
+ */
+export interface HttpOptions {
+  /** Attempts per file, the first included. Default 4. */
+  attempts?: number;
+  /** The first backoff; each retry doubles it. Default 500 ms. */
+  baseDelayMs?: number;
+  /** An attempt that receives no byte for this long is abandoned (and retried). Default 60 s. */
+  idleTimeoutMs?: number;
+  userAgent?: string;
+  /** Injectable for tests. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface DownloadRequest {
+  url: string;
+  /** The file to produce. Its `.part` and `.part.json` sit beside it until it is complete and verified. */
+  path: string;
+  /** Validators of the copy the database holds: when the server says it is still current, nothing is downloaded. */
+  known?: Validators;
+  maxBytes: number;
+  /** The SHA-256 (hex) the publisher published for this file, checked before the file is trusted. */
+  sha256?: string;
+}
+
+export type DownloadResult =
+  | { status: 'unchanged' }
+  | { status: 'downloaded'; path: string; bytes: number; validators: Validators; verified: ChecksumKind[] };
+
+export type ChecksumKind = 'md5' | 'sha256';
+
+const partMetaSchema = z.object({
+  url: z.string(),
+  etag: z.string().optional(),
+  lastModified: z.string().optional(),
+  /** Base64 MD5 of the whole file, from Google Cloud Storage's `x-goog-hash`. */
+  md5: z.string().optional(),
+  /** The whole file's size, when the server said it. */
+  total: z.number().optional(),
+});
+type PartMeta = z.infer<typeof partMetaSchema>;
+
+/** A failure worth another attempt: the connection broke, the server was briefly unwell, the body came short. */
+class TransientFailure extends Error {}
+
+export async function download(request: DownloadRequest, options: HttpOptions = {}): Promise<DownloadResult> {
+  const attempts = options.attempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const meta = await attemptDownload(request, options);
+      if (meta === undefined) return { status: 'unchanged' };
+      return await finish(request, meta);
+    } catch (error) {
+      if (error instanceof PatchlineError) throw error;
+      if (attempt >= attempts) {
+        throw new PatchlineError(
+          'registry',
+          request.url,
+          `download failed after ${attempts} attempts (${describe(error)}); the next run resumes it`,
+          { cause: error },
+        );
+      }
+      await (options.sleep ?? sleep)(backoff(attempt, options.baseDelayMs ?? 500));
+    }
+  }
+}
+
+/**
+ * A small document (a change list's checksum file, a pointer like `archive_latest.txt`) read whole into memory.
+ * Returns undefined when the server has no such file (404), which for optional files means "not published".
+ */
+export async function fetchSmall(
+  url: string,
+  maxBytes: number,
+  options: HttpOptions = {},
+): Promise<string | undefined> {
+  const attempts = options.attempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await send(url, {}, options);
+      if (response.status === 404 || response.status === 410) {
+        await response.body?.cancel().catch(() => undefined);
+        return undefined;
+      }
+      checkStatus(response, url, [200]);
+      const chunks: Buffer[] = [];
+      let length = 0;
+      for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)) {
+        length += (chunk as Buffer).length;
+        if (length > maxBytes) throw new PatchlineError('limit', url, `is larger than ${maxBytes} bytes`);
+        chunks.push(chunk as Buffer);
+      }
+      return Buffer.concat(chunks).toString('utf8');
+    } catch (error) {
+      if (error instanceof PatchlineError) throw error;
+      if (attempt >= attempts) {
+        throw new PatchlineError('registry', url, `request failed after ${attempts} attempts (${describe(error)})`, {
+          cause: error,
+        });
+      }
+      await (options.sleep ?? sleep)(backoff(attempt, options.baseDelayMs ?? 500));
+    }
+  }
+}
+
+/** One exchange. Returns the part's description when the part now holds the whole file, undefined on a 304. */
+async function attemptDownload(request: DownloadRequest, options: HttpOptions): Promise<PartMeta | undefined> {
+  const part = `${request.path}.part`;
+  const previous = await readPartMeta(request);
+  const offset = previous === undefined ? 0 : await fileSize(part);
+  const headers: Record<string, string> = {};
+  const ifRange = previous === undefined ? undefined : rangeValidator(previous);
+  if (previous !== undefined && ifRange !== undefined && offset > 0) {
+    headers.range = `bytes=${offset}-`;
+    headers['if-range'] = ifRange;
+  } else {
+    // A part we cannot resume safely is started over; only then is the held copy's validator worth sending.
+    await rm(part, { force: true });
+    if (request.known?.etag) headers['if-none-match'] = request.known.etag;
+    if (request.known?.lastModified) headers['if-modified-since'] = request.known.lastModified;
+  }
+  const resuming = headers.range !== undefined;
+
+  const controller = new AbortController();
+  const idle = idleTimer(controller, options.idleTimeoutMs ?? 60_000);
+  try {
+    const response = await send(request.url, headers, options, controller.signal);
+    if (response.status === 304 && !resuming) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    if (response.status === 416) {
+      // The part is no prefix of the current file (it is as long or longer): start over on the next attempt.
+      await response.body?.cancel().catch(() => undefined);
+      await discardPart(request);
+      throw new TransientFailure('the server refused the resume range');
+    }
+    checkStatus(response, request.url, resuming ? [200, 206] : [200]);
+
+    let start = 0;
+    let total = numberHeader(response.headers.get('content-length'));
+    if (response.status === 206) {
+      const range = /^bytes (\d+)-\d+\/(\d+|\*)$/.exec(response.headers.get('content-range') ?? '');
+      if (range === null || Number(range[1]) !== offset) {
+        await response.body?.cancel().catch(() => undefined);
+        await discardPart(request);
+        throw new TransientFailure(
+          `the server answered the resume with Content-Range "${response.headers.get('content-range')}"`,
+        );
+      }
+      start = offset;
+      total = range[2] === '*' ? undefined : Number(range[2]);
+    }
+    if (total !== undefined && total > request.maxBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new PatchlineError('limit', request.url, `is ${total} bytes, more than the ${request.maxBytes} allowed`);
+    }
+    const meta = partMeta(request.url, response, total, previous, start > 0);
+    await writeFile(`${part}.json`, JSON.stringify(meta));
+    if (response.body === null) throw new TransientFailure('the response has no body');
+    const counter = new ByteLimit(start, request.maxBytes, request.url, () => idle.touch());
+    await pipeline(
+      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+      counter,
+      createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }),
+    );
+    const size = await fileSize(part);
+    if (meta.total !== undefined && size !== meta.total) {
+      throw new TransientFailure(`the body ended after ${size} of ${meta.total} bytes`);
+    }
+    return meta;
+  } catch (error) {
+    // An abort from our idle timer surfaces as a DOMException; say what it was.
+    if (idle.fired()) throw new TransientFailure(`no data for ${options.idleTimeoutMs ?? 60_000} ms`);
+    throw error;
+  } finally {
+    idle.stop();
+  }
+}
+
+/** Checks the complete part against the published checksums, then gives it its final name. */
+async function finish(request: DownloadRequest, meta: PartMeta): Promise<DownloadResult> {
+  const part = `${request.path}.part`;
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  let bytes = 0;
+  for await (const chunk of createReadStream(part)) {
+    md5.update(chunk as Buffer);
+    sha256.update(chunk as Buffer);
+    bytes += (chunk as Buffer).length;
+  }
+  const verified: ChecksumKind[] = [];
+  const mismatch = async (kind: string, actual: string, expected: string) => {
+    // A corrupt part must not be resumed: the next attempt starts from byte 0.
+    await discardPart(request);
+    return new PatchlineError(
+      'integrity',
+      request.url,
+      `${kind} of the downloaded file is ${actual}, but the publisher says ${expected}; the file was discarded`,
+    );
+  };
+  if (meta.md5 !== undefined) {
+    const actual = md5.digest('base64');
+    if (actual !== meta.md5) throw await mismatch('MD5', actual, meta.md5);
+    verified.push('md5');
+  }
+  if (request.sha256 !== undefined) {
+    const actual = sha256.digest('hex');
+    if (actual !== request.sha256.toLowerCase()) throw await mismatch('SHA-256', actual, request.sha256);
+    verified.push('sha256');
+  }
+  await rename(part, request.path);
+  await rm(`${part}.json`, { force: true });
+  const validators: Validators = {};
+  if (meta.etag !== undefined) validators.etag = meta.etag;
+  if (meta.lastModified !== undefined) validators.lastModified = meta.lastModified;
+  return { status: 'downloaded', path: request.path, bytes, validators, verified };
+}
+
+async function send(
+  url: string,
+  headers: Record<string, string>,
+  options: HttpOptions,
+  signal?: AbortSignal,
+): Promise<Response> {
+  const init: RequestInit = { headers: { 'user-agent': options.userAgent ?? 'patchline', ...headers } };
+  if (signal !== undefined) init.signal = signal;
+  const response = await fetch(url, init);
+  if (response.status === 429 || (response.status >= 500 && response.status !== 501 && response.status !== 505)) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new TransientFailure(`HTTP ${response.status}`);
+  }
+  return response;
+}
+
+function checkStatus(response: Response, url: string, ok: readonly number[]): void {
+  if (ok.includes(response.status)) return;
+  void response.body?.cancel().catch(() => undefined);
+  if (response.status === 404 || response.status === 410) {
+    throw new PatchlineError('not-found', url, `the server has no such file (HTTP ${response.status})`);
+  }
+  throw new PatchlineError('registry', url, `the server answered HTTP ${response.status}`);
+}
+
+async function readPartMeta(request: DownloadRequest): Promise<PartMeta | undefined> {
+  try {
+    const parsed = partMetaSchema.safeParse(JSON.parse(await readFile(`${request.path}.part.json`, 'utf8')));
+    // A part of another URL (the feed moved to a mirror) or with no way to check it is still current is not resumed.
+    if (!parsed.success || parsed.data.url !== request.url) return undefined;
+    return parsed.data;
+  } catch {
+    return undefined;
+  }
+}
+
+function partMeta(
+  url: string,
+  response: Response,
+  total: number | undefined,
+  previous: PartMeta | undefined,
+  resumed: boolean,
+): PartMeta {
+  const meta: PartMeta = { url };
+  const etag = response.headers.get('etag');
+  const lastModified = response.headers.get('last-modified');
+  const md5 = /(?:^|[\s,])md5=([A-Za-z0-9+/]+=*)/.exec(response.headers.get('x-goog-hash') ?? '')?.[1];
+  const kept = resumed ? previous : undefined;
+  const e = etag ?? kept?.etag;
+  const l = lastModified ?? kept?.lastModified;
+  const m = md5 ?? kept?.md5;
+  if (e) meta.etag = e;
+  if (l) meta.lastModified = l;
+  if (m) meta.md5 = m;
+  if (total !== undefined) meta.total = total;
+  return meta;
+}
+
+/** If-Range takes a strong ETag or a date; a weak ETag cannot prove the bytes are the same. */
+function rangeValidator(meta: PartMeta): string | undefined {
+  if (meta.etag !== undefined && !meta.etag.startsWith('W/')) return meta.etag;
+  return meta.lastModified;
+}
+
+async function discardPart(request: DownloadRequest): Promise<void> {
+  await rm(`${request.path}.part`, { force: true });
+  await rm(`${request.path}.part.json`, { force: true });
+}
+
+async function fileSize(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
+
+function numberHeader(value: string | null): number | undefined {
+  return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
+}
+
+function backoff(retry: number, base: number): number {
+  const delay = Math.min(30_000, base * 2 ** (retry - 1));
+  // Half fixed, half random, so clients that failed together do not come back together.
+  return Math.round(delay / 2 + (Math.random() * delay) / 2);
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${error.message}${cause}`;
+}
+
+/** Aborts the exchange when no byte arrived for `ms`; every chunk resets it. */
+function idleTimer(controller: AbortController, ms: number) {
+  let fired = false;
+  let timer = setTimeout(fire, ms);
+  function fire() {
+    fired = true;
+    controller.abort();
+  }
+  return {
+    touch() {
+      clearTimeout(timer);
+      timer = setTimeout(fire, ms);
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+    fired: () => fired,
+  };
+}
+
+/** Counts the bytes of the file (those already in the part included) and fails past the limit. */
+class ByteLimit extends Transform {
+  constructor(
+    private seen: number,
+    private readonly limit: number,
+    private readonly url: string,
+    private readonly onChunk: () => void,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.onChunk();
+    this.seen += chunk.length;
+    if (this.seen > this.limit) {
+      callback(new PatchlineError('limit', this.url, `is larger than the ${this.limit} bytes allowed`));
+      return;
+    }
+    callback(null, chunk);
+  }
+}

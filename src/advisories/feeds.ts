@@ -1,0 +1,128 @@
+import { PatchlineError } from '../errors.js';
+
+/**
+ * The publishers' download layouts, as data. A feed is one thing `db update` keeps in sync: one OSV ecosystem, Red
+ * Hat's VEX collection, the Debian tracker, one Alpine branch. Each kind has its own sync routine in feeds/.
+ *
+ * Upstream layouts (checked against the publishers' documentation and the scanners that read them):
+ * - OSV: `<base>/<Ecosystem>/all.zip`, `<base>/<Ecosystem>/modified_id.csv` (`<ISO time>,<ID>` per line, newest
+ *   first) and `<base>/<Ecosystem>/<ID>.json`. Served by Google Cloud Storage, which publishes each object's MD5 in
+ *   `x-goog-hash`.
+ * - Red Hat CSAF VEX: `<base>/archive_latest.txt` names `csaf_vex_YYYY-MM-DD.tar.zst`; `changes.csv` and
+ *   `deletions.csv` list `"YYYY/cve-YYYY-NNNN.json","<ISO time>"`, newest first; each document is
+ *   `<base>/YYYY/cve-YYYY-NNNN.json`, with a `.sha256` beside it as CSAF trusted providers publish.
+ * - Debian security tracker: one JSON document, `<base>/json`.
+ * - Alpine secdb: `<base>/<branch>/main.json` and `<base>/<branch>/community.json`.
+ */
+export type FeedKind = 'osv' | 'redhat-vex' | 'debian-tracker' | 'alpine-secdb';
+
+export interface Feed {
+  /** The name `--source` takes and the sync state is keyed by: `osv:AlmaLinux`, `redhat-vex`, `alpine-secdb:v3.21`. */
+  id: string;
+  kind: FeedKind;
+  /** Where the feed's layout starts, ending in `/`. */
+  base: string;
+  /** OSV ecosystem (`AlmaLinux`, `Rocky Linux:9`) or Alpine branch (`v3.21`), for kinds that have one. */
+  name?: string;
+}
+
+const UPSTREAM: Record<FeedKind, string> = {
+  osv: 'https://osv-vulnerabilities.storage.googleapis.com/',
+  'redhat-vex': 'https://security.access.redhat.com/data/csaf/v2/vex/',
+  'debian-tracker': 'https://security-tracker.debian.org/tracker/data/',
+  'alpine-secdb': 'https://secdb.alpinelinux.org/',
+};
+
+/** Under a mirror, each kind has its own folder holding the upstream layout unchanged. */
+const MIRROR_FOLDER: Record<FeedKind, string> = {
+  osv: 'osv/',
+  'redhat-vex': 'redhat-vex/',
+  'debian-tracker': 'debian-tracker/',
+  'alpine-secdb': 'alpine-secdb/',
+};
+
+/**
+ * What `db update` fetches when no `--source` is given: the OSV ecosystems of the distributions Patchline matches by
+ * OSV, each a few MB. Red Hat's VEX archive (hundreds of MB), the Debian tracker (tens of MB) and Alpine's secdb are
+ * opt-in (docs/decisions: feed selection).
+ */
+export const DEFAULT_SOURCES: readonly string[] = ['osv:AlmaLinux', 'osv:Rocky Linux', 'osv:Debian', 'osv:Alpine'];
+
+/** The env variable that points every feed at one mirror, like `--mirror`. */
+export const MIRROR_ENV = 'PATCHLINE_FEED_MIRROR';
+
+// An OSV ecosystem name as osv.dev spells them: letters, digits, spaces, dots, colons, dashes (`Rocky Linux:9`,
+// `Alpine:v3.21`, `SUSE:Linux Enterprise Server 15 SP5`). Anything else could reach outside the feed's folder.
+const OSV_ECOSYSTEM = /^[A-Za-z][A-Za-z0-9 .:+-]{0,99}$/;
+const ALPINE_BRANCH = /^(v\d+\.\d+|edge)$/;
+
+/** Parses one `--source` name against an optional mirror base URL. */
+export function parseFeed(spec: string, mirror?: string): Feed {
+  const text = spec.trim();
+  const colon = text.indexOf(':');
+  const kindText = colon === -1 ? text : text.slice(0, colon);
+  const name = colon === -1 ? undefined : text.slice(colon + 1);
+  const base = (kind: FeedKind) => (mirror === undefined ? UPSTREAM[kind] : joinBase(mirror, MIRROR_FOLDER[kind]));
+  switch (kindText) {
+    case 'osv':
+      if (name === undefined || !OSV_ECOSYSTEM.test(name) || name.includes('..')) {
+        throw new PatchlineError('usage', `--source ${spec}`, 'expected osv:<Ecosystem>, e.g. osv:AlmaLinux:9');
+      }
+      return { id: `osv:${name}`, kind: 'osv', base: base('osv'), name };
+    case 'redhat-vex':
+    case 'debian-tracker':
+      if (name !== undefined) throw new PatchlineError('usage', `--source ${spec}`, `${kindText} takes no name`);
+      return { id: kindText, kind: kindText, base: base(kindText) };
+    case 'alpine-secdb':
+      if (name === undefined || !ALPINE_BRANCH.test(name)) {
+        throw new PatchlineError(
+          'usage',
+          `--source ${spec}`,
+          'expected alpine-secdb:<branch>, e.g. alpine-secdb:v3.21',
+        );
+      }
+      return { id: `alpine-secdb:${name}`, kind: 'alpine-secdb', base: base('alpine-secdb'), name };
+    default:
+      throw new PatchlineError(
+        'usage',
+        `--source ${spec}`,
+        'unknown feed (known: osv:<Ecosystem>, redhat-vex, debian-tracker, alpine-secdb:<branch>)',
+      );
+  }
+}
+
+/**
+ * The feeds `--source` names (comma-separated, repeatable; duplicates once), or the default set when none is named.
+ * `mirror` (from `--mirror` or PATCHLINE_FEED_MIRROR) replaces every publisher's base URL.
+ */
+export function selectFeeds(sources: readonly string[], mirror?: string): Feed[] {
+  if (mirror !== undefined) checkMirror(mirror);
+  const specs = sources.flatMap((s) => s.split(',')).filter((s) => s.trim() !== '');
+  const feeds = new Map<string, Feed>();
+  for (const spec of specs.length > 0 ? specs : DEFAULT_SOURCES) {
+    const feed = parseFeed(spec, mirror);
+    feeds.set(feed.id, feed);
+  }
+  return [...feeds.values()];
+}
+
+/** A URL inside a feed: each path segment is escaped (`Rocky Linux` → `Rocky%20Linux`), the slashes between kept. */
+export function feedUrl(feed: Feed, ...segments: string[]): string {
+  return feed.base + segments.map((s) => encodeURIComponent(s)).join('/');
+}
+
+function checkMirror(mirror: string): void {
+  let url: URL;
+  try {
+    url = new URL(mirror);
+  } catch {
+    throw new PatchlineError('usage', `--mirror ${mirror}`, 'is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new PatchlineError('usage', `--mirror ${mirror}`, 'must be an http:// or https:// URL');
+  }
+}
+
+function joinBase(mirror: string, folder: string): string {
+  return `${mirror.replace(/\/+$/, '')}/${folder}`;
+}

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { PatchlineError } from '../errors.js';
+import type { AdvisorySource } from './advisory.js';
+import { AdvisoryDatabase, connectionOf } from './database.js';
+import type { HttpOptions } from './download.js';
+import { type FeedContext, type FeedFetch, type FeedLimits, feedFolder } from './feeds/feed-fetch.js';
+import { fetchOsv } from './feeds/osv.js';
+import { fetchRedhatVex } from './feeds/redhat-vex.js';
+import { fetchAlpineSecdb, fetchDebianTracker } from './feeds/whole-documents.js';
+import type { Feed, FeedKind } from './feeds.js';
+import { importPaths } from './import-paths.js';
+import { emptySyncState, readSyncState, type SyncState, writeSyncState } from './sync-state.js';
+
+/**
+ * `db update`: brings the database up to date with the publishers' feeds. Everything is downloaded first; then the
+ * new database is built in a copy of the current one and renamed over it, so an update that fails or is interrupted
+ * at any point leaves the previous database as it was (and what it downloaded, to resume from, in the download folder).
+ */
+export interface UpdateOptions {
+  http?: HttpOptions;
+  /** Where downloads (and partial downloads) live; default `<db>.downloads` beside the database. */
+  downloadDir?: string;
+  limits?: Partial<FeedLimits>;
+  /** Progress lines, for stderr when it is a terminal. */
+  onProgress?: (message: string) => void;
+  now?: () => Date;
+}
+
+export interface FeedReport {
+  feed: string;
+  /** Files downloaded and imported; 0 when the publisher said nothing changed. */
+  files: number;
+  deletions: number;
+  /** Files whose published checksum was verified. */
+  verified: number;
+  notes: string[];
+  /** Set when this feed failed; the others were still applied. */
+  error?: string;
+}
+
+export interface UpdateResult {
+  database: string;
+  /** False when no feed had anything new: the database file was not rewritten. */
+  changed: boolean;
+  feeds: FeedReport[];
+  added: number;
+  updated: number;
+  deleted: number;
+  /** Records an importer could not read: reported and skipped. */
+  problems: number;
+}
+
+export const DEFAULT_LIMITS: FeedLimits = {
+  maxArchiveBytes: 8 * 1024 ** 3,
+  maxDocumentBytes: 256 * 1024 ** 2,
+};
+
+const FETCHERS: Record<FeedKind, (context: FeedContext) => Promise<FeedFetch>> = {
+  osv: fetchOsv,
+  'redhat-vex': fetchRedhatVex,
+  'debian-tracker': fetchDebianTracker,
+  'alpine-secdb': fetchAlpineSecdb,
+};
+
+/** The advisory source a feed's deletions are recorded against. */
+const DELETION_SOURCE: Record<FeedKind, AdvisorySource> = {
+  osv: 'osv',
+  'redhat-vex': 'redhat-csaf-vex',
+  'debian-tracker': 'debian-tracker',
+  'alpine-secdb': 'alpine-secdb',
+};
+
+export async function updateDatabase(
+  dbPath: string,
+  feeds: readonly Feed[],
+  options: UpdateOptions = {},
+): Promise<UpdateResult> {
+  const now = options.now ?? (() => new Date());
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const downloads = options.downloadDir ?? `${dbPath}.downloads`;
+  const progress = options.onProgress ?? (() => undefined);
+  // A state without its database (deleted, or never built) must not turn the first requests into 304s.
+  const state = existsSync(dbPath) ? await readSyncState(dbPath) : emptySyncState();
+
+  const fetched: Array<{ feed: Feed; fetch: FeedFetch }> = [];
+  const reports: FeedReport[] = [];
+  for (const feed of feeds) {
+    progress(`${feed.id}: checking ${feed.base}`);
+    const context: FeedContext = {
+      feed,
+      dir: feedFolder(downloads, feed),
+      previous: state.feeds[feed.id],
+      known: state.urls,
+      http: options.http ?? {},
+      limits,
+    };
+    try {
+      const fetch = await FETCHERS[feed.kind](context);
+      fetched.push({ feed, fetch });
+      reports.push({
+        feed: feed.id,
+        files: fetch.paths.length,
+        deletions: fetch.deletions.length,
+        verified: fetch.verified,
+        notes: fetch.notes,
+      });
+    } catch (error) {
+      if (!(error instanceof PatchlineError)) throw error;
+      reports.push({ feed: feed.id, files: 0, deletions: 0, verified: 0, notes: [], error: error.message });
+    }
+  }
+
+  const result: UpdateResult = {
+    database: dbPath,
+    changed: false,
+    feeds: reports,
+    added: 0,
+    updated: 0,
+    deleted: 0,
+    problems: 0,
+  };
+  const work = fetched.filter(({ fetch }) => fetch.paths.length > 0 || fetch.deletions.length > 0);
+  if (work.length > 0) {
+    await buildInCopy(dbPath, async (db) => {
+      const at = now().toISOString();
+      for (const { feed, fetch } of work) {
+        progress(`${feed.id}: importing ${fetch.paths.length} file(s)`);
+        if (fetch.paths.length > 0) {
+          const imported = await importPaths(db, fetch.paths, { origin: feed.base, at });
+          result.added += imported.added;
+          result.updated += imported.updated;
+          result.deleted += imported.deleted;
+          result.problems += imported.problems.length;
+        }
+        if (fetch.deletions.length > 0) {
+          const summary = db.write(
+            DELETION_SOURCE[feed.kind],
+            { records: [], problems: [], deletions: fetch.deletions },
+            { at, origin: feed.base },
+          );
+          result.deleted += summary.deleted;
+        }
+      }
+    });
+    result.changed = true;
+  }
+
+  // Only now that the database holds the content may the state say so.
+  await writeSyncState(dbPath, nextState(state, fetched, now().toISOString()));
+  // What was imported is in the database now; a failed feed's folder keeps its partial downloads for the next run.
+  for (const { feed } of fetched) await rm(feedFolder(downloads, feed), { recursive: true, force: true });
+  return result;
+}
+
+/**
+ * Runs `build` on a copy of the database (a fresh one when there is none yet) and renames the copy over the
+ * original only when it succeeded. The copy is taken with SQLite's online backup, which is consistent even while a
+ * scan reads the database or its WAL holds pages not yet checkpointed.
+ */
+async function buildInCopy(dbPath: string, build: (db: AdvisoryDatabase) => Promise<void>): Promise<void> {
+  await mkdir(dirname(dbPath), { recursive: true });
+  const temp = `${dbPath}.${process.pid}.${randomBytes(4).toString('hex')}.updating`;
+  try {
+    if (existsSync(dbPath)) {
+      const current = AdvisoryDatabase.open(dbPath, { readonly: true });
+      try {
+        await connectionOf(current).backup(temp);
+      } finally {
+        current.close();
+      }
+    }
+    const copy = AdvisoryDatabase.open(temp);
+    try {
+      await build(copy);
+    } finally {
+      // Closing the last connection checkpoints the WAL into the file, so the renamed file is complete on its own.
+      copy.close();
+    }
+    await rename(temp, dbPath);
+  } finally {
+    await Promise.all([temp, `${temp}-wal`, `${temp}-shm`].map((path) => rm(path, { force: true })));
+  }
+}
+
+function nextState(state: SyncState, fetched: ReadonlyArray<{ feed: Feed; fetch: FeedFetch }>, at: string): SyncState {
+  const next: SyncState = { version: 1, urls: { ...state.urls }, feeds: { ...state.feeds } };
+  for (const { feed, fetch } of fetched) {
+    Object.assign(next.urls, fetch.urls);
+    next.feeds[feed.id] =
+      fetch.watermark === undefined ? { lastSync: at } : { watermark: fetch.watermark, lastSync: at };
+  }
+  return next;
+}

@@ -1,0 +1,297 @@
+import { execFile as execFileCallback } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Feed, parseFeed, selectFeeds } from '../src/advisories/feeds.js';
+import { type UpdateOptions, updateDatabase } from '../src/advisories/sync.js';
+import { readSyncState, syncStatePath } from '../src/advisories/sync-state.js';
+import { PatchlineError } from '../src/errors.js';
+import { type FeedServer, startFeedServer } from './helpers/feed-server.js';
+import { hasBinary } from './helpers/registry.js';
+import { tempDir } from './helpers/tmp.js';
+
+/**
+ * `db update` against a local server laying the real fixture files out as each publisher does (the internet is the
+ * one thing tests may not reach). The oracles: the fixture records themselves (what a zip or archive held), the
+ * sqlite3 shell reading the database, and the server's own request log (what was asked, what was answered).
+ */
+const execFile = promisify(execFileCallback);
+const VULN = resolve(import.meta.dirname, '../../shared/fixtures/vuln');
+const missing = ['zip', 'zstd', 'sqlite3', 'tar'].filter((name) => !hasBinary(name));
+if (missing.length > 0) console.warn(`db update tests skipped: ${missing.join(', ')} not installed`);
+if (!existsSync(VULN)) console.warn(`db update tests skipped: ${VULN} is absent (the shared fixtures)`);
+const suite = describe.skipIf(missing.length > 0 || !existsSync(VULN));
+
+const ALMA_DIR = '/osv/AlmaLinux:9';
+/** Records held out of the first all.zip, published later as modified: the incremental sync must fetch exactly them. */
+const LATER = ['ALSA-2025:0059', 'ALSA-2025:0080'];
+
+let server: FeedServer;
+let work: string;
+let feed: Feed;
+let records: Map<string, { modified: string; body: Buffer }>;
+let firstZip: Buffer;
+
+const quick: UpdateOptions['http'] = { attempts: 1, sleep: async () => undefined };
+
+async function sqlite(path: string, sql: string): Promise<string> {
+  return (await execFile('sqlite3', ['-readonly', path, sql])).stdout.trim();
+}
+
+async function osvIds(path: string): Promise<string[]> {
+  return (await sqlite(path, "SELECT id FROM records WHERE source = 'osv' ORDER BY id")).split('\n').filter(Boolean);
+}
+
+function modifiedCsv(ids: string[]): string {
+  // osv.dev's layout: `<modified>,<id>`, newest first.
+  return ids
+    .map((id) => [records.get(id)!.modified, id] as const)
+    .sort((a, b) => b[0].localeCompare(a[0]))
+    .map(([modified, id]) => `${modified},${id}\n`)
+    .join('');
+}
+
+async function failure(promise: Promise<unknown>): Promise<PatchlineError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof PatchlineError)) throw new Error(`expected a PatchlineError, got ${String(error)}`);
+  return error;
+}
+
+suite('db update from the publishers', () => {
+  beforeAll(async () => {
+    work = await tempDir('patchline-db-update-');
+    server = await startFeedServer();
+    feed = parseFeed('osv:AlmaLinux:9', server.url);
+    // The real AlmaLinux 9 records, as osv.dev's AlmaLinux:9/all.zip holds them (flat `<ID>.json` entries).
+    const extracted = join(work, 'alma');
+    await mkdir(extracted);
+    await execFile('tar', ['-xzf', join(VULN, 'osv-almalinux/almalinux-osv-database.tar.gz'), '-C', extracted]);
+    const dir = join(extracted, 'advisories/almalinux9');
+    records = new Map();
+    for (const name of await readdir(dir)) {
+      const body = await readFile(join(dir, name));
+      const record = JSON.parse(body.toString('utf8')) as { id: string; modified: string };
+      records.set(record.id, { modified: record.modified, body });
+    }
+    const included = [...records.keys()].filter((id) => !LATER.includes(id));
+    const zipPath = join(work, 'all.zip');
+    await new Promise<void>((resolveZip, reject) => {
+      const child = execFileCallback('zip', ['-q', '-j', '-@', zipPath], (error) =>
+        error ? reject(error) : resolveZip(),
+      );
+      child.stdin!.end(included.map((id) => join(dir, `${id}.json`)).join('\n'));
+    });
+    firstZip = await readFile(zipPath);
+    server.put(`${ALMA_DIR}/all.zip`, firstZip, { googHash: true });
+    server.put(`${ALMA_DIR}/modified_id.csv`, modifiedCsv(included), { googHash: true });
+  }, 120_000);
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('takes all.zip on the first sync, then nothing but a 304, then only the records modified since', async () => {
+    const db = join(work, 'incremental.db');
+    const first = await updateDatabase(db, [feed], { http: quick });
+    expect(first.feeds[0]!.error).toBeUndefined();
+    expect(first.changed).toBe(true);
+    // Every record the zip holds is in the database (the oracle: the files we zipped), none of the held-back ones.
+    const expected = [...records.keys()].filter((id) => !LATER.includes(id)).sort();
+    expect(await osvIds(db)).toEqual(expected);
+    // Cloud Storage's MD5 (x-goog-hash) was checked on both files.
+    expect(first.feeds[0]!.verified).toBe(2);
+    const state = await readSyncState(db);
+    expect(state.urls[`${feed.base}AlmaLinux%3A9/all.zip`]?.etag).toMatch(/^"/);
+    expect(state.feeds['osv:AlmaLinux:9']?.watermark).toBe(
+      new Date(Math.max(...expected.map((id) => Date.parse(records.get(id)!.modified)))).toISOString(),
+    );
+
+    // Nothing changed upstream: one conditional request, answered 304, and the database file is not rewritten.
+    const before = (await stat(db)).mtimeMs;
+    server.log.length = 0;
+    const second = await updateDatabase(db, [feed], { http: quick });
+    expect(second.changed).toBe(false);
+    expect(server.log.map((r) => [r.path, r.status])).toEqual([[`${ALMA_DIR}/modified_id.csv`, 304]]);
+    expect(server.log[0]!.headers['if-none-match']).toMatch(/^"/);
+    expect((await stat(db)).mtimeMs).toBe(before);
+
+    // Two records published since: the list changes, and exactly those two are fetched, not the archive.
+    for (const id of LATER) {
+      records.get(id)!.modified = '2026-11-20T00:00:00Z';
+      server.put(`${ALMA_DIR}/${id}.json`, records.get(id)!.body, { googHash: true });
+    }
+    server.put(`${ALMA_DIR}/modified_id.csv`, modifiedCsv([...records.keys()]), { googHash: true });
+    server.log.length = 0;
+    const third = await updateDatabase(db, [feed], { http: quick });
+    expect(third.feeds[0]!.error).toBeUndefined();
+    expect(server.log.map((r) => r.path).sort()).toEqual(
+      [`${ALMA_DIR}/modified_id.csv`, ...LATER.map((id) => `${ALMA_DIR}/${id}.json`)].sort(),
+    );
+    expect(await osvIds(db)).toEqual([...records.keys()].sort());
+    expect(third.added).toBe(2);
+    expect((await readSyncState(db)).feeds['osv:AlmaLinux:9']?.watermark).toBe('2026-11-20T00:00:00.000Z');
+  }, 120_000);
+
+  it('resumes a download whose connection dropped, on the next run, and keeps the old database until then', async () => {
+    const db = join(work, 'resume.db');
+    await updateDatabase(db, [parseFeed('osv:Other', server.url)], { http: quick }).catch(() => undefined);
+    // A database that already exists (from another feed's sync) and must stay byte-for-byte as it is.
+    server.put('/osv/Other/modified_id.csv', modifiedCsv(['ALSA-2025:0059']));
+    server.put('/osv/Other/all.zip', await zipOf(['ALSA-2025:0059']));
+    await updateDatabase(db, [parseFeed('osv:Other', server.url)], { http: quick });
+    const before = await readFile(db);
+
+    server.dropAfter(`${ALMA_DIR}/all.zip`, 200_000);
+    const broken = await updateDatabase(db, [feed], { http: quick });
+    expect(broken.feeds[0]!.error).toMatch(/download failed after 1 attempts.*resumes/);
+    expect(broken.changed).toBe(false);
+    expect((await readFile(db)).equals(before)).toBe(true);
+    const part = join(`${db}.downloads`, 'osv_AlmaLinux_9', 'all.zip.part');
+    const partial = (await stat(part)).size;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(firstZip.length);
+
+    server.log.length = 0;
+    const resumed = await updateDatabase(db, [feed], { http: quick });
+    expect(resumed.feeds[0]!.error).toBeUndefined();
+    const zipRequests = server.requests(`${ALMA_DIR}/all.zip`);
+    expect(zipRequests).toHaveLength(1);
+    expect(zipRequests[0]!.status).toBe(206);
+    expect(zipRequests[0]!.headers.range).toBe(`bytes=${partial}-`);
+    expect(zipRequests[0]!.headers['if-range']).toMatch(/^"/);
+    // The resumed file is the publisher's whole file: its MD5 was checked, and the records are all there.
+    expect(resumed.feeds[0]!.verified).toBeGreaterThanOrEqual(1);
+    expect((await osvIds(db)).length).toBe(records.size - LATER.length + 1);
+    expect(existsSync(part)).toBe(false);
+  }, 120_000);
+
+  it('retries a dropped connection within one run, resuming where it broke', async () => {
+    const db = join(work, 'retry.db');
+    server.dropAfter(`${ALMA_DIR}/all.zip`, 300_000, 2);
+    server.failWith(`${ALMA_DIR}/modified_id.csv`, 503);
+    server.log.length = 0;
+    const result = await updateDatabase(db, [feed], { http: { attempts: 4, sleep: async () => undefined } });
+    expect(result.feeds[0]!.error).toBeUndefined();
+    expect(server.requests(`${ALMA_DIR}/modified_id.csv`).map((r) => r.status)).toEqual([503, 200]);
+    expect(server.requests(`${ALMA_DIR}/all.zip`).map((r) => r.status)).toEqual([200, 206, 206]);
+    expect((await osvIds(db)).length).toBe(records.size - LATER.length);
+  }, 120_000);
+
+  it('refuses a file whose published checksum does not match, and keeps the old database', async () => {
+    const db = join(work, 'checksum.db');
+    await copyFile(join(work, 'resume.db'), db);
+    const before = await readFile(db);
+    const wrong = createHash('md5').update('something else').digest('base64');
+    server.put(`${ALMA_DIR}/all.zip`, firstZip, { googHash: wrong });
+    try {
+      const result = await updateDatabase(db, [feed], { http: quick });
+      expect(result.feeds[0]!.error).toMatch(/MD5 of the downloaded file is .*, but the publisher says/);
+      expect(result.changed).toBe(false);
+      expect((await readFile(db)).equals(before)).toBe(true);
+      // The corrupt bytes are not kept to be resumed.
+      expect(existsSync(join(`${db}.downloads`, 'osv_AlmaLinux_9', 'all.zip.part'))).toBe(false);
+      expect(existsSync(join(`${db}.downloads`, 'osv_AlmaLinux_9', 'all.zip'))).toBe(false);
+    } finally {
+      server.put(`${ALMA_DIR}/all.zip`, firstZip, { googHash: true });
+    }
+  });
+
+  it('skips change-list lines that would leave the feed, and bounds what it downloads', async () => {
+    const db = join(work, 'hostile.db');
+    await updateDatabase(db, [feed], { http: quick });
+    server.put(
+      `${ALMA_DIR}/modified_id.csv`,
+      `2099-01-01T00:00:00Z,../../../etc/passwd\n2099-01-01T00:00:00Z,.hidden\nnot a line\n${modifiedCsv([...records.keys()])}`,
+    );
+    server.log.length = 0;
+    const result = await updateDatabase(db, [feed], { http: quick });
+    expect(result.feeds[0]!.error).toBeUndefined();
+    expect(result.feeds[0]!.notes.filter((note) => note.includes('skipped'))).toHaveLength(3);
+    expect(server.log.every((r) => r.path.startsWith(`${ALMA_DIR}/`))).toBe(true);
+    expect(server.log.map((r) => r.path)).toEqual([`${ALMA_DIR}/modified_id.csv`]);
+
+    const small = await updateDatabase(join(work, 'small.db'), [feed], {
+      http: quick,
+      limits: { maxArchiveBytes: 1024 },
+    });
+    expect(small.feeds[0]!.error).toMatch(/more than the 1024 allowed/);
+    expect(existsSync(join(work, 'small.db'))).toBe(false);
+  });
+
+  it('syncs Red Hat VEX: the archive archive_latest.txt names, changes since its date, deletions, sha256 files', async () => {
+    const vex = join(work, 'vex');
+    await mkdir(join(vex, '2023'), { recursive: true });
+    for (const name of ['cve-2023-38545.json', 'cve-2023-4154.json']) {
+      await copyFile(join(VULN, 'redhat-csaf-vex', name), join(vex, '2023', name));
+    }
+    const archive = join(work, 'csaf_vex_2026-11-01.tar.zst');
+    await execFile('sh', ['-c', `tar -C "${vex}" -cf - 2023 | zstd -q -o "${archive}"`]);
+    const archiveBytes = await readFile(archive);
+    const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+    const changed = await readFile(join(VULN, 'redhat-csaf-vex/cve-2024-24786-simple.json'));
+    server.put('/redhat-vex/archive_latest.txt', 'csaf_vex_2026-11-01.tar.zst\n');
+    server.put('/redhat-vex/csaf_vex_2026-11-01.tar.zst', archiveBytes);
+    server.put('/redhat-vex/csaf_vex_2026-11-01.tar.zst.sha256', `${sha(archiveBytes)}  csaf_vex_2026-11-01.tar.zst\n`);
+    server.put('/redhat-vex/2024/cve-2024-24786.json', changed);
+    server.put('/redhat-vex/2024/cve-2024-24786.json.sha256', `${sha(changed)}  cve-2024-24786.json\n`);
+    server.put(
+      '/redhat-vex/changes.csv',
+      '"2024/cve-2024-24786.json","2026-11-02T10:00:00+00:00"\n"2023/cve-2023-38545.json","2026-10-30T10:00:00+00:00"\n',
+    );
+    server.put('/redhat-vex/deletions.csv', '"2023/cve-2023-4154.json","2026-11-02T11:00:00+00:00"\n');
+
+    const db = join(work, 'vex.db');
+    const redhat = selectFeeds(['redhat-vex'], server.url);
+    server.log.length = 0;
+    const result = await updateDatabase(db, redhat, { http: quick });
+    expect(result.feeds[0]!.error).toBeUndefined();
+    // The archive and the one document changed after its date, both checked against their .sha256.
+    expect(result.feeds[0]!.files).toBe(2);
+    expect(result.feeds[0]!.verified).toBe(2);
+    expect(result.feeds[0]!.deletions).toBe(1);
+    expect(server.requests('/redhat-vex/2023/cve-2023-38545.json')).toHaveLength(0);
+    const ids = (await sqlite(db, "SELECT id FROM records WHERE source = 'redhat-csaf-vex' ORDER BY id")).split('\n');
+    expect(ids).toEqual(['CVE-2023-38545', 'CVE-2024-24786']);
+
+    // A document whose .sha256 disagrees is refused; the database keeps what it had.
+    server.put(
+      '/redhat-vex/changes.csv',
+      '"2024/cve-2024-24786.json","2026-11-03T10:00:00+00:00"\n"2024/cve-2024-24786.json","2026-11-02T10:00:00+00:00"\n',
+    );
+    server.put('/redhat-vex/2024/cve-2024-24786.json.sha256', `${sha(Buffer.from('other'))}  cve-2024-24786.json\n`);
+    const before = await readFile(db);
+    const bad = await updateDatabase(db, redhat, { http: quick });
+    expect(bad.feeds[0]!.error).toMatch(/SHA-256 of the downloaded file/);
+    expect((await readFile(db)).equals(before)).toBe(true);
+  });
+
+  it('points every feed at a mirror and rejects unknown feed names', async () => {
+    expect(selectFeeds([], 'http://mirror.example/base/').map((f) => f.base)).toEqual([
+      'http://mirror.example/base/osv/',
+      'http://mirror.example/base/osv/',
+      'http://mirror.example/base/osv/',
+      'http://mirror.example/base/osv/',
+    ]);
+    expect(selectFeeds(['osv:Rocky Linux:9,redhat-vex', 'alpine-secdb:v3.21']).map((f) => f.id)).toEqual([
+      'osv:Rocky Linux:9',
+      'redhat-vex',
+      'alpine-secdb:v3.21',
+    ]);
+    expect((await failure(Promise.resolve().then(() => parseFeed('osv:../../x')))).kind).toBe('usage');
+    expect((await failure(Promise.resolve().then(() => parseFeed('nvd')))).message).toContain('unknown feed');
+    expect((await failure(Promise.resolve().then(() => selectFeeds([], 'file:///tmp')))).kind).toBe('usage');
+    expect(syncStatePath('/x/a.db')).toBe('/x/a.db.sync.json');
+  });
+});
+
+async function zipOf(ids: string[]): Promise<Buffer> {
+  const dir = await tempDir('patchline-zip-');
+  for (const id of ids) await writeFile(join(dir, `${id}.json`), records.get(id)!.body);
+  await execFile('zip', ['-q', '-j', join(dir, 'all.zip'), ...ids.map((id) => join(dir, `${id}.json`))]);
+  return readFile(join(dir, 'all.zip'));
+}
