@@ -1,9 +1,116 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { PatchlineError } from '../errors.js';
+import { tryParseDuration } from '../fleet/index.js';
+import { createServer } from '../server/index.js';
+import { redact, Store } from '../store/index.js';
 
-// Placeholder while the command is being built; replaced by its real implementation before it lands.
+interface ServeFlags {
+  listen: string;
+  database: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tick: string;
+  insecureNoAdminToken?: boolean;
+  logLevel: string;
+}
+
+/**
+ * `patchline serve`: the fleet controller. The admin token comes from PATCHLINE_ADMIN_TOKEN only (never a flag, which
+ * would show in `ps`); without one the server refuses to start unless told --insecure-no-admin-token.
+ */
 export function serveCommand(): Command {
-  return new Command('serve').action(() => {
-    throw new PatchlineError('unsupported', 'serve', 'not built yet');
+  return new Command('serve')
+    .description('run the fleet controller: admin API, host API, FleetLock and metrics')
+    .addOption(new Option('--listen <host:port>', 'address to listen on').default('127.0.0.1:8080'))
+    .addOption(
+      new Option('--database <path|postgres://…>', 'SQLite file (created if absent) or PostgreSQL URL').default(
+        'patchline.db',
+      ),
+    )
+    .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)'))
+    .addOption(new Option('--tls-key <file>', 'PEM private key for --tls-cert'))
+    .addOption(new Option('--tick <duration>', 'how often every active rollout is decided').default('5s'))
+    .addOption(new Option('--insecure-no-admin-token', 'run the admin API without authentication (tests only)'))
+    .addOption(
+      new Option('--log-level <level>', 'log level on stderr')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    )
+    .action(async (flags: ServeFlags) => {
+      await serve(flags);
+    });
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  const { host, port } = parseListen(flags.listen);
+  const tickMs = tryParseDuration(flags.tick);
+  if (tickMs === undefined || tickMs <= 0) {
+    throw new PatchlineError('usage', `--tick=${flags.tick}`, 'expected a duration such as 5s or 1m');
+  }
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
+    throw new PatchlineError(
+      'usage',
+      flags.tlsCert ?? flags.tlsKey ?? '--tls-cert',
+      '--tls-cert and --tls-key go together',
+    );
+  }
+  const token = process.env.PATCHLINE_ADMIN_TOKEN;
+  if ((token === undefined || token === '') && flags.insecureNoAdminToken !== true) {
+    throw new PatchlineError(
+      'usage',
+      'PATCHLINE_ADMIN_TOKEN',
+      'is not set; set it to a long random secret (or pass --insecure-no-admin-token for a throwaway controller)',
+    );
+  }
+  const store = await Store.open(flags.database);
+  const { app } = await createServer({
+    store,
+    adminToken: token === undefined || token === '' ? null : token,
+    tls:
+      flags.tlsCert === undefined || flags.tlsKey === undefined
+        ? undefined
+        : { cert: flags.tlsCert, key: flags.tlsKey },
+    tickMs,
+    logger: { level: flags.logLevel, stream: process.stderr },
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
   });
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      app.log.info({ signal }, 'shutting down');
+      app
+        .close()
+        .then(() => store.close())
+        .then(resolve, (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          resolve();
+        });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    await store.close();
+    throw new PatchlineError(
+      'usage',
+      `--listen=${flags.listen}`,
+      `cannot listen (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+  app.log.info({ database: redact(flags.database), tickMs }, 'controller running');
+  await stopped;
+}
+
+/** `127.0.0.1:8080`, `[::1]:8080`, `:8080` (every address). */
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (match === null || port > 65535) {
+    throw new PatchlineError('usage', `--listen=${value}`, 'expected host:port, e.g. 127.0.0.1:8080');
+  }
+  const host = match[1] ?? match[2] ?? '';
+  return { host: host === '' ? '0.0.0.0' : host, port };
 }

@@ -1,0 +1,159 @@
+import { readFile } from 'node:fs/promises';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { PatchlineError } from '../errors.js';
+import { isStoreError, type Store } from '../store/index.js';
+import { adminRoutes } from './admin-routes.js';
+import { anonymousLimit } from './auth.js';
+import { DEFAULT_LIMITS, type ServerContext, type ServerLimits } from './context.js';
+import { type Controller, createController } from './controller.js';
+import { fleetLockRoutes } from './fleetlock-routes.js';
+import { hostRoutes } from './host-routes.js';
+import { metricsText } from './metrics-text.js';
+import { openApiDocument } from './openapi.js';
+import { createRateLimiter } from './rate-limit.js';
+import { InvalidRequest, type StatusReason, sendStatus } from './status.js';
+import { createWaiters } from './waiters.js';
+
+export interface TlsFiles {
+  cert: string;
+  key: string;
+}
+
+export interface ServerOptions {
+  store: Store;
+  /** The admin bearer token; null runs the admin API without one (only for --insecure-no-admin-token). */
+  adminToken: string | null;
+  /** The time decisions are taken at; Date.now unless a test sets it. */
+  clock?: (() => number) | undefined;
+  tls?: TlsFiles | undefined;
+  limits?: Partial<ServerLimits> | undefined;
+  /** How often the controller decides every active rollout; no timer when undefined. */
+  tickMs?: number | undefined;
+  nudgeDelayMs?: number | undefined;
+  /** fastify's logger option: false (tests), true, or a pino configuration / instance. */
+  logger?: boolean | FastifyBaseLogger | Record<string, unknown> | undefined;
+}
+
+export interface PatchlineServer {
+  app: FastifyInstance;
+  controller: Controller;
+}
+
+/**
+ * The controller's HTTP server: the admin API, the host API, FleetLock, metrics and the OpenAPI document, with the
+ * controller loop attached (started on listen, stopped on close). The store is the caller's to close.
+ */
+export async function createServer(options: ServerOptions): Promise<PatchlineServer> {
+  const clock = options.clock ?? Date.now;
+  const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const https = options.tls === undefined ? undefined : await readTls(options.tls);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: limits.bodyBytes,
+    ...(https === undefined ? {} : { https }),
+    // Long polls are held open up to longPollMaxSeconds; the socket must outlive them.
+    requestTimeout: (limits.longPollMaxSeconds + 30) * 1000,
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+  const waiters = createWaiters();
+  const controller = createController({
+    store: options.store,
+    clock,
+    tickMs: options.tickMs,
+    nudgeDelayMs: options.nudgeDelayMs,
+    log: app.log,
+    onDecision: (_rollout, decision) => {
+      // A phase change can change every host's answer (a rollback); otherwise only the hosts the decision moved.
+      if (decision.events.some((event) => event.type === 'phase-changed')) {
+        waiters.notifyAll();
+      } else {
+        waiters.notify(new Set([...decision.selections, ...decision.transitions.map((each) => each.host)]));
+      }
+    },
+  });
+  const context: ServerContext = {
+    store: options.store,
+    clock,
+    controller,
+    waiters,
+    limiter: createRateLimiter(clock),
+    limits,
+    adminToken: options.adminToken,
+  };
+
+  app.setErrorHandler(async (error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (isStoreError(error)) return sendStatus(reply, error.reason, error.message);
+    if (error instanceof InvalidRequest) return sendStatus(reply, error.reason, error.message);
+    if (error instanceof PatchlineError) return sendStatus(reply, 'Invalid', error.message);
+    const code = error.statusCode ?? 500;
+    if (code < 500) return sendStatus(reply, reasonFor(code), error.message);
+    request.log.error({ err: error }, 'request failed');
+    return sendStatus(reply, 'InternalError', 'internal error');
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    sendStatus(reply, 'NotFound', `no route for ${request.method} ${request.url.split('?')[0]}`),
+  );
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  const document = openApiDocument();
+  app.get('/openapi.json', async () => document);
+  app.register(async (scope) => {
+    scope.addHook('onRequest', anonymousLimit(context));
+    scope.get('/metrics', async (_request, reply) => {
+      const snapshot = await context.store.metrics(clock());
+      return reply
+        .type('text/plain; version=0.0.4; charset=utf-8')
+        .send(metricsText(snapshot, { waitingPolls: waiters.size() }));
+    });
+  });
+  app.register(async (scope) => adminRoutes(scope, context));
+  app.register(async (scope) => hostRoutes(scope, context));
+  app.register(async (scope) => fleetLockRoutes(scope, context));
+
+  app.addHook('onListen', async () => controller.start());
+  app.addHook('preClose', async () => {
+    waiters.notifyAll();
+  });
+  app.addHook('onClose', async () => {
+    await controller.stop();
+  });
+  return { app, controller };
+}
+
+async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (path: string, what: string): Promise<Buffer> => {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new PatchlineError(
+        'input',
+        path,
+        `cannot read the TLS ${what} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
+  };
+  return { cert: await read(tls.cert, 'certificate'), key: await read(tls.key, 'key') };
+}
+
+function reasonFor(code: number): StatusReason {
+  switch (code) {
+    case 401:
+      return 'Unauthorized';
+    case 403:
+      return 'Forbidden';
+    case 404:
+      return 'NotFound';
+    case 405:
+      return 'MethodNotAllowed';
+    case 409:
+      return 'Conflict';
+    case 413:
+      return 'RequestEntityTooLarge';
+    case 415:
+      return 'UnsupportedMediaType';
+    case 429:
+      return 'TooManyRequests';
+    default:
+      return 'BadRequest';
+  }
+}

@@ -1,0 +1,68 @@
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import type { StoreErrorReason } from '../store/index.js';
+
+/** Failures in the Kubernetes Status shape, so kubectl-minded clients and our CLI read them the same way. */
+export type StatusReason =
+  | StoreErrorReason
+  | 'BadRequest'
+  | 'Forbidden'
+  | 'MethodNotAllowed'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'TooManyRequests'
+  | 'InternalError';
+
+export interface Status {
+  apiVersion: 'v1';
+  kind: 'Status';
+  status: 'Failure';
+  message: string;
+  reason: StatusReason;
+  code: number;
+}
+
+const CODES: Record<StatusReason, number> = {
+  BadRequest: 400,
+  Unauthorized: 401,
+  Forbidden: 403,
+  NotFound: 404,
+  MethodNotAllowed: 405,
+  AlreadyExists: 409,
+  Conflict: 409,
+  RequestEntityTooLarge: 413,
+  UnsupportedMediaType: 415,
+  Invalid: 422,
+  TooManyRequests: 429,
+  InternalError: 500,
+};
+
+export function statusOf(reason: StatusReason, message: string): Status {
+  return { apiVersion: 'v1', kind: 'Status', status: 'Failure', message, reason, code: CODES[reason] };
+}
+
+export function sendStatus(reply: FastifyReply, reason: StatusReason, message: string): FastifyReply {
+  const status = statusOf(reason, message);
+  return reply.code(status.code).type('application/json').send(status);
+}
+
+/** A request that failed its schema, thrown from handlers and turned into a 422 naming the place in the body. */
+export class InvalidRequest extends Error {
+  readonly reason: 'Invalid' | 'BadRequest';
+  constructor(message: string, reason: 'Invalid' | 'BadRequest' = 'Invalid') {
+    super(message);
+    this.name = 'InvalidRequest';
+    this.reason = reason;
+  }
+}
+
+/** Parses with a schema or throws InvalidRequest naming every problem with its path ("spec.selector: …"). */
+export function parseBody<T extends z.ZodType>(schema: T, body: unknown, what: string): z.infer<T> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.length === 0 ? what : issue.path.map(String).join('.');
+    return `${path}: ${issue.message}`;
+  });
+  throw new InvalidRequest(`${what} is invalid: ${problems.join('; ')}`);
+}

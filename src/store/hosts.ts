@@ -1,0 +1,253 @@
+import type { Kysely, Selectable } from 'kysely';
+import { type FailedDigest, type Host, type HostReport, type Labels, toTimestamp } from '../fleet/index.js';
+import { canonicalJson } from './canonical-json.js';
+import { StoreError } from './errors.js';
+import { carriedMetadata, checkExpectedVersion, emptyHost, freshMetadata, type Stored } from './resources.js';
+import type { Database } from './schema.js';
+import { hashSecret, newSecret } from './secrets.js';
+
+type HostRow = Selectable<Database['hosts']>;
+
+/**
+ * A host's row back as a Host resource. The status columns are parsed without a schema: only the server writes
+ * them, after validating the request, and hosts are read by the thousand on every controller tick.
+ */
+export function hostFromRow(row: HostRow): Stored<Host> {
+  const host = JSON.parse(row.doc) as Host;
+  const status: NonNullable<Host['status']> = {};
+  if (row.last_seen !== null) status.lastSeen = row.last_seen;
+  if (row.last_served !== null) status.lastServed = JSON.parse(row.last_served);
+  if (row.report !== null) status.report = JSON.parse(row.report);
+  const failed = JSON.parse(row.failed_digests) as FailedDigest[];
+  if (failed.length > 0) status.failedDigests = failed;
+  return { resource: { ...host, status }, resourceVersion: row.resource_version };
+}
+
+export async function getHost(db: Kysely<Database>, name: string): Promise<Stored<Host> | undefined> {
+  const row = await db.selectFrom('hosts').selectAll().where('name', '=', name).executeTakeFirst();
+  return row === undefined ? undefined : hostFromRow(row);
+}
+
+export async function requireHost(db: Kysely<Database>, name: string): Promise<Stored<Host>> {
+  const found = await getHost(db, name);
+  if (found === undefined) throw new StoreError('NotFound', `host ${name} not found`);
+  return found;
+}
+
+export async function listHosts(db: Kysely<Database>): Promise<Array<Stored<Host>>> {
+  const rows = await db.selectFrom('hosts').selectAll().orderBy('name').execute();
+  return rows.map(hostFromRow);
+}
+
+async function insertHost(db: Kysely<Database>, host: Host, now: number): Promise<void> {
+  const exists = await db.selectFrom('hosts').select('name').where('name', '=', host.metadata.name).executeTakeFirst();
+  if (exists !== undefined) throw new StoreError('AlreadyExists', `host ${host.metadata.name} already exists`);
+  const fresh = freshMetadata({ ...host, status: undefined }, now);
+  delete fresh.status;
+  await db
+    .insertInto('hosts')
+    .values({
+      name: host.metadata.name,
+      resource_version: 1,
+      created_at: toTimestamp(now),
+      doc: JSON.stringify(fresh),
+      labels: JSON.stringify(host.metadata.labels ?? {}),
+      last_seen: null,
+      last_served: null,
+      report: null,
+      booted: null,
+      failed_digests: '[]',
+    })
+    .execute();
+}
+
+/** An admin may register a host ahead of enrollment; its status stays the host's to report. */
+export async function createHost(db: Kysely<Database>, host: Host, now: number): Promise<void> {
+  await insertHost(db, host, now);
+}
+
+/** Updates what an admin may change on a host (its labels and spec); the status is never taken from the request. */
+export async function applyHost(
+  db: Kysely<Database>,
+  host: Host,
+  now: number,
+  expectedVersion?: number,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const stored = await getHost(db, host.metadata.name);
+  if (stored === undefined) {
+    await insertHost(db, host, now);
+    return 'created';
+  }
+  checkExpectedVersion('hosts', host.metadata.name, stored.resourceVersion, expectedVersion);
+  const previous = { ...stored.resource, status: undefined };
+  const next = carriedMetadata({ ...host, status: undefined }, previous);
+  delete next.status;
+  delete previous.status;
+  if (canonicalJson(next) === canonicalJson(previous)) return 'unchanged';
+  const result = await db
+    .updateTable('hosts')
+    .set({
+      doc: JSON.stringify(next),
+      labels: JSON.stringify(next.metadata.labels ?? {}),
+      resource_version: stored.resourceVersion + 1,
+    })
+    .where('name', '=', host.metadata.name)
+    .where('resource_version', '=', stored.resourceVersion)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) {
+    throw new StoreError('Conflict', `host ${host.metadata.name} was changed by someone else; read it again and retry`);
+  }
+  return 'updated';
+}
+
+export async function deleteHost(db: Kysely<Database>, name: string): Promise<void> {
+  const result = await db.deleteFrom('hosts').where('name', '=', name).executeTakeFirst();
+  if (Number(result.numDeletedRows) !== 1) throw new StoreError('NotFound', `host ${name} not found`);
+  await db.deleteFrom('host_credentials').where('host', '=', name).execute();
+}
+
+// ── Enrollment and credentials ──────────────────────────────────────────────────────────────────────────────────
+
+export async function createEnrollmentToken(
+  db: Kysely<Database>,
+  labels: Labels,
+  ttlMs: number,
+  now: number,
+): Promise<{ token: string; expiresAt: string }> {
+  const token = newSecret('ple_');
+  const expiresAt = toTimestamp(now + ttlMs);
+  await db
+    .insertInto('enrollment_tokens')
+    .values({
+      hash: hashSecret(token),
+      labels: JSON.stringify(labels),
+      created_at: toTimestamp(now),
+      expires_at: expiresAt,
+      consumed_at: null,
+      host: null,
+    })
+    .execute();
+  return { token, expiresAt };
+}
+
+/**
+ * Trades a one-time enrollment token for a host and its credential. The token is consumed by a conditional update,
+ * so of two hosts racing with the same token exactly one wins, in either database. Labels given with the token win
+ * over the host's own: the token is what an admin decided.
+ */
+export async function enrollHost(
+  db: Kysely<Database>,
+  token: string,
+  name: string,
+  labels: Labels,
+  now: number,
+): Promise<{ credential: string }> {
+  const stamp = toTimestamp(now);
+  const hash = hashSecret(token);
+  const consumed = await db
+    .updateTable('enrollment_tokens')
+    .set({ consumed_at: stamp, host: name })
+    .where('hash', '=', hash)
+    .where('consumed_at', 'is', null)
+    .where('expires_at', '>', stamp)
+    .executeTakeFirst();
+  if (Number(consumed.numUpdatedRows) !== 1) {
+    throw new StoreError('Unauthorized', 'the enrollment token is unknown, expired or already used');
+  }
+  const row = await db
+    .selectFrom('enrollment_tokens')
+    .select('labels')
+    .where('hash', '=', hash)
+    .executeTakeFirstOrThrow();
+  const tokenLabels = JSON.parse(row.labels) as Labels;
+  await insertHost(db, emptyHost(name, { ...labels, ...tokenLabels }), now);
+  const credential = newSecret('plh_');
+  await db
+    .insertInto('host_credentials')
+    .values({ hash: hashSecret(credential), host: name, created_at: stamp })
+    .execute();
+  return { credential };
+}
+
+/** The host a credential belongs to, if any. */
+export async function hostOfCredential(db: Kysely<Database>, credential: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('host_credentials')
+    .select('host')
+    .where('hash', '=', hashSecret(credential))
+    .executeTakeFirst();
+  return row?.host;
+}
+
+// ── What hosts tell us ──────────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Stores a report. Says whether it differs from the previous one in anything a rollout decides on (digests and
+ * health), so the controller is woken only when there is something to decide.
+ */
+export async function recordReport(db: Kysely<Database>, name: string, report: HostReport): Promise<boolean> {
+  const row = await db.selectFrom('hosts').select('report').where('name', '=', name).executeTakeFirst();
+  if (row === undefined) throw new StoreError('NotFound', `host ${name} not found`);
+  await db
+    .updateTable('hosts')
+    .set({
+      report: JSON.stringify(report),
+      last_seen: report.receivedAt,
+      booted: report.bootc.status?.booted?.image?.imageDigest ?? null,
+    })
+    .where('name', '=', name)
+    .execute();
+  return row.report === null || decisionRelevant(JSON.parse(row.report) as HostReport) !== decisionRelevant(report);
+}
+
+function decisionRelevant(report: HostReport): string {
+  const status = report.bootc.status;
+  return canonicalJson([
+    status?.booted?.image?.imageDigest,
+    status?.staged?.image?.imageDigest,
+    status?.rollback?.image?.imageDigest,
+    status?.booted?.incompatible,
+    report.health,
+  ]);
+}
+
+export async function recordSeen(db: Kysely<Database>, name: string, now: number): Promise<void> {
+  await db
+    .updateTable('hosts')
+    .set({ last_seen: toTimestamp(now) })
+    .where('name', '=', name)
+    .execute();
+}
+
+export async function recordServed(db: Kysely<Database>, name: string, digest: string, now: number): Promise<void> {
+  const at = toTimestamp(now);
+  await db
+    .updateTable('hosts')
+    .set({ last_served: JSON.stringify({ digest, at }), last_seen: at })
+    .where('name', '=', name)
+    .execute();
+}
+
+/** Remembers images that failed on hosts, once each, so they are never offered to those hosts again. */
+export async function addFailedDigests(
+  db: Kysely<Database>,
+  failures: ReadonlyArray<{ host: string } & FailedDigest>,
+): Promise<void> {
+  const byHost = new Map<string, FailedDigest[]>();
+  for (const { host, ...failure } of failures) {
+    byHost.set(host, [...(byHost.get(host) ?? []), failure]);
+  }
+  for (const [host, added] of byHost) {
+    const row = await db.selectFrom('hosts').select('failed_digests').where('name', '=', host).executeTakeFirst();
+    if (row === undefined) continue;
+    const known = JSON.parse(row.failed_digests) as FailedDigest[];
+    for (const failure of added) {
+      if (!known.some((entry) => entry.digest === failure.digest)) known.push(failure);
+    }
+    await db
+      .updateTable('hosts')
+      .set({ failed_digests: JSON.stringify(known) })
+      .where('name', '=', host)
+      .execute();
+  }
+}

@@ -1,0 +1,128 @@
+import type { Kysely } from 'kysely';
+import {
+  DEFAULT_HOST_OFFLINE_AFTER,
+  fromTimestamp,
+  matchesSelector,
+  parseDuration,
+  type Release,
+  releaseBlockers,
+  releaseDigests,
+} from '../fleet/index.js';
+import { listDocuments } from './resources.js';
+import type { Database } from './schema.js';
+
+/** What /metrics shows, gathered in one pass over the store. */
+export interface MetricsSnapshot {
+  fleets: Array<{
+    fleet: string;
+    hosts: number;
+    online: number;
+    /** Seconds since the oldest release not yet booted by every host of the fleet was created; 0 when none. */
+    exposureSeconds: number;
+    currentRelease?: string | undefined;
+  }>;
+  rollouts: Array<{ rollout: string; fleet: string; phase: string; batch: number; hosts: Record<string, number> }>;
+  locks: Array<{ fleet: string; group: string; holders: number }>;
+  hostsTotal: number;
+}
+
+export async function metricsSnapshot(db: Kysely<Database>, now: number): Promise<MetricsSnapshot> {
+  const hosts = await db.selectFrom('hosts').select(['labels', 'last_seen', 'booted']).execute();
+  const fleets = await listDocuments(db, 'fleets');
+  const releases = await listDocuments(db, 'releases');
+  const parsedHosts = hosts.map((row) => ({
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    lastSeen: row.last_seen === null ? undefined : fromTimestamp(row.last_seen),
+    booted: row.booted ?? undefined,
+  }));
+  const fleetRows = fleets.map(({ resource: fleet }) => {
+    const members = parsedHosts.filter((host) => matchesSelector(fleet.spec.selector, host.labels));
+    const offlineAfter = parseDuration(fleet.spec.hostOfflineAfter ?? DEFAULT_HOST_OFFLINE_AFTER);
+    const online = members.filter((host) => host.lastSeen !== undefined && now - host.lastSeen <= offlineAfter).length;
+    const own = releases
+      .map((release) => release.resource)
+      .filter((release) => release.spec.fleet === fleet.metadata.name && releaseBlockers(release, fleet).length === 0)
+      .sort((a, b) => (a.metadata.createdAt ?? '').localeCompare(b.metadata.createdAt ?? ''));
+    return {
+      fleet: fleet.metadata.name,
+      hosts: members.length,
+      online,
+      exposureSeconds: exposureSeconds(
+        own,
+        members.map((host) => host.booted),
+        now,
+      ),
+      currentRelease: fleet.status?.currentRelease,
+    };
+  });
+
+  const rolloutRows = await db
+    .selectFrom('rollouts')
+    .select(['name', 'fleet', 'phase', 'doc'])
+    .where('active', '=', 1)
+    .orderBy('name')
+    .execute();
+  const counts = await db
+    .selectFrom('rollout_hosts')
+    .innerJoin('rollouts', 'rollouts.name', 'rollout_hosts.rollout')
+    .select(['rollout_hosts.rollout', 'rollout_hosts.state', (eb) => eb.fn.countAll().as('count')])
+    .where('rollouts.active', '=', 1)
+    .groupBy(['rollout_hosts.rollout', 'rollout_hosts.state'])
+    .execute();
+  const rollouts = rolloutRows.map((row) => {
+    const status = (JSON.parse(row.doc) as { status?: { batch?: number } }).status;
+    return {
+      rollout: row.name,
+      fleet: row.fleet,
+      phase: row.phase ?? 'pending',
+      batch: status?.batch ?? 0,
+      hosts: Object.fromEntries(
+        counts.filter((count) => count.rollout === row.name).map((count) => [count.state, Number(count.count)]),
+      ),
+    };
+  });
+
+  const lockRows = await db
+    .selectFrom('fleet_locks')
+    .select(['fleet', 'grp', (eb) => eb.fn.countAll().as('count')])
+    .where('expires_at', '>', new Date(now).toISOString())
+    .groupBy(['fleet', 'grp'])
+    .orderBy('fleet')
+    .orderBy('grp')
+    .execute();
+  return {
+    fleets: fleetRows,
+    rollouts,
+    locks: lockRows.map((row) => ({ fleet: row.fleet, group: row.grp, holders: Number(row.count) })),
+    hostsTotal: hosts.length,
+  };
+}
+
+/**
+ * The exposure window as it stands: a host running release i has every fix of releases up to i, so the oldest
+ * release not yet everywhere is the one after the least updated host's. A host booting an image no release names
+ * counts as behind all of them; hosts that never reported are not counted (nothing is known of them).
+ */
+export function exposureSeconds(
+  releases: readonly Release[],
+  booted: ReadonlyArray<string | undefined>,
+  now: number,
+): number {
+  if (releases.length === 0) return 0;
+  const digestSets = releases.map(releaseDigests);
+  let behind = releases.length;
+  for (const digest of booted) {
+    if (digest === undefined) continue;
+    let index = -1;
+    for (let each = digestSets.length - 1; each >= 0; each--) {
+      if (digestSets[each]?.has(digest)) {
+        index = each;
+        break;
+      }
+    }
+    behind = Math.min(behind, index + 1);
+  }
+  const oldest = releases[behind];
+  if (oldest?.metadata.createdAt === undefined) return 0;
+  return Math.max(0, (now - fromTimestamp(oldest.metadata.createdAt)) / 1000);
+}

@@ -1,0 +1,107 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { Dialect } from './schema.js';
+
+/**
+ * The store's migrations, in code so the built package carries them. Both dialects run the same steps; the only
+ * difference is how an auto-incremented key is spelt. Never edit a migration that has shipped: add the next one.
+ */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return { '0001-initial': initial(dialect) };
+    },
+  };
+}
+
+function initial(dialect: Dialect): Migration {
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+    async up(db: Kysely<any>): Promise<void> {
+      for (const table of ['fleets', 'releases', 'rollouts']) {
+        let create = db.schema
+          .createTable(table)
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('resource_version', 'integer', (column) => column.notNull())
+          .addColumn('created_at', 'text', (column) => column.notNull())
+          .addColumn('doc', 'text', (column) => column.notNull());
+        if (table !== 'fleets') {
+          create = create.addColumn('fleet', 'text', (column) => column.notNull());
+        }
+        if (table === 'rollouts') {
+          create = create
+            .addColumn('phase', 'text')
+            .addColumn('active', 'integer', (column) => column.notNull())
+            .addColumn('seq', 'integer', (column) => column.notNull());
+        }
+        await create.execute();
+      }
+      await db.schema.createIndex('releases_fleet').on('releases').column('fleet').execute();
+      await db.schema.createIndex('rollouts_fleet_seq').on('rollouts').columns(['fleet', 'seq']).execute();
+      await db.schema.createIndex('rollouts_active').on('rollouts').column('active').execute();
+
+      await db.schema
+        .createTable('rollout_hosts')
+        .addColumn('rollout', 'text', (column) => column.notNull())
+        .addColumn('host', 'text', (column) => column.notNull())
+        .addColumn('state', 'text', (column) => column.notNull())
+        .addColumn('record', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('rollout_hosts_pk', ['rollout', 'host'])
+        .execute();
+      await db.schema.createIndex('rollout_hosts_host').on('rollout_hosts').column('host').execute();
+
+      await db.schema
+        .createTable('hosts')
+        .addColumn('name', 'text', (column) => column.primaryKey())
+        .addColumn('resource_version', 'integer', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('doc', 'text', (column) => column.notNull())
+        .addColumn('labels', 'text', (column) => column.notNull())
+        .addColumn('last_seen', 'text')
+        .addColumn('last_served', 'text')
+        .addColumn('report', 'text')
+        .addColumn('booted', 'text')
+        .addColumn('failed_digests', 'text', (column) => column.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('host_credentials')
+        .addColumn('hash', 'text', (column) => column.primaryKey())
+        .addColumn('host', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('host_credentials_host').on('host_credentials').column('host').execute();
+
+      await db.schema
+        .createTable('enrollment_tokens')
+        .addColumn('hash', 'text', (column) => column.primaryKey())
+        .addColumn('labels', 'text', (column) => column.notNull())
+        .addColumn('created_at', 'text', (column) => column.notNull())
+        .addColumn('expires_at', 'text', (column) => column.notNull())
+        .addColumn('consumed_at', 'text')
+        .addColumn('host', 'text')
+        .execute();
+
+      await db.schema
+        .createTable('events')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (column) =>
+          dialect === 'postgres' ? column.primaryKey() : column.primaryKey().autoIncrement(),
+        )
+        .addColumn('rollout', 'text', (column) => column.notNull())
+        .addColumn('at', 'text', (column) => column.notNull())
+        .addColumn('type', 'text', (column) => column.notNull())
+        .addColumn('doc', 'text', (column) => column.notNull())
+        .execute();
+      await db.schema.createIndex('events_rollout_id').on('events').columns(['rollout', 'id']).execute();
+
+      await db.schema
+        .createTable('fleet_locks')
+        .addColumn('fleet', 'text', (column) => column.notNull())
+        .addColumn('id', 'text', (column) => column.notNull())
+        .addColumn('grp', 'text', (column) => column.notNull())
+        .addColumn('acquired_at', 'text', (column) => column.notNull())
+        .addColumn('expires_at', 'text', (column) => column.notNull())
+        .addPrimaryKeyConstraint('fleet_locks_pk', ['fleet', 'id'])
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { PatchlineError } from '../errors.js';
+import { migrationProvider } from './migrations.js';
+import type { Database, Dialect } from './schema.js';
+
+/** `postgres://…` or `postgresql://…` is PostgreSQL; anything else is the path of an SQLite file (created if absent). */
+export function dialectOf(location: string): Dialect {
+  return /^postgres(ql)?:\/\//.test(location) ? 'postgres' : 'sqlite';
+}
+
+/** Opens the database and brings its schema to the latest migration. */
+export async function openDatabase(location: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
+  const dialect = dialectOf(location);
+  let db: Kysely<Database>;
+  if (dialect === 'postgres') {
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: location, max: 10 }) }),
+    });
+  } else {
+    let sqlite: BetterSqlite3.Database;
+    try {
+      sqlite = new BetterSqlite3(location);
+    } catch (error) {
+      throw new PatchlineError('input', location, `cannot open the SQLite database (${(error as Error).message})`);
+    }
+    // WAL lets readers (a metrics scrape, a second process) run beside the writer; NORMAL sync is durable at every
+    // checkpoint and loses at most the last transactions on power loss, never on a process crash.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+  const { error } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    await db.destroy();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new PatchlineError('input', redact(location), `cannot migrate the database (${message})`, { cause: error });
+  }
+  return { db, dialect };
+}
+
+/** A connection string without its password, for messages. */
+export function redact(location: string): string {
+  return location.replace(/(postgres(?:ql)?:\/\/[^:/@]*):[^@]*@/, '$1:***@');
+}

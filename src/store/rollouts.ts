@@ -1,0 +1,411 @@
+import type { Kysely } from 'kysely';
+import {
+  desiredDigestFor,
+  type Fleet,
+  fromTimestamp,
+  type Host,
+  type HostRecord,
+  isFinalPhase,
+  isInFlight,
+  matchesSelector,
+  type Release,
+  type Rollout,
+  type RolloutActionResult,
+  type RolloutDecision,
+  type RolloutEvent,
+  type RolloutPhase,
+  type RolloutState,
+  type RolloutStatus,
+  releaseDigest,
+  releaseDigests,
+  releaseRepository,
+  rolloutPolicySchema,
+} from '../fleet/index.js';
+import { canonicalJson } from './canonical-json.js';
+import { StoreError } from './errors.js';
+import { addFailedDigests, getHost, listHosts } from './hosts.js';
+import {
+  carriedMetadata,
+  checkExpectedVersion,
+  freshMetadata,
+  getDocument,
+  insertDocument,
+  listDocuments,
+  parseDocument,
+  requireDocument,
+  type Stored,
+  updateDocument,
+} from './resources.js';
+import type { Database } from './schema.js';
+
+/**
+ * Rollouts in the store. A rollout's document holds its spec and status except the per-host records, which live one
+ * row per host in rollout_hosts: a decision writes only the hosts it moved, and a host's desired-state poll reads only
+ * its own row.
+ */
+
+// A finished rollout still follows hosts it told to update (they may yet end healthy or come home) for this long.
+const FOLLOW_FINISHED_MS = 24 * 60 * 60 * 1000;
+
+const POLICY_FIELDS = Object.keys(rolloutPolicySchema.shape) as Array<keyof Rollout['spec']>;
+
+function withoutHosts(status: RolloutStatus | undefined): Omit<RolloutStatus, 'hosts'> | undefined {
+  if (status === undefined) return undefined;
+  const { hosts: _hosts, ...rest } = status;
+  return rest;
+}
+
+function storedDocument(rollout: Rollout): Rollout {
+  const status = withoutHosts(rollout.status);
+  const document: Rollout = { ...rollout };
+  if (status === undefined) delete document.status;
+  else document.status = { ...status, hosts: {} };
+  return document;
+}
+
+async function hostRecords(db: Kysely<Database>, rollout: string): Promise<Record<string, HostRecord>> {
+  const rows = await db
+    .selectFrom('rollout_hosts')
+    .select(['host', 'record'])
+    .where('rollout', '=', rollout)
+    .orderBy('host')
+    .execute();
+  return Object.fromEntries(rows.map((row) => [row.host, JSON.parse(row.record) as HostRecord]));
+}
+
+/** A rollout with its per-host records, as the API shows it. */
+export async function getRollout(db: Kysely<Database>, name: string): Promise<Stored<Rollout> | undefined> {
+  const stored = await getDocument(db, 'rollouts', name);
+  if (stored === undefined || stored.resource.status === undefined) return stored;
+  const hosts = await hostRecords(db, name);
+  return { ...stored, resource: { ...stored.resource, status: { ...stored.resource.status, hosts } } };
+}
+
+export async function listRollouts(db: Kysely<Database>, fleet?: string): Promise<Array<Stored<Rollout>>> {
+  const stored = await listDocuments(db, 'rollouts', fleet);
+  return Promise.all(stored.map(async (each) => (await getRollout(db, each.resource.metadata.name)) ?? each));
+}
+
+/**
+ * A new rollout takes a snapshot of what it will need later: the fleet's current release (what a rollback returns
+ * to) and the fleet's rollout policy, so editing the fleet mid-rollout does not change a rollout already moving.
+ * A fleet has one moving rollout at a time; creating one retires the finished ones from the controller's attention.
+ */
+export async function createRollout(db: Kysely<Database>, rollout: Rollout, now: number): Promise<Rollout> {
+  const release = await getDocument(db, 'releases', rollout.spec.release);
+  if (release === undefined) {
+    throw new StoreError('Invalid', `spec.release: release ${rollout.spec.release} not found`);
+  }
+  const fleetName = release.resource.spec.fleet;
+  const fleet = await getDocument(db, 'fleets', fleetName);
+  if (fleet === undefined) {
+    throw new StoreError(
+      'Invalid',
+      `spec.release: release ${rollout.spec.release} names fleet ${fleetName}, not found`,
+    );
+  }
+  if (
+    rollout.spec.previousRelease !== undefined &&
+    (await getDocument(db, 'releases', rollout.spec.previousRelease)) === undefined
+  ) {
+    throw new StoreError('Invalid', `spec.previousRelease: release ${rollout.spec.previousRelease} not found`);
+  }
+  const moving = await db.selectFrom('rollouts').select(['name', 'phase']).where('fleet', '=', fleetName).execute();
+  const busy = moving.find((row) => row.phase === null || !isFinalPhase(row.phase as RolloutPhase));
+  if (busy !== undefined && busy.name !== rollout.metadata.name) {
+    throw new StoreError('Conflict', `fleet ${fleetName} already has rollout ${busy.name} in progress`);
+  }
+  const spec: Rollout['spec'] = { ...rollout.spec };
+  const policy = fleet.resource.spec.rolloutPolicy ?? {};
+  for (const field of POLICY_FIELDS) {
+    if (spec[field] === undefined && policy[field as keyof typeof policy] !== undefined) {
+      (spec as Record<string, unknown>)[field] = policy[field as keyof typeof policy];
+    }
+  }
+  const current = fleet.resource.status?.currentRelease;
+  if (spec.previousRelease === undefined && current !== undefined && current !== spec.release) {
+    spec.previousRelease = current;
+  }
+  const created = freshMetadata({ ...rollout, spec }, now);
+  delete created.status;
+  const last = await db
+    .selectFrom('rollouts')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .executeTakeFirst();
+  await insertDocument(db, 'rollouts', created, now, {
+    fleet: fleetName,
+    phase: null,
+    active: 1,
+    seq: Number(last?.seq ?? 0) + 1,
+  });
+  await db
+    .updateTable('rollouts')
+    .set({ active: 0 })
+    .where('fleet', '=', fleetName)
+    .where('name', '!=', rollout.metadata.name)
+    .execute();
+  return created;
+}
+
+/** Create, or change the spec of a rollout; its release cannot change, and its snapshots stay unless given. */
+export async function applyRollout(
+  db: Kysely<Database>,
+  rollout: Rollout,
+  now: number,
+  expectedVersion?: number,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const stored = await getDocument(db, 'rollouts', rollout.metadata.name);
+  if (stored === undefined) {
+    await createRollout(db, rollout, now);
+    return 'created';
+  }
+  checkExpectedVersion('rollouts', rollout.metadata.name, stored.resourceVersion, expectedVersion);
+  const before = stored.resource;
+  if (rollout.spec.release !== before.spec.release) {
+    throw new StoreError(
+      'Invalid',
+      `spec.release: rollout ${rollout.metadata.name} moves ${before.spec.release}; create a new rollout for ${rollout.spec.release}`,
+    );
+  }
+  const spec = { ...before.spec, ...dropUndefined(rollout.spec) };
+  const next = carriedMetadata({ ...before, metadata: rollout.metadata, spec }, before);
+  if (canonicalJson(next) === canonicalJson(before)) return 'unchanged';
+  await updateDocument(db, 'rollouts', next, stored.resourceVersion);
+  return 'updated';
+}
+
+function dropUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, each]) => each !== undefined)) as Partial<T>;
+}
+
+export async function deleteRollout(db: Kysely<Database>, name: string): Promise<void> {
+  await requireDocument(db, 'rollouts', name);
+  await db.deleteFrom('rollouts').where('name', '=', name).execute();
+  await db.deleteFrom('rollout_hosts').where('rollout', '=', name).execute();
+  await db.deleteFrom('events').where('rollout', '=', name).execute();
+}
+
+/** A hand edit (pause, resume, approve, abort), written over the version it was made on. */
+export async function editRollout(
+  db: Kysely<Database>,
+  name: string,
+  edit: (rollout: Rollout) => RolloutActionResult,
+): Promise<Rollout> {
+  const stored = await requireDocument(db, 'rollouts', name);
+  const result = edit(stored.resource);
+  if (!result.ok) throw new StoreError('Conflict', result.problem);
+  if (canonicalJson(result.rollout) !== canonicalJson(stored.resource)) {
+    await updateDocument(db, 'rollouts', carriedMetadata(result.rollout, stored.resource), stored.resourceVersion);
+  }
+  return result.rollout;
+}
+
+/** Rollouts the controller still decides, oldest first. */
+export async function activeRollouts(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('rollouts').select('name').where('active', '=', 1).orderBy('seq').execute();
+  return rows.map((row) => row.name);
+}
+
+export interface LoadedRollout {
+  state: RolloutState;
+  rolloutVersion: number;
+  fleetVersion: number;
+}
+
+/** Everything one decision reads, read in the caller's transaction. */
+export async function loadRolloutState(db: Kysely<Database>, name: string): Promise<LoadedRollout> {
+  const rollout = await getRollout(db, name);
+  if (rollout === undefined) throw new StoreError('NotFound', `rollout ${name} not found`);
+  const release = await requireDocument(db, 'releases', rollout.resource.spec.release);
+  const fleet = await requireDocument(db, 'fleets', release.resource.spec.fleet);
+  const previousName = rollout.resource.spec.previousRelease;
+  const previous = previousName === undefined ? undefined : await requireDocument(db, 'releases', previousName);
+  const hosts = (await listHosts(db)).map((host) => host.resource);
+  return {
+    state: {
+      fleet: fleet.resource,
+      rollout: rollout.resource,
+      release: release.resource,
+      previousRelease: previous?.resource,
+      hosts,
+    },
+    rolloutVersion: rollout.resourceVersion,
+    fleetVersion: fleet.resourceVersion,
+  };
+}
+
+/** Whether the controller should keep deciding a rollout after this status. */
+function stillActive(status: RolloutStatus, now: number): boolean {
+  if (!isFinalPhase(status.phase)) return true;
+  if (status.finishedAt !== undefined && now - fromTimestamp(status.finishedAt) > FOLLOW_FINISHED_MS) return false;
+  return Object.values(status.hosts).some(
+    (host) =>
+      isInFlight(host.state) ||
+      host.state === 'timed-out' ||
+      (status.phase === 'rolled-back' && (host.state === 'healthy' || host.state === 'failed')),
+  );
+}
+
+/**
+ * Writes a decision: the rollout's status, the records of the hosts it moved, the images that failed, its events,
+ * and, when the rollout succeeded, the fleet's current release. The caller runs this in the transaction the state
+ * was loaded in; the version check makes a second controller that decided on the same state fail instead of
+ * writing over the first. Returns false when the decision changed nothing, and writes nothing then.
+ */
+export async function commitDecision(
+  db: Kysely<Database>,
+  loaded: LoadedRollout,
+  decision: RolloutDecision,
+  now: number,
+): Promise<boolean> {
+  const { rollout, fleet, release } = loaded.state;
+  const active = stillActive(decision.status, now);
+  const unchanged =
+    decision.transitions.length === 0 &&
+    decision.events.length === 0 &&
+    decision.failedDigests.length === 0 &&
+    canonicalJson(withoutHosts(decision.status)) === canonicalJson(withoutHosts(rollout.status));
+  if (unchanged) {
+    if (!active) {
+      await db.updateTable('rollouts').set({ active: 0 }).where('name', '=', rollout.metadata.name).execute();
+    }
+    return false;
+  }
+  await updateDocument(db, 'rollouts', storedDocument({ ...rollout, status: decision.status }), loaded.rolloutVersion, {
+    phase: decision.rolloutPhase,
+    active: active ? 1 : 0,
+  });
+  const latest = new Map<string, HostRecord>();
+  for (const transition of decision.transitions) latest.set(transition.host, transition.to);
+  const rows = [...latest].map(([host, record]) => ({
+    rollout: rollout.metadata.name,
+    host,
+    state: record.state,
+    record: JSON.stringify(record),
+  }));
+  for (const chunk of chunks(rows, 500)) {
+    await db
+      .insertInto('rollout_hosts')
+      .values(chunk)
+      .onConflict((conflict) =>
+        conflict.columns(['rollout', 'host']).doUpdateSet((eb) => ({
+          state: eb.ref('excluded.state'),
+          record: eb.ref('excluded.record'),
+        })),
+      )
+      .execute();
+  }
+  await addFailedDigests(db, decision.failedDigests);
+  await appendEvents(db, decision.events);
+  if (decision.rolloutPhase === 'succeeded' && fleet.status?.currentRelease !== release.metadata.name) {
+    const next: Fleet = { ...fleet, status: { ...fleet.status, currentRelease: release.metadata.name } };
+    await updateDocument(db, 'fleets', next, loaded.fleetVersion);
+  }
+  return true;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += size) out.push(items.slice(start, start + size));
+  return out;
+}
+
+export async function appendEvents(db: Kysely<Database>, events: readonly RolloutEvent[]): Promise<void> {
+  const rows = events.map((event) => ({
+    rollout: event.rollout,
+    at: event.at,
+    type: event.type,
+    doc: JSON.stringify(event),
+  }));
+  for (const chunk of chunks(rows, 500)) {
+    await db.insertInto('events').values(chunk).execute();
+  }
+}
+
+export type StoredEvent = RolloutEvent & { id: number };
+
+export async function listEvents(
+  db: Kysely<Database>,
+  rollout: string,
+  after: number,
+  limit: number,
+): Promise<StoredEvent[]> {
+  const rows = await db
+    .selectFrom('events')
+    .select(['id', 'doc'])
+    .where('rollout', '=', rollout)
+    .where('id', '>', after)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ id: Number(row.id), ...(JSON.parse(row.doc) as RolloutEvent) }));
+}
+
+// ── What a host should run ──────────────────────────────────────────────────────────────────────────────────────
+
+export interface Desired {
+  fleet: string;
+  digest: string;
+  /** repository@digest of the release the digest belongs to. */
+  image: string;
+}
+
+/** The fleet a host belongs to: the first, by name, whose selector matches its labels. */
+export async function fleetOfHost(db: Kysely<Database>, host: Host): Promise<Stored<Fleet> | undefined> {
+  const fleets = await listDocuments(db, 'fleets');
+  return fleets.find((fleet) => matchesSelector(fleet.resource.spec.selector, host.metadata.labels));
+}
+
+/**
+ * What a host should run now: its fleet's latest rollout decides (desiredDigestFor); a fleet without one holds its
+ * hosts on its current release; undefined when nothing has an opinion and the host keeps what it runs.
+ */
+export async function desiredFor(db: Kysely<Database>, name: string, now: number): Promise<Desired | undefined> {
+  const host = await getHost(db, name);
+  if (host === undefined) throw new StoreError('NotFound', `host ${name} not found`);
+  const fleet = await fleetOfHost(db, host.resource);
+  if (fleet === undefined) return undefined;
+  const fleetName = fleet.resource.metadata.name;
+  const row = await db
+    .selectFrom('rollouts')
+    .select(['name', 'doc'])
+    .where('fleet', '=', fleetName)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (row === undefined) {
+    const current = fleet.resource.status?.currentRelease;
+    const release = current === undefined ? undefined : await getDocument(db, 'releases', current);
+    if (release === undefined) return undefined;
+    const digest = releaseDigest(release.resource);
+    const failed = (host.resource.status?.failedDigests ?? []).some((failure) => failure.digest === digest);
+    return failed ? undefined : { fleet: fleetName, digest, image: `${releaseRepository(release.resource)}@${digest}` };
+  }
+  const rollout = parseDocument('rollouts', row.name, row.doc);
+  const record = await db
+    .selectFrom('rollout_hosts')
+    .select('record')
+    .where('rollout', '=', row.name)
+    .where('host', '=', name)
+    .executeTakeFirst();
+  if (rollout.status !== undefined) {
+    rollout.status.hosts = record === undefined ? {} : { [name]: JSON.parse(record.record) as HostRecord };
+  }
+  const release = await requireDocument(db, 'releases', rollout.spec.release);
+  const previousName = rollout.spec.previousRelease;
+  const previous = previousName === undefined ? undefined : await getDocument(db, 'releases', previousName);
+  const state: RolloutState = {
+    fleet: fleet.resource,
+    rollout,
+    release: release.resource,
+    previousRelease: previous?.resource,
+    hosts: [host.resource],
+  };
+  const digest = desiredDigestFor(host.resource, state, now);
+  if (digest === undefined) return undefined;
+  const owner = [release.resource, previous?.resource].find(
+    (each): each is Release => each !== undefined && releaseDigests(each).has(digest),
+  );
+  const repository = owner === undefined ? fleet.resource.spec.image : releaseRepository(owner);
+  return { fleet: fleetName, digest, image: `${repository}@${digest}` };
+}

@@ -1,0 +1,59 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The store's tables as kysely sees them. Resources are kept as JSON documents (`doc`) beside the columns queries
+ * filter and sort on; times are RFC 3339 strings in UTC (they sort as text and read the same in both databases).
+ * `resource_version` is bumped by every write of a row and checked by every update (optimistic concurrency).
+ */
+export interface Database {
+  fleets: ResourceTable;
+  releases: ResourceTable & { fleet: string };
+  rollouts: ResourceTable & {
+    fleet: string;
+    phase: string | null;
+    /** 1 while the controller still decides it: not final, or final with hosts it still follows. */
+    active: number;
+    /** Creation order within the store: a fleet's latest rollout is the one that speaks for it. */
+    seq: number;
+  };
+  /** Where each host stands in each rollout: one row per host, written only when its record changes. */
+  rollout_hosts: { rollout: string; host: string; state: string; record: string };
+  hosts: {
+    name: string;
+    resource_version: number;
+    created_at: string;
+    /** metadata and spec as JSON; the status lives in the columns below, each written by its own call. */
+    doc: string;
+    labels: string;
+    last_seen: string | null;
+    /** JSON { digest, at } */
+    last_served: string | null;
+    /** JSON HostReport */
+    report: string | null;
+    /** The booted image digest from the report, for the exposure metric. */
+    booted: string | null;
+    /** JSON FailedDigest[] */
+    failed_digests: string;
+  };
+  host_credentials: { hash: string; host: string; created_at: string };
+  enrollment_tokens: {
+    hash: string;
+    labels: string;
+    created_at: string;
+    expires_at: string;
+    consumed_at: string | null;
+    host: string | null;
+  };
+  /** Append-only; `id` orders them. */
+  events: { id: Generated<number>; rollout: string; at: string; type: string; doc: string };
+  fleet_locks: { fleet: string; id: string; grp: string; acquired_at: string; expires_at: string };
+}
+
+export interface ResourceTable {
+  name: string;
+  resource_version: number;
+  created_at: string;
+  doc: string;
+}
+
+export type Dialect = 'sqlite' | 'postgres';

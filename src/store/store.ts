@@ -1,0 +1,309 @@
+import type { Kysely, Transaction } from 'kysely';
+import type {
+  Fleet,
+  FleetLockOutcome,
+  FleetLockState,
+  Host,
+  HostReport,
+  Labels,
+  Release,
+  Rollout,
+  RolloutActionResult,
+  RolloutDecision,
+  RolloutState,
+} from '../fleet/index.js';
+import { canonicalJson } from './canonical-json.js';
+import { StoreError } from './errors.js';
+import { allLocks, runLockCall, type StoredLockHolder } from './fleet-locks.js';
+import * as hosts from './hosts.js';
+import { type MetricsSnapshot, metricsSnapshot } from './metrics.js';
+import { openDatabase } from './open-database.js';
+import {
+  carriedMetadata,
+  checkExpectedVersion,
+  deleteDocument,
+  freshMetadata,
+  getDocument,
+  insertDocument,
+  listDocuments,
+  type Stored,
+  updateDocument,
+} from './resources.js';
+import * as rollouts from './rollouts.js';
+import type { Database, Dialect } from './schema.js';
+
+export type ApplyResult = 'created' | 'updated' | 'unchanged';
+
+/**
+ * The controller's persistence. Every method is one transaction: a change and everything that follows from it
+ * (a decision's status, host records, failed images and events) are written together or not at all, so a controller
+ * killed at any moment restarts from a consistent state.
+ */
+export class Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+
+  constructor(db: Kysely<Database>, dialect: Dialect) {
+    this.db = db;
+    this.dialect = dialect;
+  }
+
+  static async open(location: string): Promise<Store> {
+    const { db, dialect } = await openDatabase(location);
+    return new Store(db, dialect);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  private transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(work);
+  }
+
+  // ── Fleets ──────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  getFleet(name: string): Promise<Stored<Fleet> | undefined> {
+    return getDocument(this.db, 'fleets', name);
+  }
+
+  listFleets(): Promise<Array<Stored<Fleet>>> {
+    return listDocuments(this.db, 'fleets');
+  }
+
+  createFleet(fleet: Fleet, now: number): Promise<Fleet> {
+    return this.transaction(async (trx) => {
+      const created = freshMetadata(withoutStatus(fleet), now);
+      await insertDocument(trx, 'fleets', created, now);
+      return created;
+    });
+  }
+
+  /** Create or change a fleet's spec; its status is the controller's and is kept. */
+  applyFleet(fleet: Fleet, now: number, expectedVersion?: number): Promise<ApplyResult> {
+    return this.transaction(async (trx) => {
+      const stored = await getDocument(trx, 'fleets', fleet.metadata.name);
+      if (stored === undefined) {
+        await insertDocument(trx, 'fleets', freshMetadata(withoutStatus(fleet), now), now);
+        return 'created';
+      }
+      checkExpectedVersion('fleets', fleet.metadata.name, stored.resourceVersion, expectedVersion);
+      const next = carriedMetadata({ ...fleet, status: stored.resource.status }, stored.resource);
+      if (next.status === undefined) delete next.status;
+      if (canonicalJson(next) === canonicalJson(stored.resource)) return 'unchanged';
+      await updateDocument(trx, 'fleets', next, stored.resourceVersion);
+      return 'updated';
+    });
+  }
+
+  deleteFleet(name: string): Promise<void> {
+    return this.transaction(async (trx) => {
+      const releases = await trx.selectFrom('releases').select('name').where('fleet', '=', name).execute();
+      if (releases.length > 0) {
+        throw new StoreError(
+          'Conflict',
+          `fleet ${name} still has releases (${releases.map((r) => r.name).join(', ')})`,
+        );
+      }
+      await deleteDocument(trx, 'fleets', name);
+      await trx.deleteFrom('fleet_locks').where('fleet', '=', name).execute();
+    });
+  }
+
+  // ── Releases (immutable) ────────────────────────────────────────────────────────────────────────────────────────
+
+  getRelease(name: string): Promise<Stored<Release> | undefined> {
+    return getDocument(this.db, 'releases', name);
+  }
+
+  listReleases(fleet?: string): Promise<Array<Stored<Release>>> {
+    return listDocuments(this.db, 'releases', fleet);
+  }
+
+  createRelease(release: Release, now: number): Promise<Release> {
+    return this.transaction(async (trx) => {
+      const created = freshMetadata(release, now);
+      await insertDocument(trx, 'releases', created, now, { fleet: release.spec.fleet });
+      return created;
+    });
+  }
+
+  /** A release never changes: applying the same spec again is fine, another spec is a conflict. */
+  applyRelease(release: Release, now: number): Promise<ApplyResult> {
+    return this.transaction(async (trx) => {
+      const stored = await getDocument(trx, 'releases', release.metadata.name);
+      if (stored === undefined) {
+        await insertDocument(trx, 'releases', freshMetadata(release, now), now, { fleet: release.spec.fleet });
+        return 'created';
+      }
+      if (canonicalJson(stored.resource.spec) !== canonicalJson(release.spec)) {
+        throw new StoreError(
+          'Conflict',
+          `release ${release.metadata.name} is immutable and has another spec; create a release with a new name`,
+        );
+      }
+      const next = carriedMetadata(release, stored.resource);
+      if (canonicalJson(next) === canonicalJson(stored.resource)) return 'unchanged';
+      await updateDocument(trx, 'releases', next, stored.resourceVersion);
+      return 'updated';
+    });
+  }
+
+  deleteRelease(name: string): Promise<void> {
+    return this.transaction(async (trx) => {
+      const users = await trx.selectFrom('rollouts').select(['name', 'doc']).execute();
+      const using = users.filter((row) => {
+        const spec = (JSON.parse(row.doc) as Rollout).spec;
+        return spec.release === name || spec.previousRelease === name;
+      });
+      if (using.length > 0) {
+        throw new StoreError('Conflict', `release ${name} is used by rollout ${using.map((r) => r.name).join(', ')}`);
+      }
+      const fleets = await listDocuments(trx, 'fleets');
+      const current = fleets.find((fleet) => fleet.resource.status?.currentRelease === name);
+      if (current !== undefined) {
+        throw new StoreError(
+          'Conflict',
+          `release ${name} is fleet ${current.resource.metadata.name}'s current release`,
+        );
+      }
+      await deleteDocument(trx, 'releases', name);
+    });
+  }
+
+  // ── Rollouts ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  getRollout(name: string): Promise<Stored<Rollout> | undefined> {
+    return rollouts.getRollout(this.db, name);
+  }
+
+  listRollouts(fleet?: string): Promise<Array<Stored<Rollout>>> {
+    return rollouts.listRollouts(this.db, fleet);
+  }
+
+  createRollout(rollout: Rollout, now: number): Promise<Rollout> {
+    return this.transaction((trx) => rollouts.createRollout(trx, rollout, now));
+  }
+
+  applyRollout(rollout: Rollout, now: number, expectedVersion?: number): Promise<ApplyResult> {
+    return this.transaction((trx) => rollouts.applyRollout(trx, rollout, now, expectedVersion));
+  }
+
+  deleteRollout(name: string): Promise<void> {
+    return this.transaction((trx) => rollouts.deleteRollout(trx, name));
+  }
+
+  editRollout(name: string, edit: (rollout: Rollout) => RolloutActionResult): Promise<Rollout> {
+    return this.transaction((trx) => rollouts.editRollout(trx, name, edit));
+  }
+
+  activeRollouts(): Promise<string[]> {
+    return rollouts.activeRollouts(this.db);
+  }
+
+  /**
+   * One controller step for one rollout, in one transaction: load its state, decide, write the decision. Two
+   * controllers deciding the same rollout at once cannot both write: the second fails with Conflict and nothing of
+   * its decision is kept.
+   */
+  decide(
+    name: string,
+    now: number,
+    decide: (state: RolloutState, now: number) => RolloutDecision,
+  ): Promise<{ decision: RolloutDecision; changed: boolean }> {
+    return this.transaction(async (trx) => {
+      const loaded = await rollouts.loadRolloutState(trx, name);
+      const decision = decide(loaded.state, now);
+      const changed = await rollouts.commitDecision(trx, loaded, decision, now);
+      return { decision, changed };
+    });
+  }
+
+  events(rollout: string, after = 0, limit = 1000): Promise<rollouts.StoredEvent[]> {
+    return rollouts.listEvents(this.db, rollout, after, limit);
+  }
+
+  // ── Hosts ───────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  getHost(name: string): Promise<Stored<Host> | undefined> {
+    return hosts.getHost(this.db, name);
+  }
+
+  listHosts(): Promise<Array<Stored<Host>>> {
+    return hosts.listHosts(this.db);
+  }
+
+  createHost(host: Host, now: number): Promise<void> {
+    return this.transaction((trx) => hosts.createHost(trx, host, now));
+  }
+
+  applyHost(host: Host, now: number, expectedVersion?: number): Promise<ApplyResult> {
+    return this.transaction((trx) => hosts.applyHost(trx, host, now, expectedVersion));
+  }
+
+  deleteHost(name: string): Promise<void> {
+    return this.transaction((trx) => hosts.deleteHost(trx, name));
+  }
+
+  createEnrollmentToken(labels: Labels, ttlMs: number, now: number): Promise<{ token: string; expiresAt: string }> {
+    return hosts.createEnrollmentToken(this.db, labels, ttlMs, now);
+  }
+
+  enroll(token: string, name: string, labels: Labels, now: number): Promise<{ credential: string }> {
+    return this.transaction((trx) => hosts.enrollHost(trx, token, name, labels, now));
+  }
+
+  hostOfCredential(credential: string): Promise<string | undefined> {
+    return hosts.hostOfCredential(this.db, credential);
+  }
+
+  /** Stores a report; true when it changed something a rollout decides on. */
+  recordReport(name: string, report: HostReport): Promise<boolean> {
+    return this.transaction((trx) => hosts.recordReport(trx, name, report));
+  }
+
+  recordSeen(name: string, now: number): Promise<void> {
+    return hosts.recordSeen(this.db, name, now);
+  }
+
+  recordServed(name: string, digest: string, now: number): Promise<void> {
+    return hosts.recordServed(this.db, name, digest, now);
+  }
+
+  desiredFor(name: string, now: number): Promise<rollouts.Desired | undefined> {
+    return rollouts.desiredFor(this.db, name, now);
+  }
+
+  /** The fleet a host belongs to (the first by name whose selector matches it). */
+  async fleetOfHost(name: string): Promise<Stored<Fleet> | undefined> {
+    const host = await this.getHost(name);
+    return host === undefined ? undefined : rollouts.fleetOfHost(this.db, host.resource);
+  }
+
+  /** Every host's labels, for sizing FleetLock groups. */
+  async hostLabels(): Promise<Array<Record<string, string>>> {
+    const rows = await this.db.selectFrom('hosts').select('labels').execute();
+    return rows.map((row) => JSON.parse(row.labels) as Record<string, string>);
+  }
+
+  // ── FleetLock ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  fleetLock(fleet: string, call: (state: FleetLockState) => FleetLockOutcome): Promise<FleetLockOutcome> {
+    return this.transaction((trx) => runLockCall(trx, this.dialect, fleet, call));
+  }
+
+  async lockHolders(now: number): Promise<StoredLockHolder[]> {
+    return (await allLocks(this.db)).filter((holder) => holder.expiresAt > now);
+  }
+
+  // ── Metrics ─────────────────────────────────────────────────────────────────────────────────────────────────────
+
+  metrics(now: number): Promise<MetricsSnapshot> {
+    return metricsSnapshot(this.db, now);
+  }
+}
+
+function withoutStatus(fleet: Fleet): Fleet {
+  const { status: _status, ...rest } = fleet;
+  return rest;
+}
