@@ -1,0 +1,201 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { Finding, FindingStatus, ScanResult } from '../scan/finding.js';
+import { VERSION } from '../version.js';
+import { ageInDays, orderFindings } from './finding-order.js';
+
+/**
+ * SARIF 2.1.0 for GitHub code scanning. What GitHub requires and we rely on:
+ * - one rule per advisory, its id the advisory id, so `ruleId` is stable from one scan to the next;
+ * - `partialFingerprints` per result, from what identifies the problem (advisory, package name and arch), not from the
+ *   installed version, so an alert stays one alert until the fix ships;
+ * - a location per result with a consistent path: the package database inside the image (GitHub needs a file);
+ * - `level` from the finding's status (a fix to ship is an error), never from severity, and no `security-severity`
+ *   property, which GitHub would rank by;
+ * - an upload of at most 10 MB gzip'd: past that, results are left out from the end (least urgent first) and a
+ *   notification says how many.
+ */
+export const GITHUB_SARIF_GZIP_LIMIT = 10 * 1024 * 1024;
+
+const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
+const FINGERPRINT_KEY = 'patchlineFinding/v1';
+
+const LEVELS: Record<FindingStatus, 'error' | 'warning' | 'note' | 'none'> = {
+  'fix-available': 'error',
+  'no-fix-yet': 'warning',
+  'will-not-fix': 'note',
+  'not-affected': 'none',
+};
+
+// Where each package type's database usually lives, for findings whose package does not say.
+const DEFAULT_DATABASES: Record<Finding['package']['type'], string> = {
+  rpm: 'usr/lib/sysimage/rpm/rpmdb.sqlite',
+  deb: 'var/lib/dpkg/status',
+  apk: 'lib/apk/db/installed',
+};
+
+export interface SarifOptions {
+  /** Most gzip'd bytes the document may take (default: GitHub's 10 MB). */
+  maxGzipBytes?: number;
+}
+
+export function sarifJson(result: ScanResult, options: SarifOptions = {}): string {
+  const limit = options.maxGzipBytes ?? GITHUB_SARIF_GZIP_LIMIT;
+  const findings = orderFindings(result.findings);
+  const full = render(result, findings, 0);
+  if (gzipSize(full) <= limit) return full;
+  // Binary search for the most results that fit; the order keeps the most urgent ones.
+  let low = 0;
+  let high = findings.length - 1;
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2);
+    if (gzipSize(render(result, findings.slice(0, mid), findings.length - mid)) <= limit) low = mid;
+    else high = mid - 1;
+  }
+  return render(result, findings.slice(0, low), findings.length - low);
+}
+
+function gzipSize(text: string): number {
+  return gzipSync(text).length;
+}
+
+function render(result: ScanResult, findings: Finding[], leftOut: number): string {
+  const rules: object[] = [];
+  const ruleIndex = new Map<string, number>();
+  for (const finding of findings) {
+    if (ruleIndex.has(finding.id)) continue;
+    ruleIndex.set(finding.id, rules.length);
+    rules.push(rule(finding));
+  }
+  const notifications =
+    leftOut > 0
+      ? [
+          {
+            level: 'warning',
+            descriptor: { id: 'results-truncated' },
+            message: {
+              text: `${leftOut} of ${leftOut + findings.length} results were left out to keep this file under GitHub's ${GITHUB_SARIF_GZIP_LIMIT / 1024 / 1024} MB gzip limit (the least urgent ones); \`patchline scan --format json\` lists them all.`,
+            },
+          },
+        ]
+      : [];
+  const document = {
+    $schema: SARIF_SCHEMA,
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'patchline',
+            semanticVersion: VERSION,
+            version: VERSION,
+            rules,
+          },
+        },
+        invocations: [
+          {
+            executionSuccessful: true,
+            endTimeUtc: result.scannedAt,
+            ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}),
+          },
+        ],
+        automationDetails: { id: `patchline/scan/${automationName(result)}/` },
+        results: findings.map((finding) => sarifResult(finding, ruleIndex.get(finding.id) ?? 0, result.scannedAt)),
+        properties: {
+          image: result.target.name,
+          ...(result.target.digest ? { imageDigest: result.target.digest } : {}),
+          databaseSnapshot: result.database.snapshotId,
+          ...(leftOut > 0 ? { resultsLeftOut: leftOut } : {}),
+        },
+      },
+    ],
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+// GitHub keeps one analysis per automation category: one per image name (without tag or digest), not per build.
+function automationName(result: ScanResult): string {
+  return result.target.name
+    .replace(/^[a-z-]+:(\/\/)?/, '')
+    .replace(/@sha256:[0-9a-f]+$/, '')
+    .replace(/:[^/:]+$/, '');
+}
+
+function rule(finding: Finding): object {
+  const title = finding.summary ?? `${finding.id} in ${finding.package.name}`;
+  const lines = [
+    `${finding.id}${finding.aliases.length > 0 ? ` (${finding.aliases.join(', ')})` : ''}`,
+    finding.summary ?? '',
+    finding.severity ? `Severity as published: ${finding.severity}` : '',
+    `Source: ${finding.source.format} ${finding.source.ecosystem}${finding.source.note ? ` (${finding.source.note})` : ''}`,
+    'Fix: update the package to the fixed version (or newer) and rebuild the image.',
+  ].filter((line) => line !== '');
+  const links = (finding.references ?? []).map((url) => `- <${url}>`);
+  return {
+    id: finding.id,
+    name: finding.id.replace(/[^A-Za-z0-9]+/g, ''),
+    shortDescription: { text: title },
+    fullDescription: { text: lines.slice(0, 2).join(': ') },
+    ...(finding.references?.[0] ? { helpUri: finding.references[0] } : {}),
+    help: {
+      text: lines.join('\n'),
+      markdown: [
+        ...lines.map((line) => `${line}  `),
+        ...(links.length > 0 ? ['', '**References**', ...links] : []),
+      ].join('\n'),
+    },
+    defaultConfiguration: { level: LEVELS[finding.status] },
+    properties: {
+      tags: ['security', 'vulnerability', finding.scheme, ...finding.cves.slice(0, 10)],
+      ...(finding.severity ? { publishedSeverity: finding.severity } : {}),
+    },
+  };
+}
+
+function sarifResult(finding: Finding, ruleIndex: number, now: string): object {
+  const pkg = finding.package;
+  const arch = pkg.arch ? `.${pkg.arch}` : '';
+  const since = finding.fixAvailableSince
+    ? `, available since ${finding.fixAvailableSince.slice(0, 10)} (${ageInDays(finding.fixAvailableSince, now)} days)`
+    : '';
+  const message: Record<FindingStatus, string> = {
+    'fix-available': `${pkg.name}${arch} ${pkg.installed} lacks the fix of ${finding.id}: update to ${finding.fixedVersion ?? 'the fixed version'}${since}.`,
+    'no-fix-yet': `${pkg.name}${arch} ${pkg.installed} is affected by ${finding.id}; no fix is published yet.`,
+    'will-not-fix': `${pkg.name}${arch} ${pkg.installed} is affected by ${finding.id}; the publisher will not fix it in this stream.`,
+    'not-affected': `${pkg.name}${arch} ${pkg.installed} is not affected by ${finding.id}, as the publisher states.`,
+  };
+  return {
+    ruleId: finding.id,
+    ruleIndex,
+    level: LEVELS[finding.status],
+    message: { text: message[finding.status] },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: databasePath(finding) },
+          region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 },
+        },
+        logicalLocations: [{ name: pkg.purl, kind: 'package' }],
+      },
+    ],
+    partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(finding) },
+    properties: {
+      status: finding.status,
+      purl: pkg.purl,
+      installedVersion: pkg.installed,
+      ...(finding.fixedVersion ? { fixedVersion: finding.fixedVersion } : {}),
+      ...(finding.fixAvailableSince ? { fixAvailableSince: finding.fixAvailableSince } : {}),
+    },
+  };
+}
+
+// The finding's package record may carry its database (`source`, as inventory packages do); else the usual place.
+function databasePath(finding: Finding): string {
+  const source = (finding.package as { source?: unknown }).source;
+  return typeof source === 'string' && source !== '' ? source : DEFAULT_DATABASES[finding.package.type];
+}
+
+function fingerprint(finding: Finding): string {
+  const key = [finding.id, finding.package.type, finding.package.name, finding.package.arch ?? ''].join('\0');
+  return createHash('sha256').update(key).digest('hex');
+}

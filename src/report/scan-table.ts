@@ -1,0 +1,79 @@
+import type { Finding, ScanResult } from '../scan/finding.js';
+import { ageInDays, countByStatus, orderFindings, STATUS_ORDER } from './finding-order.js';
+import { table } from './text-table.js';
+
+/**
+ * The scan for people, in trivy's column layout: fixes available first and the oldest fix first, so the top row is the
+ * longest-unshipped fix. Ages count from the scan's own time, so one scan always prints the same table.
+ */
+export function scanTable(result: ScanResult): string {
+  const lines: string[] = [`${result.target.name}${result.os?.prettyName ? ` (${result.os.prettyName})` : ''}`];
+  const findings = orderFindings(result.findings);
+  if (findings.length > 0) {
+    const header = ['PACKAGE', 'INSTALLED', 'FIXED', 'STATUS', 'ADVISORY', 'FIX AVAILABLE SINCE', 'SOURCE'];
+    lines.push('', table([header, ...findings.map((finding) => row(finding, result.scannedAt))]));
+  }
+  if (result.suppressed.length > 0) {
+    const header = ['PACKAGE', 'INSTALLED', 'ADVISORY', 'VEX STATUS', 'JUSTIFICATION', 'STATEMENT'];
+    const rows = result.suppressed.map(({ finding, statement }) => [
+      finding.package.name,
+      finding.package.installed,
+      advisoryCell(finding),
+      statement.status,
+      statement.justification ?? statement.impact ?? '',
+      statement.source,
+    ]);
+    lines.push('', 'Suppressed by VEX:', table([header, ...rows]));
+  }
+  lines.push('', summary(result, findings));
+  return `${lines.join('\n')}\n`;
+}
+
+function row(finding: Finding, now: string): string[] {
+  return [
+    finding.package.arch ? `${finding.package.name}.${finding.package.arch}` : finding.package.name,
+    finding.package.installed,
+    finding.fixedVersion ?? '',
+    finding.status,
+    advisoryCell(finding),
+    sinceCell(finding, now),
+    finding.source.note ? `${finding.source.ecosystem} (${finding.source.note})` : finding.source.ecosystem,
+  ];
+}
+
+// The advisory id, then the CVEs it fixes, so a reader can search either.
+function advisoryCell(finding: Finding): string {
+  const cves = finding.cves.filter((cve) => cve !== finding.id);
+  return cves.length > 0 ? `${finding.id} (${cves.join(', ')})` : finding.id;
+}
+
+// `~` marks a date we first saw rather than one the publisher gave.
+function sinceCell(finding: Finding, now: string): string {
+  if (!finding.fixAvailableSince) return '';
+  const mark = finding.fixDateOrigin === 'first-seen' ? '~' : '';
+  return `${mark}${finding.fixAvailableSince.slice(0, 10)} (${ageInDays(finding.fixAvailableSince, now)} d)`;
+}
+
+function summary(result: ScanResult, ordered: Finding[]): string {
+  const counts = countByStatus(ordered);
+  const parts = STATUS_ORDER.map((status) => `${counts[status]} ${status}`);
+  const lines = [
+    `${ordered.length} finding(s) in ${result.packages} package(s): ${parts.join(', ')}; ${result.suppressed.length} suppressed by VEX`,
+  ];
+  const oldest = ordered.find((finding) => finding.status === 'fix-available' && finding.fixAvailableSince);
+  if (oldest?.fixAvailableSince) {
+    lines.push(
+      `Oldest unshipped fix: ${oldest.id} for ${oldest.package.name} (${oldest.fixedVersion ?? 'fixed version unknown'}), available since ${oldest.fixAvailableSince.slice(0, 10)}, ${ageInDays(oldest.fixAvailableSince, result.scannedAt)} days ago`,
+    );
+  }
+  const db = result.database;
+  const age = db.ageSeconds === undefined ? '' : `, ${Math.floor(db.ageSeconds / 3600)} h old`;
+  lines.push(`Advisory database: ${db.path} (snapshot ${db.snapshotId}${age})`);
+  if (result.ecosystems.length > 0) {
+    const used = result.ecosystems.map(
+      (entry) => `${entry.ecosystem} from ${entry.source}${entry.note ? ` (${entry.note})` : ''}`,
+    );
+    lines.push(`Matched against: ${used.join('; ')}`);
+  }
+  return lines.join('\n');
+}
