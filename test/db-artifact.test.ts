@@ -20,6 +20,7 @@ import { syncStatePath } from '../src/advisories/sync-state.js';
 import { PatchlineError } from '../src/errors.js';
 import { parseRegistryReference } from '../src/oci/reference.js';
 import { RegistryClient } from '../src/oci/registry/index.js';
+import { cliPath, ensureBuilt } from './helpers/cli.js';
 import { hasBinary, startRegistry, type TestRegistry } from './helpers/registry.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -49,6 +50,14 @@ async function skopeoRaw(reference: string): Promise<Buffer> {
     { encoding: 'buffer', env: { ...process.env, REGISTRY_AUTH_FILE: join(work, 'no-auth.json') } },
   );
   return stdout;
+}
+
+async function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    execFileCallback(process.execPath, [cliPath, ...args], (error, stdout, stderr) => {
+      resolveRun({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+    });
+  });
 }
 
 async function failure(promise: Promise<unknown>): Promise<PatchlineError> {
@@ -203,4 +212,26 @@ suite('db push and pull as an OCI artifact', () => {
     expect((await readFile(local)).equals(before)).toBe(true);
     expect((await readdir(work)).filter((name) => name.includes('.pulling'))).toEqual([]);
   });
+
+  it('runs as `patchline db push` and `patchline db pull`', async () => {
+    ensureBuilt();
+    const reference = `${registry.host}/patchline/cli:v1`;
+    const push = await cli(['db', 'push', `docker://${reference}`, '--db', dbPath, '--format', 'json']);
+    expect(push.stderr).toBe('');
+    expect(push.status).toBe(0);
+    const pushed = JSON.parse(push.stdout);
+    const raw = await skopeoRaw(reference);
+    expect(pushed.digest).toBe(`sha256:${createHash('sha256').update(raw).digest('hex')}`);
+
+    const local = join(work, 'cli-pulled.db');
+    const pull = await cli(['db', 'pull', reference, '--db', local]);
+    expect(pull.status).toBe(0);
+    expect(pull.stdout).toContain(pushed.digest);
+    const count = 'SELECT count(*) FROM records';
+    expect(await sqlite(local, count)).toBe(await sqlite(dbPath, count));
+
+    const missingRef = await cli(['db', 'pull', `${registry.host}/patchline/none:v1`, '--db', local]);
+    expect(missingRef.status).toBe(2);
+    expect(missingRef.stderr).toContain('patchline/none');
+  }, 180_000);
 });

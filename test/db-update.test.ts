@@ -9,6 +9,7 @@ import { type Feed, parseFeed, selectFeeds } from '../src/advisories/feeds.js';
 import { type UpdateOptions, updateDatabase } from '../src/advisories/sync.js';
 import { readSyncState, syncStatePath } from '../src/advisories/sync-state.js';
 import { PatchlineError } from '../src/errors.js';
+import { cliPath, ensureBuilt } from './helpers/cli.js';
 import { type FeedServer, startFeedServer } from './helpers/feed-server.js';
 import { hasBinary } from './helpers/registry.js';
 import { tempDir } from './helpers/tmp.js';
@@ -52,6 +53,24 @@ function modifiedCsv(ids: string[]): string {
     .sort((a, b) => b[0].localeCompare(a[0]))
     .map(([modified, id]) => `${modified},${id}\n`)
     .join('');
+}
+
+/** The built CLI, run without blocking this process (the feed server answers from it). */
+async function cli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    execFileCallback(
+      process.execPath,
+      [cliPath, ...args],
+      { env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        resolveRun({ status: code, stdout, stderr });
+      },
+    );
+  });
 }
 
 async function failure(promise: Promise<unknown>): Promise<PatchlineError> {
@@ -269,6 +288,64 @@ suite('db update from the publishers', () => {
     expect(bad.feeds[0]!.error).toMatch(/SHA-256 of the downloaded file/);
     expect((await readFile(db)).equals(before)).toBe(true);
   });
+
+  it('fetches the Debian tracker whole, and conditionally the next time', async () => {
+    const tracker = await readFile(join(VULN, 'debian-tracker/vunnel-debian-tracker-subset.json'));
+    server.put('/debian-tracker/json', tracker);
+    const db = join(work, 'debian.db');
+    const feeds = selectFeeds(['debian-tracker'], server.url);
+    const first = await updateDatabase(db, feeds, { http: quick });
+    expect(first.feeds[0]).toMatchObject({ feed: 'debian-tracker', files: 1 });
+    expect(first.feeds[0]!.error).toBeUndefined();
+    // The packages the fixture lists (its top-level keys) are what the database now knows from the tracker.
+    const packages = Object.keys(JSON.parse(tracker.toString('utf8')) as object);
+    const stored = await sqlite(db, "SELECT count(*) FROM records WHERE source = 'debian-tracker'");
+    expect(Number(stored)).toBeGreaterThan(0);
+    expect(packages.length).toBeGreaterThan(0);
+    server.log.length = 0;
+    const second = await updateDatabase(db, feeds, { http: quick });
+    expect(second.feeds[0]!.files).toBe(0);
+    expect(server.log.map((r) => r.status)).toEqual([304]);
+  });
+
+  it('runs as `patchline db update` with --mirror or PATCHLINE_FEED_MIRROR, exit 2 naming a feed that fails', async () => {
+    ensureBuilt();
+    server.put(`${ALMA_DIR}/modified_id.csv`, modifiedCsv([...records.keys()]), { googHash: true });
+    const db = join(work, 'cli.db');
+    const run = await cli([
+      'db',
+      'update',
+      '--db',
+      db,
+      '--mirror',
+      server.url,
+      '--source',
+      'osv:AlmaLinux:9',
+      '-f',
+      'json',
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.feeds[0]).toMatchObject({ feed: 'osv:AlmaLinux:9', files: 1, verified: 2 });
+    expect(Number(await sqlite(db, 'SELECT count(*) FROM records'))).toBe(report.added);
+
+    const again = await cli(['db', 'update', '--db', db, '--source', 'osv:AlmaLinux:9'], {
+      PATCHLINE_FEED_MIRROR: server.url,
+    });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('osv:AlmaLinux:9: up to date');
+
+    const broken = await cli(['db', 'update', '--db', db, '--source', 'osv:Nowhere,osv:AlmaLinux:9'], {
+      PATCHLINE_FEED_MIRROR: server.url,
+    });
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toContain(`${server.url}/osv/Nowhere/modified_id.csv`);
+    expect(broken.stderr).toContain('no such file');
+    const usage = await cli(['db', 'update', '--db', db, '--source', 'nvd']);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain('unknown feed');
+  }, 180_000);
 
   it('points every feed at a mirror and rejects unknown feed names', async () => {
     expect(selectFeeds([], 'http://mirror.example/base/').map((f) => f.base)).toEqual([

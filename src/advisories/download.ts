@@ -187,6 +187,8 @@ async function attemptDownload(request: DownloadRequest, options: HttpOptions): 
   } catch (error) {
     // An abort from our idle timer surfaces as a DOMException; say what it was.
     if (idle.fired()) throw new TransientFailure(`no data for ${options.idleTimeoutMs ?? 60_000} ms`);
+    // An oversized file is not kept to be resumed into the same refusal.
+    if (error instanceof PatchlineError && error.kind === 'limit') await discardPart(request);
     throw error;
   } finally {
     idle.stop();

@@ -49,14 +49,14 @@ export function emptyFetch(previous: FeedState | undefined): FeedFetch {
 
 /**
  * Downloads one URL into the feed's folder as `name`, conditionally when `conditional` (the database holds this URL's
- * content), and records its validators. Returns the file's path, or undefined when the server said it is unchanged.
+ * content), and records its validators unless `remember` is false. Returns the file's path, or undefined when the server said it is unchanged.
  */
 export async function getFile(
   context: FeedContext,
   fetch: FeedFetch,
   url: string,
   name: string,
-  options: { conditional: boolean; maxBytes: number; sha256?: string },
+  options: { conditional: boolean; maxBytes: number; sha256?: string; remember?: boolean },
 ): Promise<string | undefined> {
   if (name.includes('/') || name.startsWith('.')) {
     throw new PatchlineError('input', url, `would be stored as "${name}", outside the download folder`);
@@ -68,7 +68,8 @@ export async function getFile(
   if (options.sha256 !== undefined) request.sha256 = options.sha256;
   const result: DownloadResult = await download(request, context.http);
   if (result.status === 'unchanged') return undefined;
-  fetch.urls[url] = result.validators;
+  // Files fetched once by name (a record, a dated archive) are never asked for conditionally: not worth remembering.
+  if (options.remember !== false) fetch.urls[url] = result.validators;
   if (result.verified.length > 0) fetch.verified++;
   return result.path;
 }

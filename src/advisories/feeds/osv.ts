@@ -44,6 +44,7 @@ export async function fetchOsv(context: FeedContext): Promise<FeedFetch> {
     try {
       const path = await getFile(context, result, url, `${id}.json`, {
         conditional: false,
+        remember: false,
         maxBytes: context.limits.maxDocumentBytes,
       });
       if (path !== undefined) result.paths.push(path);

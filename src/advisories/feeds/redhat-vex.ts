@@ -28,7 +28,7 @@ export async function fetchRedhatVex(context: FeedContext): Promise<FeedFetch> {
     }
     const archiveUrl = feedUrl(context.feed, pointer);
     const sha256 = await publishedSha256(context, result, archiveUrl);
-    const options = { conditional: false, maxBytes: context.limits.maxArchiveBytes };
+    const options = { conditional: false, remember: false, maxBytes: context.limits.maxArchiveBytes };
     const archive = await getFile(context, result, archiveUrl, pointer, sha256 ? { ...options, sha256 } : options);
     if (archive !== undefined) result.paths.push(archive);
     // Changes made on the archive's day may or may not be in it: take them again.
@@ -46,7 +46,7 @@ export async function fetchRedhatVex(context: FeedContext): Promise<FeedFetch> {
       const [, year, name] = DOCUMENT_PATH.exec(path)!;
       const url = feedUrl(context.feed, year!, `${name}.json`);
       const sha256 = await publishedSha256(context, result, url);
-      const options = { conditional: false, maxBytes: context.limits.maxDocumentBytes };
+      const options = { conditional: false, remember: false, maxBytes: context.limits.maxDocumentBytes };
       try {
         const file = await getFile(context, result, url, `${name}.json`, sha256 ? { ...options, sha256 } : options);
         if (file !== undefined) result.paths.push(file);
