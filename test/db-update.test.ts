@@ -201,6 +201,21 @@ suite('db update from the publishers', () => {
     expect((await osvIds(db)).length).toBe(records.size - LATER.length);
   }, 120_000);
 
+  it('gives up on a server that stops sending, and resumes from what it got', async () => {
+    const db = join(work, 'stall.db');
+    server.stallAfter(`${ALMA_DIR}/all.zip`, 50_000);
+    const stalled = await updateDatabase(db, [feed], { http: { ...quick, idleTimeoutMs: 300 } });
+    expect(stalled.feeds[0]!.error).toMatch(/no data for 300 ms/);
+    expect(existsSync(db)).toBe(false);
+    server.log.length = 0;
+    const resumed = await updateDatabase(db, [feed], { http: quick });
+    expect(resumed.feeds[0]!.error).toBeUndefined();
+    expect(server.requests(`${ALMA_DIR}/all.zip`).map((r) => [r.status, r.headers.range])).toEqual([
+      [206, 'bytes=50000-'],
+    ]);
+    expect((await osvIds(db)).length).toBe(records.size - LATER.length);
+  }, 60_000);
+
   it('refuses a file whose published checksum does not match, and keeps the old database', async () => {
     const db = join(work, 'checksum.db');
     await copyFile(join(work, 'resume.db'), db);

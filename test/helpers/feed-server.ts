@@ -28,6 +28,8 @@ export interface FeedServer {
   log: LoggedRequest[];
   /** The next `times` GETs of `path` send `bytes` bytes of the body and then break the connection. */
   dropAfter(path: string, bytes: number, times?: number): void;
+  /** The next `times` GETs of `path` send `bytes` bytes of the body and then nothing more, keeping the connection. */
+  stallAfter(path: string, bytes: number, times?: number): void;
   /** The next `times` requests of `path` get this status. */
   failWith(path: string, status: number, times?: number): void;
   put(path: string, body: Buffer | string, options?: Omit<ServedFile, 'body'>): void;
@@ -39,6 +41,7 @@ export async function startFeedServer(): Promise<FeedServer> {
   const files = new Map<string, ServedFile>();
   const log: LoggedRequest[] = [];
   const drops = new Map<string, { bytes: number; times: number }>();
+  const stalls = new Map<string, { bytes: number; times: number }>();
   const failures = new Map<string, { status: number; times: number }>();
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
@@ -112,6 +115,13 @@ export async function startFeedServer(): Promise<FeedServer> {
       });
       return;
     }
+    const stall = stalls.get(path);
+    if (stall !== undefined && stall.times > 0) {
+      stall.times--;
+      response.flushHeaders();
+      response.write(body.subarray(0, stall.bytes));
+      return;
+    }
     response.end(body);
   };
 
@@ -124,6 +134,9 @@ export async function startFeedServer(): Promise<FeedServer> {
     log,
     dropAfter(path, bytes, times = 1) {
       drops.set(path, { bytes, times });
+    },
+    stallAfter(path, bytes, times = 1) {
+      stalls.set(path, { bytes, times });
     },
     failWith(path, status, times = 1) {
       failures.set(path, { status, times });
