@@ -5,6 +5,7 @@ import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/pro
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { type Feed, parseFeed, selectFeeds } from '../src/advisories/feeds.js';
 import { type UpdateOptions, updateDatabase } from '../src/advisories/sync.js';
 import { readSyncState, syncStatePath } from '../src/advisories/sync-state.js';
@@ -321,6 +322,28 @@ suite('db update from the publishers', () => {
     const second = await updateDatabase(db, feeds, { http: quick });
     expect(second.feeds[0]!.files).toBe(0);
     expect(server.log.map((r) => r.status)).toEqual([304]);
+  });
+
+  it('fetches an Alpine branch secdb as JSON, conditionally the next time', async () => {
+    // secdb.alpinelinux.org publishes each branch's secdb as YAML and as JSON with the same content.
+    const yaml = await readFile(join(VULN, 'alpine-secdb/alpine-secdb-v3.11-main.yaml'), 'utf8');
+    server.put('/alpine-secdb/v3.11/main.json', JSON.stringify(parseYaml(yaml)));
+    const db = join(work, 'alpine.db');
+    const feeds = selectFeeds(['alpine-secdb:v3.11'], server.url);
+    const first = await updateDatabase(db, feeds, { http: quick });
+    expect(first.feeds[0]).toMatchObject({ feed: 'alpine-secdb:v3.11', files: 1 });
+    expect(first.feeds[0]!.error).toBeUndefined();
+    expect(first.feeds[0]!.notes).toEqual([
+      `${server.url}/alpine-secdb/v3.11/community.json: not published (this branch has no community secdb)`,
+    ]);
+    expect(Number(await sqlite(db, "SELECT count(*) FROM records WHERE source = 'alpine-secdb'"))).toBeGreaterThan(0);
+    server.log.length = 0;
+    const second = await updateDatabase(db, feeds, { http: quick });
+    expect(second.feeds[0]!.files).toBe(0);
+    expect(server.log.map((r) => [r.path, r.status])).toEqual([
+      ['/alpine-secdb/v3.11/main.json', 304],
+      ['/alpine-secdb/v3.11/community.json', 404],
+    ]);
   });
 
   it('runs as `patchline db update` with --mirror or PATCHLINE_FEED_MIRROR, exit 2 naming a feed that fails', async () => {
