@@ -4,4 +4,5 @@ export * from './inventory/index.js';
 export * from './oci/index.js';
 export * from './report/index.js';
 export * from './rootfs/index.js';
+export * as scan from './scan/index.js';
 export * from './version/index.js';

@@ -1,0 +1,191 @@
+import type { AdvisorySource, VersionScheme } from '../advisories/advisory.js';
+import type { AffectedMatch } from '../advisories/database.js';
+import { isPatchlineError } from '../errors.js';
+import { fullVersion } from '../inventory/full-version.js';
+import type { Inventory } from '../inventory/inventory-types.js';
+import type { Package } from '../inventory/package.js';
+import { compareVersions } from '../version/index.js';
+import { ecosystemFor } from './ecosystems.js';
+import { type EntryVerdict, evaluateEntry } from './evaluate-entry.js';
+import type { Finding, ScanResult } from './finding.js';
+import { compareFindings } from './finding-order.js';
+import { cvesOf, mergeFindings } from './merge-findings.js';
+
+/** What matching needs from the advisory database (AdvisoryDatabase is one). */
+export interface AdvisoryLookup {
+  lookup(ecosystem: string, names: readonly string[]): AffectedMatch[];
+}
+
+export interface MatchOptions {
+  /** The scan's clock (ISO 8601 or a Date); default now. Matching is pure given the lookup and this. */
+  now?: string | Date;
+  /** Keep the publishers' `not-affected` statements as findings (default: dropped). */
+  includeNotAffected?: boolean;
+  /** The database the lookup reads, as reported in the result. */
+  database?: { path: string; snapshotId: string; builtAt?: string };
+}
+
+type Verdict = Extract<EntryVerdict, { kind: 'finding' }>;
+
+function findingOf(
+  pkg: Package,
+  match: AffectedMatch,
+  verdict: Verdict,
+  format: AdvisorySource,
+  note: string | undefined,
+): Finding {
+  const { advisory, affected } = match;
+  const installed: Finding['package'] = {
+    type: pkg.type,
+    name: pkg.name,
+    version: pkg.version,
+    purl: pkg.purl,
+    installed: fullVersion(pkg),
+  };
+  for (const key of ['release', 'epoch', 'arch', 'sourceName', 'modularityLabel', 'layer'] as const) {
+    if (pkg[key] !== undefined) Object.assign(installed, { [key]: pkg[key] });
+  }
+  const finding: Finding = {
+    id: advisory.id,
+    aliases: [...advisory.aliases].sort(),
+    cves: cvesOf(advisory.id, advisory.aliases),
+    package: installed,
+    scheme: affected.scheme,
+    status: verdict.status,
+    source:
+      note === undefined ? { format, ecosystem: affected.ecosystem } : { format, ecosystem: affected.ecosystem, note },
+  };
+  if (verdict.fixedVersion !== undefined) finding.fixedVersion = verdict.fixedVersion;
+  if (affected.fixAdvisory !== undefined) finding.fixAdvisory = affected.fixAdvisory;
+  if (verdict.status === 'fix-available') {
+    finding.fixAvailableSince = affected.fixAvailableSince ?? match.firstSeen;
+    finding.fixDateOrigin = affected.fixAvailableSince === undefined ? 'first-seen' : 'published';
+  }
+  if (advisory.severity !== undefined) finding.severity = advisory.severity;
+  if (advisory.summary !== undefined) finding.summary = advisory.summary;
+  if (advisory.references?.length) finding.references = advisory.references;
+  return finding;
+}
+
+/**
+ * The verdict of one advisory on one package, from all its entries that name the package. An erratum often lists a
+ * package more than once with different builds of the same fix (AlmaLinux's ALSA-2021:1809 has mod_md fixed in an
+ * el8.5 and an el8.6 module build): a package that has any entry's fix has the fix. Otherwise the most actionable
+ * entry speaks: a fix (the lowest fixed version, the first build with it) before no fix, will not fix, not affected.
+ */
+function advisoryVerdict(
+  pkg: Package,
+  matches: AffectedMatch[],
+): { match: AffectedMatch; verdict: Verdict } | undefined {
+  let best: { match: AffectedMatch; verdict: Verdict } | undefined;
+  for (const match of matches) {
+    let verdict: EntryVerdict;
+    try {
+      verdict = evaluateEntry(match.affected, pkg);
+    } catch (error) {
+      // A version the scheme cannot read (a corrupt package record) says nothing about this entry; the scan goes on.
+      if (isPatchlineError(error)) continue;
+      throw error;
+    }
+    if (verdict.kind === 'unrelated') continue;
+    if (verdict.kind === 'clear' && match.affected.status === 'fixed') return undefined;
+    if (verdict.kind !== 'finding') continue;
+    if (!best || preferred(verdict, best.verdict, match.affected.scheme)) best = { match, verdict };
+  }
+  return best;
+}
+
+const STATUS_RANK = { 'fix-available': 0, 'no-fix-yet': 1, 'will-not-fix': 2, 'not-affected': 3 } as const;
+
+function preferred(candidate: Verdict, current: Verdict, scheme: VersionScheme): boolean {
+  const byStatus = STATUS_RANK[candidate.status] - STATUS_RANK[current.status];
+  if (byStatus !== 0) return byStatus < 0;
+  if (candidate.fixedVersion === undefined || current.fixedVersion === undefined) {
+    return current.fixedVersion === undefined && candidate.fixedVersion !== undefined;
+  }
+  return compareVersions(scheme, candidate.fixedVersion, current.fixedVersion) < 0;
+}
+
+function scannedAt(now: MatchOptions['now']): string {
+  if (now === undefined) return new Date().toISOString();
+  return typeof now === 'string' ? new Date(now).toISOString() : now.toISOString();
+}
+
+/**
+ * Matches an inventory against advisories: every package is looked up by its name and its source package's name in
+ * the OS's ecosystem, every advisory's entries are evaluated, advisories about the same CVE in the same package are
+ * merged, and the findings are sorted as ScanResult says. One lookup per scan, so 500 packages cost one query.
+ */
+export function matchInventory(
+  inventory: Inventory,
+  advisories: AdvisoryLookup,
+  options: MatchOptions = {},
+): ScanResult {
+  const at = scannedAt(options.now);
+  const database = options.database ?? { path: '', snapshotId: '' };
+  const result: ScanResult = {
+    target: inventory.target,
+    ecosystems: [],
+    findings: [],
+    suppressed: [],
+    database: { ...database },
+    packages: inventory.packages.length,
+    scannedAt: at,
+  };
+  if (inventory.os) result.os = inventory.os;
+  if (database.builtAt !== undefined) {
+    result.database.ageSeconds = Math.max(0, Math.floor((Date.parse(at) - Date.parse(database.builtAt)) / 1000));
+  }
+  const choice = ecosystemFor(inventory.os);
+  if (choice.ecosystem === undefined) {
+    result.ecosystems.push({ ecosystem: '', source: 'none', note: choice.reason });
+    return result;
+  }
+
+  const names = new Set<string>();
+  for (const pkg of inventory.packages) {
+    names.add(pkg.name);
+    if (pkg.sourceName) names.add(pkg.sourceName);
+  }
+  const byName = new Map<string, AffectedMatch[]>();
+  const sources = new Set<AdvisorySource>();
+  for (const match of advisories.lookup(choice.ecosystem, [...names].sort())) {
+    if (match.advisory.withdrawn) continue;
+    sources.add(match.advisory.source);
+    const list = byName.get(match.affected.package);
+    if (list) list.push(match);
+    else byName.set(match.affected.package, [match]);
+  }
+  const reported = sources.size > 0 ? choice.sources.filter((s) => sources.has(s)) : [choice.sources[0]!];
+  for (const source of [...sources].filter((s) => !reported.includes(s)).sort()) reported.push(source);
+  for (const source of reported) {
+    result.ecosystems.push(
+      choice.note === undefined
+        ? { ecosystem: choice.ecosystem, source }
+        : { ecosystem: choice.ecosystem, source, note: choice.note },
+    );
+  }
+
+  for (const pkg of inventory.packages) {
+    const candidates = [...(byName.get(pkg.name) ?? [])];
+    if (pkg.sourceName && pkg.sourceName !== pkg.name) candidates.push(...(byName.get(pkg.sourceName) ?? []));
+    if (candidates.length === 0) continue;
+    const perAdvisory = new Map<string, AffectedMatch[]>();
+    for (const match of candidates) {
+      const key = `${match.advisory.source}\u0000${match.advisory.id}`;
+      const list = perAdvisory.get(key);
+      if (list) list.push(match);
+      else perAdvisory.set(key, [match]);
+    }
+    const findings: Finding[] = [];
+    for (const matches of perAdvisory.values()) {
+      const chosen = advisoryVerdict(pkg, matches);
+      if (!chosen) continue;
+      if (chosen.verdict.status === 'not-affected' && !options.includeNotAffected) continue;
+      findings.push(findingOf(pkg, chosen.match, chosen.verdict, chosen.match.advisory.source, choice.note));
+    }
+    result.findings.push(...mergeFindings(findings));
+  }
+  result.findings.sort(compareFindings);
+  return result;
+}

@@ -1,0 +1,38 @@
+import { AdvisoryDatabase } from '../advisories/database.js';
+import { readInventory } from '../inventory/inventory.js';
+import type { Inventory } from '../inventory/inventory-types.js';
+import type { OpenImageOptions } from '../oci/index.js';
+import { openFileTree } from '../rootfs/open.js';
+import type { ScanResult } from './finding.js';
+import { type MatchOptions, matchInventory } from './match.js';
+
+export interface ScanImageOptions extends Omit<MatchOptions, 'database'> {
+  /** The advisory database file; default the user's cache (AdvisoryDatabase.defaultPath()). */
+  db?: string;
+  /** How to open the image (credentials, platform, TLS), as `patchline sbom` takes them. */
+  image?: OpenImageOptions;
+  /** Called with the inventory before matching (a CLI checks for empty or partial inventories here). */
+  onInventory?: (inventory: Inventory) => void;
+}
+
+/** Reads an image's inventory (as `patchline sbom` does), opens the advisory database read-only and matches. */
+export async function scanImage(reference: string, options: ScanImageOptions = {}): Promise<ScanResult> {
+  const tree = await openFileTree(reference, options.image ?? {});
+  let inventory: Inventory;
+  try {
+    inventory = await readInventory(tree);
+  } finally {
+    await tree.close();
+  }
+  options.onInventory?.(inventory);
+  const db = AdvisoryDatabase.open(options.db ?? AdvisoryDatabase.defaultPath(), { readonly: true });
+  try {
+    const status = db.status();
+    const database: NonNullable<MatchOptions['database']> = { path: db.path, snapshotId: status.snapshotId };
+    if (status.builtAt !== undefined) database.builtAt = status.builtAt;
+    const { db: _db, image: _image, onInventory: _onInventory, ...match } = options;
+    return matchInventory(inventory, db, { ...match, database });
+  } finally {
+    db.close();
+  }
+}
