@@ -233,5 +233,8 @@ suite('db push and pull as an OCI artifact', () => {
     const missingRef = await cli(['db', 'pull', `${registry.host}/patchline/none:v1`, '--db', local]);
     expect(missingRef.status).toBe(2);
     expect(missingRef.stderr).toContain('patchline/none');
+    const byDigest = await cli(['db', 'push', `${registry.host}/patchline/cli@${pushed.digest}`, '--db', dbPath]);
+    expect(byDigest.status).toBe(2);
+    expect(byDigest.stderr).toContain('push to a tag');
   }, 180_000);
 });

@@ -123,6 +123,7 @@ suite('db update from the publishers', () => {
     // Every record the zip holds is in the database (the oracle: the files we zipped), none of the held-back ones.
     const expected = [...records.keys()].filter((id) => !LATER.includes(id)).sort();
     expect(await osvIds(db)).toEqual(expected);
+    expect(await sqlite(db, "SELECT origin FROM syncs WHERE source = 'osv'")).toBe(`${server.url}/osv/AlmaLinux%3A9/`);
     // Cloud Storage's MD5 (x-goog-hash) was checked on both files.
     expect(first.feeds[0]!.verified).toBe(2);
     const state = await readSyncState(db);

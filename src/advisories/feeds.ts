@@ -111,6 +111,11 @@ export function feedUrl(feed: Feed, ...segments: string[]): string {
   return feed.base + segments.map((s) => encodeURIComponent(s)).join('/');
 }
 
+/** Where a feed's records come from, as `db status` shows it: the feed's own folder (one line per OSV ecosystem). */
+export function feedOrigin(feed: Feed): string {
+  return feed.name === undefined ? feed.base : `${feedUrl(feed, feed.name)}/`;
+}
+
 function checkMirror(mirror: string): void {
   let url: URL;
   try {

@@ -79,6 +79,13 @@ export async function pushDatabase(
   options: { now?: () => Date } = {},
 ): Promise<PushedDatabase> {
   const name = formatImageReference(target);
+  if (target.digest !== undefined) {
+    throw new PatchlineError(
+      'usage',
+      name,
+      'push to a tag (HOST/REPO:TAG); the digest is known only once it is pushed',
+    );
+  }
   const work = `${dbPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
     // A consistent single-file copy: the live file may have pages in its WAL, and a scan or update may be writing.

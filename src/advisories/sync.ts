@@ -10,7 +10,7 @@ import { type FeedContext, type FeedFetch, type FeedLimits, feedFolder } from '.
 import { fetchOsv } from './feeds/osv.js';
 import { fetchRedhatVex } from './feeds/redhat-vex.js';
 import { fetchAlpineSecdb, fetchDebianTracker } from './feeds/whole-documents.js';
-import type { Feed, FeedKind } from './feeds.js';
+import { type Feed, type FeedKind, feedOrigin } from './feeds.js';
 import { importPaths } from './import-paths.js';
 import { emptySyncState, readSyncState, type SyncState, writeSyncState } from './sync-state.js';
 
@@ -129,7 +129,7 @@ export async function updateDatabase(
       for (const { feed, fetch } of work) {
         progress(`${feed.id}: importing ${fetch.paths.length} file(s)`);
         if (fetch.paths.length > 0) {
-          const imported = await importPaths(db, fetch.paths, { origin: feed.base, at });
+          const imported = await importPaths(db, fetch.paths, { origin: feedOrigin(feed), at });
           result.added += imported.added;
           result.updated += imported.updated;
           result.deleted += imported.deleted;
@@ -139,7 +139,7 @@ export async function updateDatabase(
           const summary = db.write(
             DELETION_SOURCE[feed.kind],
             { records: [], problems: [], deletions: fetch.deletions },
-            { at, origin: feed.base },
+            { at, origin: feedOrigin(feed) },
           );
           result.deleted += summary.deleted;
         }
