@@ -81,20 +81,38 @@ function reducedRelease(distribution: string, rest: string[]): string | undefine
   }
 }
 
-/**
- * Reads an OSV ecosystem string; undefined for an ecosystem Patchline does not scan (a language ecosystem, or a
- * distribution without a version ordering here). The original string is kept as the stream whenever it says more
- * than the key; a Debian key's stream is its codename, as the Debian tracker importer writes it.
- */
-export function readOsvEcosystem(original: string, purl?: string): OsvEcosystem | undefined {
+/** Each ecosystem string's reading, per name kind, since a database repeats a few strings 70,000 times. */
+const known = new Map<string, OsvEcosystem | null>();
+const KNOWN_LIMIT = 10_000;
+
+function readEcosystemString(original: string): Omit<OsvEcosystem, 'nameKind'> | undefined {
   const [distribution = '', ...rest] = original.split(':');
   const scheme = osvEcosystemScheme(original);
   if (!DISTRIBUTIONS.has(distribution) || scheme === undefined) return undefined;
   const release = reducedRelease(distribution, rest);
   if (rest.length > 0 && release === undefined) return undefined;
   const ecosystem = release === undefined ? distribution : `${distribution}:${release}`;
-  const nameKind = nameKindOf(distribution, purl);
   const codename = distribution === 'Debian' && release !== undefined ? debianCodename(release) : undefined;
   const stream = codename ?? (ecosystem === original ? undefined : original);
-  return stream === undefined ? { ecosystem, scheme, nameKind } : { ecosystem, stream, scheme, nameKind };
+  return stream === undefined ? { ecosystem, scheme } : { ecosystem, stream, scheme };
+}
+
+/**
+ * Reads an OSV ecosystem string; undefined for an ecosystem Patchline does not scan (a language ecosystem, or a
+ * distribution without a version ordering here). The original string is kept as the stream whenever it says more
+ * than the key; a Debian key's stream is its codename, as the Debian tracker importer writes it.
+ */
+export function readOsvEcosystem(original: string, purl?: string): OsvEcosystem | undefined {
+  const colon = original.indexOf(':');
+  const nameKind = nameKindOf(colon < 0 ? original : original.slice(0, colon), purl);
+  const key = `${nameKind} ${original}`;
+  let read = known.get(key);
+  if (read === undefined) {
+    const reading = readEcosystemString(original);
+    read = reading === undefined ? null : { ...reading, nameKind };
+    // Hostile input could hold endless distinct strings: forget rather than grow.
+    if (known.size >= KNOWN_LIMIT) known.clear();
+    known.set(key, read);
+  }
+  return read ?? undefined;
 }

@@ -122,21 +122,25 @@ function* ecosystemVersions(entry: OsvAffectedEntry, index: number): Generator<[
 }
 
 /** The rpm module streams an entry's fix belongs to; one affected entry is written per stream (see rpm-module.ts). */
-function moduleStreams(record: OsvRecord, entry: OsvAffectedEntry, fixed: string[]): Array<string | undefined> {
+function moduleStreams(
+  entry: OsvAffectedEntry,
+  fixed: string[],
+  titleStreams: () => string[],
+): Array<string | undefined> {
   const fromPurl = purlModuleStream(entry.package.purl);
   if (fromPurl !== undefined) return [fromPurl];
   if (!fixed.some(isModularRelease)) return [undefined];
-  const fromTitle = titleModuleStreams(record.summary ?? '');
+  const fromTitle = titleStreams();
   // A modular fix whose title names no stream (`Important: varnish security update`): the stream is unknown, and the
   // entry is kept without one rather than guessed.
   return fromTitle.length > 0 ? fromTitle : [undefined];
 }
 
 function affectedPackages(
-  record: OsvRecord,
   entry: OsvAffectedEntry,
   ecosystem: OsvEcosystem,
   fixAvailableSince: string | undefined,
+  titleStreams: () => string[],
 ): AffectedPackage[] {
   const fixed = [
     ...new Set(
@@ -146,7 +150,7 @@ function affectedPackages(
     ),
   ];
   const status = fixed.length > 0 ? 'fixed' : 'affected';
-  return moduleStreams(record, entry, fixed).map((module) => {
+  return moduleStreams(entry, fixed, titleStreams).map((module) => {
     const affected: AffectedPackage = {
       ecosystem: ecosystem.ecosystem,
       scheme: ecosystem.scheme,
@@ -168,6 +172,11 @@ function toRecord(record: OsvRecord, input: string): { record?: AdvisoryRecord; 
   const fixAvailableSince = FIX_ADVISORY_ID.test(record.id) ? record.published : undefined;
   const affected: AffectedPackage[] = [];
   const unread = new Set<string>();
+  let streams: string[] | undefined;
+  const titleStreams = () => {
+    streams ??= titleModuleStreams(record.summary ?? '');
+    return streams;
+  };
   for (const [index, entry] of (record.affected ?? []).entries()) {
     const ecosystem = readOsvEcosystem(entry.package.ecosystem, entry.package.purl);
     if (ecosystem === undefined) {
@@ -179,7 +188,7 @@ function toRecord(record: OsvRecord, input: string): { record?: AdvisoryRecord; 
       if (problem !== undefined)
         return { problem: { input, at: jsonPointer(path), problem: `${record.id}: ${problem}` } };
     }
-    affected.push(...affectedPackages(record, entry, ecosystem, fixAvailableSince));
+    affected.push(...affectedPackages(entry, ecosystem, fixAvailableSince, titleStreams));
   }
   if (affected.length === 0 && unread.size > 0) {
     const names = [...unread].join(', ');
