@@ -50,7 +50,9 @@ export async function readResourceDocuments<T>(file: string, kind: string, schem
       const path = issue?.path.join('.') ?? '';
       throw new PatchlineError('input', where, `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`);
     }
-    return result.data;
+    // Sent as written, not as parsed: the schema drops fields it does not know, such as metadata.resourceVersion,
+    // which the server checks so that applying an old copy cannot overwrite a newer change.
+    return item as T;
   });
 }
 
