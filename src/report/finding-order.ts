@@ -1,29 +1,10 @@
-import type { Finding, FindingStatus } from '../scan/finding.js';
+import { compareFindings, type Finding, type FindingStatus, STATUS_ORDER } from '../scan/index.js';
 
-/** The order every scan report lists statuses in: what can be shipped today first. */
-export const STATUS_ORDER: readonly FindingStatus[] = ['fix-available', 'no-fix-yet', 'will-not-fix', 'not-affected'];
+export { STATUS_ORDER };
 
-/**
- * Fixes available first, the oldest fix first (the longest exposure is the most urgent to ship); then the other
- * statuses. Ties fall back to package and advisory id so every report of one scan lists findings in the same order.
- */
+/** Findings in the scan's order (scan/finding-order.ts): fixes available first, the oldest fix first. */
 export function orderFindings(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort(
-    (a, b) =>
-      STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
-      compareSince(a.fixAvailableSince, b.fixAvailableSince) ||
-      a.package.name.localeCompare(b.package.name) ||
-      (a.package.arch ?? '').localeCompare(b.package.arch ?? '') ||
-      a.id.localeCompare(b.id),
-  );
-}
-
-// Undated fixes go last: without a date we cannot claim they are the oldest.
-function compareSince(a: string | undefined, b: string | undefined): number {
-  if (a === b) return 0;
-  if (a === undefined) return 1;
-  if (b === undefined) return -1;
-  return Date.parse(a) - Date.parse(b);
+  return [...findings].sort(compareFindings);
 }
 
 /** Whole days from `since` to `now`, never negative (a publisher's clock may run ahead of ours). */

@@ -8,3 +8,5 @@ export type { AdvisoryLookup, MatchOptions } from './match.js';
 export { matchInventory } from './match.js';
 export type { ScanImageOptions } from './scan-image.js';
 export { scanImage } from './scan-image.js';
+export type { VexProduct, VexStatement, VexStatus } from './vex.js';
+export { applyVex, MAX_VEX_BYTES, readVexFile, readVexFiles } from './vex.js';
