@@ -57,8 +57,22 @@ export class Store {
     await this.db.destroy();
   }
 
-  private transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(work);
+  private async transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute(work);
+    } catch (error) {
+      // Another process writing the same SQLite file: like a version conflict, the caller may simply retry.
+      if (
+        typeof (error as { code?: unknown }).code === 'string' &&
+        (error as { code: string }).code.startsWith('SQLITE_BUSY')
+      ) {
+        throw new StoreError(
+          'Conflict',
+          `the database is busy with another writer; retry (${(error as Error).message})`,
+        );
+      }
+      throw error;
+    }
   }
 
   // ── Fleets ──────────────────────────────────────────────────────────────────────────────────────────────────────
