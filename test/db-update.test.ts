@@ -237,6 +237,32 @@ suite('db update from the publishers', () => {
     }
   });
 
+  it('leaves the database as it was when the import fails half way (a hostile archive)', async () => {
+    const db = join(work, 'hostile-zip.db');
+    server.put('/osv/Seed/modified_id.csv', modifiedCsv(['ALSA-2025:0080']));
+    server.put('/osv/Seed/all.zip', await zipOf(['ALSA-2025:0080']));
+    await updateDatabase(db, [parseFeed('osv:Seed', server.url)], { http: quick });
+    expect(await osvIds(db)).toEqual(['ALSA-2025:0080']);
+    const before = await readFile(db);
+    // A real record under a name that climbs out of the archive: the importer refuses the whole archive.
+    const hostile = join(work, 'hostile.zip');
+    await execFile('python3', [
+      '-c',
+      'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z:\n  z.writestr("ALSA-2024:0001.json", open(sys.argv[2], "rb").read())\n  z.writestr("../../evil.json", "{}")',
+      hostile,
+      join(VULN, 'osv-almalinux/almalinux9__ALSA-2024:0001.json'),
+    ]);
+    server.put('/osv/Hostile/modified_id.csv', '2026-01-01T00:00:00Z,ALSA-2024:0001\n');
+    server.put('/osv/Hostile/all.zip', await readFile(hostile));
+    const error = await failure(updateDatabase(db, [parseFeed('osv:Hostile', server.url)], { http: quick }));
+    expect(error.kind).toBe('input');
+    expect(error.message).toContain('../../evil.json');
+    expect((await readFile(db)).equals(before)).toBe(true);
+    expect(existsSync(join(work, 'evil.json'))).toBe(false);
+    expect((await readdir(work)).filter((name) => name.endsWith('.updating'))).toEqual([]);
+    expect((await readSyncState(db)).feeds['osv:Hostile']).toBeUndefined();
+  });
+
   it('skips change-list lines that would leave the feed, and bounds what it downloads', async () => {
     const db = join(work, 'hostile.db');
     await updateDatabase(db, [feed], { http: quick });

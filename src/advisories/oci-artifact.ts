@@ -102,7 +102,7 @@ export async function pushDatabase(
     await pipeline(
       createReadStream(`${work}.db`),
       hashing(content),
-      createGzip({ level: 9 }),
+      createGzip({ level: 9, chunkSize: 256 * 1024 }),
       hashing(compressed),
       createWriteStream(`${work}.gz`),
     );
@@ -173,7 +173,7 @@ export async function pullDatabase(
     await pipeline(
       await client.getBlob(source.repository, layer.digest as Digest),
       new DigestVerifier(layer.digest as Digest, `layer ${layer.digest} of ${name}`, layer.size),
-      createGunzip(),
+      createGunzip({ chunkSize: 256 * 1024 }),
       limit(maxBytes, name),
       hashing(content),
       createWriteStream(temp),
