@@ -240,7 +240,11 @@ async function send(
   options: HttpOptions,
   signal?: AbortSignal,
 ): Promise<Response> {
-  const init: RequestInit = { headers: { 'user-agent': options.userAgent ?? 'patchline', ...headers } };
+  // identity: fetch would otherwise ask for gzip and inflate it, and then neither byte ranges nor sizes nor the
+  // publisher's checksums (computed over the stored bytes) would refer to what we receive.
+  const init: RequestInit = {
+    headers: { 'user-agent': options.userAgent ?? 'patchline', 'accept-encoding': 'identity', ...headers },
+  };
   if (signal !== undefined) init.signal = signal;
   const response = await fetch(url, init);
   if (response.status === 429 || (response.status >= 500 && response.status !== 501 && response.status !== 505)) {
