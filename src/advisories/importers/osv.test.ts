@@ -322,6 +322,51 @@ describe('osvImporter on malformed records: a problem naming the input and the p
     expect(affected?.fixAvailableSince).toBeUndefined();
   });
 
+  it('reads hand-made Ubuntu and SUSE records written as the schema describes them', () => {
+    // Shapes from the OSV schema's ecosystem table; not real records (the fixtures hold none for these publishers).
+    const usn = {
+      id: 'USN-6781-1',
+      modified: '2024-05-20T10:00:00Z',
+      published: '2024-05-16T12:00:00Z',
+      upstream: ['CVE-2024-1234'],
+      severity: [{ type: 'Ubuntu', score: 'medium' }],
+      affected: [
+        {
+          package: { ecosystem: 'Ubuntu:22.04:LTS', name: 'curl' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '7.81.0-1ubuntu1.16' }] }],
+          versions: ['7.81.0-1ubuntu1.15'],
+        },
+      ],
+    };
+    const record = osvImporter.parse(usn, 'usn.json').records[0];
+    expect(record).toMatchObject({ severity: 'medium', aliases: ['CVE-2024-1234'] });
+    expect(record?.affected[0]).toMatchObject({
+      ecosystem: 'Ubuntu:22.04',
+      stream: 'Ubuntu:22.04:LTS',
+      scheme: 'deb',
+      nameKind: 'source',
+      versions: ['7.81.0-1ubuntu1.15'],
+      fixedVersion: '7.81.0-1ubuntu1.16',
+      fixAvailableSince: '2024-05-16T12:00:00Z',
+    });
+    const suse = {
+      id: 'SUSE-SU-2024:0001-1',
+      modified: '2024-01-02T00:00:00Z',
+      affected: [
+        {
+          package: { ecosystem: 'SUSE:Linux Enterprise Server 15 SP5', name: 'openssl-3' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '3.0.8-150500.5.20.1' }] }],
+          ecosystem_specific: { binaries: [{ libopenssl3: '3.0.8-150500.5.20.1' }] },
+        },
+      ],
+    };
+    expect(osvImporter.parse(suse, 'suse.json').records[0]?.affected[0]).toMatchObject({
+      ecosystem: 'SUSE:15.5',
+      package: 'openssl-3',
+      fixedVersion: '3.0.8-150500.5.20.1',
+    });
+  });
+
   it('detects OSV records only', () => {
     expect(osvImporter.detect(valid, 'x.json')).toBe(true);
     expect(osvImporter.detect({ document: { csaf_version: '2.0' }, id: 'x', modified: 'y' }, 'x.json')).toBe(false);
