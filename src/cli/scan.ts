@@ -1,9 +1,178 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { AdvisoryDatabase } from '../advisories/index.js';
 import { PatchlineError } from '../errors.js';
+import { tryParseDuration } from '../fleet/duration.js';
+import { catalogers } from '../inventory/inventory.js';
+import { cyclonedxVexJson } from '../report/cyclonedx-vex.js';
+import { openvexJson } from '../report/openvex.js';
+import { sarifJson } from '../report/sarif.js';
+import { scanJson } from '../report/scan-json.js';
+import { scanTable } from '../report/scan-table.js';
+import { applyVex, readVexFiles, type ScanResult, scanImage } from '../scan/index.js';
+import { dbOption, resolveDbPath } from './db-options.js';
+import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
+import { writeOutput } from './output.js';
 
-// Placeholder while the command is being built; replaced by its real implementation before it lands.
+type ScanFormat = 'table' | 'json' | 'sarif' | 'cyclonedx-json' | 'openvex';
+type FailOn = 'fix-available' | 'any';
+
+interface ScanFlags extends ImageFlags {
+  db?: string;
+  format: ScanFormat;
+  output?: string;
+  vex?: string[];
+  failOn?: FailOn;
+  dbMaxAge?: string;
+  showNotAffected?: boolean;
+  allowEmpty?: boolean;
+  allowPartial?: boolean;
+}
+
+const WRITERS: Record<ScanFormat, (result: ScanResult) => string> = {
+  table: scanTable,
+  json: scanJson,
+  sarif: (result) => sarifJson(result),
+  'cyclonedx-json': (result) => cyclonedxVexJson(result),
+  openvex: openvexJson,
+};
+
+export const SCAN_EXIT_CODES = `Exit codes:
+  0  the scan ran, and found nothing --fail-on names (without --fail-on: the scan ran)
+  1  the scan ran, and found what --fail-on names: a fix available (fix-available), or any finding (any);
+     findings suppressed by --vex and publisher not-affected statements never count
+  2  error: bad usage, unreadable image or VEX file, no advisory database, or one older than --db-max-age
+     (run \`patchline db update\`, or \`patchline db import PATH\` where there is no network)`;
+
+/**
+ * Exit 1 is a result, not a failure: main() prints it on stderr as grype prints its threshold message, with its own
+ * exit code (docs/decisions/0006-exit-codes.md).
+ */
+class FindingsFound extends PatchlineError {
+  constructor(image: string, problem: string) {
+    super('input', image, problem);
+    Object.defineProperty(this, 'exitCode', { value: 1 });
+  }
+}
+
 export function scanCommand(): Command {
-  return new Command('scan').action(() => {
-    throw new PatchlineError('unsupported', 'scan', 'not built yet');
+  const command = new Command('scan')
+    .description(
+      'list the published fixes an image lacks, and since when (fixes available first, oldest first), from the local advisory database',
+    )
+    .argument('<image>', 'an image reference (see `patchline inspect --help`) or dir:ROOTFS')
+    .addOption(dbOption())
+    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('table'))
+    .option('-o, --output <file>', 'write to FILE instead of stdout (written whole or not at all)')
+    .option(
+      '--vex <file...>',
+      'OpenVEX, CycloneDX VEX or CSAF VEX documents: not_affected and fixed statements move findings to suppressed',
+    )
+    .addOption(
+      new Option('--fail-on <what>', 'exit 1 when the scan finds a fix available, or any finding').choices([
+        'fix-available',
+        'any',
+      ]),
+    )
+    .option('--db-max-age <duration>', 'fail (exit 2) when the database was last updated longer ago (e.g. 72h, 3d)')
+    .option('--show-not-affected', 'also list packages the publisher states are not affected')
+    .option('--allow-empty', 'succeed even when no package database is found (scratch or static images)')
+    .option('--allow-partial', 'succeed even when a package database could be read only in part');
+  for (const option of imageOptions()) command.addOption(option);
+  command.addHelpText('after', `\n${SCAN_EXIT_CODES}\n`);
+  return command.action(async (image: string, flags: ScanFlags) => {
+    const dbPath = resolveDbPath(flags.db);
+    const maxAge = flags.dbMaxAge === undefined ? undefined : parseMaxAge(flags.dbMaxAge);
+    // Database and VEX problems fail before the image is read: they are cheaper to find than an image is to pull.
+    checkDatabase(dbPath, maxAge, flags.dbMaxAge);
+    const statements = await readVexFiles(flags.vex ?? []);
+    const status = statusLine();
+    status(`reading ${image}`);
+    let scanned: ScanResult;
+    try {
+      scanned = await scanImage(image, {
+        db: dbPath,
+        image: toOpenImageOptions(flags),
+        includeNotAffected: flags.showNotAffected === true,
+        onInventory: (inventory) => {
+          if (inventory.databases.length === 0 && !flags.allowEmpty) {
+            const looked = catalogers.flatMap((cataloger) => cataloger.requests.map((request) => request.path));
+            throw new PatchlineError(
+              'not-found',
+              image,
+              `no package database found (looked for ${looked.join(', ')}); if the image really has no OS packages, pass --allow-empty`,
+            );
+          }
+          for (const problem of inventory.problems) {
+            process.stderr.write(`patchline: warning: ${problem.path}: ${problem.message}\n`);
+          }
+          if (inventory.problems.length > 0 && !flags.allowPartial) {
+            throw new PatchlineError(
+              'input',
+              image,
+              `${inventory.problems.length} package database problem(s): a scan of a partial inventory would miss findings (pass --allow-partial to accept it)`,
+            );
+          }
+          status(`matching ${inventory.packages.length} packages`);
+        },
+      });
+    } finally {
+      status(undefined);
+    }
+    const result = applyVex(scanned, statements);
+    await writeOutput(WRITERS[flags.format](result), flags.output);
+    if (flags.failOn) failOn(flags.failOn, result, image);
   });
+}
+
+function parseMaxAge(text: string): number {
+  const ms = tryParseDuration(text);
+  if (ms === undefined) {
+    throw new PatchlineError('usage', `--db-max-age=${text}`, 'expected a duration such as 72h, 3d or 1h30m');
+  }
+  return ms;
+}
+
+/** The database must exist, hold data, and (with --db-max-age) have been updated recently enough. */
+function checkDatabase(path: string, maxAge: number | undefined, maxAgeText: string | undefined): void {
+  const db = AdvisoryDatabase.open(path, { readonly: true });
+  let lastSync: number;
+  try {
+    const status = db.status();
+    if (status.sources.length === 0) {
+      throw new PatchlineError(
+        'not-found',
+        path,
+        'the advisory database holds no data yet (run `patchline db update`, or `patchline db import PATH` offline)',
+      );
+    }
+    // Its age is the time since the last update or import, which refreshes it even when nothing changed.
+    lastSync = Math.max(...status.sources.map((source) => Date.parse(source.lastSync)));
+  } finally {
+    db.close();
+  }
+  if (maxAge === undefined) return;
+  const age = Date.now() - lastSync;
+  if (!(age <= maxAge)) {
+    const hours = Math.floor(age / 3_600_000);
+    throw new PatchlineError(
+      'input',
+      path,
+      `the advisory database was last updated ${hours} h ago (${new Date(lastSync).toISOString()}), longer than --db-max-age ${maxAgeText}: run \`patchline db update\` (or \`patchline db import PATH\` offline)`,
+    );
+  }
+}
+
+function failOn(what: FailOn, result: ScanResult, image: string): void {
+  const counted = result.findings.filter((finding) =>
+    what === 'any' ? finding.status !== 'not-affected' : finding.status === 'fix-available',
+  );
+  if (counted.length === 0) return;
+  const noun = what === 'any' ? 'finding(s)' : 'finding(s) with a fix available';
+  throw new FindingsFound(image, `${counted.length} ${noun} (--fail-on ${what})`);
+}
+
+/** One redrawn line on stderr while the scan runs, only when stderr is a terminal (as src/cli/progress.ts). */
+function statusLine(stream: NodeJS.WriteStream = process.stderr): (text: string | undefined) => void {
+  if (!stream.isTTY) return () => {};
+  return (text) => stream.write(text === undefined ? '\r\x1b[2K' : `\r\x1b[2K${text}…`);
 }
