@@ -1,4 +1,4 @@
-import type { AffectedPackage } from '../advisories/advisory.js';
+import type { AffectedPackage, VersionScheme } from '../advisories/advisory.js';
 import { fullVersion } from '../inventory/full-version.js';
 import type { Package } from '../inventory/package.js';
 import { osvAffects, type VersionComparator, versionComparator } from '../version/index.js';
@@ -61,10 +61,17 @@ function firstFixAbove(entry: AffectedPackage, installed: string, compare: Versi
   return fixes[0];
 }
 
-/** Evaluates one entry against one package. Throws a PatchlineError for a version its scheme cannot read. */
-export function evaluateEntry(entry: AffectedPackage, pkg: Package): EntryVerdict {
+/**
+ * Evaluates one entry against one package. Throws a PatchlineError for a version its scheme cannot read.
+ * `comparators` lets a scan parse each version once (see version-cache.ts).
+ */
+export function evaluateEntry(
+  entry: AffectedPackage,
+  pkg: Package,
+  comparators: (scheme: VersionScheme) => VersionComparator = versionComparator,
+): EntryVerdict {
   if (!entryNamesPackage(entry, pkg)) return { kind: 'unrelated' };
-  const compare = versionComparator(entry.scheme);
+  const compare = comparators(entry.scheme);
   const installed = comparedVersion(entry, pkg);
   const hasRanges = (entry.ranges?.length ?? 0) > 0 || (entry.versions?.length ?? 0) > 0;
   if (hasRanges && !osvAffects(entry, installed, compare)) return { kind: 'clear' };

@@ -4,12 +4,13 @@ import { isPatchlineError } from '../errors.js';
 import { fullVersion } from '../inventory/full-version.js';
 import type { Inventory } from '../inventory/inventory-types.js';
 import type { Package } from '../inventory/package.js';
-import { compareVersions } from '../version/index.js';
+import type { VersionComparator } from '../version/index.js';
 import { ecosystemFor } from './ecosystems.js';
 import { type EntryVerdict, evaluateEntry } from './evaluate-entry.js';
 import type { Finding, ScanResult } from './finding.js';
-import { compareFindings } from './finding-order.js';
+import { sortFindings } from './finding-order.js';
 import { cvesOf, mergeFindings } from './merge-findings.js';
+import { cachedComparators } from './version-cache.js';
 
 /** What matching needs from the advisory database (AdvisoryDatabase is one). */
 export interface AdvisoryLookup {
@@ -75,13 +76,14 @@ function findingOf(
  */
 function advisoryVerdict(
   pkg: Package,
-  matches: AffectedMatch[],
+  matches: readonly AffectedMatch[],
+  comparators: (scheme: VersionScheme) => VersionComparator,
 ): { match: AffectedMatch; verdict: Verdict } | undefined {
   let best: { match: AffectedMatch; verdict: Verdict } | undefined;
   for (const match of matches) {
     let verdict: EntryVerdict;
     try {
-      verdict = evaluateEntry(match.affected, pkg);
+      verdict = evaluateEntry(match.affected, pkg, comparators);
     } catch (error) {
       // A version the scheme cannot read (a corrupt package record) says nothing about this entry; the scan goes on.
       if (isPatchlineError(error)) continue;
@@ -90,20 +92,30 @@ function advisoryVerdict(
     if (verdict.kind === 'unrelated') continue;
     if (verdict.kind === 'clear' && match.affected.status === 'fixed') return undefined;
     if (verdict.kind !== 'finding') continue;
-    if (!best || preferred(verdict, best.verdict, match.affected.scheme)) best = { match, verdict };
+    if (!best || preferred(verdict, best.verdict, comparators(match.affected.scheme))) best = { match, verdict };
   }
   return best;
 }
 
 const STATUS_RANK = { 'fix-available': 0, 'no-fix-yet': 1, 'will-not-fix': 2, 'not-affected': 3 } as const;
 
-function preferred(candidate: Verdict, current: Verdict, scheme: VersionScheme): boolean {
+function preferred(candidate: Verdict, current: Verdict, compare: VersionComparator): boolean {
   const byStatus = STATUS_RANK[candidate.status] - STATUS_RANK[current.status];
   if (byStatus !== 0) return byStatus < 0;
   if (candidate.fixedVersion === undefined || current.fixedVersion === undefined) {
     return current.fixedVersion === undefined && candidate.fixedVersion !== undefined;
   }
-  return compareVersions(scheme, candidate.fixedVersion, current.fixedVersion) < 0;
+  return compare(candidate.fixedVersion, current.fixedVersion) < 0;
+}
+
+/** One advisory's entries naming the package and those naming its source package, together. */
+function joined(
+  a: Map<string, AffectedMatch[]>,
+  b: Map<string, AffectedMatch[]>,
+): Map<string, readonly AffectedMatch[]> {
+  const all = new Map<string, readonly AffectedMatch[]>(a);
+  for (const [key, matches] of b) all.set(key, [...(all.get(key) ?? []), ...matches]);
+  return all;
 }
 
 function scannedAt(now: MatchOptions['now']): string {
@@ -147,14 +159,21 @@ export function matchInventory(
     names.add(pkg.name);
     if (pkg.sourceName) names.add(pkg.sourceName);
   }
-  const byName = new Map<string, AffectedMatch[]>();
+  // Entries grouped once by package name, then by advisory: every package of that name reads the same groups.
+  const byName = new Map<string, Map<string, AffectedMatch[]>>();
   const sources = new Set<AdvisorySource>();
   for (const match of advisories.lookup(choice.ecosystem, [...names].sort())) {
     if (match.advisory.withdrawn) continue;
     sources.add(match.advisory.source);
-    const list = byName.get(match.affected.package);
+    let perAdvisory = byName.get(match.affected.package);
+    if (!perAdvisory) {
+      perAdvisory = new Map();
+      byName.set(match.affected.package, perAdvisory);
+    }
+    const key = `${match.advisory.source}\u0000${match.advisory.id}`;
+    const list = perAdvisory.get(key);
     if (list) list.push(match);
-    else byName.set(match.affected.package, [match]);
+    else perAdvisory.set(key, [match]);
   }
   const reported = sources.size > 0 ? choice.sources.filter((s) => sources.has(s)) : [choice.sources[0]!];
   for (const source of [...sources].filter((s) => !reported.includes(s)).sort()) reported.push(source);
@@ -166,26 +185,21 @@ export function matchInventory(
     );
   }
 
+  const comparators = cachedComparators();
   for (const pkg of inventory.packages) {
-    const candidates = [...(byName.get(pkg.name) ?? [])];
-    if (pkg.sourceName && pkg.sourceName !== pkg.name) candidates.push(...(byName.get(pkg.sourceName) ?? []));
-    if (candidates.length === 0) continue;
-    const perAdvisory = new Map<string, AffectedMatch[]>();
-    for (const match of candidates) {
-      const key = `${match.advisory.source}\u0000${match.advisory.id}`;
-      const list = perAdvisory.get(key);
-      if (list) list.push(match);
-      else perAdvisory.set(key, [match]);
-    }
+    const byBinary = byName.get(pkg.name);
+    const bySource = pkg.sourceName && pkg.sourceName !== pkg.name ? byName.get(pkg.sourceName) : undefined;
+    if (!byBinary && !bySource) continue;
+    const perAdvisory = byBinary && bySource ? joined(byBinary, bySource) : (byBinary ?? bySource)!;
     const findings: Finding[] = [];
     for (const matches of perAdvisory.values()) {
-      const chosen = advisoryVerdict(pkg, matches);
+      const chosen = advisoryVerdict(pkg, matches, comparators);
       if (!chosen) continue;
       if (chosen.verdict.status === 'not-affected' && !options.includeNotAffected) continue;
       findings.push(findingOf(pkg, chosen.match, chosen.verdict, chosen.match.advisory.source, choice.note));
     }
     result.findings.push(...mergeFindings(findings));
   }
-  result.findings.sort(compareFindings);
+  sortFindings(result.findings);
   return result;
 }

@@ -35,6 +35,18 @@ function fixedVersions(entry: AffectedPackage): string[] {
 export function moduleAdmits(entry: AffectedPackage, pkg: Package): boolean {
   const installed = pkg.type === 'rpm' ? packageModule(pkg) : undefined;
   if (entry.module !== undefined) return installed === entry.module;
-  if (entry.scheme === 'rpm' && fixedVersions(entry).some(isModularRelease)) return installed !== undefined;
+  if (entry.scheme === 'rpm' && hasModularFix(entry)) return installed !== undefined;
   return installed === undefined;
+}
+
+// Entries are evaluated against every package of their name; their fixed builds are read once.
+const modularFix = new WeakMap<AffectedPackage, boolean>();
+
+function hasModularFix(entry: AffectedPackage): boolean {
+  let modular = modularFix.get(entry);
+  if (modular === undefined) {
+    modular = fixedVersions(entry).some(isModularRelease);
+    modularFix.set(entry, modular);
+  }
+  return modular;
 }
