@@ -237,4 +237,29 @@ suite('db push and pull as an OCI artifact', () => {
     expect(byDigest.status).toBe(2);
     expect(byDigest.stderr).toContain('push to a tag');
   }, 180_000);
+
+  it('passes --creds and --authfile to a registry that wants them', async () => {
+    ensureBuilt();
+    const secured = await startRegistry({ kind: 'htpasswd', users: { builder: 's3cret' } });
+    try {
+      const reference = `${secured.host}/patchline/advisories:auth`;
+      const refused = await cli(['db', 'push', reference, '--db', dbPath, '--authfile', join(work, 'no-auth.json')]);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toMatch(/401|credentials|unauthorized/i);
+      const pushed = await cli(['db', 'push', reference, '--db', dbPath, '--creds', 'builder:s3cret']);
+      expect(pushed.stderr).toBe('');
+      expect(pushed.status).toBe(0);
+      const authFile = join(work, 'auth.json');
+      const auth = Buffer.from('builder:s3cret').toString('base64');
+      await writeFile(authFile, JSON.stringify({ auths: { [secured.host]: { auth } } }));
+      const local = join(work, 'auth-pulled.db');
+      const pulled = await cli(['db', 'pull', reference, '--db', local, '--authfile', authFile]);
+      expect(pulled.status).toBe(0);
+      expect(await sqlite(local, 'SELECT count(*) FROM records')).toBe(
+        await sqlite(dbPath, 'SELECT count(*) FROM records'),
+      );
+    } finally {
+      await secured.stop();
+    }
+  }, 180_000);
 });

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { type Feed, parseFeed, selectFeeds } from '../src/advisories/feeds.js';
+import { type Feed, feedUrl, parseFeed, selectFeeds } from '../src/advisories/feeds.js';
 import { type UpdateOptions, updateDatabase } from '../src/advisories/sync.js';
 import { readSyncState, syncStatePath } from '../src/advisories/sync-state.js';
 import { PatchlineError } from '../src/errors.js';
@@ -430,6 +430,13 @@ suite('db update from the publishers', () => {
     expect((await failure(Promise.resolve().then(() => parseFeed('nvd')))).message).toContain('unknown feed');
     expect((await failure(Promise.resolve().then(() => selectFeeds([], 'file:///tmp')))).kind).toBe('usage');
     expect(syncStatePath('/x/a.db')).toBe('/x/a.db.sync.json');
+    const rocky = parseFeed('osv:Rocky Linux:9');
+    expect(feedUrl(rocky, rocky.name!, 'all.zip')).toBe(
+      'https://osv-vulnerabilities.storage.googleapis.com/Rocky%20Linux%3A9/all.zip',
+    );
+    expect(feedUrl(parseFeed('redhat-vex'), 'archive_latest.txt')).toBe(
+      'https://security.access.redhat.com/data/csaf/v2/vex/archive_latest.txt',
+    );
   });
 });
 
