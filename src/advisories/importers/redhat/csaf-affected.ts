@@ -110,17 +110,19 @@ function moduleOf(component: { module?: string }, via: TreeProduct[], read: (pro
 function collapse(entries: AffectedPackage[]): AffectedPackage[] {
   const rows = new Map<string, AffectedPackage>();
   for (const entry of entries) {
-    const key = JSON.stringify([
+    // Joined rather than JSON.stringify'd (a fifth of the import's time on curl's document); a NUL inside a field could
+    // at worst merge two rows of the same hostile document.
+    const key = [
       entry.ecosystem,
       entry.stream,
       entry.package,
       entry.nameKind,
-      entry.module ?? null,
+      entry.module,
       entry.status,
-      entry.fixedVersion ?? null,
-      entry.fixAdvisory ?? null,
-      entry.fixAvailableSince ?? null,
-    ]);
+      entry.fixedVersion,
+      entry.fixAdvisory,
+      entry.fixAvailableSince,
+    ].join('\u0000');
     const row = rows.get(key);
     if (row === undefined) {
       rows.set(key, { ...entry, ...(entry.arches ? { arches: [...entry.arches] } : {}) });
@@ -140,6 +142,7 @@ export function csafAffected(tree: ProductTree, vulnerabilities: unknown[], opti
   const entries: AffectedPackage[] = [];
   const components = new Map<string, ComponentResult>();
   const reported = new Set<string>();
+  const ecosystems = new Map<string, string | undefined>();
 
   const read = (product: TreeProduct): ComponentResult => {
     let result = components.get(product.product_id);
@@ -180,7 +183,11 @@ export function csafAffected(tree: ProductTree, vulnerabilities: unknown[], opti
       for (const productId of vulnerability.product_status?.[list] ?? []) {
         const resolved = resolveProductId(tree, productId);
         if (resolved === undefined) continue;
-        const ecosystem = redHatEcosystem(resolved.product.cpe);
+        let ecosystem = ecosystems.get(resolved.product.cpe);
+        if (ecosystem === undefined && !ecosystems.has(resolved.product.cpe)) {
+          ecosystem = redHatEcosystem(resolved.product.cpe);
+          ecosystems.set(resolved.product.cpe, ecosystem);
+        }
         if (ecosystem === undefined) continue;
         const result = read(resolved.component);
         if ('problem' in result) {
