@@ -31,6 +31,7 @@ export function adminAuth(context: ServerContext) {
         return reply;
       }
       if (!sameSecret(token, context.adminToken)) {
+        if (!withinRate(context, reply, `ip:${request.ip}`, context.limits.anonymous)) return reply;
         sendStatus(reply, 'Unauthorized', 'the admin token is not valid');
         return reply;
       }
@@ -57,6 +58,8 @@ export function hostAuth(context: ServerContext) {
     }
     const host = await context.store.hostOfCredential(token);
     if (host === undefined) {
+      // Wrong guesses count against the caller's address, so credentials cannot be tried at full speed.
+      if (!withinRate(context, reply, `ip:${request.ip}`, context.limits.anonymous)) return reply;
       sendStatus(reply, 'Unauthorized', 'the host credential is not valid');
       return reply;
     }
