@@ -17,7 +17,7 @@ import type { ServerContext } from './context.js';
  * the client's group, POST steady-state to give it back. Under /fleets/{fleet}/ the fleet is named; at the top level
  * it is the fleet of the host whose name is the client id, else the only fleet, else a fleet-less pool.
  * FleetLock has no authentication of its own (Zincati sends none), so these routes are rate limited per address;
- * see docs/decisions/0014-controller-store-and-server.md for why that is acceptable and how to restrict them.
+ * see docs/decisions/0015-controller-store-and-server.md for why that is acceptable and how to restrict them.
  */
 export async function fleetLockRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
   const { store, clock, limits } = context;

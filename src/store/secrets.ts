@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 /**
  * Host credentials and enrollment tokens are 256 random bits. The store keeps only their SHA-256: a slow hash (scrypt)
  * protects guessable passwords, and a 256-bit random token cannot be guessed, so a fast hash loses nothing and keeps
- * every host call to one indexed lookup. (docs/decisions/0014-controller-store-and-server.md)
+ * every host call to one indexed lookup. (docs/decisions/0015-controller-store-and-server.md)
  */
 export function newSecret(prefix: string): string {
   return `${prefix}${randomBytes(32).toString('base64url')}`;
