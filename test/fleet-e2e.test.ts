@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BootcHost } from '../src/fleet/index.js';
+import { createServer } from '../src/server/index.js';
+import { Store } from '../src/store/index.js';
 import { ensureBuilt } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
@@ -372,6 +374,105 @@ describe.each(backends)('patchline serve on $name with simulated bootc hosts', (
       'succeeded',
     ]);
   }, 240_000);
+});
+
+// FleetLock's TTL is an hour in `patchline serve`; here the same server runs in this process on a clock the test
+// moves, so expiry is exact rather than slept for. Everything still goes over HTTP, and the CLI lists the holders.
+describe.each(backends)('FleetLock over HTTP on $name', (backend) => {
+  it("shares each zone's reboot slots, locks recursively, and lets an expired lock go", async () => {
+    const TTL = 10 * 60_000;
+    // The clock starts at the real time, so the CLI's "held for" and "expires in" (read against this machine's
+    // clock) are what a person would see.
+    let now = Date.now();
+    const store = await Store.open(await backend.database());
+    const adminToken = 'fleetlock-test-admin-token';
+    const { app } = await createServer({ store, adminToken, clock: () => now, limits: { fleetLockTtlMs: TTL } });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    const url = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+    const controller: ControllerProcess = {
+      url,
+      adminToken,
+      database: '',
+      pid: process.pid,
+      output: () => '',
+      kill: async () => undefined,
+    };
+    try {
+      const dir = await tempDir();
+      await writeFile(
+        join(dir, 'fleet.yaml'),
+        `apiVersion: patchline.dev/v1\nkind: Fleet\nmetadata: {name: locks}\nspec:\n  selector: {matchLabels: {fleet: locks}}\n  image: ${REPO}\n  disruptionBudget: {groupBy: zone, maxUnavailable: 1}\n`,
+      );
+      await cli(controller, 'fleet', 'apply', '-f', join(dir, 'fleet.yaml'));
+      // Hosts registered by an admin ahead of enrollment, several in one file.
+      const hostDocs = ['a1', 'a2', 'a3', 'b1'].map(
+        (name) =>
+          `apiVersion: patchline.dev/v1\nkind: Host\nmetadata: {name: ${name}, labels: {fleet: locks, zone: ${name[0]}}}\n`,
+      );
+      await writeFile(join(dir, 'hosts.yaml'), hostDocs.join('---\n'));
+      expect(await cli(controller, 'host', 'apply', '-f', join(dir, 'hosts.yaml'))).toBe(
+        'host/a1 created\nhost/a2 created\nhost/a3 created\nhost/b1 created\n',
+      );
+
+      const lock = async (
+        operation: string,
+        id: string,
+        group: string,
+        headers = { 'fleet-lock-protocol': 'true' },
+      ) => {
+        const response = await fetch(`${url}/v1/${operation}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ client_params: { id, group } }),
+        });
+        return { status: response.status, body: (await response.json()) as { kind?: string } };
+      };
+      const holders = async () =>
+        (await cliJson<{ items: Array<{ id: string; group: string; expiresAt: string }> }>(controller, 'host', 'locks'))
+          .items;
+
+      expect((await lock('pre-reboot', 'a1', 'a')).status).toBe(200);
+      // Zone a has one slot (maxUnavailable 1): a2 must wait; zone b is separate.
+      expect(await lock('pre-reboot', 'a2', 'a')).toEqual({
+        status: 409,
+        body: expect.objectContaining({ kind: 'failed_lock_semaphore_full' }),
+      });
+      expect((await lock('pre-reboot', 'b1', 'b')).status).toBe(200);
+      // Recursive: the holder may lock again (a retry after a lost answer) and it renews the lock.
+      now += 60_000;
+      expect((await lock('pre-reboot', 'a1', 'a')).status).toBe(200);
+      // The protocol header is required, and the body must be FleetLock's.
+      expect(await lock('pre-reboot', 'a2', 'a', {} as { 'fleet-lock-protocol': string })).toEqual({
+        status: 400,
+        body: expect.objectContaining({ kind: 'bad_request_missing_protocol_header' }),
+      });
+      expect((await lock('pre-reboot', 'a2', 'no spaces allowed')).body.kind).toBe('bad_request_invalid_body');
+
+      expect((await holders()).map((holder) => [holder.group, holder.id, holder.expiresAt])).toEqual([
+        ['a', 'a1', new Date(now + TTL).toISOString()],
+        ['b', 'b1', new Date(now - 60_000 + TTL).toISOString()],
+      ]);
+      const table = await cli(controller, 'host', 'locks');
+      expect(table.split('\n')[0]).toMatch(/^FLEET\s+GROUP\s+HOLDER\s+HELD FOR\s+EXPIRES IN$/);
+      expect(table).toMatch(/locks\s+a\s+a1\s+\d+s\s+(10m|9m)\n/);
+
+      // Giving the slot back lets the next host in; giving back what one does not hold is fine (recursive).
+      expect((await lock('steady-state', 'a1', 'a')).status).toBe(200);
+      expect((await lock('steady-state', 'a1', 'a')).status).toBe(200);
+      expect((await lock('pre-reboot', 'a2', 'a')).status).toBe(200);
+      expect((await lock('pre-reboot', 'a3', 'a')).status).toBe(409);
+
+      // a2 dies mid-reboot and never comes back: its lock expires after the TTL, not before, and a3 gets the slot.
+      now += TTL - 1;
+      expect((await lock('pre-reboot', 'a3', 'a')).status).toBe(409);
+      now += 2;
+      expect((await lock('pre-reboot', 'a3', 'a')).status).toBe(200);
+      expect((await holders()).map((holder) => holder.id)).toEqual(['a3']);
+    } finally {
+      await app.close().finally(() => store.close());
+    }
+  }, 120_000);
 });
 
 /** Samples how many hosts of each zone are down at once; returns a reader of the most seen. */

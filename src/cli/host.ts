@@ -73,6 +73,7 @@ function enrollTokenCommand(): Command {
 }
 
 interface LockHolderView {
+  fleet?: string;
   id: string;
   group: string;
   acquiredAt?: string | number;
@@ -91,8 +92,9 @@ function locksCommand(): Command {
       process.stdout.write(
         flags.format === 'table'
           ? formatTable(
-              ['GROUP', 'HOLDER', 'HELD FOR', 'EXPIRES IN'],
+              ['FLEET', 'GROUP', 'HOLDER', 'HELD FOR', 'EXPIRES IN'],
               holders.map((holder) => [
+                holder.fleet || '-',
                 holder.group,
                 holder.id,
                 age(timestamp(holder.acquiredAt), now),
