@@ -164,6 +164,13 @@ describe.skipIf(!HAVE_SHARED)(`redhatCsafVexImporter on Red Hat's real VEX docum
       modified: '2025-11-21T14:31:32+00:00',
       summary: 'curl: heap based buffer overflow in the SOCKS5 proxy handshake',
     });
+    expect(record.references).toEqual(
+      expect.arrayContaining([
+        'https://security.access.redhat.com/data/csaf/v2/vex/2023/cve-2023-38545.json',
+        'https://access.redhat.com/security/cve/CVE-2023-38545',
+        'https://bugzilla.redhat.com/show_bug.cgi?id=2241933',
+      ]),
+    );
     // The seven vendor_fix remediations (read with jq).
     expect(record.aliases).toEqual([
       'RHSA-2023:5700',

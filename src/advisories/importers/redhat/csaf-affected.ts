@@ -29,6 +29,8 @@ export interface AffectedResult {
   fixAdvisories: string[];
   /** The CVEs of the document's vulnerabilities, unique. */
   cves: string[];
+  /** The vulnerabilities' references (Red Hat's CVE page, Bugzilla, upstream), in document order. */
+  references: string[];
 }
 
 interface Remedy {
@@ -139,6 +141,7 @@ export function csafAffected(tree: ProductTree, vulnerabilities: unknown[], opti
   const problems: TreeProblem[] = [];
   const fixAdvisories = new Set<string>();
   const cves = new Set<string>();
+  const references: string[] = [];
   const entries: AffectedPackage[] = [];
   const components = new Map<string, ComponentResult>();
   const reported = new Set<string>();
@@ -177,6 +180,7 @@ export function csafAffected(tree: ProductTree, vulnerabilities: unknown[], opti
     }
     const vulnerability = parsed.data;
     if (vulnerability.cve !== undefined) cves.add(vulnerability.cve.toUpperCase());
+    for (const reference of vulnerability.references ?? []) references.push(reference.url);
     const byProduct = remedies(vulnerability, options, fixAdvisories);
 
     for (const list of options.statuses) {
@@ -222,5 +226,11 @@ export function csafAffected(tree: ProductTree, vulnerabilities: unknown[], opti
       }
     }
   }
-  return { affected: collapse(entries), problems, fixAdvisories: [...fixAdvisories].sort(), cves: [...cves].sort() };
+  return {
+    affected: collapse(entries),
+    problems,
+    fixAdvisories: [...fixAdvisories].sort(),
+    cves: [...cves].sort(),
+    references,
+  };
 }

@@ -29,7 +29,7 @@ export function csafRecord(
   if (head.aggregate_severity !== undefined) record.severity = head.aggregate_severity.text;
   record.published = head.tracking.initial_release_date;
   record.modified = head.tracking.current_release_date;
-  const references = head.references?.map((reference) => reference.url) ?? [];
+  const references = [...(head.references?.map((reference) => reference.url) ?? []), ...read.references];
   if (references.length > 0) record.references = [...new Set(references)];
 
   const problems = [...treeProblems, ...read.problems].map((problem) => ({
