@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../src/store/index.js';
+import { cliPath, ensureBuilt, projectRoot, runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/tmp.js';
+
+beforeAll(() => {
+  ensureBuilt();
+}, 300_000);
+
+describe('patchline serve', () => {
+  it('refuses to start without an admin token, or with flags it cannot use (exit 2)', async () => {
+    const database = join(await tempDir('patchline-serve-'), 'c.db');
+    const noToken = runCli(['serve', '--database', database], { PATCHLINE_ADMIN_TOKEN: '' });
+    expect(noToken.status).toBe(2);
+    expect(noToken.stderr).toMatch(/PATCHLINE_ADMIN_TOKEN: is not set/);
+    const env = { PATCHLINE_ADMIN_TOKEN: 't' };
+    expect(runCli(['serve', '--database', database, '--listen', 'nowhere'], env).stderr).toMatch(/--listen=nowhere/);
+    expect(runCli(['serve', '--database', database, '--tick', 'soon'], env).stderr).toMatch(/--tick=soon/);
+    const half = runCli(['serve', '--database', database, '--tls-cert', 'c.pem'], env);
+    expect([half.status, half.stderr]).toEqual([2, expect.stringMatching(/--tls-cert and --tls-key go together/)]);
+  });
+
+  it('serves, logs to stderr, and stops cleanly on SIGTERM even with a long poll open', async () => {
+    const dir = await tempDir('patchline-serve-');
+    const database = join(dir, 'c.db');
+    const child = spawn(
+      process.execPath,
+      [cliPath, 'serve', '--listen', '127.0.0.1:0', '--database', database, '--tick', '1s'],
+      {
+        cwd: projectRoot,
+        env: { ...process.env, PATCHLINE_ADMIN_TOKEN: 'admin-token' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    try {
+      const deadline = Date.now() + 20_000;
+      let url: string | undefined;
+      while (url === undefined && Date.now() < deadline) {
+        url = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1];
+        await new Promise((done) => setTimeout(done, 50));
+      }
+      expect(url, stderr).toBeDefined();
+      const health = await fetch(`${url}/healthz`);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };
+      const token = await (
+        await fetch(`${url}/apis/patchline.dev/v1/enrollment-tokens`, { method: 'POST', headers: admin, body: '{}' })
+      ).json();
+      const enrolled = await (
+        await fetch(`${url}/host/v1/enroll`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ token: token.token, name: 'h1' }),
+        })
+      ).json();
+      const poll = fetch(`${url}/host/v1/desired?knownVersion=none&wait=60`, {
+        headers: { authorization: `Bearer ${enrolled.credential}` },
+      });
+      await new Promise((done) => setTimeout(done, 300));
+      const stopping = performance.now();
+      child.kill('SIGTERM');
+      expect((await poll).status).toBe(204);
+      expect(await exited).toBe(0);
+      expect(performance.now() - stopping).toBeLessThan(10_000);
+      expect(stdout).toBe('');
+      // Nothing lost: the host enrolled before the stop is in the database.
+      const store = await Store.open(database);
+      try {
+        expect((await store.getHost('h1'))?.resource.metadata.name).toBe('h1');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
