@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
-import type { AdvisoryRecord, AdvisorySource, ImportProblem } from '../../src/advisories/advisory.js';
+import type { AdvisoryRecord, AdvisorySource, Importer, ImportProblem } from '../../src/advisories/advisory.js';
 import type { AdvisoryDatabase } from '../../src/advisories/database.js';
 import { IMPORTERS } from '../../src/advisories/importers/index.js';
 
@@ -27,6 +27,7 @@ export async function importFixtures(
   db: AdvisoryDatabase,
   paths: readonly string[],
   at = '2026-08-21T00:00:00.000Z',
+  importers: readonly Importer[] = IMPORTERS,
 ): Promise<{ records: number; problems: ImportProblem[] }> {
   const bySource = new Map<AdvisorySource, AdvisoryRecord[]>();
   const problems: ImportProblem[] = [];
@@ -38,7 +39,7 @@ export async function importFixtures(
         })();
     for await (const [name, text] of documents) {
       const document: unknown = JSON.parse(text);
-      const importer = IMPORTERS.find((candidate) => candidate.detect(document, basename(name)));
+      const importer = importers.find((candidate) => candidate.detect(document, basename(name)));
       if (!importer) throw new Error(`${name}: no importer recognises this fixture`);
       const result = importer.parse(document, name);
       problems.push(...result.problems);
