@@ -11,9 +11,10 @@ const SKIPPED = HAVE_SHARED ? '' : ' (skipped: ../shared is absent)';
 const SECDB = resolve(SHARED, 'fixtures/vuln/alpine-secdb/alpine-secdb-v3.11-main.yaml');
 const INPUT = 'alpine-secdb-v3.11-main.yaml';
 
-function byId(records: AdvisoryRecord[], id: string): AdvisoryRecord {
-  const record = records.find((candidate) => candidate.id === id);
-  if (record === undefined) throw new Error(`no record ${id}`);
+/** The record of one issue: its id is the issue scoped by the document (`ALPINE-v3.11-main:CVE-…`). */
+function byId(records: AdvisoryRecord[], issue: string): AdvisoryRecord {
+  const record = records.find((candidate) => candidate.id.endsWith(`:${issue}`));
+  if (record === undefined) throw new Error(`no record ${issue}`);
   return record;
 }
 
@@ -61,12 +62,14 @@ describe.skipIf(!HAVE_SHARED)(`alpineSecdbImporter on the real v3.11 main secdb$
     ]) {
       inFile.delete(id);
     }
-    const imported = new Set(result.records.flatMap((record) => [record.id, ...record.aliases]));
+    const imported = new Set(result.records.flatMap((record) => record.aliases));
     expect(imported).toEqual(inFile);
   });
 
-  it('reads ansible and curl fixes, scoped to Alpine v3.11 by origin name', () => {
-    expect(byId(result.records, 'CVE-2019-14904').affected).toEqual([
+  it('reads ansible fixes, scoped to Alpine v3.11 main by origin name', () => {
+    const record = byId(result.records, 'CVE-2019-14904');
+    expect(record).toMatchObject({ id: 'ALPINE-v3.11-main:CVE-2019-14904', aliases: ['CVE-2019-14904'] });
+    expect(record.affected).toEqual([
       {
         ecosystem: 'Alpine:v3.11',
         scheme: 'apk',
@@ -84,8 +87,9 @@ describe.skipIf(!HAVE_SHARED)(`alpineSecdbImporter on the real v3.11 main secdb$
 
   it('makes an XSA on the same line an alias, and an XSA alone its own record', () => {
     const cve = byId(result.records, 'CVE-2018-10472');
-    expect(cve.aliases).toEqual(['XSA-258']);
+    expect(cve.aliases).toEqual(['CVE-2018-10472', 'XSA-258']);
     expect(cve.affected).toMatchObject([{ package: 'xen', fixedVersion: '4.10.1-r0' }]);
+    expect(byId(result.records, 'XSA-254')).toMatchObject({ id: 'ALPINE-v3.11-main:XSA-254', aliases: ['XSA-254'] });
     expect(byId(result.records, 'XSA-254').affected[0]?.package).toBe('xen');
   });
 
@@ -93,7 +97,7 @@ describe.skipIf(!HAVE_SHARED)(`alpineSecdbImporter on the real v3.11 main secdb$
     expect(byId(result.records, 'CVE-2017-17434').affected).toMatchObject([
       { package: 'rsync', fixedVersion: '3.1.2-r7' },
     ]);
-    expect(byId(result.records, 'CVE-2017-12122').aliases).toEqual(['TALOS-2017-0488']);
+    expect(byId(result.records, 'CVE-2017-12122').aliases).toEqual(['CVE-2017-12122', 'TALOS-2017-0488']);
   });
 
   it('keeps one CVE fixed in python3 even though python2 lists it under an unreadable version', () => {
@@ -121,6 +125,7 @@ describe('alpineSecdbImporter on hand-made documents', () => {
   it('gathers one issue fixed in several packages into one record', () => {
     const document = {
       distroversion: 'edge',
+      reponame: 'community',
       packages: [
         { pkg: { name: 'openssl', secfixes: { '3.3.2-r0': ['CVE-2024-6119'] } } },
         { pkg: { name: 'openssl3', secfixes: { '3.1.7-r0': ['CVE-2024-6119'] } } },
@@ -128,6 +133,7 @@ describe('alpineSecdbImporter on hand-made documents', () => {
     };
     const { records } = alpineSecdbImporter.parse(document, 's.json');
     expect(records).toHaveLength(1);
+    expect(records[0]?.id).toBe('ALPINE-edge-community:CVE-2024-6119');
     expect(records[0]?.affected.map((affected) => [affected.ecosystem, affected.package])).toEqual([
       ['Alpine:edge', 'openssl'],
       ['Alpine:edge', 'openssl3'],
@@ -135,11 +141,17 @@ describe('alpineSecdbImporter on hand-made documents', () => {
   });
 
   it.each([
-    ['no packages', { distroversion: 'v3.21' }, '/packages', /expected array/],
-    ['a branch that is not one', { distroversion: '3.21', packages: [] }, '/distroversion', /v3\.11 or edge/],
+    ['no packages', { distroversion: 'v3.21', reponame: 'main' }, '/packages', /expected array/],
+    ['no repository', { distroversion: 'v3.21', packages: [] }, '/reponame', /expected string/],
+    [
+      'a branch that is not one',
+      { distroversion: '3.21', reponame: 'main', packages: [] },
+      '/distroversion',
+      /v3\.11 or edge/,
+    ],
     [
       'a package without a name',
-      { distroversion: 'v3.21', packages: [{ pkg: { secfixes: {} } }] },
+      { distroversion: 'v3.21', reponame: 'main', packages: [{ pkg: { secfixes: {} } }] },
       '/packages/0/pkg/name',
       /expected string/,
     ],

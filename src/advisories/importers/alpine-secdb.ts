@@ -7,11 +7,15 @@ import { versionProblem } from './version-problem.js';
 /**
  * Alpine's secdb (secdb.alpinelinux.org/<branch>/<repo>.json, or the YAML it is made from): per branch and repository,
  * each origin package's `secfixes`, a map from the first fixed version to the issues it fixes, as the APKBUILD
- * comments record them. One record per issue id, so that a finding's id is the CVE, with one affected entry per
- * origin package of the document.
+ * comments record them. One record per issue of the document, with one affected entry per origin package.
+ *
+ * The record's id is the issue scoped by the document, `ALPINE-v3.11-main:CVE-2019-14904`, with the issue among its
+ * aliases: the database keeps one record per (source, id), and each branch and repository is its own document,
+ * so a bare CVE id would let v3.12/main's record of a CVE replace v3.11/main's. Matching reads CVEs from the aliases.
  */
 
 const documentSchema = z.object({
+  reponame: z.string().regex(/^[a-z0-9-]+$/, 'expected a repository name such as main'),
   distroversion: z.string().regex(/^(?:v\d+\.\d+|edge)$/, 'expected a branch such as v3.11 or edge'),
   packages: z.array(
     z.object({
@@ -42,9 +46,9 @@ function lineIds(line: string): { id: string; aliases: string[] } | undefined {
   return { id, aliases: ids.filter((token) => token !== id) };
 }
 
-function newRecord(id: string): AdvisoryRecord {
-  const record: AdvisoryRecord = { id, source: 'alpine-secdb', aliases: [], affected: [] };
-  if (id.startsWith('CVE-')) record.references = [`https://security.alpinelinux.org/vuln/${id}`];
+function newRecord(scope: string, issue: string): AdvisoryRecord {
+  const record: AdvisoryRecord = { id: `${scope}:${issue}`, source: 'alpine-secdb', aliases: [issue], affected: [] };
+  if (issue.startsWith('CVE-')) record.references = [`https://security.alpinelinux.org/vuln/${issue}`];
   return record;
 }
 
@@ -76,6 +80,7 @@ function parseSecdb(document: unknown, input: string): ImportResult {
   const parsed = documentSchema.safeParse(document);
   if (!parsed.success) return { records: [], problems: [zodProblem(input, [], parsed.error)] };
   const ecosystem = `Alpine:${parsed.data.distroversion}`;
+  const scope = `ALPINE-${parsed.data.distroversion}-${parsed.data.reponame}`;
   const records = new Map<string, AdvisoryRecord>();
   const problems: ImportProblem[] = [];
   for (const [index, { pkg }] of parsed.data.packages.entries()) {
@@ -92,7 +97,7 @@ function parseSecdb(document: unknown, input: string): ImportResult {
           problems.push({ input, at: jsonPointer([...at, line]), problem: `${pkg.name}: no issue id in "${text}"` });
           continue;
         }
-        const record = records.get(ids.id) ?? newRecord(ids.id);
+        const record = records.get(ids.id) ?? newRecord(scope, ids.id);
         records.set(ids.id, record);
         record.aliases = [...new Set([...record.aliases, ...ids.aliases])].sort();
         addFix(record, ecosystem, pkg.name, version);
