@@ -333,7 +333,8 @@ describe.skipIf(!HAVE_SHARED)(`redhatCsafVexImporter on edited copies of the rea
     });
   });
 
-  it('an rpm that is a component of a module component (pkg:rpmmod) takes the module from the chain', () => {
+  /** The bad-rpmmod document plus nodejs:20 as a module component of AppStream-10 and an rpm of it, fixed. */
+  function withModuleChain(modulePurl: string): Json {
     const document = readJson(badPath);
     const tree = document.product_tree;
     tree.branches.push(
@@ -343,7 +344,7 @@ describe.skipIf(!HAVE_SHARED)(`redhatCsafVexImporter on edited copies of the rea
         product: {
           name: 'nodejs:20:9040020240807145403:rhel9',
           product_id: 'nodejs:20:9040020240807145403:rhel9',
-          product_identification_helper: { purl: 'pkg:rpmmod/redhat/nodejs@20:9040020240807145403:rhel9' },
+          product_identification_helper: { purl: modulePurl },
         },
       },
       {
@@ -377,6 +378,11 @@ describe.skipIf(!HAVE_SHARED)(`redhatCsafVexImporter on edited copies of the rea
     const vulnerability = document.vulnerabilities[0];
     vulnerability.product_status.fixed.push(rpmId, moduleId);
     vulnerability.remediations[0].product_ids.push(rpmId);
+    return document;
+  }
+
+  it('an rpm that is a component of a module component (pkg:rpmmod) takes the module from the chain', () => {
+    const document = withModuleChain('pkg:rpmmod/redhat/nodejs@20:9040020240807145403:rhel9');
     const record = only(redhatCsafVexImporter.parse(document, 'edited.json'));
     // The module's own statement is not about a package and gives no row.
     expect(record.affected.filter((entry) => entry.package === 'nodejs')).toEqual([
@@ -393,6 +399,14 @@ describe.skipIf(!HAVE_SHARED)(`redhatCsafVexImporter on edited copies of the rea
         fixAdvisory: 'RHSA-2024:0000',
       },
     ]);
+  });
+
+  it('an rpm under a module component that names no stream is reported and skipped, not read as non-modular', () => {
+    const result = redhatCsafVexImporter.parse(withModuleChain('pkg:rpmmod/redhat/nodejs'), 'edited.json');
+    expect(result.problems.map((problem) => problem.problem)).toContainEqual(
+      expect.stringContaining('module purl pkg:rpmmod/redhat/nodejs names no stream'),
+    );
+    expect(only(result).affected.some((entry) => entry.package === 'nodejs')).toBe(false);
   });
 
   it('maps no_fix_planned / none_available remediations and the other statuses', () => {

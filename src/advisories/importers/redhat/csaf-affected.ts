@@ -98,14 +98,22 @@ function statusOf(list: StatusList, remedy: Remedy | undefined): AffectedStatus 
   }
 }
 
-/** The module stream a component belongs to: its own `rpmmod`, else a module component it hangs from. */
-function moduleOf(component: { module?: string }, via: TreeProduct[], read: (product: TreeProduct) => ComponentResult) {
-  if (component.module !== undefined) return component.module;
+/**
+ * The module stream a component belongs to: its own `rpmmod`, else a module component it hangs from. A component in
+ * between that cannot be read makes the module unknown: the statement is skipped rather than read as non-modular.
+ */
+function moduleOf(
+  component: { module?: string },
+  via: TreeProduct[],
+  read: (product: TreeProduct) => ComponentResult,
+): { module?: string } | { unreadable: TreeProduct; problem: string } {
+  if (component.module !== undefined) return { module: component.module };
   for (const between of via) {
     const result = read(between);
-    if ('component' in result && result.component.kind === 'module') return result.component.module;
+    if ('problem' in result) return { unreadable: between, problem: result.problem };
+    if (result.component.kind === 'module') return { module: result.component.module };
   }
-  return undefined;
+  return {};
 }
 
 /** Rows equal in everything but arch become one row with the union of their arches. */
@@ -214,7 +222,11 @@ export function csafAffected(tree: ProductTree, vulnerabilities: unknown[], opti
           status: statusOf(list, remedy),
         };
         const module = moduleOf(component, resolved.via, read);
-        if (module !== undefined) entry.module = module;
+        if ('unreadable' in module) {
+          report(module.unreadable, module.problem);
+          continue;
+        }
+        if (module.module !== undefined) entry.module = module.module;
         if (component.arch !== undefined) entry.arches = [component.arch];
         if (list === 'fixed') {
           entry.fixedVersion = component.evr;
