@@ -4,7 +4,7 @@ export { orderFindings } from './finding-order.js';
 export { inventoryJson } from './inventory-json.js';
 export { inventoryTable } from './inventory-table.js';
 export { type OpenvexDocument, type OpenvexStatement, openvexDocument, openvexJson } from './openvex.js';
-export { GITHUB_SARIF_GZIP_LIMIT, type SarifOptions, sarifJson } from './sarif.js';
+export { GITHUB_SARIF_GZIP_LIMIT, GITHUB_SARIF_RESULT_LIMIT, type SarifOptions, sarifJson } from './sarif.js';
 export { SCAN_JSON_SCHEMA_VERSION, type ScanJson, scanJson, scanJsonSchema } from './scan-json.js';
 export { scanTable } from './scan-table.js';
 export { type SpdxDocument, spdxDocument, spdxJson } from './spdx.js';

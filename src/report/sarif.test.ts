@@ -122,5 +122,16 @@ describe('sarifJson', () => {
     expect(results[0]?.ruleId).toBe('ALSA-2024:0001');
     // Rules only for results kept, so the rule list shrinks with them.
     expect(run.tool.driver.rules).toHaveLength(results.length);
+
+    // The result count is capped too (GitHub reads 5,000 per run), keeping the first ones.
+    const capped = parse(sarifJson(big, { maxResults: 100 }));
+    expect(capped.results).toHaveLength(100);
+    expect(capped.results.map((result) => result.ruleId)).toEqual(
+      parse(untruncated)
+        .results.slice(0, 100)
+        .map((result) => result.ruleId),
+    );
+    expect(capped.run.properties.resultsLeftOut).toBe(1400);
+    expect(validate(capped.document)).toBeUndefined();
   });
 });

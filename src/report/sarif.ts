@@ -12,10 +12,11 @@ import { ageInDays, orderFindings } from './finding-order.js';
  * - a location per result with a consistent path: the package database inside the image (GitHub needs a file);
  * - `level` from the finding's status (a fix to ship is an error), never from severity, and no `security-severity`
  *   property, which GitHub would rank by;
- * - an upload of at most 10 MB gzip'd: past that, results are left out from the end (least urgent first) and a
- *   notification says how many.
+ * - an upload of at most 10 MB gzip'd and 5,000 results (GitHub ignores results past 5,000 and rejects uploads past
+ *   25,000): past either, results are left out from the end (least urgent first) and a notification says how many.
  */
 export const GITHUB_SARIF_GZIP_LIMIT = 10 * 1024 * 1024;
+export const GITHUB_SARIF_RESULT_LIMIT = 5000;
 
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const FINGERPRINT_KEY = 'patchlineFinding/v1';
@@ -37,22 +38,25 @@ const DEFAULT_DATABASES: Record<Finding['package']['type'], string> = {
 export interface SarifOptions {
   /** Most gzip'd bytes the document may take (default: GitHub's 10 MB). */
   maxGzipBytes?: number;
+  /** Most results (default: the 5,000 GitHub reads per run). */
+  maxResults?: number;
 }
 
 export function sarifJson(result: ScanResult, options: SarifOptions = {}): string {
   const limit = options.maxGzipBytes ?? GITHUB_SARIF_GZIP_LIMIT;
   const findings = orderFindings(result.findings);
-  const full = render(result, findings, 0);
+  const kept = findings.slice(0, options.maxResults ?? GITHUB_SARIF_RESULT_LIMIT);
+  const full = render(result, kept, findings.length - kept.length);
   if (gzipSize(full) <= limit) return full;
   // Binary search for the most results that fit; the order keeps the most urgent ones.
   let low = 0;
-  let high = findings.length - 1;
+  let high = kept.length - 1;
   while (low < high) {
     const mid = Math.ceil((low + high) / 2);
-    if (gzipSize(render(result, findings.slice(0, mid), findings.length - mid)) <= limit) low = mid;
+    if (gzipSize(render(result, kept.slice(0, mid), findings.length - mid)) <= limit) low = mid;
     else high = mid - 1;
   }
-  return render(result, findings.slice(0, low), findings.length - low);
+  return render(result, kept.slice(0, low), findings.length - low);
 }
 
 function gzipSize(text: string): number {
@@ -74,7 +78,7 @@ function render(result: ScanResult, findings: Finding[], leftOut: number): strin
             level: 'warning',
             descriptor: { id: 'results-truncated' },
             message: {
-              text: `${leftOut} of ${leftOut + findings.length} results were left out to keep this file under GitHub's ${GITHUB_SARIF_GZIP_LIMIT / 1024 / 1024} MB gzip limit (the least urgent ones); \`patchline scan --format json\` lists them all.`,
+              text: `${leftOut} of ${leftOut + findings.length} results were left out to stay within GitHub's limits (${GITHUB_SARIF_RESULT_LIMIT} results, ${GITHUB_SARIF_GZIP_LIMIT / 1024 / 1024} MB gzip'd): the least urgent ones; \`patchline scan --format json\` lists them all.`,
             },
           },
         ]
