@@ -5,8 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { compareVersions } from '../../version/index.js';
 import type { AdvisoryRecord, AffectedPackage, ImportResult } from '../advisory.js';
 import { IMPORTERS } from './index.js';
-import { parseRedHatCpe, redHatEcosystem } from './redhat/cpe.js';
-import { readComponent } from './redhat/rpm-component.js';
 import { redhatCsafAdvisoryImporter } from './redhat-csaf-advisory.js';
 import { redhatCsafVexImporter } from './redhat-csaf-vex.js';
 
@@ -56,84 +54,6 @@ function asOracleRows(entries: AffectedPackage[]): OracleRow[] {
 function sortRows(rows: OracleRow[]): OracleRow[] {
   return [...rows].sort((a, b) => String(a).localeCompare(String(b)));
 }
-
-describe('redHatEcosystem: a product CPE to the RHEL major it matches, as Red Hat tells scanner vendors', () => {
-  it.each([
-    ['cpe:/o:redhat:enterprise_linux:8', 'Red Hat:8'],
-    ['cpe:/a:redhat:enterprise_linux:9::appstream', 'Red Hat:9'],
-    ['cpe:/o:redhat:rhel_eus:9.0::baseos', 'Red Hat:9'],
-    ['cpe:/a:redhat:rhel_e4s:8.8::appstream', 'Red Hat:8'],
-    ['cpe:/a:redhat:rhel_aus:7.7::server', 'Red Hat:7'],
-    ['cpe:/a:redhat:enterprise_linux:10.0', 'Red Hat:10'],
-    ['cpe:/a:redhat:openshift:4.16::el9', 'Red Hat layered:9'],
-    ['cpe:/a:redhat:rhel_satellite_client:6::el7', 'Red Hat layered:7'],
-    ['cpe:/a:redhat:openshift:4', undefined],
-    ['cpe:/a:redhat:storage:3', undefined],
-    ['cpe:/a:redhat:jboss_core_services:1', undefined],
-    ['cpe:/o:suse:sles:15:sp5', undefined],
-    ['cpe:2.3:o:redhat:enterprise_linux:9:*:*:*:*:*:*:*', undefined],
-    ['not a cpe', undefined],
-  ])('%s → %s', (cpe, ecosystem) => {
-    expect(redHatEcosystem(cpe)).toBe(ecosystem);
-  });
-
-  it('reads the channel into the edition', () => {
-    expect(parseRedHatCpe('cpe:/a:redhat:enterprise_linux:9::appstream')).toEqual({
-      part: 'a',
-      product: 'enterprise_linux',
-      version: '9',
-      update: '',
-      edition: 'appstream',
-    });
-  });
-});
-
-describe('readComponent: rpm purls as Red Hat writes them', () => {
-  it('keeps a non-zero epoch and drops epoch 0', () => {
-    expect(readComponent('pkg:rpm/redhat/foreman-installer@3.7.0.7-1.el8sat?arch=noarch&epoch=1')).toEqual({
-      component: {
-        kind: 'rpm',
-        name: 'foreman-installer',
-        nameKind: 'binary',
-        arch: 'noarch',
-        evr: '1:3.7.0.7-1.el8sat',
-      },
-    });
-    expect(readComponent('pkg:rpm/redhat/curl@7.76.1-26.el9_3.2?arch=src&epoch=0')).toEqual({
-      component: { kind: 'rpm', name: 'curl', nameKind: 'source', evr: '7.76.1-26.el9_3.2' },
-    });
-  });
-
-  it('reads a module stream from rpmmod, and a module component from an rpmmod purl', () => {
-    const nodejs =
-      'pkg:rpm/redhat/nodejs-docs@20.16.0-1.module%2Bel9.4.0%2B22197%2b9e60f127?arch=x86_64&epoch=1&rpmmod=nodejs:20:9040020240807145403:rhel9';
-    expect(readComponent(nodejs)).toEqual({
-      component: {
-        kind: 'rpm',
-        name: 'nodejs-docs',
-        nameKind: 'binary',
-        arch: 'x86_64',
-        module: 'nodejs:20',
-        evr: '1:20.16.0-1.module+el9.4.0+22197+9e60f127',
-      },
-    });
-    expect(readComponent('pkg:rpmmod/redhat/gimp@2.8:8080020250623120629:0621e4ee')).toEqual({
-      component: { kind: 'module', module: 'gimp:2.8' },
-    });
-  });
-
-  it('says what is wrong with a purl it cannot use', () => {
-    expect(readComponent('pkg:rpm/redhat/x@1-1?rpmmod=rhel10')).toEqual({
-      problem: 'rpmmod qualifier "rhel10" is not name:stream[:version:context]',
-    });
-    expect(readComponent('pkg:rpm/redhat/x@1-1?epoch=one')).toEqual({
-      problem: 'epoch qualifier "one" is not a number',
-    });
-    expect(readComponent('pkg:rpm/redhat/x@1.0')).toEqual({ problem: 'version "1.0" has no release' });
-    expect(readComponent('curl-7.76.1')).toMatchObject({ problem: expect.stringContaining('not a valid purl') });
-    expect(readComponent('pkg:oci/ubi9@sha256:abc')).toEqual({ component: { kind: 'other', type: 'oci' } });
-  });
-});
 
 describe.skipIf(!HAVE_SHARED)(`redhatCsafVexImporter on Red Hat's real VEX documents${SKIPPED}`, () => {
   const curlPath = resolve(VEX, 'cve-2023-38545.json');
