@@ -253,4 +253,12 @@ describe('malformed VEX', () => {
     await expect(readVexFile(big)).rejects.toMatchObject({ kind: 'limit', input: big });
     await expect(readVexFile(join(big, 'missing'))).rejects.toMatchObject({ kind: 'input' });
   });
+
+  it('refuses hostile nesting before the recursive schemas overflow the stack', async () => {
+    const depth = 100_000;
+    const nested = `{"bomFormat":"CycloneDX","components":[${'{"components":['.repeat(depth)}${']}'.repeat(depth)}]}`;
+    expect((await failure(nested)).kind).toBe('limit');
+    const branches = `{"document":{"csaf_version":"2.0"},"product_tree":{"branches":[${'{"branches":['.repeat(depth)}${']}'.repeat(depth)}]}}`;
+    expect((await failure(branches)).message).toContain('nests deeper than');
+  });
 });

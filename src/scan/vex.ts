@@ -5,6 +5,7 @@ import { isCsaf, readCsafVex } from './vex-csaf.js';
 import { isCyclonedx, readCyclonedxVex } from './vex-cyclonedx.js';
 import { statementApplies } from './vex-match.js';
 import { isOpenvex, readOpenvex } from './vex-openvex.js';
+import { checkDepth } from './vex-parse.js';
 import type { VexStatement } from './vex-statement.js';
 
 /**
@@ -39,6 +40,7 @@ export async function readVexFile(file: string): Promise<VexStatement[]> {
   } catch (error) {
     throw new PatchlineError('input', file, `is not JSON: ${(error as Error).message}`);
   }
+  checkDepth(document, file);
   if (isOpenvex(document)) return readOpenvex(document, file);
   if (isCyclonedx(document)) return readCyclonedxVex(document, file);
   if (isCsaf(document)) return readCsafVex(document, file);
