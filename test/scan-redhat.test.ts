@@ -1,0 +1,241 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AdvisoryDatabase } from '../src/advisories/database.js';
+import type { ScanResult } from '../src/scan/finding.js';
+import { scanImage } from '../src/scan/index.js';
+import { importFixtures } from './helpers/advisory-fixtures.js';
+import { makeLayoutImage } from './helpers/images.js';
+import { tempDir } from './helpers/tmp.js';
+
+/*
+ * An el9 image whose rpm database (a real SQLite rpmdb written by rpm from packages rpmbuild made) holds curl and
+ * libcurl at 7.76.1-23.el9_2.2, below the fix Red Hat's VEX for CVE-2023-38545 states for RHEL 9, curl-minimal at
+ * the later fix, and samba libraries the samba VEX says are not affected. It is scanned labelled RHEL 9.2 and CentOS
+ * Stream 9 against the real VEX documents imported by the real importer. Expected findings come from
+ * test/helpers/redhat-vex-oracle.py, which reads the VEX JSON and `rpm -qa` itself and compares with labelCompare.
+ */
+
+const run = promisify(execFile);
+const SHARED = resolve(import.meta.dirname, '../../shared');
+const HAVE_SHARED = existsSync(SHARED);
+const VEX_DIR = join(SHARED, 'fixtures/vuln/redhat-csaf-vex');
+const ORACLE = resolve(import.meta.dirname, 'helpers/redhat-vex-oracle.py');
+const DBPATH = '/var/lib/rpm';
+
+// One source package built into the binary packages named by the defines; the main package only when `with_main` is 1.
+const SPEC = `Name: %{srcname}
+Version: %{pkgversion}
+Release: %{pkgrelease}
+Summary: Patchline test build of %{srcname}
+License: MIT
+BuildArch: x86_64
+%description
+A stand-in build with the name and version of a real RHEL 9 package.
+%package -n %{sub1}
+Summary: %{sub1}
+%description -n %{sub1}
+%{sub1}
+%package -n %{sub2}
+Summary: %{sub2}
+%description -n %{sub2}
+%{sub2}
+%install
+mkdir -p %{buildroot}/usr/share/patchline-test
+for p in %{sub1} %{sub2}; do echo "$p %{pkgversion}-%{pkgrelease}" > %{buildroot}/usr/share/patchline-test/$p; done
+%if %{with_main}
+echo "%{srcname} %{pkgversion}-%{pkgrelease}" > %{buildroot}/usr/share/patchline-test/%{srcname}
+%endif
+%if %{with_main}
+%files
+/usr/share/patchline-test/%{srcname}
+%endif
+%files -n %{sub1}
+/usr/share/patchline-test/%{sub1}
+%files -n %{sub2}
+/usr/share/patchline-test/%{sub2}
+`;
+
+interface Build {
+  source: string;
+  version: string;
+  release: string;
+  main: boolean;
+  subpackages: [string, string];
+}
+
+const BUILDS: Build[] = [
+  { source: 'curl', version: '7.76.1', release: '23.el9_2.2', main: true, subpackages: ['libcurl', 'libcurl-devel'] },
+  {
+    source: 'curl',
+    version: '7.76.1',
+    release: '26.el9_3.2',
+    main: false,
+    subpackages: ['curl-minimal', 'libcurl-minimal'],
+  },
+  {
+    source: 'samba',
+    version: '4.18.6',
+    release: '100.el9',
+    main: false,
+    subpackages: ['samba-client-libs', 'libwbclient'],
+  },
+];
+
+function osRelease(id: string, name: string, versionId: string, pretty: string): string {
+  return `NAME="${name}"\nVERSION="${versionId}"\nID="${id}"\nID_LIKE="rhel centos fedora"\nVERSION_ID="${versionId}"\nPRETTY_NAME="${pretty}"\n`;
+}
+
+const SYSTEMS = {
+  rhel: osRelease('rhel', 'Red Hat Enterprise Linux', '9.2', 'Red Hat Enterprise Linux 9.2 (Plow)'),
+  stream: osRelease('centos', 'CentOS Stream', '9', 'CentOS Stream 9'),
+};
+
+type OracleRow = [
+  name: string,
+  arch: string,
+  evr: string,
+  cve: string,
+  status: string,
+  fixed: string | null,
+  erratum: string | null,
+];
+
+describe.skipIf(!HAVE_SHARED)(
+  HAVE_SHARED
+    ? 'scan: an el9 image against Red Hat VEX'
+    : 'scan: el9 against Red Hat VEX (skipped: ../shared is absent)',
+  () => {
+    const results: Partial<Record<keyof typeof SYSTEMS, ScanResult>> = {};
+    let withNotAffected: ScanResult;
+    let oracle: OracleRow[];
+
+    beforeAll(async () => {
+      const work = await tempDir('patchline-scan-redhat-');
+      await writeFile(join(work, 'test.spec'), SPEC);
+      for (const build of BUILDS) {
+        await run('rpmbuild', [
+          '-bb',
+          '--quiet',
+          '--define',
+          `_topdir ${join(work, 'top')}`,
+          ...['srcname', 'pkgversion', 'pkgrelease', 'sub1', 'sub2', 'with_main'].flatMap((name, i) => [
+            '--define',
+            `${name} ${[build.source, build.version, build.release, ...build.subpackages, build.main ? '1' : '0'][i]}`,
+          ]),
+          join(work, 'test.spec'),
+        ]);
+      }
+      const rpms = join(work, 'top/RPMS/x86_64');
+      const root = join(work, 'root');
+      await mkdir(root);
+      const rpmdb = ['--root', root, '--define', '_db_backend sqlite', '--dbpath', DBPATH];
+      await run('rpm', [...rpmdb, '--initdb']);
+      const files = (await readdir(rpms)).map((file) => join(rpms, file));
+      await run('rpm', [...rpmdb, '-i', '--justdb', '--nodeps', '--noscripts', ...files]);
+      // A query folds the write-ahead log into the file, as the last rpm transaction of an image build leaves it.
+      await run('rpm', [...rpmdb, '-qa']);
+      const sqlite = await readFile(join(root, DBPATH, 'rpmdb.sqlite'));
+
+      const dbPath = join(work, 'advisories.db');
+      const db = AdvisoryDatabase.open(dbPath);
+      const documents = (await readdir(VEX_DIR)).filter((file) => file.endsWith('.json')).sort();
+      try {
+        const imported = await importFixtures(
+          db,
+          documents.map((file) => join(VEX_DIR, file)),
+        );
+        // The fixtures hold one real malformed document: reported, skipped, never stored.
+        expect(imported.problems.map((problem) => problem.input)).toEqual([
+          join(VEX_DIR, 'cve-2024-24786-bad-rpmmod.json'),
+        ]);
+      } finally {
+        db.close();
+      }
+      for (const [system, release] of Object.entries(SYSTEMS) as Array<[keyof typeof SYSTEMS, string]>) {
+        const image = await makeLayoutImage(work, `image-${system}`, [
+          [{ name: 'var/lib/rpm/rpmdb.sqlite', content: sqlite }],
+          [{ name: 'etc/os-release', content: release }],
+        ]);
+        results[system] = await scanImage(image.ref, { db: dbPath, now: '2026-09-01T00:00:00Z' });
+        if (system === 'rhel') {
+          withNotAffected = await scanImage(image.ref, {
+            db: dbPath,
+            now: '2026-09-01T00:00:00Z',
+            includeNotAffected: true,
+          });
+        }
+      }
+      const { stdout } = await run('/usr/bin/python3', [
+        ORACLE,
+        '9',
+        root,
+        DBPATH,
+        ...documents.filter((file) => !file.includes('bad')).map((file) => join(VEX_DIR, file)),
+      ]);
+      oracle = JSON.parse(stdout) as OracleRow[];
+    }, 300_000);
+
+    function rows(result: ScanResult): OracleRow[] {
+      return result.findings
+        .map((finding): OracleRow => {
+          const { name, arch, epoch, version, release } = finding.package;
+          return [
+            name,
+            arch ?? '',
+            `${epoch ?? 0}:${version}-${release}`,
+            finding.id,
+            finding.status,
+            finding.fixedVersion ?? null,
+            finding.fixAdvisory ?? null,
+          ];
+        })
+        .sort();
+    }
+
+    it("finds CVE-2023-38545 in curl and libcurl with the oracle's fix and erratum, and nothing in the fixed build", () => {
+      const rhel = results.rhel!;
+      expect(rhel.os).toMatchObject({ id: 'rhel', versionId: '9.2' });
+      expect(rhel.ecosystems).toEqual([{ ecosystem: 'Red Hat:9', source: 'redhat-csaf-vex' }]);
+      expect(rows(rhel)).toEqual(oracle.filter((row) => row[4] === 'fix-available'));
+      // What the oracle found is the case this image was built for.
+      expect(oracle.filter((row) => row[4] === 'fix-available').map((row) => [row[0], row[3], row[5], row[6]])).toEqual(
+        [
+          ['curl', 'CVE-2023-38545', '7.76.1-23.el9_2.4', 'RHSA-2023:5763'],
+          ['libcurl', 'CVE-2023-38545', '7.76.1-23.el9_2.4', 'RHSA-2023:5763'],
+          ['libcurl-devel', 'CVE-2023-38545', '7.76.1-23.el9_2.4', 'RHSA-2023:5763'],
+        ],
+      );
+      for (const finding of rhel.findings) {
+        expect(finding).toMatchObject({
+          aliases: expect.arrayContaining(['RHSA-2023:5763']),
+          cves: ['CVE-2023-38545'],
+          fixAvailableSince: '2023-10-17T09:04:53+00:00',
+          fixDateOrigin: 'published',
+          severity: 'Important',
+          source: { format: 'redhat-csaf-vex', ecosystem: 'Red Hat:9' },
+        });
+      }
+    });
+
+    it("keeps the publisher's not-affected statements only when asked, as the oracle reads them", () => {
+      expect(rows(withNotAffected)).toEqual(oracle);
+      expect(oracle.filter((row) => row[4] === 'not-affected').map((row) => row[0])).toEqual([
+        'libwbclient',
+        'samba-client-libs',
+      ]);
+    });
+
+    it('reads CentOS Stream 9 against RHEL 9 and labels every finding with the data used', () => {
+      const stream = results.stream!;
+      expect(stream.os).toMatchObject({ id: 'centos', stream: true });
+      const note = 'Red Hat VEX for CentOS Stream 9';
+      expect(stream.ecosystems).toEqual([{ ecosystem: 'Red Hat:9', source: 'redhat-csaf-vex', note }]);
+      expect(rows(stream)).toEqual(rows(results.rhel!));
+      for (const finding of stream.findings) expect(finding.source.note).toBe(note);
+    });
+  },
+);
