@@ -158,6 +158,9 @@ describe.each<Dialect>(['sqlite', 'postgres'])('store on %s', (dialect) => {
 
       const before = await loadRolloutState(fresh.db, 'roll-v2');
       const expected = applyDecision(before.state, decideRollout(before.state, now));
+      // The controller reads cut-down reports; deciding on the full ones must come out the same.
+      const full = { ...before.state, hosts: (await fresh.listHosts()).map((host) => host.resource) };
+      expect(decideRollout(full, now)).toEqual(decideRollout(before.state, now));
       const { decision, changed } = await fresh.decide('roll-v2', now, decideRollout);
       expect(changed).toBe(true);
       expect(decision.rolloutPhase).toBe('halted');

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { type FailedDigest, type Host, type HostReport, type Labels, toTimestamp } from '../fleet/index.js';
+import { API_VERSION, type FailedDigest, type Host, type HostReport, type Labels, toTimestamp } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
 import { carriedMetadata, checkExpectedVersion, emptyHost, freshMetadata, type Stored } from './resources.js';
@@ -21,6 +21,58 @@ export function hostFromRow(row: HostRow): Stored<Host> {
   const failed = JSON.parse(row.failed_digests) as FailedDigest[];
   if (failed.length > 0) status.failedDigests = failed;
   return { resource: { ...host, status }, resourceVersion: row.resource_version };
+}
+
+/**
+ * A report with only what rollout decisions read: each deployment's image digest, whether bootc calls it
+ * incompatible or pinned, and the health. A tick reads every host of a fleet; parsing full reports was most of it.
+ */
+export function decisionReport(report: HostReport): HostReport {
+  const entry = (deployment: BootEntry | null | undefined): BootEntry | null => {
+    if (deployment === undefined || deployment === null) return null;
+    const image = deployment.image;
+    return {
+      image:
+        image === undefined || image === null
+          ? null
+          : { image: { image: image.image.image, transport: image.image.transport }, imageDigest: image.imageDigest },
+      incompatible: deployment.incompatible,
+      pinned: deployment.pinned,
+    };
+  };
+  const status = report.bootc.status;
+  const bootc: HostReport['bootc'] = {
+    apiVersion: report.bootc.apiVersion,
+    kind: report.bootc.kind,
+    status:
+      status === undefined || status === null
+        ? null
+        : { booted: entry(status.booted), staged: entry(status.staged), rollback: entry(status.rollback) },
+  };
+  return { receivedAt: report.receivedAt, bootc, ...(report.health === undefined ? {} : { health: report.health }) };
+}
+
+type BootEntry = NonNullable<NonNullable<HostReport['bootc']['status']>['booted']>;
+
+/** Hosts as rollout decisions see them: names, labels and what they last did, without full reports. */
+export async function listHostsForDecision(db: Kysely<Database>): Promise<Host[]> {
+  const rows = await db
+    .selectFrom('hosts')
+    .select(['name', 'labels', 'last_seen', 'last_served', 'observed', 'failed_digests'])
+    .execute();
+  return rows.map((row) => {
+    const status: NonNullable<Host['status']> = {};
+    if (row.last_seen !== null) status.lastSeen = row.last_seen;
+    if (row.last_served !== null) status.lastServed = JSON.parse(row.last_served);
+    if (row.observed !== null) status.report = JSON.parse(row.observed);
+    if (row.failed_digests !== '[]') status.failedDigests = JSON.parse(row.failed_digests);
+    return {
+      apiVersion: API_VERSION,
+      kind: 'Host',
+      metadata: { name: row.name, labels: JSON.parse(row.labels) },
+      status,
+    };
+  });
 }
 
 export async function getHost(db: Kysely<Database>, name: string): Promise<Stored<Host> | undefined> {
@@ -55,6 +107,7 @@ async function insertHost(db: Kysely<Database>, host: Host, now: number): Promis
       last_seen: null,
       last_served: null,
       report: null,
+      observed: null,
       booted: null,
       failed_digests: '[]',
     })
@@ -192,6 +245,7 @@ export async function recordReport(db: Kysely<Database>, name: string, report: H
     .updateTable('hosts')
     .set({
       report: JSON.stringify(report),
+      observed: JSON.stringify(decisionReport(report)),
       last_seen: report.receivedAt,
       booted: report.bootc.status?.booted?.image?.imageDigest ?? null,
     })

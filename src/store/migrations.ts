@@ -8,7 +8,7 @@ import type { Dialect } from './schema.js';
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001-initial': initial(dialect) };
+      return { '0001-initial': initial(dialect), '0002-host-observed': hostObserved };
     },
   };
 }
@@ -105,3 +105,11 @@ function initial(dialect: Dialect): Migration {
     },
   };
 }
+
+/** The part of each host's report a rollout decision reads, so a tick does not parse every full report. */
+const hostObserved: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('hosts').addColumn('observed', 'text').execute();
+  },
+};

@@ -23,7 +23,7 @@ import {
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
-import { addFailedDigests, getHost, listHosts } from './hosts.js';
+import { addFailedDigests, getHost, listHostsForDecision } from './hosts.js';
 import {
   carriedMetadata,
   checkExpectedVersion,
@@ -212,7 +212,10 @@ export interface LoadedRollout {
   fleetVersion: number;
 }
 
-/** Everything one decision reads, read in the caller's transaction. */
+/**
+ * Everything one decision reads. The rollout's document is read before its host records, so a decision committed
+ * in between shows as a newer version and the commit of a decision taken on this state fails its version check.
+ */
 export async function loadRolloutState(db: Kysely<Database>, name: string): Promise<LoadedRollout> {
   const rollout = await getRollout(db, name);
   if (rollout === undefined) throw new StoreError('NotFound', `rollout ${name} not found`);
@@ -220,7 +223,8 @@ export async function loadRolloutState(db: Kysely<Database>, name: string): Prom
   const fleet = await requireDocument(db, 'fleets', release.resource.spec.fleet);
   const previousName = rollout.resource.spec.previousRelease;
   const previous = previousName === undefined ? undefined : await requireDocument(db, 'releases', previousName);
-  const hosts = (await listHosts(db)).map((host) => host.resource);
+  // Reports that arrive after this read are decided on at the next tick.
+  const hosts = await listHostsForDecision(db);
   return {
     state: {
       fleet: fleet.resource,

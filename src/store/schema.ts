@@ -30,6 +30,8 @@ export interface Database {
     last_served: string | null;
     /** JSON HostReport */
     report: string | null;
+    /** JSON HostReport cut down to what decisions read (digests, incompatibility, health): see decisionReport. */
+    observed: string | null;
     /** The booted image digest from the report, for the exposure metric. */
     booted: string | null;
     /** JSON FailedDigest[] */

@@ -216,21 +216,20 @@ export class Store {
   }
 
   /**
-   * One controller step for one rollout, in one transaction: load its state, decide, write the decision. Two
-   * controllers deciding the same rollout at once cannot both write: the second fails with Conflict and nothing of
-   * its decision is kept.
+   * One controller step for one rollout: load its state, decide, and commit the decision in one transaction whose
+   * version check fails (Conflict) when anyone wrote the rollout since it was read, so a decision is never written
+   * over a state it did not see, and two controllers deciding at once cannot both commit. The state is read outside
+   * the write transaction: holding it while deciding would stall every host call behind the decision.
    */
-  decide(
+  async decide(
     name: string,
     now: number,
     decide: (state: RolloutState, now: number) => RolloutDecision,
   ): Promise<{ decision: RolloutDecision; changed: boolean }> {
-    return this.transaction(async (trx) => {
-      const loaded = await rollouts.loadRolloutState(trx, name);
-      const decision = decide(loaded.state, now);
-      const changed = await rollouts.commitDecision(trx, loaded, decision, now);
-      return { decision, changed };
-    });
+    const loaded = await rollouts.loadRolloutState(this.db, name);
+    const decision = decide(loaded.state, now);
+    const changed = await this.transaction((trx) => rollouts.commitDecision(trx, loaded, decision, now));
+    return { decision, changed };
   }
 
   events(rollout: string, after = 0, limit = 1000): Promise<rollouts.StoredEvent[]> {
