@@ -1,9 +1,120 @@
-import { Command } from 'commander';
+import { stat } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import {
+  AdvisoryDatabase,
+  type DatabaseStatus,
+  type ImportReport,
+  importDatabaseFile,
+  importPaths,
+  isSqliteFile,
+} from '../advisories/index.js';
 import { PatchlineError } from '../errors.js';
+import { dbOption, resolveDbPath } from './db-options.js';
+import { writeOutput } from './output.js';
 
-// Placeholder while the command is being built; replaced by its real implementation before it lands.
+interface ImportFlags {
+  db?: string;
+  format: 'text' | 'json';
+  output?: string;
+}
+
+/** Problems printed on stderr in text mode; the JSON report always lists them all. */
+const SHOWN_PROBLEMS = 50;
+
+/**
+ * `patchline db import PATH…`: advisory documents from files, folders and zip/tar archives, or a whole database file
+ * written by `db export` (the offline bundle), which replaces the database's content. Exit 0 when the import was
+ * written, even with problems (malformed records, unknown documents: listed as warnings, as trivy and grype warn and
+ * go on); 2 when a path cannot be read or no document in it was recognised, and then the database is unchanged.
+ */
 export function dbImportCommand(): Command {
-  return new Command('import').action(() => {
-    throw new PatchlineError('unsupported', 'import', 'not built yet');
-  });
+  return new Command('import')
+    .description('import advisories from files, folders and zip/tar archives, or a database file from `db export`')
+    .argument('<path...>', 'files, folders, zip or tar(.gz|.zst) archives, or one exported database file')
+    .addOption(dbOption())
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-o, --output <file>', 'write the report to FILE instead of stdout')
+    .action(async (paths: string[], flags: ImportFlags) => {
+      // Every path is checked before the database is opened, so a typo creates no empty database either.
+      for (const path of paths) {
+        await stat(path).catch((error: NodeJS.ErrnoException) => {
+          throw new PatchlineError('not-found', path, `cannot be read (${error.code ?? error.message})`);
+        });
+      }
+      const bundles = paths.filter((path) => isSqliteFile(path));
+      if (bundles.length > 0 && paths.length > 1) {
+        throw new PatchlineError(
+          'usage',
+          bundles.join(', '),
+          'a database file replaces the whole database: import it alone, then the other paths',
+        );
+      }
+      const db = AdvisoryDatabase.open(resolveDbPath(flags.db));
+      try {
+        if (bundles[0] !== undefined) {
+          const status = await importDatabaseFile(db, bundles[0]);
+          await writeOutput(
+            flags.format === 'json' ? json({ replacedFrom: bundles[0], status }) : bundleText(status),
+            flags.output,
+          );
+          return;
+        }
+        const progress = process.stderr.isTTY
+          ? (documents: number) => process.stderr.write(`\r\x1b[2K${documents} documents read`)
+          : undefined;
+        const report = await importPaths(db, paths, progress ? { onProgress: progress } : {});
+        if (progress) process.stderr.write('\r\x1b[2K');
+        if (report.sources.length === 0) {
+          throw new PatchlineError(
+            'input',
+            paths.join(', '),
+            `holds no advisory document Patchline recognises (${report.documents} document(s) read, ${report.problems.length} problem(s)${firstProblem(report)})`,
+          );
+        }
+        await writeOutput(
+          flags.format === 'json' ? json({ database: db.path, ...report }) : reportText(db.path, report),
+          flags.output,
+        );
+        if (flags.format === 'text') warn(report);
+      } finally {
+        db.close();
+      }
+    });
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+function firstProblem(report: ImportReport): string {
+  const first = report.problems[0];
+  return first ? `; first: ${first.input}: ${first.problem}` : '';
+}
+
+function reportText(database: string, report: ImportReport): string {
+  const lines = report.sources.map(
+    (source) =>
+      `${source.source}: ${source.records} record(s), ${source.deletions} deletion(s) listed: ${source.added} added, ${source.updated} updated, ${source.unchanged} unchanged, ${source.deleted} deleted (from ${source.origin})`,
+  );
+  lines.push(
+    `${database}: ${report.documents} document(s) read, ${report.unrecognised} not recognised, ${report.skipped} other file(s) skipped, ${report.problems.length} problem(s)`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function bundleText(status: DatabaseStatus): string {
+  const records = status.sources.reduce((sum, source) => sum + source.records, 0);
+  return `${status.path}: replaced by the bundle: ${records} record(s) from ${status.sources.length} source(s), snapshot ${status.snapshotId}\n`;
+}
+
+function warn(report: ImportReport): void {
+  for (const problem of report.problems.slice(0, SHOWN_PROBLEMS)) {
+    const where = problem.at ? ` (${problem.at})` : '';
+    process.stderr.write(`patchline: warning: ${problem.input}${where}: ${problem.problem}\n`);
+  }
+  if (report.problems.length > SHOWN_PROBLEMS) {
+    process.stderr.write(
+      `patchline: warning: ${report.problems.length - SHOWN_PROBLEMS} more problem(s); --format json lists them all\n`,
+    );
+  }
 }

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { copyFile, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { PatchlineError } from '../errors.js';
+import { AdvisoryDatabase, connectionOf, type DatabaseStatus } from './database.js';
+import { storedAdvisorySchema, storedAffectedSchema } from './stored-record.js';
+import { syncStatePath } from './sync-state.js';
+
+/**
+ * The offline bundle is the database file itself (docs/decisions: offline bundle). `db export` writes a consistent,
+ * self-contained copy; `db import` of such a file replaces the local database's content with the bundle's, in one
+ * transaction, so an air-gapped site scans with exactly the data, first-seen times and snapshot id of the connected
+ * side that exported it.
+ */
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Whether a file starts with SQLite's header: then `db import` takes it as a database file, not a document. */
+export function isSqliteFile(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const header = Buffer.alloc(SQLITE_MAGIC.length);
+    return readSync(fd, header, 0, header.length, 0) === header.length && header.equals(SQLITE_MAGIC);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export interface ExportResult {
+  file: string;
+  bytes: number;
+  status: DatabaseStatus;
+}
+
+/**
+ * Writes a consistent copy of the database to `file`: `VACUUM INTO` a temporary file beside it (a snapshot even while
+ * an update writes, compacted, in rollback-journal mode so it is one file), then renamed over `file`.
+ */
+export async function exportDatabase(db: AdvisoryDatabase, file: string): Promise<ExportResult> {
+  if (resolve(file) === resolve(db.path)) throw new PatchlineError('usage', file, 'is the database itself');
+  const temp = join(dirname(file), `.${randomBytes(6).toString('hex')}.patchline-export.tmp`);
+  try {
+    connectionOf(db).prepare('VACUUM INTO ?').run(temp);
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new PatchlineError(
+      'input',
+      file,
+      `cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  return { file, bytes: (await stat(file)).size, status: db.status() };
+}
+
+/**
+ * Replaces the content of `db` with the database file `file` (an export from another machine). The file is copied to
+ * a private folder first, so nothing is written beside it; there it is opened as a Patchline database (refused when it
+ * is not one or comes from a newer schema, migrated when older), checked by SQLite, and every stored record is read
+ * through the model's schema before a single row is taken. The swap is one transaction: a scan reading meanwhile sees
+ * the old content or the new.
+ */
+export async function importDatabaseFile(db: AdvisoryDatabase, file: string): Promise<DatabaseStatus> {
+  const folder = await mkdtemp(join(tmpdir(), 'patchline-bundle-'));
+  const copy = join(folder, 'bundle.db');
+  try {
+    try {
+      await copyFile(file, copy);
+    } catch (error) {
+      throw new PatchlineError('not-found', file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`);
+    }
+    let bundle: AdvisoryDatabase;
+    try {
+      bundle = AdvisoryDatabase.open(copy);
+    } catch (error) {
+      throw renamed(error, copy, file);
+    }
+    try {
+      checkBundle(bundle, file);
+    } finally {
+      bundle.close();
+    }
+    replaceContent(db, copy, file);
+    // The feeds' validators (ETags, watermarks) described the replaced content; the next update starts afresh.
+    await rm(syncStatePath(db.path), { force: true });
+    return db.status();
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+function renamed(error: unknown, copy: string, file: string): unknown {
+  if (!(error instanceof PatchlineError)) return error;
+  const problem = error.message.slice(error.message.indexOf(': ') + 2);
+  return new PatchlineError(error.kind, file, problem.replaceAll(copy, file), { cause: error });
+}
+
+function checkBundle(bundle: AdvisoryDatabase, file: string): void {
+  const connection = connectionOf(bundle);
+  const check = connection.pragma('quick_check', { simple: true });
+  if (check !== 'ok') throw new PatchlineError('integrity', file, `fails SQLite's integrity check: ${String(check)}`);
+  const records = connection.prepare('SELECT source, id, json FROM records').raw(true);
+  for (const [source, id, json] of records.iterate() as IterableIterator<[string, string, string]>) {
+    const parsed = storedAdvisorySchema.safeParse(parseJson(json));
+    if (!parsed.success || parsed.data.id !== id || parsed.data.source !== source) {
+      throw new PatchlineError('input', file, `record ${source} ${id} is not a stored advisory record`);
+    }
+  }
+  const affected = connection.prepare('SELECT record, ordinal, json FROM affected').raw(true);
+  for (const [record, ordinal, json] of affected.iterate() as IterableIterator<[number, number, string]>) {
+    if (!storedAffectedSchema.safeParse(parseJson(json)).success) {
+      throw new PatchlineError(
+        'input',
+        file,
+        `affected entry ${ordinal} of record row ${record} is not a stored entry`,
+      );
+    }
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const TABLES = {
+  meta: 'key, value',
+  syncs: 'source, origin, last_sync',
+  records: 'rowid, source, id, origin, withdrawn, hash, json',
+  affected: 'record, ordinal, ecosystem, package, json, first_seen',
+} as const;
+
+function replaceContent(db: AdvisoryDatabase, copy: string, file: string): void {
+  const connection = connectionOf(db);
+  connection.prepare("ATTACH DATABASE ? AS 'bundle'").run(copy);
+  try {
+    connection
+      .transaction(() => {
+        for (const [table, columns] of Object.entries(TABLES)) {
+          connection.exec(`DELETE FROM main.${table}`);
+          connection.exec(`INSERT INTO main.${table} (${columns}) SELECT ${columns} FROM bundle.${table}`);
+        }
+      })
+      .immediate();
+  } catch (error) {
+    throw new PatchlineError('input', file, `cannot be taken in: ${(error as Error).message}`, { cause: error });
+  } finally {
+    connection.exec('DETACH DATABASE bundle');
+  }
+}
