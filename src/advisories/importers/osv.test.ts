@@ -285,8 +285,16 @@ describe('osvImporter on malformed records: a problem naming the input and the p
     ],
     [
       'a Debian version dpkg rejects',
-      { ...valid, affected: [{ package: { ecosystem: 'Debian:12', name: 'nginx' }, versions: ['1.2 3'] }] },
-      '/affected/0/versions/0',
+      {
+        ...valid,
+        affected: [
+          {
+            package: { ecosystem: 'Debian:12', name: 'nginx' },
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '1.2 3' }] }],
+          },
+        ],
+      },
+      '/affected/0/ranges/0/events/0/introduced',
       /embedded spaces/,
     ],
     [
@@ -309,6 +317,16 @@ describe('osvImporter on malformed records: a problem naming the input and the p
     const cve = osvImporter.parse({ ...valid, id: 'DEBIAN-CVE-2024-0001' }, 'c.json').records[0];
     expect(cve?.affected[0]?.status).toBe('fixed');
     expect(cve?.affected[0]?.fixAvailableSince).toBeUndefined();
+  });
+
+  it('keeps `versions` the ordering cannot read: they are matched by exact string', () => {
+    const document = {
+      ...valid,
+      affected: [{ package: { ecosystem: 'Debian:12', name: 'nginx' }, versions: ['upstream-tag v1.2', '1.2-1'] }],
+    };
+    const { records, problems } = osvImporter.parse(document, 'v.json');
+    expect(problems).toEqual([]);
+    expect(records[0]?.affected[0]).toMatchObject({ status: 'affected', versions: ['upstream-tag v1.2', '1.2-1'] });
   });
 
   it('says affected, with no fixed version, when no fixed event exists', () => {

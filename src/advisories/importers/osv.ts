@@ -102,7 +102,11 @@ function recordAliases(record: OsvRecord): string[] {
   return [...all].sort();
 }
 
-/** Every version of an ECOSYSTEM range and of `versions`, with where it sits, to be checked against the scheme. */
+/**
+ * Every version of an ECOSYSTEM range, with where it sits, to be checked against the scheme. `versions` is not
+ * checked: it is matched by exact string (the schema allows strings the ordering cannot read), and osv.dev fills it
+ * from every version a distribution ever had.
+ */
 function* ecosystemVersions(entry: OsvAffectedEntry, index: number): Generator<[string, (string | number)[]]> {
   for (const [r, range] of (entry.ranges ?? []).entries()) {
     if (range.type !== 'ECOSYSTEM') continue;
@@ -118,7 +122,6 @@ function* ecosystemVersions(entry: OsvAffectedEntry, index: number): Generator<[
       yield [version, ['affected', index, 'ranges', r, 'events', e, kind ?? '']];
     }
   }
-  for (const [v, version] of (entry.versions ?? []).entries()) yield [version, ['affected', index, 'versions', v]];
 }
 
 /** The rpm module streams an entry's fix belongs to; one affected entry is written per stream (see rpm-module.ts). */
