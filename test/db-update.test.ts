@@ -1,4 +1,4 @@
-import { execFile as execFileCallback } from 'node:child_process';
+import { execFile as execFileCallback, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -265,6 +265,23 @@ suite('db update from the publishers', () => {
     expect((await readSyncState(db)).feeds['osv:Hostile']).toBeUndefined();
   });
 
+  it('removes the copies of updates that were killed, never the copy of one still running', async () => {
+    const db = join(work, 'abandoned.db');
+    const dead = spawn('true');
+    await new Promise((resolveExit) => dead.once('exit', resolveExit));
+    const abandoned = `${db}.${dead.pid}.0badf00d.updating`;
+    const running = `${db}.${process.pid}.0badf00d.updating`;
+    await writeFile(abandoned, 'left by a killed update');
+    await writeFile(`${abandoned}-wal`, 'left by a killed update');
+    await writeFile(running, 'another update at work');
+    server.put('/osv/Seed/modified_id.csv', modifiedCsv(['ALSA-2025:0080']));
+    server.put('/osv/Seed/all.zip', await zipOf(['ALSA-2025:0080']));
+    await updateDatabase(db, [parseFeed('osv:Seed', server.url)], { http: quick });
+    expect(existsSync(abandoned)).toBe(false);
+    expect(existsSync(`${abandoned}-wal`)).toBe(false);
+    expect(existsSync(running)).toBe(true);
+  });
+
   it('skips change-list lines that would leave the feed, and bounds what it downloads', async () => {
     const db = join(work, 'hostile.db');
     await updateDatabase(db, [feed], { http: quick });
@@ -412,6 +429,43 @@ suite('db update from the publishers', () => {
     const usage = await cli(['db', 'update', '--db', db, '--source', 'nvd']);
     expect(usage.status).toBe(2);
     expect(usage.stderr).toContain('unknown feed');
+  }, 180_000);
+
+  it('survives `patchline db update` killed mid-download: the database intact, the next run resuming', async () => {
+    ensureBuilt();
+    const db = join(work, 'killed.db');
+    server.put('/osv/Seed/modified_id.csv', modifiedCsv(['ALSA-2025:0080']));
+    server.put('/osv/Seed/all.zip', await zipOf(['ALSA-2025:0080']));
+    await updateDatabase(db, [parseFeed('osv:Seed', server.url)], { http: quick });
+    const before = await readFile(db);
+    server.stallAfter(`${ALMA_DIR}/all.zip`, 400_000);
+    server.log.length = 0;
+    const child = spawn(process.execPath, [cliPath, 'db', 'update', '--db', db, '--source', 'osv:AlmaLinux:9'], {
+      env: { ...process.env, PATCHLINE_FEED_MIRROR: server.url },
+      stdio: 'ignore',
+    });
+    const exited = new Promise((resolveExit) => child.once('exit', resolveExit));
+    const part = join(`${db}.downloads`, 'osv_AlmaLinux_9', 'all.zip.part');
+    // Killed once the stalled download's first bytes are on disk.
+    for (let i = 0; i < 400 && !((await stat(part).catch(() => undefined))?.size === 400_000); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    expect((await stat(part)).size).toBe(400_000);
+    expect((await readFile(db)).equals(before)).toBe(true);
+
+    const again = await cli(['db', 'update', '--db', db, '--source', 'osv:AlmaLinux:9', '-f', 'json'], {
+      PATCHLINE_FEED_MIRROR: server.url,
+    });
+    expect(again.stderr).toBe('');
+    expect(again.status).toBe(0);
+    expect(server.requests(`${ALMA_DIR}/all.zip`).map((r) => [r.status, r.headers.range])).toEqual([
+      [200, undefined],
+      [206, 'bytes=400000-'],
+    ]);
+    // The archive's records beside the one the database already had from the other feed.
+    expect((await osvIds(db)).length).toBe(records.size - LATER.length + 1);
   }, 180_000);
 
   it('points every feed at a mirror and rejects unknown feed names', async () => {

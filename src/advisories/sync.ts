@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { PatchlineError } from '../errors.js';
 import type { AdvisorySource } from './advisory.js';
 import { AdvisoryDatabase, connectionOf } from './database.js';
@@ -162,6 +162,7 @@ export async function updateDatabase(
  */
 async function buildInCopy(dbPath: string, build: (db: AdvisoryDatabase) => Promise<void>): Promise<void> {
   await mkdir(dirname(dbPath), { recursive: true });
+  await removeAbandonedCopies(dbPath);
   const temp = `${dbPath}.${process.pid}.${randomBytes(4).toString('hex')}.updating`;
   try {
     if (existsSync(dbPath)) {
@@ -182,6 +183,29 @@ async function buildInCopy(dbPath: string, build: (db: AdvisoryDatabase) => Prom
     await rename(temp, dbPath);
   } finally {
     await Promise.all([temp, `${temp}-wal`, `${temp}-shm`].map((path) => rm(path, { force: true })));
+  }
+}
+
+/**
+ * Copies left behind by an update that was killed (SIGKILL, power loss) are removed; the process id in the name tells
+ * them from the copy of an update still running.
+ */
+async function removeAbandonedCopies(dbPath: string): Promise<void> {
+  const base = basename(dbPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const copy = new RegExp(`^${base}\\.(\\d+)\\.[0-9a-f]{8}\\.updating(-wal|-shm|-journal)?$`);
+  for (const name of await readdir(dirname(dbPath))) {
+    const pid = copy.exec(name)?.[1];
+    if (pid !== undefined && !isRunning(Number(pid))) await rm(join(dirname(dbPath), name), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    // Signal 0 delivers nothing: it only asks whether the process exists.
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
