@@ -1,5 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
-import { API_VERSION, type FailedDigest, type Host, type HostReport, type Labels, toTimestamp } from '../fleet/index.js';
+import {
+  API_VERSION,
+  type FailedDigest,
+  type Host,
+  type HostReport,
+  type Labels,
+  toTimestamp,
+} from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
 import { carriedMetadata, checkExpectedVersion, emptyHost, freshMetadata, type Stored } from './resources.js';
