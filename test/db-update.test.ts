@@ -302,6 +302,7 @@ suite('db update from the publishers', () => {
     });
     expect(small.feeds[0]!.error).toMatch(/more than the 1024 allowed/);
     expect(existsSync(join(work, 'small.db'))).toBe(false);
+    expect(existsSync(syncStatePath(join(work, 'small.db')))).toBe(false);
   });
 
   it('syncs Red Hat VEX: the archive archive_latest.txt names, changes since its date, deletions, sha256 files', async () => {

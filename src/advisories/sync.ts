@@ -148,8 +148,8 @@ export async function updateDatabase(
     result.changed = true;
   }
 
-  // Only now that the database holds the content may the state say so.
-  await writeSyncState(dbPath, nextState(state, fetched, now().toISOString()));
+  // Only now that the database holds the content may the state say so (and with no database, there is nothing to say).
+  if (existsSync(dbPath)) await writeSyncState(dbPath, nextState(state, fetched, now().toISOString()));
   // What was imported is in the database now; a failed feed's folder keeps its partial downloads for the next run.
   for (const { feed } of fetched) await rm(feedFolder(downloads, feed), { recursive: true, force: true });
   return result;
