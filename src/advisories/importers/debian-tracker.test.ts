@@ -210,6 +210,22 @@ describe('the Debian tracker importer on hand-made entries', () => {
     ]);
   });
 
+  it('reads a DLA list in the same format', () => {
+    // The header and fix line of DLA-3623-1 as data/DLA/list writes them (the OSV record of it is in fixtures/vuln).
+    const text = '[14 Aug 2023] DLA-3623-1 linux-5.10 - security update\n\t[buster] - linux-5.10 5.10.191-1~deb10u1\n';
+    const { advisories, problems } = parseDebianAdvisoryList(text, 'DLA/list');
+    expect(problems).toEqual([]);
+    expect(advisories).toEqual([
+      {
+        id: 'DLA-3623-1',
+        date: '2023-08-14T00:00:00Z',
+        package: 'linux-5.10',
+        cves: [],
+        fixes: [{ release: 'buster', package: 'linux-5.10', version: '5.10.191-1~deb10u1' }],
+      },
+    ]);
+  });
+
   it('reports DSA list lines it cannot read, and reads the others', () => {
     const text =
       '[31 Feb 2025] DSA-1-1 x - y\n[01 Aug 2002] DSA-141 mpack - buffer overflow\n\t{CVE-2002-1425\n\tgarbage\n';
