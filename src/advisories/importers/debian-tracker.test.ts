@@ -211,7 +211,7 @@ describe('the Debian tracker importer on hand-made entries', () => {
   });
 
   it('reads a DLA list in the same format', () => {
-    // The header and fix line of DLA-3623-1 as data/DLA/list writes them (the OSV record of it is in fixtures/vuln).
+    // A hand-made entry in data/DLA/list's format (the date is DLA-3623-1's `published` in fixtures/vuln/osv-debian).
     const text = '[14 Aug 2023] DLA-3623-1 linux-5.10 - security update\n\t[buster] - linux-5.10 5.10.191-1~deb10u1\n';
     const { advisories, problems } = parseDebianAdvisoryList(text, 'DLA/list');
     expect(problems).toEqual([]);
