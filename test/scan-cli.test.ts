@@ -2,11 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdvisoryDatabase } from '../src/advisories/database.js';
 import { importPaths } from '../src/advisories/import-paths.js';
-import { ensureBuilt, runCli } from './helpers/cli.js';
+import { validateCyclonedx } from '../src/report/cyclonedx.js';
+import { scanJsonSchema } from '../src/report/scan-json.js';
+import { ensureBuilt, projectRoot, runCli } from './helpers/cli.js';
 import { makeLayoutImage } from './helpers/images.js';
+import { sarifSchema } from './helpers/sarif-schema.js';
 import { tempDir } from './helpers/tmp.js';
 
 /*
@@ -198,11 +204,31 @@ describe.skipIf(!HAVE_SHARED)(HAVE_SHARED ? 'patchline scan' : 'patchline scan (
   it('writes every format to -o whole, replacing the previous file and leaving no temporary files', async () => {
     const folder = join(work, 'reports');
     await mkdir(folder);
-    const checks: Record<string, (text: string) => void> = {
-      json: (text) => expect(JSON.parse(text).schemaVersion).toBe(1),
-      sarif: (text) => expect(JSON.parse(text).runs[0].results[0].ruleId).toBe('DSA-9901-1'),
-      'cyclonedx-json': (text) => expect(JSON.parse(text).vulnerabilities).toHaveLength(3),
-      openvex: (text) => expect(JSON.parse(text).statements[0].status).toBe('affected'),
+    // Each machine format is checked against its own published schema.
+    const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+    addFormats.default(ajv);
+    const sarif = ajv.compile(await sarifSchema());
+    const ajv2020 = new Ajv2020({ allErrors: true });
+    addFormats.default(ajv2020);
+    const openvex = ajv2020.compile(
+      JSON.parse(await readFile(join(projectRoot, 'test/fixtures/openvex/openvex_json_schema-0.2.0.json'), 'utf8')),
+    );
+    const checks: Record<string, (text: string) => Promise<void> | void> = {
+      json: (text) => expect(scanJsonSchema.strict().parse(JSON.parse(text)).findings).toHaveLength(3),
+      sarif: (text) => {
+        const document = JSON.parse(text);
+        expect(sarif(document), ajv.errorsText(sarif.errors)).toBe(true);
+        expect(document.runs[0].results[0].ruleId).toBe('DSA-9901-1');
+      },
+      'cyclonedx-json': async (text) => {
+        expect(await validateCyclonedx(text)).toBeNull();
+        expect(JSON.parse(text).vulnerabilities).toHaveLength(3);
+      },
+      openvex: (text) => {
+        const document = JSON.parse(text);
+        expect(openvex(document), ajv2020.errorsText(openvex.errors)).toBe(true);
+        expect(document.statements[0].status).toBe('affected');
+      },
       table: (text) => expect(text).toContain('DSA-9901-1'),
     };
     for (const [format, check] of Object.entries(checks)) {
@@ -210,7 +236,7 @@ describe.skipIf(!HAVE_SHARED)(HAVE_SHARED ? 'patchline scan' : 'patchline scan (
       await writeFile(output, 'previous report\n');
       const result = runCli(['scan', image, '--db', withFix, '-f', format, '-o', output]);
       expect([format, result.status, result.stdout]).toEqual([format, 0, '']);
-      check(await readFile(output, 'utf8'));
+      await check(await readFile(output, 'utf8'));
     }
     expect((await readdir(folder)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
