@@ -64,8 +64,9 @@ export async function adminRoutes(app: FastifyInstance, context: ServerContext):
   const { store, clock } = context;
   app.addHook('onRequest', adminAuth(context));
   // Anything an admin changes may change what hosts should run.
-  app.addHook('onResponse', async (request) => {
+  app.addHook('onResponse', async (request, reply) => {
     if (request.method !== 'GET') {
+      request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'admin change');
       context.waiters.notifyAll();
       context.controller.nudge();
     }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   acquireLock,
   checkFleetLockHeader,
+  type FleetLockConfig,
   type FleetLockRequest,
   type FleetLockResponse,
   type FleetLockState,
@@ -19,6 +20,8 @@ import type { ServerContext } from './context.js';
  * FleetLock has no authentication of its own (Zincati sends none), so these routes are rate limited per address;
  * see docs/decisions/0015-controller-store-and-server.md for why that is acceptable and how to restrict them.
  */
+const CONFIG_REUSE_MS = 10_000;
+
 export async function fleetLockRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
   const { store, clock, limits } = context;
   app.addHook('onRequest', anonymousLimit(context));
@@ -33,6 +36,23 @@ export async function fleetLockRoutes(app: FastifyInstance, context: ServerConte
       return reply.code(400).send({ kind: 'bad_request_invalid_body', value: error.message });
     throw error;
   });
+
+  // Sizing groups reads every host's labels; a reboot wave would do that once per host. Sizes change slowly
+  // (enrollment, relabelling), so each fleet's slots are reused for a while.
+  const configs = new Map<string, { config: FleetLockConfig; at: number }>();
+  async function configFor(fleet: string): Promise<FleetLockConfig> {
+    const cached = configs.get(fleet);
+    if (cached !== undefined && performance.now() - cached.at < CONFIG_REUSE_MS) return cached.config;
+    const fleetDoc = fleet === '' ? undefined : (await store.getFleet(fleet))?.resource;
+    const config = lockConfigFor(
+      fleetDoc,
+      await store.hostLabels(),
+      limits.fleetLockDefaultSlots,
+      limits.fleetLockTtlMs,
+    );
+    configs.set(fleet, { config, at: performance.now() });
+    return config;
+  }
 
   async function fleetFor(request: FleetLockRequest, named: string | undefined): Promise<string | undefined> {
     if (named !== undefined) return (await store.getFleet(named)) === undefined ? undefined : named;
@@ -59,13 +79,7 @@ export async function fleetLockRoutes(app: FastifyInstance, context: ServerConte
     const now = clock();
     let call: (state: FleetLockState) => ReturnType<typeof acquireLock>;
     if (operation === 'pre-reboot') {
-      const fleetDoc = fleet === '' ? undefined : (await store.getFleet(fleet))?.resource;
-      const config = lockConfigFor(
-        fleetDoc,
-        await store.hostLabels(),
-        limits.fleetLockDefaultSlots,
-        limits.fleetLockTtlMs,
-      );
+      const config = await configFor(fleet);
       call = (state) => acquireLock(state, config, parsed.request, now);
     } else {
       call = (state) => releaseLock(state, parsed.request, now);

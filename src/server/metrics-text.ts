@@ -32,7 +32,11 @@ export function metricsText(snapshot: MetricsSnapshot, extra: { waitingPolls: nu
     sample('patchline_fleet_exposure_seconds', { fleet: fleet.fleet }, fleet.exposureSeconds);
   }
 
-  family('patchline_rollout_hosts', 'gauge', 'Hosts of each active rollout by their state in it.');
+  family(
+    'patchline_rollout_hosts',
+    'gauge',
+    "Hosts of each active rollout (and each fleet's latest) by their state in it.",
+  );
   for (const rollout of snapshot.rollouts) {
     for (const state of hostRolloutStates) {
       sample(

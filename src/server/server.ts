@@ -54,6 +54,9 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     // Long polls are held open up to longPollMaxSeconds; the socket must outlive them.
     requestTimeout: (limits.longPollMaxSeconds + 30) * 1000,
     return503OnClosing: true,
+    // Hosts call every minute: a log line per request would drown everything else. Admin writes and errors are
+    // logged where they happen.
+    disableRequestLogging: true,
   }) as unknown as FastifyInstance;
   const waiters = createWaiters();
   const controller = createController({

@@ -56,19 +56,31 @@ export async function metricsSnapshot(db: Kysely<Database>, now: number): Promis
     };
   });
 
-  const rolloutRows = await db
+  // Active rollouts, and each fleet's latest even once finished, so a rollout does not vanish from dashboards the
+  // moment it ends.
+  const allRollouts = await db
     .selectFrom('rollouts')
-    .select(['name', 'fleet', 'phase', 'doc'])
-    .where('active', '=', 1)
-    .orderBy('name')
+    .select(['name', 'fleet', 'phase', 'doc', 'active', 'seq'])
+    .orderBy('seq', 'desc')
     .execute();
-  const counts = await db
-    .selectFrom('rollout_hosts')
-    .innerJoin('rollouts', 'rollouts.name', 'rollout_hosts.rollout')
-    .select(['rollout_hosts.rollout', 'rollout_hosts.state', (eb) => eb.fn.countAll().as('count')])
-    .where('rollouts.active', '=', 1)
-    .groupBy(['rollout_hosts.rollout', 'rollout_hosts.state'])
-    .execute();
+  const latest = new Set<string>();
+  const rolloutRows = allRollouts
+    .filter((row) => {
+      const first = !latest.has(row.fleet);
+      latest.add(row.fleet);
+      return first || row.active === 1;
+    })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const shown = rolloutRows.map((row) => row.name);
+  const counts =
+    shown.length === 0
+      ? []
+      : await db
+          .selectFrom('rollout_hosts')
+          .select(['rollout', 'state', (eb) => eb.fn.countAll().as('count')])
+          .where('rollout', 'in', shown)
+          .groupBy(['rollout', 'state'])
+          .execute();
   const rollouts = rolloutRows.map((row) => {
     const status = (JSON.parse(row.doc) as { status?: { batch?: number } }).status;
     return {
