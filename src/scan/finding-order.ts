@@ -32,15 +32,22 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-/** Sorts findings in place by compareFindings, reading each fix date once. */
+/** Sorts findings in place by compareFindings, reading each status rank and fix date once. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  const since = new Map(findings.map((finding) => [finding, sinceOf(finding)]));
-  return findings.sort(
-    (a, b) =>
-      STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status) ||
-      since.get(a)! - since.get(b)! ||
-      compareFindings(a, b),
-  );
+  const keyed = findings.map((finding) => ({
+    finding,
+    rank: STATUS_ORDER.indexOf(finding.status),
+    since: sinceOf(finding),
+  }));
+  keyed.sort((a, b) => a.rank - b.rank || compareNumbers(a.since, b.since) || compareFindings(a.finding, b.finding));
+  keyed.forEach((entry, index) => {
+    findings[index] = entry.finding;
+  });
+  return findings;
+}
+
+function compareNumbers(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sinceOf(finding: Finding): number {

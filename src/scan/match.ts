@@ -43,9 +43,12 @@ function findingOf(
     purl: pkg.purl,
     installed: fullVersion(pkg),
   };
-  for (const key of ['release', 'epoch', 'arch', 'sourceName', 'modularityLabel', 'layer'] as const) {
-    if (pkg[key] !== undefined) Object.assign(installed, { [key]: pkg[key] });
-  }
+  if (pkg.release !== undefined) installed.release = pkg.release;
+  if (pkg.epoch !== undefined) installed.epoch = pkg.epoch;
+  if (pkg.arch !== undefined) installed.arch = pkg.arch;
+  if (pkg.sourceName !== undefined) installed.sourceName = pkg.sourceName;
+  if (pkg.modularityLabel !== undefined) installed.modularityLabel = pkg.modularityLabel;
+  if (pkg.layer !== undefined) installed.layer = pkg.layer;
   const finding: Finding = {
     id: advisory.id,
     aliases: [...advisory.aliases].sort(),
@@ -159,16 +162,18 @@ export function matchInventory(
     names.add(pkg.name);
     if (pkg.sourceName) names.add(pkg.sourceName);
   }
-  // Entries grouped once by package name, then by advisory: every package of that name reads the same groups.
+  // Entries grouped once by the name they match (binary or source), then by advisory: every package of that name
+  // reads the same groups, and never the entries about another package that happens to share its source's name.
   const byName = new Map<string, Map<string, AffectedMatch[]>>();
   const sources = new Set<AdvisorySource>();
   for (const match of advisories.lookup(choice.ecosystem, [...names].sort())) {
     if (match.advisory.withdrawn) continue;
     sources.add(match.advisory.source);
-    let perAdvisory = byName.get(match.affected.package);
+    const nameKey = `${match.affected.nameKind}\u0000${match.affected.package}`;
+    let perAdvisory = byName.get(nameKey);
     if (!perAdvisory) {
       perAdvisory = new Map();
-      byName.set(match.affected.package, perAdvisory);
+      byName.set(nameKey, perAdvisory);
     }
     const key = `${match.advisory.source}\u0000${match.advisory.id}`;
     const list = perAdvisory.get(key);
@@ -187,8 +192,8 @@ export function matchInventory(
 
   const comparators = cachedComparators();
   for (const pkg of inventory.packages) {
-    const byBinary = byName.get(pkg.name);
-    const bySource = pkg.sourceName && pkg.sourceName !== pkg.name ? byName.get(pkg.sourceName) : undefined;
+    const byBinary = byName.get(`binary\u0000${pkg.name}`);
+    const bySource = byName.get(`source\u0000${pkg.sourceName ?? pkg.name}`);
     if (!byBinary && !bySource) continue;
     const perAdvisory = byBinary && bySource ? joined(byBinary, bySource) : (byBinary ?? bySource)!;
     const findings: Finding[] = [];
