@@ -311,8 +311,11 @@ suite('db update from the publishers', () => {
     for (const name of ['cve-2023-38545.json', 'cve-2023-4154.json']) {
       await copyFile(join(VULN, 'redhat-csaf-vex', name), join(vex, '2023', name));
     }
+    // The archive holds the real malformed document (a bad rpmmod purl); the document changed since is the good one.
+    await mkdir(join(vex, '2024'));
+    await copyFile(join(VULN, 'redhat-csaf-vex/cve-2024-24786-bad-rpmmod.json'), join(vex, '2024/cve-2024-24786.json'));
     const archive = join(work, 'csaf_vex_2026-11-01.tar.zst');
-    await execFile('sh', ['-c', `tar -C "${vex}" -cf - 2023 | zstd -q -o "${archive}"`]);
+    await execFile('sh', ['-c', `tar -C "${vex}" -cf - 2023 2024 | zstd -q -o "${archive}"`]);
     const archiveBytes = await readFile(archive);
     const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
     const changed = await readFile(join(VULN, 'redhat-csaf-vex/cve-2024-24786-simple.json'));
@@ -339,6 +342,10 @@ suite('db update from the publishers', () => {
     expect(server.requests('/redhat-vex/2023/cve-2023-38545.json')).toHaveLength(0);
     const ids = (await sqlite(db, "SELECT id FROM records WHERE source = 'redhat-csaf-vex' ORDER BY id")).split('\n');
     expect(ids).toEqual(['CVE-2023-38545', 'CVE-2024-24786']);
+    expect(result.problems.length).toBeGreaterThan(0);
+    for (const problem of result.problems) {
+      expect(problem.input).toContain('csaf_vex_2026-11-01.tar.zst!2024/cve-2024-24786.json');
+    }
 
     // A document whose .sha256 disagrees is refused; the database keeps what it had.
     server.put(

@@ -44,7 +44,7 @@ const MIRROR_FOLDER: Record<FeedKind, string> = {
 /**
  * What `db update` fetches when no `--source` is given: the OSV ecosystems of the distributions Patchline matches by
  * OSV, each a few MB. Red Hat's VEX archive (hundreds of MB), the Debian tracker (tens of MB) and Alpine's secdb are
- * opt-in (docs/decisions: feed selection).
+ * opt-in (docs/decisions/0011-feed-sync.md).
  */
 export const DEFAULT_SOURCES: readonly string[] = ['osv:AlmaLinux', 'osv:Rocky Linux', 'osv:Debian', 'osv:Alpine'];
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PatchlineError } from '../errors.js';
-import type { AdvisorySource } from './advisory.js';
+import type { AdvisorySource, ImportProblem } from './advisory.js';
 import { AdvisoryDatabase, connectionOf } from './database.js';
 import type { HttpOptions } from './download.js';
 import { type FeedContext, type FeedFetch, type FeedLimits, feedFolder } from './feeds/feed-fetch.js';
@@ -49,11 +49,11 @@ export interface UpdateResult {
   added: number;
   updated: number;
   deleted: number;
-  /** Records an importer could not read: reported and skipped. */
-  problems: number;
+  /** Records an importer could not read: reported and skipped, never stored. */
+  problems: ImportProblem[];
 }
 
-export const DEFAULT_LIMITS: FeedLimits = {
+export const DEFAULT_FEED_LIMITS: FeedLimits = {
   maxArchiveBytes: 8 * 1024 ** 3,
   maxDocumentBytes: 256 * 1024 ** 2,
 };
@@ -79,7 +79,7 @@ export async function updateDatabase(
   options: UpdateOptions = {},
 ): Promise<UpdateResult> {
   const now = options.now ?? (() => new Date());
-  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const limits = { ...DEFAULT_FEED_LIMITS, ...options.limits };
   const downloads = options.downloadDir ?? `${dbPath}.downloads`;
   const progress = options.onProgress ?? (() => undefined);
   // A state without its database (deleted, or never built) must not turn the first requests into 304s.
@@ -120,7 +120,7 @@ export async function updateDatabase(
     added: 0,
     updated: 0,
     deleted: 0,
-    problems: 0,
+    problems: [],
   };
   const work = fetched.filter(({ fetch }) => fetch.paths.length > 0 || fetch.deletions.length > 0);
   if (work.length > 0) {
@@ -133,7 +133,7 @@ export async function updateDatabase(
           result.added += imported.added;
           result.updated += imported.updated;
           result.deleted += imported.deleted;
-          result.problems += imported.problems.length;
+          result.problems.push(...imported.problems);
         }
         if (fetch.deletions.length > 0) {
           const summary = db.write(

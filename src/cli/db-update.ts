@@ -61,9 +61,13 @@ function text(result: UpdateResult): string {
     return `${feed.feed}: ${feed.files} file(s), ${feed.deletions} deletion(s), ${feed.verified} checksum-verified`;
   });
   for (const feed of result.feeds) for (const note of feed.notes) lines.push(`  note: ${note}`);
+  // A malformed record is reported and skipped; the first few are shown, all of them are in --format json.
+  for (const problem of result.problems.slice(0, 20)) {
+    lines.push(`  skipped: ${problem.input}${problem.at ? ` ${problem.at}` : ''}: ${problem.problem}`);
+  }
   lines.push(
     result.changed
-      ? `${result.database}: ${result.added} added, ${result.updated} updated, ${result.deleted} deleted, ${result.problems} unreadable record(s) skipped`
+      ? `${result.database}: ${result.added} added, ${result.updated} updated, ${result.deleted} deleted, ${result.problems.length} unreadable record(s) skipped`
       : `${result.database}: unchanged`,
   );
   return `${lines.join('\n')}\n`;
