@@ -75,7 +75,7 @@ describe.skipIf(!HAVE_SHARED)(needsShared('importing the real advisory fixtures'
     expect([...new Set(pairs)].sort()).toEqual(oracle.pairs);
     expect(oracle.pairs.length).toBeGreaterThan(50);
 
-    // Measured, not asserted (a shared CI machine is no benchmark); docs/benchmarks.md has the quiet-machine numbers.
+    // Measured, not asserted: a shared CI machine is no benchmark.
     const lookupStart = performance.now();
     db.lookup(
       'AlmaLinux:9',

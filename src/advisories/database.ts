@@ -161,7 +161,7 @@ export class AdvisoryDatabase {
           summary.added++;
         }
         affected.forEach((entry, ordinal) => {
-          const seen = firstSeen.get(fixKey(entry)) ?? sync.at;
+          const seen = (firstSeen.size > 0 ? firstSeen.get(fixKey(entry)) : undefined) ?? sync.at;
           s.insertAffected.run(rowid, ordinal, entry.ecosystem, entry.package, JSON.stringify(entry), seen);
         });
       }
