@@ -3,12 +3,12 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AdvisoryDatabase } from '../src/advisories/database.js';
+import { importPaths } from '../src/advisories/import-paths.js';
 import { parseDebianAdvisoryList } from '../src/advisories/importers/debian-dsa-list.js';
 import { createDebianTrackerImporter } from '../src/advisories/importers/debian-tracker.js';
 import { IMPORTERS } from '../src/advisories/importers/index.js';
 import type { ScanResult } from '../src/scan/finding.js';
 import { scanImage } from '../src/scan/index.js';
-import { importFixtures } from './helpers/advisory-fixtures.js';
 import { findProgram, isUnavailable, realImages, run } from './helpers/real-images.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -115,7 +115,8 @@ beforeAll(async () => {
     const dsa = parseDebianAdvisoryList(await readFile(DSA_LIST, 'utf8'), DSA_LIST);
     const importers = [createDebianTrackerImporter(dsa.advisories), ...IMPORTERS];
     const osv = (await readdir(OSV_DEBIAN)).map((file) => join(OSV_DEBIAN, file));
-    await importFixtures(db, [TRACKER, ...osv], '2026-08-21T00:00:00.000Z', importers);
+    const imported = await importPaths(db, [TRACKER, ...osv], { at: '2026-08-21T00:00:00.000Z', importers });
+    expect(imported.sources.map((source) => source.source).sort()).toEqual(['debian-tracker', 'osv']);
   } finally {
     db.close();
   }

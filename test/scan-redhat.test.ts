@@ -5,9 +5,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdvisoryDatabase } from '../src/advisories/database.js';
+import { importPaths } from '../src/advisories/import-paths.js';
 import type { ScanResult } from '../src/scan/finding.js';
 import { scanImage } from '../src/scan/index.js';
-import { importFixtures } from './helpers/advisory-fixtures.js';
 import { makeLayoutImage } from './helpers/images.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -144,10 +144,7 @@ describe.skipIf(!HAVE_SHARED)(
       const db = AdvisoryDatabase.open(dbPath);
       const documents = (await readdir(VEX_DIR)).filter((file) => file.endsWith('.json')).sort();
       try {
-        const imported = await importFixtures(
-          db,
-          documents.map((file) => join(VEX_DIR, file)),
-        );
+        const imported = await importPaths(db, [VEX_DIR], { at: '2026-08-21T00:00:00.000Z' });
         // The fixtures hold one real malformed document: reported, skipped, never stored.
         expect(imported.problems.map((problem) => problem.input)).toEqual([
           join(VEX_DIR, 'cve-2024-24786-bad-rpmmod.json'),
