@@ -137,37 +137,53 @@ describe.skipIf(!HAVE_SHARED)(HAVE_SHARED ? 'patchline scan' : 'patchline scan (
     expect(runCli(['scan', image, '--db', withFix, '--fail-on', 'severe']).status).toBe(2);
   });
 
-  it('applies --vex: a not_affected statement suppresses the finding, so --fail-on passes', async () => {
-    const vex = join(work, 'apt.openvex.json');
-    await writeFile(
-      vex,
+  it('applies --vex: not_affected and fixed statements suppress the findings, so --fail-on passes', async () => {
+    const openvex = (statement: unknown) =>
       JSON.stringify({
         '@context': 'https://openvex.dev/ns/v0.2.0',
         '@id': 'https://example.com/vex/apt',
         author: 'Platform team',
         timestamp: '2024-06-01T00:00:00Z',
         version: 1,
-        statements: [
-          {
-            vulnerability: { name: 'DSA-9901-1' },
-            // The binaries by name, or all of them at once by their source package.
-            products: [{ '@id': 'pkg:deb/debian/apt' }, { '@id': 'pkg:deb/debian/libapt-pkg6.0?arch=amd64' }],
-            status: 'not_affected',
-            justification: 'vulnerable_code_not_in_execute_path',
-          },
-        ],
+        statements: [statement],
+      });
+    const first = join(work, 'apt.openvex.json');
+    const second = join(work, 'libapt.openvex.json');
+    await writeFile(
+      first,
+      openvex({
+        vulnerability: { name: 'DSA-9901-1' },
+        products: [{ '@id': 'pkg:deb/debian/apt' }],
+        status: 'not_affected',
+        justification: 'vulnerable_code_not_in_execute_path',
       }),
     );
-    const result = runCli(['scan', image, '--db', withFix, '--vex', vex, '--fail-on', 'fix-available', '-f', 'json']);
+    await writeFile(
+      second,
+      openvex({
+        vulnerability: { name: 'DSA-9901-1' },
+        products: [{ '@id': 'pkg:deb/debian/libapt-pkg6.0?arch=amd64' }],
+        status: 'fixed',
+      }),
+    );
+    // --vex repeats, before or after the image.
+    const args = ['scan', '--vex', first, image, '--db', withFix, '--vex', second, '--fail-on', 'fix-available'];
+    const result = runCli([...args, '-f', 'json']);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const document = JSON.parse(result.stdout);
     expect(document.findings.map((finding: { id: string }) => finding.id)).toEqual(['DLA-9902-1']);
-    expect(document.suppressed.map((entry: { finding: { id: string } }) => entry.finding.id)).toEqual([
-      'DSA-9901-1',
-      'DSA-9901-1',
+    const suppressed = document.suppressed.map(
+      (entry: { finding: { package: { name: string } }; statement: { status: string; justification?: string } }) => [
+        entry.finding.package.name,
+        entry.statement.status,
+        entry.statement.justification,
+      ],
+    );
+    expect(suppressed).toEqual([
+      ['apt', 'not_affected', 'vulnerable_code_not_in_execute_path'],
+      ['libapt-pkg6.0', 'fixed', undefined],
     ]);
-    expect(document.suppressed[0].statement.justification).toBe('vulnerable_code_not_in_execute_path');
   });
 
   it('exits 2 on a malformed VEX file, naming the file and the JSON path, and leaves -o untouched', async () => {

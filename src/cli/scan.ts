@@ -64,8 +64,9 @@ export function scanCommand(): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('table'))
     .option('-o, --output <file>', 'write to FILE instead of stdout (written whole or not at all)')
     .option(
-      '--vex <file...>',
-      'OpenVEX, CycloneDX VEX or CSAF VEX documents: not_affected and fixed statements move findings to suppressed',
+      '--vex <file>',
+      'an OpenVEX, CycloneDX VEX or CSAF VEX document whose not_affected and fixed statements move findings to suppressed (repeatable)',
+      (file: string, files: string[] = []) => [...files, file],
     )
     .addOption(
       new Option('--fail-on <what>', 'exit 1 when the scan finds a fix available, or any finding').choices([
