@@ -8,6 +8,7 @@ import type { OperatingSystem } from '../inventory/os.js';
 import type { Package } from '../inventory/package.js';
 import { ecosystemFor } from './ecosystems.js';
 import { type AdvisoryLookup, matchInventory } from './match.js';
+import { scanImage } from './scan-image.js';
 
 /*
  * The matching rules on hand-written records (ids, names and versions in the publishers' own forms). The expected
@@ -412,5 +413,111 @@ describe('matchInventory', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('matches Alpine subpackages by origin with apk ordering', () => {
+    const alpine: OperatingSystem = { id: 'alpine', family: 'alpine', versionId: '3.21.2', source: 'etc/os-release' };
+    const apk = (name: string, version: string, origin: string): Package => ({
+      type: 'apk',
+      name,
+      version,
+      arch: 'x86_64',
+      sourceName: origin,
+      purl: `pkg:apk/alpine/${name}@${version}`,
+      source: 'lib/apk/db/installed',
+    });
+    const secfix = (pkg: string, fixedVersion: string): AffectedPackage => ({
+      ecosystem: 'Alpine:v3.21',
+      scheme: 'apk',
+      package: pkg,
+      nameKind: 'source',
+      status: 'fixed',
+      fixedVersion,
+    });
+    const records = [record('CVE-2024-0727', [secfix('openssl', '3.3.2-r5')], { source: 'alpine-secdb' })];
+    // 3.3.2-r4 < 3.3.2-r5 (revision), 3.3.2_p1-r0 > 3.3.2-r5 (a patch suffix sorts after the release).
+    expect(
+      statuses([apk('libcrypto3', '3.3.2-r4', 'openssl'), apk('libssl3', '3.3.2_p1-r0', 'openssl')], records, alpine),
+    ).toEqual([['libcrypto3', 'CVE-2024-0727', 'fix-available', '3.3.2-r5']]);
+  });
+
+  it('goes on past versions no scheme can read, in the package or in the data', () => {
+    const alpine: OperatingSystem = { id: 'alpine', family: 'alpine', versionId: '3.21.2', source: 'etc/os-release' };
+    const broken: Package = {
+      type: 'apk',
+      name: 'busybox',
+      version: 'not a version!',
+      sourceName: 'busybox',
+      purl: 'pkg:apk/alpine/busybox',
+      source: 'lib/apk/db/installed',
+    };
+    const good: Package = { ...broken, name: 'ssl_client', version: '1.36.1-r1' };
+    const entry = (fixedVersion: string): AffectedPackage => ({
+      ecosystem: 'Alpine:v3.21',
+      scheme: 'apk',
+      package: 'busybox',
+      nameKind: 'source',
+      status: 'fixed',
+      fixedVersion,
+    });
+    const records = [
+      record('CVE-2023-0001', [entry('1.36.1-r2')], { source: 'alpine-secdb' }),
+      record('CVE-2023-0002', [entry('1..bad')], { source: 'alpine-secdb' }),
+      record('GIT-ONLY', [
+        {
+          ...entry('1.36.1-r2'),
+          ranges: [{ type: 'GIT', events: [{ introduced: '0' }, { fixed: 'abc' }] }],
+          fixedVersion: undefined,
+        },
+      ]),
+    ];
+    expect(statuses([broken, good], records, alpine)).toEqual([
+      ['ssl_client', 'CVE-2023-0001', 'fix-available', '1.36.1-r2'],
+    ]);
+  });
+
+  it('scans an image folder with scanImage, and names a missing database', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const root = join(await tempDir(), 'rootfs');
+    await mkdir(join(root, 'etc'), { recursive: true });
+    await mkdir(join(root, 'lib/apk/db'), { recursive: true });
+    await writeFile(join(root, 'etc/os-release'), 'ID=alpine\nVERSION_ID=3.21.2\n');
+    await writeFile(join(root, 'lib/apk/db/installed'), 'P:busybox\nV:1.36.1-r1\nA:x86_64\no:busybox\nS:1\nI:1\n\n');
+    const dbPath = join(await tempDir(), 'advisories.db');
+    await expect(scanImage(`dir:${root}`, { db: dbPath })).rejects.toMatchObject({
+      name: 'PatchlineError',
+      kind: 'not-found',
+      message: expect.stringContaining(dbPath),
+    });
+    const db = AdvisoryDatabase.open(dbPath);
+    db.write(
+      'alpine-secdb',
+      {
+        records: [
+          record(
+            'CVE-2023-42363',
+            [
+              {
+                ecosystem: 'Alpine:v3.21',
+                scheme: 'apk',
+                package: 'busybox',
+                nameKind: 'source',
+                status: 'fixed',
+                fixedVersion: '1.36.1-r2',
+              },
+            ],
+            { source: 'alpine-secdb' },
+          ),
+        ],
+        problems: [],
+      },
+      { at: '2026-01-01T00:00:00.000Z', origin: 'test' },
+    );
+    db.close();
+    const result = await scanImage(`dir:${root}`, { db: dbPath, now: NOW });
+    expect(result.findings.map((f) => [f.package.name, f.id, f.fixedVersion, f.fixDateOrigin])).toEqual([
+      ['busybox', 'CVE-2023-42363', '1.36.1-r2', 'first-seen'],
+    ]);
+    expect(result.ecosystems).toEqual([{ ecosystem: 'Alpine:v3.21', source: 'alpine-secdb' }]);
   });
 });
