@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdvisoryDatabase } from '../src/advisories/database.js';
@@ -110,6 +110,36 @@ describe.skipIf(!HAVE_SHARED)(needsShared('importing the real advisory fixtures'
     expect(db.ecosystems()).toEqual(expect.arrayContaining(['AlmaLinux:8', 'AlmaLinux:9', 'Debian:12', 'Red Hat:9']));
     db.close();
   }, 120_000);
+  it("reads Red Hat's VEX feed layout: a tar.zst archive of YYYY/cve-*.json, then deletions.csv beside it", async () => {
+    const dir = await tempDir();
+    const feed = join(dir, 'feed');
+    mkdirSync(join(feed, '2023'), { recursive: true });
+    const documents = ['cve-2023-38545.json', 'cve-2023-4154.json'];
+    for (const name of documents) copyFileSync(join(VULN, 'redhat-csaf-vex', name), join(feed, '2023', name));
+    const archive = join(dir, 'csaf_vex_2024-01-01.tar.zst');
+    execFileSync('tar', ['--zstd', '-cf', archive, '-C', feed, '2023']);
+    const ids = documents.map(
+      (name) =>
+        (
+          JSON.parse(readFileSync(join(VULN, 'redhat-csaf-vex', name), 'utf8')) as {
+            document: { tracking: { id: string } };
+          }
+        ).document.tracking.id,
+    );
+
+    const db = AdvisoryDatabase.open(join(dir, 'vex.db'));
+    const first = await importPaths(db, [archive]);
+    expect(first.sources.map((s) => [s.source, s.added])).toEqual([['redhat-csaf-vex', 2]]);
+    const deletions = join(dir, 'changes');
+    mkdirSync(deletions);
+    writeFileSync(join(deletions, 'deletions.csv'), `"2023/cve-2023-4154.json","2024-02-01T00:00:00+00:00"\n`);
+    const second = await importPaths(db, [deletions]);
+    expect(second.deleted).toBe(1);
+    const remaining = db.status().sources.reduce((sum, s) => sum + s.records, 0);
+    expect(remaining).toBe(1);
+    expect(ids).toEqual(['CVE-2023-38545', 'CVE-2023-4154']);
+    db.close();
+  });
 });
 
 describe.skipIf(!HAVE_SHARED)(needsShared('patchline db import, export and status'), () => {
@@ -164,7 +194,7 @@ describe.skipIf(!HAVE_SHARED)(needsShared('patchline db import, export and statu
     const offlineStatus = JSON.parse(runCli(['db', 'status', '--format', 'json'], { PATCHLINE_DB: offline }).stdout);
     expect(offlineStatus.snapshotId).toBe(parsed.snapshotId);
     expect(offlineStatus.sources.map((s: { records: number }) => s.records)).toEqual([loose]);
-  });
+  }, 180_000);
 
   it('fails with exit 2, naming the path, and leaves the database unchanged on bad input', () => {
     const db = join(dir, 'bad.db');
@@ -213,5 +243,5 @@ describe.skipIf(!HAVE_SHARED)(needsShared('patchline db import, export and statu
     ]);
     expect(runCli(['db', 'export', join(dir, 'x.db'), '--db', none]).status).toBe(2);
     expect(readdirSync(dir).filter((name) => name.startsWith('never') || name === 'x.db')).toEqual([]);
-  });
+  }, 180_000);
 });
