@@ -127,7 +127,9 @@ suite('db update from the publishers', () => {
     // Cloud Storage's MD5 (x-goog-hash) was checked on both files.
     expect(first.feeds[0]!.verified).toBe(2);
     const state = await readSyncState(db);
-    expect(state.urls[`${feed.base}AlmaLinux%3A9/all.zip`]?.etag).toMatch(/^"/);
+    // The list is asked for conditionally next time; the archive only when the list says so, and then unconditionally.
+    expect(state.urls[`${feed.base}AlmaLinux%3A9/modified_id.csv`]?.etag).toMatch(/^"/);
+    expect(state.urls[`${feed.base}AlmaLinux%3A9/all.zip`]).toBeUndefined();
     expect(state.feeds['osv:AlmaLinux:9']?.watermark).toBe(
       new Date(Math.max(...expected.map((id) => Date.parse(records.get(id)!.modified)))).toISOString(),
     );
@@ -158,6 +160,18 @@ suite('db update from the publishers', () => {
     expect(await osvIds(db)).toEqual([...records.keys()].sort());
     expect(third.added).toBe(2);
     expect((await readSyncState(db)).feeds['osv:AlmaLinux:9']?.watermark).toBe('2026-11-20T00:00:00.000Z');
+
+    // More changes than are worth fetching one by one: the whole archive again, unconditionally.
+    for (const id of LATER) records.get(id)!.modified = '2026-11-21T00:00:00Z';
+    server.put(`${ALMA_DIR}/modified_id.csv`, modifiedCsv([...records.keys()]), { googHash: true });
+    server.log.length = 0;
+    const fourth = await updateDatabase(db, [feed], { http: quick, limits: { maxIncrementalRecords: 1 } });
+    expect(fourth.feeds[0]!.error).toBeUndefined();
+    expect(server.log.map((r) => [r.path, r.status])).toEqual([
+      [`${ALMA_DIR}/modified_id.csv`, 200],
+      [`${ALMA_DIR}/all.zip`, 200],
+    ]);
+    expect(server.log[1]!.headers['if-none-match']).toBeUndefined();
   }, 120_000);
 
   it('resumes a download whose connection dropped, on the next run, and keeps the old database until then', async () => {

@@ -56,6 +56,8 @@ export interface UpdateResult {
 export const DEFAULT_FEED_LIMITS: FeedLimits = {
   maxArchiveBytes: 8 * 1024 ** 3,
   maxDocumentBytes: 256 * 1024 ** 2,
+  // One request per record costs about what 2000 records of a zip do.
+  maxIncrementalRecords: 2000,
 };
 
 const FETCHERS: Record<FeedKind, (context: FeedContext) => Promise<FeedFetch>> = {

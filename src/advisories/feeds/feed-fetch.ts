@@ -23,6 +23,8 @@ export interface FeedLimits {
   maxArchiveBytes: number;
   /** Largest single document or change list. */
   maxDocumentBytes: number;
+  /** More changed records than this since the last sync: take the whole archive instead of each record. */
+  maxIncrementalRecords: number;
 }
 
 /** What a feed's sync routine found: files to import, ids to delete, and what to remember once they are in. */

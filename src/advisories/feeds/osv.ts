@@ -7,9 +7,8 @@ import { emptyFetch, type FeedContext, type FeedFetch, getFile } from './feed-fe
 /**
  * One OSV ecosystem. The first sync takes `all.zip`; later syncs read `modified_id.csv` (conditionally: a 304 means
  * nothing changed) and fetch only the records modified since the newest time the previous sync saw. When more records
- * changed than fetching them one by one is worth, `all.zip` is taken again.
+ * changed than fetching them one by one is worth (`maxIncrementalRecords`), `all.zip` is taken again.
  */
-const FULL_AFTER = 2000;
 
 // OSV ids: `ALSA-2024:0001`, `DSA-3029-1`, `GHSA-xxxx-xxxx-xxxx`; never a slash or a leading dot.
 const OSV_ID = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
@@ -31,9 +30,11 @@ export async function fetchOsv(context: FeedContext): Promise<FeedFetch> {
   const { keys, newest } = changesSince(list, since);
   if (newest !== undefined) result.watermark = newest;
 
-  if (since === undefined || keys.length > FULL_AFTER) {
+  if (since === undefined || keys.length > context.limits.maxIncrementalRecords) {
+    // Never conditional: the list says records changed, so a 304 from a stale cache would lose them.
     const zip = await getFile(context, result, feedUrl(context.feed, ecosystem, 'all.zip'), 'all.zip', {
-      conditional: since !== undefined,
+      conditional: false,
+      remember: false,
       maxBytes: context.limits.maxArchiveBytes,
     });
     if (zip !== undefined) result.paths.push(zip);
