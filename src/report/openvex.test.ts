@@ -1,9 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot } from '../../test/helpers/cli.js';
 import { finding, sampleScanResult } from '../../test/helpers/scan-results.js';
+import { tempDir } from '../../test/helpers/tmp.js';
+import { applyVex, readVexFile } from '../scan/index.js';
 import { openvexDocument, openvexJson } from './openvex.js';
 
 let validate: (document: unknown) => string | undefined;
@@ -80,6 +83,21 @@ describe('openvexJson', () => {
     expect(byName('CVE-2023-0001')).toMatchObject({ status: 'not_affected' });
     expect(byName('CVE-2023-0001').impact_statement).toContain('publisher');
     expect(document.statements).toHaveLength(result.findings.length + result.suppressed.length);
+  });
+
+  it('reads back through --vex: the suppressed findings are suppressed again, the affected ones stay', async () => {
+    const file = join(await tempDir('patchline-openvex-'), 'scan.openvex.json');
+    await writeFile(file, openvexJson(sampleScanResult()));
+    const fresh = sampleScanResult();
+    const vim = fresh.suppressed[0]!.finding;
+    const rescanned = applyVex(
+      { ...fresh, findings: [...fresh.findings, vim], suppressed: [] },
+      await readVexFile(file),
+    );
+    expect(rescanned.findings.map((item) => item.id)).toEqual(fresh.findings.map((item) => item.id));
+    expect(rescanned.suppressed.map((entry) => [entry.finding.id, entry.statement.justification])).toEqual([
+      ['ALSA-2024:1000', 'vulnerable_code_not_in_execute_path'],
+    ]);
   });
 
   it('names the package itself as the product when the image has no digest', () => {
