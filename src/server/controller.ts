@@ -44,7 +44,11 @@ export function createController(options: ControllerOptions): Controller {
   const { store, clock } = options;
   const nudgeDelayMs = options.nudgeDelayMs ?? 250;
   let running: Promise<TickResult> | undefined;
-  let interval: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let started = false;
+  // How long the last tick took. Ticks are spaced by at least that much again, so however large the fleet, deciding
+  // takes at most about half of the process's time and host calls keep the rest.
+  let lastDurationMs = 0;
   let nudgeTimer: NodeJS.Timeout | undefined;
   let stopped = false;
 
@@ -78,7 +82,9 @@ export function createController(options: ControllerOptions): Controller {
     while (running !== undefined) {
       await running.catch(() => undefined);
     }
+    const started = performance.now();
     const current = runOnce().finally(() => {
+      lastDurationMs = performance.now() - started;
       running = undefined;
     });
     running = current;
@@ -94,24 +100,41 @@ export function createController(options: ControllerOptions): Controller {
     tick,
     nudge() {
       if (stopped || nudgeTimer !== undefined) return;
-      nudgeTimer = setTimeout(() => {
-        nudgeTimer = undefined;
-        background();
-      }, nudgeDelayMs);
+      nudgeTimer = setTimeout(
+        () => {
+          nudgeTimer = undefined;
+          background();
+        },
+        Math.max(nudgeDelayMs, lastDurationMs),
+      );
       nudgeTimer.unref();
     },
     start() {
-      if (options.tickMs !== undefined && interval === undefined) {
-        interval = setInterval(background, options.tickMs);
-        interval.unref();
-        background();
-      }
+      const tickMs = options.tickMs;
+      if (tickMs === undefined || started || stopped) return;
+      started = true;
+      // One tick after another, never overlapping, spaced by tickMs or the last tick's duration if longer.
+      const next = (): void => {
+        if (stopped) return;
+        timer = setTimeout(
+          () => {
+            tick()
+              .catch((error: unknown) => options.log?.error({ err: error }, 'controller tick failed'))
+              .finally(next);
+          },
+          Math.max(tickMs, lastDurationMs),
+        );
+        timer.unref();
+      };
+      tick()
+        .catch((error: unknown) => options.log?.error({ err: error }, 'controller tick failed'))
+        .finally(next);
     },
     async stop() {
       stopped = true;
-      if (interval !== undefined) clearInterval(interval);
+      if (timer !== undefined) clearTimeout(timer);
       if (nudgeTimer !== undefined) clearTimeout(nudgeTimer);
-      interval = undefined;
+      timer = undefined;
       nudgeTimer = undefined;
       await running?.catch(() => undefined);
     },
