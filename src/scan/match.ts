@@ -8,7 +8,7 @@ import type { VersionComparator } from '../version/index.js';
 import { ecosystemFor } from './ecosystems.js';
 import { type EntryVerdict, evaluateEntry } from './evaluate-entry.js';
 import type { Finding, ScanResult } from './finding.js';
-import { sortFindings } from './finding-order.js';
+import { STATUS_ORDER, sortFindings } from './finding-order.js';
 import { cvesOf, mergeFindings } from './merge-findings.js';
 import { cachedComparators } from './version-cache.js';
 
@@ -28,14 +28,9 @@ export interface MatchOptions {
 
 type Verdict = Extract<EntryVerdict, { kind: 'finding' }>;
 
-function findingOf(
-  pkg: Package,
-  match: AffectedMatch,
-  verdict: Verdict,
-  format: AdvisorySource,
-  note: string | undefined,
-): Finding {
+function findingOf(pkg: Package, match: AffectedMatch, verdict: Verdict, note: string | undefined): Finding {
   const { advisory, affected } = match;
+  const format = advisory.source;
   const installed: Finding['package'] = {
     type: pkg.type,
     name: pkg.name,
@@ -100,10 +95,8 @@ function advisoryVerdict(
   return best;
 }
 
-const STATUS_RANK = { 'fix-available': 0, 'no-fix-yet': 1, 'will-not-fix': 2, 'not-affected': 3 } as const;
-
 function preferred(candidate: Verdict, current: Verdict, compare: VersionComparator): boolean {
-  const byStatus = STATUS_RANK[candidate.status] - STATUS_RANK[current.status];
+  const byStatus = STATUS_ORDER.indexOf(candidate.status) - STATUS_ORDER.indexOf(current.status);
   if (byStatus !== 0) return byStatus < 0;
   if (candidate.fixedVersion === undefined || current.fixedVersion === undefined) {
     return current.fixedVersion === undefined && candidate.fixedVersion !== undefined;
@@ -201,7 +194,7 @@ export function matchInventory(
       const chosen = advisoryVerdict(pkg, matches, comparators);
       if (!chosen) continue;
       if (chosen.verdict.status === 'not-affected' && !options.includeNotAffected) continue;
-      findings.push(findingOf(pkg, chosen.match, chosen.verdict, chosen.match.advisory.source, choice.note));
+      findings.push(findingOf(pkg, chosen.match, chosen.verdict, choice.note));
     }
     result.findings.push(...mergeFindings(findings));
   }
