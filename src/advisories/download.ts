@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { PatchlineError } from '../errors.js';
@@ -100,7 +101,7 @@ export async function fetchSmall(
       checkStatus(response, url, [200]);
       const chunks: Buffer[] = [];
       let length = 0;
-      for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)) {
+      for await (const chunk of Readable.fromWeb(response.body as WebReadableStream)) {
         length += (chunk as Buffer).length;
         if (length > maxBytes) throw new PatchlineError('limit', url, `is larger than ${maxBytes} bytes`);
         chunks.push(chunk as Buffer);
@@ -175,7 +176,7 @@ async function attemptDownload(request: DownloadRequest, options: HttpOptions): 
     if (response.body === null) throw new TransientFailure('the response has no body');
     const counter = new ByteLimit(start, request.maxBytes, request.url, () => idle.touch());
     await pipeline(
-      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream),
+      Readable.fromWeb(response.body as WebReadableStream),
       counter,
       createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }),
     );
