@@ -187,16 +187,28 @@ export class AdvisoryDatabase {
   /** Every stored entry of `ecosystem` naming one of `names` (as a binary or a source package); withdrawn records left out. */
   lookup(ecosystem: string, names: readonly string[]): AffectedMatch[] {
     if (names.length === 0) return [];
-    const rows = this.#prepared().lookup.all(ecosystem, JSON.stringify(names)) as LookupRow[];
-    const advisories = new Map<number, Omit<AdvisoryRecord, 'affected'>>();
-    return rows.map((row) => {
-      let advisory = advisories.get(row.rowid);
-      if (!advisory) {
-        advisory = JSON.parse(row.record) as Omit<AdvisoryRecord, 'affected'>;
-        advisories.set(row.rowid, advisory);
-      }
-      return { advisory, affected: JSON.parse(row.entry) as AffectedPackage, firstSeen: row.first_seen };
-    });
+    const s = this.#prepared();
+    // Two queries instead of a join: each record's JSON crosses into JavaScript once, not once per matching entry
+    // (measured: 15 ms instead of 50 for 500 names and 3,000 entries of the AlmaLinux 9 data).
+    const entries = s.lookupEntries.all(ecosystem, JSON.stringify(names)) as LookupEntryRow[];
+    if (entries.length === 0) return [];
+    const rowids = JSON.stringify([...new Set(entries.map((entry) => entry.record))]);
+    const records = new Map<number, LookupRecord>();
+    for (const row of s.lookupRecords.all(rowids) as LookupRecordRow[]) records.set(row.rowid, { row });
+    const found: Array<{ row: LookupRecordRow; ordinal: number; match: AffectedMatch }> = [];
+    for (const entry of entries) {
+      const record = records.get(entry.record);
+      if (!record) continue; // withdrawn
+      record.advisory ??= JSON.parse(record.row.json) as Omit<AdvisoryRecord, 'affected'>;
+      const affected = JSON.parse(entry.json) as AffectedPackage;
+      found.push({
+        row: record.row,
+        ordinal: entry.ordinal,
+        match: { advisory: record.advisory, affected, firstSeen: entry.first_seen },
+      });
+    }
+    found.sort((a, b) => byText(a.row.source, b.row.source) || byText(a.row.id, b.row.id) || a.ordinal - b.ordinal);
+    return found.map((item) => item.match);
   }
 
   ecosystems(): string[] {
@@ -249,11 +261,28 @@ interface StoredAffectedRow {
   first_seen: string;
 }
 
-interface LookupRow {
-  rowid: number;
-  record: string;
-  entry: string;
+interface LookupEntryRow {
+  record: number;
+  ordinal: number;
+  json: string;
   first_seen: string;
+}
+
+interface LookupRecordRow {
+  rowid: number;
+  source: string;
+  id: string;
+  json: string;
+}
+
+interface LookupRecord {
+  row: LookupRecordRow;
+  advisory?: Omit<AdvisoryRecord, 'affected'>;
+}
+
+/** Ordering by code units, as SQLite's default collation orders. */
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface SyncStatusRow {
@@ -289,11 +318,12 @@ function prepare(db: Database) {
     ),
     setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     allMeta: db.prepare('SELECT key, value FROM meta'),
-    lookup: db.prepare(
-      `SELECT r.rowid AS rowid, r.json AS record, a.json AS entry, a.first_seen AS first_seen
-        FROM affected a JOIN records r ON r.rowid = a.record
-        WHERE a.ecosystem = ? AND a.package IN (SELECT value FROM json_each(?)) AND r.withdrawn = 0
-        ORDER BY r.source, r.id, a.ordinal`,
+    lookupEntries: db.prepare(
+      `SELECT record, ordinal, json, first_seen FROM affected
+        WHERE ecosystem = ? AND package IN (SELECT value FROM json_each(?))`,
+    ),
+    lookupRecords: db.prepare(
+      'SELECT rowid, source, id, json FROM records WHERE rowid IN (SELECT value FROM json_each(?)) AND withdrawn = 0',
     ),
     ecosystems: db.prepare('SELECT DISTINCT ecosystem FROM affected ORDER BY ecosystem'),
     syncStatus: db.prepare(
