@@ -18,6 +18,10 @@ describe('patchline serve', () => {
     const env = { PATCHLINE_ADMIN_TOKEN: 't' };
     expect(runCli(['serve', '--database', database, '--listen', 'nowhere'], env).stderr).toMatch(/--listen=nowhere/);
     expect(runCli(['serve', '--database', database, '--tick', 'soon'], env).stderr).toMatch(/--tick=soon/);
+    expect(runCli(['serve', '--database', database, '--host-rate-limit', '0'], env).stderr).toMatch(
+      /0: is not a number of requests a minute/,
+    );
+    expect(runCli(['serve', '--database', database, '--max-body', 'lots'], env).status).toBe(2);
     const half = runCli(['serve', '--database', database, '--tls-cert', 'c.pem'], env);
     expect([half.status, half.stderr]).toEqual([2, expect.stringMatching(/--tls-cert and --tls-key go together/)]);
   });

@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../errors.js';
 import { tryParseDuration } from '../fleet/index.js';
-import { createServer } from '../server/index.js';
+import { createServer, DEFAULT_LIMITS, type ServerLimits } from '../server/index.js';
 import { redact, Store } from '../store/index.js';
+import { parseSize } from './options.js';
 
 interface ServeFlags {
   listen: string;
@@ -12,6 +13,10 @@ interface ServeFlags {
   tick: string;
   insecureNoAdminToken?: boolean;
   logLevel: string;
+  maxBody: number;
+  hostRateLimit?: number;
+  adminRateLimit?: number;
+  anonymousRateLimit?: number;
 }
 
 /**
@@ -30,6 +35,29 @@ export function serveCommand(): Command {
     .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)'))
     .addOption(new Option('--tls-key <file>', 'PEM private key for --tls-cert'))
     .addOption(new Option('--tick <duration>', 'how often every active rollout is decided').default('5s'))
+    .addOption(
+      new Option('--max-body <bytes>', 'largest request body accepted (413 beyond)')
+        .argParser(parseSize)
+        .default(1024 * 1024, '1M'),
+    )
+    .addOption(
+      new Option(
+        '--host-rate-limit <n>',
+        `requests a minute per host credential (default ${DEFAULT_LIMITS.host.perMinute})`,
+      ).argParser(perMinute),
+    )
+    .addOption(
+      new Option(
+        '--admin-rate-limit <n>',
+        `admin requests a minute (default ${DEFAULT_LIMITS.admin.perMinute})`,
+      ).argParser(perMinute),
+    )
+    .addOption(
+      new Option(
+        '--anonymous-rate-limit <n>',
+        `requests a minute per address without credentials: enrollment, FleetLock, metrics (default ${DEFAULT_LIMITS.anonymous.perMinute})`,
+      ).argParser(perMinute),
+    )
     .addOption(new Option('--insecure-no-admin-token', 'run the admin API without authentication (tests only)'))
     .addOption(
       new Option('--log-level <level>', 'log level on stderr')
@@ -71,6 +99,7 @@ async function serve(flags: ServeFlags): Promise<void> {
         ? undefined
         : { cert: flags.tlsCert, key: flags.tlsKey },
     tickMs,
+    limits: limitsFrom(flags),
     logger: { level: flags.logLevel, stream: process.stderr },
   }).catch(async (error: unknown) => {
     await store.close();
@@ -102,6 +131,24 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
   app.log.info({ database: redact(flags.database), tickMs }, 'controller running');
   await stopped;
+}
+
+function perMinute(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) {
+    throw new PatchlineError('usage', value, 'is not a number of requests a minute (expected a positive integer)');
+  }
+  return number;
+}
+
+/** A rate of n a minute allows bursts of a quarter of it (at least 10): a host restarting does several calls at once. */
+function limitsFrom(flags: ServeFlags): Partial<ServerLimits> {
+  const rate = (perMinute: number) => ({ perMinute, burst: Math.max(10, Math.ceil(perMinute / 4)) });
+  const limits: Partial<ServerLimits> = { bodyBytes: flags.maxBody };
+  if (flags.hostRateLimit !== undefined) limits.host = rate(flags.hostRateLimit);
+  if (flags.adminRateLimit !== undefined) limits.admin = rate(flags.adminRateLimit);
+  if (flags.anonymousRateLimit !== undefined) limits.anonymous = rate(flags.anonymousRateLimit);
+  return limits;
 }
 
 /** `127.0.0.1:8080`, `[::1]:8080`, `:8080` (every address). */

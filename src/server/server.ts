@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { PatchlineError } from '../errors.js';
 import { isStoreError, type Store } from '../store/index.js';
 import { adminRoutes } from './admin-routes.js';
@@ -56,7 +56,7 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     return503OnClosing: true,
     // Hosts call every minute: a log line per request would drown everything else. Admin writes and errors are
     // logged where they happen.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   const waiters = createWaiters();
   const controller = createController({
