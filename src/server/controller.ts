@@ -69,6 +69,8 @@ export function createController(options: ControllerOptions): Controller {
         if (isStoreError(error) && error.reason === 'Conflict') {
           // Another controller (or an admin edit) wrote the rollout since it was loaded; the next tick decides again.
           result.conflicts.push(name);
+        } else if (isStoreError(error) && error.reason === 'NotFound') {
+          // Deleted since the list was read: nothing left to decide.
         } else {
           result.failed.push(name);
           options.log?.error({ err: error, rollout: name }, 'deciding the rollout failed');
