@@ -7,7 +7,7 @@ import { writeOutput } from './output.js';
 
 interface UpdateFlags {
   db?: string;
-  source: string[];
+  source?: string[];
   mirror?: string;
   downloadDir?: string;
   format: 'text' | 'json';
@@ -23,9 +23,7 @@ export function dbUpdateCommand(): Command {
       new Option(
         '--source <feed>',
         `feeds to sync, comma-separated or repeated: osv:<Ecosystem>, redhat-vex, debian-tracker, alpine-secdb:<branch> (default: ${DEFAULT_SOURCES.join(',')})`,
-      )
-        .argParser((value: string, previous: string[] = []) => [...previous, value])
-        .default([]),
+      ).argParser((value: string, previous: string[] = []) => [...previous, value]),
     )
     .addOption(
       new Option('--mirror <url>', `fetch every feed from one mirror with the publishers' layouts (env ${MIRROR_ENV})`),
@@ -36,7 +34,7 @@ export function dbUpdateCommand(): Command {
     .action(async (flags: UpdateFlags) => {
       const dbPath = resolveDbPath(flags.db);
       const mirror = flags.mirror ?? (process.env[MIRROR_ENV] || undefined);
-      const feeds = selectFeeds(flags.source, mirror);
+      const feeds = selectFeeds(flags.source ?? [], mirror);
       const progress = process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
       const result = await updateDatabase(dbPath, feeds, {
         ...(flags.downloadDir ? { downloadDir: flags.downloadDir } : {}),
