@@ -172,6 +172,14 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     const last = events.at(-2).id;
     const after = (await ok(['rollout', 'events', 'app-2', '--after', String(last), '-o', 'json'])).trim().split('\n');
     expect(after.map((line) => JSON.parse(line).id)).toEqual([events.at(-1).id]);
+    // --follow on a finished rollout prints what there is and returns.
+    const followed = await ok(['rollout', 'events', 'app-2', '--follow', '--interval', '0.2', '-o', 'json']);
+    expect(
+      followed
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(events);
     expect(hosts.map((host) => host.failures)).toEqual([[], [], []]);
   }, 240_000);
 

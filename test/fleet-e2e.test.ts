@@ -336,15 +336,20 @@ describe.each(backends)('patchline serve on $name with simulated bootc hosts', (
       },
       60_000,
     );
-    const before = await api<{ items: StoredEvent[] }>(controller, 'rollouts/v2/events');
+    const before = await consistentSnapshot(controller, 'v2');
     await controller.kill('SIGKILL');
     const port = Number(new URL(controller.url).port);
     await sleep(2 * HOST_TICK_MS);
     controller = await start(database, port, controller.adminToken);
 
     // Everything written before the kill is still there, unchanged, and the rollout carries on from it.
-    const after = await api<{ items: StoredEvent[] }>(controller, 'rollouts/v2/events');
+    const after = await consistentSnapshot(controller, 'v2');
     expect(after.items.slice(0, before.items.length)).toEqual(before.items);
+    // Each host's record is where its events left it, or further along the events written since.
+    for (const [host, record] of Object.entries(before.hosts)) {
+      const later = after.items.slice(before.items.length).filter((event) => event.host === host);
+      expect([host, later[0]?.from ?? after.hosts[host]?.state]).toEqual([host, record.state]);
+    }
     const view = await finalPhase(controller, 'v2');
     expect(view.status?.phase).toBe('succeeded');
     await until(
@@ -474,6 +479,30 @@ describe.each(backends)('FleetLock over HTTP on $name', (backend) => {
     }
   }, 120_000);
 });
+
+/**
+ * The rollout's events and its hosts' records, read so that they describe the same moment (events, rollout, events
+ * again, until no event came in between), and checked against each other: each host's record is the state its
+ * last event moved it to. State and events are written in one transaction, so they must always agree.
+ */
+async function consistentSnapshot(
+  controller: ControllerProcess,
+  name: string,
+): Promise<{ items: StoredEvent[]; hosts: Record<string, { state: string }> }> {
+  for (;;) {
+    const first = await api<{ items: StoredEvent[] }>(controller, `rollouts/${name}/events`);
+    const view = await rollout(controller, name);
+    const second = await api<{ items: StoredEvent[] }>(controller, `rollouts/${name}/events`);
+    if (first.items.length !== second.items.length) continue;
+    const hosts = view.status?.hosts ?? {};
+    const last = new Map<string, string>();
+    for (const event of first.items) if (event.host !== undefined) last.set(event.host, event.to);
+    expect(Object.fromEntries(Object.entries(hosts).map(([host, record]) => [host, record.state]))).toEqual(
+      Object.fromEntries(last),
+    );
+    return { items: first.items, hosts };
+  }
+}
 
 /** Samples how many hosts of each zone are down at once; returns a reader of the most seen. */
 function watchDowntime(hosts: readonly HttpBootcHost[]): () => number {
