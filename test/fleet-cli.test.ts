@@ -127,7 +127,7 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
       }),
     );
     const hostTable = await ok(['host', 'list']);
-    expect(hostTable).toMatch(/app-1\s+role=app\s+010101010101\s+-\s+healthy\s+\d+s ago/);
+    expect(hostTable).toMatch(/app-1\s+app\s+role=app\s+010101010101\s+-\s+healthy\s+online\s+\d+s ago/);
     expect(await ok(['rollout', 'start', 'app-1'])).toBe('rollout/app-1 created\n');
 
     const started = await ok([

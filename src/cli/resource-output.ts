@@ -76,12 +76,15 @@ export const rolloutColumns: Columns<Rollout> = {
 };
 
 export const hostColumns: Columns<Host> = {
-  header: ['NAME', 'LABELS', 'BOOTED', 'STAGED', 'HEALTH', 'LAST SEEN'],
+  header: ['NAME', 'FLEET', 'LABELS', 'BOOTED', 'STAGED', 'HEALTH', 'STATE', 'LAST SEEN'],
   row: (host, now) => {
     const bootc = host.status?.report?.bootc.status;
     const health = host.status?.report?.health;
+    // The server adds what it judges from the stored host: its fleet, and whether it is online.
+    const judged = host.status as { fleet?: string; online?: boolean } | undefined;
     return [
       host.metadata.name,
+      judged?.fleet ?? '-',
       labelsText(host.metadata.labels),
       digestText(bootc?.booted?.image?.imageDigest),
       digestText(bootc?.staged?.image?.imageDigest),
@@ -90,6 +93,7 @@ export const hostColumns: Columns<Host> = {
         : health.state === 'healthy'
           ? 'healthy'
           : `unhealthy (${health.failedChecks.join(',')})`,
+      judged?.online === undefined ? '-' : judged.online ? 'online' : 'offline',
       host.status?.lastSeen === undefined ? 'never' : `${age(host.status.lastSeen, now)} ago`,
     ];
   },
