@@ -312,6 +312,22 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
         at: new Date(T0).toISOString(),
       });
 
+      // A host relabelled into the fleet is woken with the fleet's image.
+      const stray = await h.enroll('stray', { fleet: 'elsewhere' });
+      const moved = performance.now();
+      const strayPoll = fetch(`${address}/host/v1/desired?knownVersion=none&wait=20`, {
+        headers: { authorization: `Bearer ${stray}` },
+      });
+      await new Promise((done) => setTimeout(done, 300));
+      const relabelled = await h.admin('PUT', `${API}/hosts/stray`, {
+        apiVersion: 'patchline.dev/v1',
+        kind: 'Host',
+        metadata: { name: 'stray', labels: { fleet: 'web' } },
+      });
+      expect(relabelled.statusCode, relabelled.body).toBe(200);
+      expect(((await (await strayPoll).json()) as { digest: string }).digest).toBe(V1);
+      expect(performance.now() - moved).toBeLessThan(10_000);
+
       const quiet = performance.now();
       const unchanged = await fetch(`${address}/host/v1/desired?knownVersion=${V1}&wait=1`, {
         headers: { authorization: `Bearer ${credentials['web-02']}` },

@@ -63,11 +63,19 @@ function appliedCode(result: ApplyResult): number {
 export async function adminRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
   const { store, clock } = context;
   app.addHook('onRequest', adminAuth(context));
-  // Anything an admin changes may change what hosts should run.
+  // A change of a fleet, release or rollout may change what any host should run, a change of a host only its own
+  // answer; enrollment tokens change nothing (and are created by the thousand when a fleet is enrolled).
   app.addHook('onResponse', async (request, reply) => {
-    if (request.method !== 'GET') {
-      request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'admin change');
+    if (request.method === 'GET') return;
+    request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'admin change');
+    const [plural, name] = request.url.slice(API_PREFIX.length + 1).split(/[/?]/);
+    if (plural === 'fleets' || plural === 'releases' || plural === 'rollouts') {
       context.waiters.notifyAll();
+      context.controller.nudge();
+    } else if (plural === 'hosts') {
+      context.waiters.notify([
+        name ?? (request.body as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? '',
+      ]);
       context.controller.nudge();
     }
   });

@@ -15,9 +15,11 @@ export async function openDatabase(location: string): Promise<{ db: Kysely<Datab
   const dialect = dialectOf(location);
   let db: Kysely<Database>;
   if (dialect === 'postgres') {
-    db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: location, max: 10 }) }),
-    });
+    const pool = new pg.Pool({ connectionString: location, max: 10 });
+    // An idle connection that the server drops (a restart, a failover, an idle timeout) is reported here; without a
+    // listener it would end the process. The pool replaces it, and a query on a dead connection fails on its own.
+    pool.on('error', () => undefined);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     let sqlite: BetterSqlite3.Database;
     try {
