@@ -6,7 +6,6 @@ import {
   type Fleet,
   fleetSchema,
   type Host,
-  hostSchema,
   type Release,
   type Rollout,
   releaseSchema,
@@ -30,10 +29,6 @@ const kinds = { fleets: 'Fleet', releases: 'Release', rollouts: 'Rollout', hosts
 
 export type DocumentOf<T extends DocumentTable> = z.infer<(typeof schemas)[T]>;
 
-export function kindOf(table: DocumentTable | 'hosts'): string {
-  return kinds[table];
-}
-
 /**
  * Documents read back are parsed again: the database is shared with other controllers and older versions of this
  * one, so what it holds is input like any other.
@@ -50,8 +45,8 @@ export function parseDocument<T extends DocumentTable>(table: T, name: string, d
   return parsed.data as DocumentOf<T>;
 }
 
-// kysely's types cannot follow a table name chosen at run time; the three tables share these columns.
-function table(db: Kysely<Database>, _name: DocumentTable): Kysely<Pick<Database, 'fleets'>> {
+// kysely's types cannot follow a table name chosen at run time; the three tables share the fleets' columns.
+function shared(db: Kysely<Database>): Kysely<Pick<Database, 'fleets'>> {
   return db as unknown as Kysely<Pick<Database, 'fleets'>>;
 }
 
@@ -60,7 +55,7 @@ export async function getDocument<T extends DocumentTable>(
   tableName: T,
   name: string,
 ): Promise<Stored<DocumentOf<T>> | undefined> {
-  const row = await table(db, tableName)
+  const row = await shared(db)
     .selectFrom(tableName as 'fleets')
     .select(['doc', 'resource_version'])
     .where('name', '=', name)
@@ -135,7 +130,7 @@ export async function insertDocument(
   now: number,
   columns: InsertColumns = {},
 ): Promise<void> {
-  const exists = await table(db, tableName)
+  const exists = await shared(db)
     .selectFrom(tableName as 'fleets')
     .select('name')
     .where('name', '=', resource.metadata.name)
@@ -179,7 +174,7 @@ export async function updateDocument(
 }
 
 export async function deleteDocument(db: Kysely<Database>, tableName: DocumentTable, name: string): Promise<void> {
-  const result = await table(db, tableName)
+  const result = await shared(db)
     .deleteFrom(tableName as 'fleets')
     .where('name', '=', name)
     .executeTakeFirst();
@@ -206,5 +201,3 @@ export function checkExpectedVersion(
 export function emptyHost(name: string, labels: Record<string, string>): Host {
   return { apiVersion: API_VERSION, kind: 'Host', metadata: { name, labels } };
 }
-
-export { hostSchema };
