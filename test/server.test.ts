@@ -454,6 +454,12 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       const credential = await h.enroll('h');
       const report = { bootc: { ...bootcStatus(V1), extra: 'y'.repeat(128 * 1024) } };
       expectStatus(await h.host(credential, 'POST', '/host/v1/status', report), 413, 'RequestEntityTooLarge');
+      // Reports have their own, smaller limit: every host's last one is kept.
+      const smaller = await harness({ limits: { reportBytes: 8 * 1024 } });
+      const host = await smaller.enroll('h');
+      const padded = { bootc: { ...bootcStatus(V1), extra: 'y'.repeat(16 * 1024) } };
+      expectStatus(await smaller.host(host, 'POST', '/host/v1/status', padded), 413, 'RequestEntityTooLarge');
+      expect((await smaller.host(host, 'POST', '/host/v1/status', { bootc: bootcStatus(V1) })).statusCode).toBe(204);
     });
 
     it('limits each host on its own, with Retry-After', async () => {

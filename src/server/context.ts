@@ -6,6 +6,11 @@ import type { Waiters } from './waiters.js';
 export interface ServerLimits {
   /** Largest request body; larger ones get 413. */
   bodyBytes: number;
+  /**
+   * Largest host status report. A real `bootc status` is a few kilobytes, and each host's last report is kept, so
+   * this bounds what one host can make the store hold.
+   */
+  reportBytes: number;
   admin: RateLimit;
   /** Per host credential. */
   host: RateLimit;
@@ -24,6 +29,7 @@ export interface ServerLimits {
 // A host reports once a minute and long-polls; 120 a minute with bursts of 30 leaves room for retries and restarts.
 export const DEFAULT_LIMITS: ServerLimits = {
   bodyBytes: 1024 * 1024,
+  reportBytes: 64 * 1024,
   admin: { perMinute: 6000, burst: 600 },
   host: { perMinute: 120, burst: 30 },
   anonymous: { perMinute: 600, burst: 100 },

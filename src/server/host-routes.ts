@@ -66,20 +66,24 @@ export async function hostRoutes(app: FastifyInstance, context: ServerContext): 
   app.register(async (hosts) => {
     hosts.addHook('onRequest', hostAuth(context));
 
-    hosts.post('/host/v1/status', async (request, reply) => {
-      const body = parseBody(statusRequestSchema, request.body, 'status report');
-      const wrong = checkSelf(request, body.name);
-      if (wrong !== undefined) return sendStatus(reply, 'Forbidden', wrong);
-      const name = request.hostName!;
-      const report = {
-        receivedAt: toTimestamp(clock()),
-        bootc: body.bootc,
-        ...(body.health === undefined ? {} : { health: body.health }),
-      };
-      const changed = await store.recordReport(name, report);
-      if (changed) context.controller.nudge();
-      return reply.code(204).send();
-    });
+    hosts.post(
+      '/host/v1/status',
+      { bodyLimit: Math.min(context.limits.reportBytes, context.limits.bodyBytes) },
+      async (request, reply) => {
+        const body = parseBody(statusRequestSchema, request.body, 'status report');
+        const wrong = checkSelf(request, body.name);
+        if (wrong !== undefined) return sendStatus(reply, 'Forbidden', wrong);
+        const name = request.hostName!;
+        const report = {
+          receivedAt: toTimestamp(clock()),
+          bootc: body.bootc,
+          ...(body.health === undefined ? {} : { health: body.health }),
+        };
+        const changed = await store.recordReport(name, report);
+        if (changed) context.controller.nudge();
+        return reply.code(204).send();
+      },
+    );
 
     hosts.get('/host/v1/desired', async (request, reply) => {
       const query = parseBody(desiredQuerySchema, request.query, 'the query');
