@@ -61,25 +61,32 @@ export function decisionReport(report: HostReport): HostReport {
 
 type BootEntry = NonNullable<NonNullable<HostReport['bootc']['status']>['booted']>;
 
+const DECISION_COLUMNS = ['name', 'labels', 'last_seen', 'last_served', 'observed', 'failed_digests'] as const;
+
 /** Hosts as rollout decisions see them: names, labels and what they last did, without full reports. */
 export async function listHostsForDecision(db: Kysely<Database>): Promise<Host[]> {
-  const rows = await db
-    .selectFrom('hosts')
-    .select(['name', 'labels', 'last_seen', 'last_served', 'observed', 'failed_digests'])
-    .execute();
-  return rows.map((row) => {
-    const status: NonNullable<Host['status']> = {};
-    if (row.last_seen !== null) status.lastSeen = row.last_seen;
-    if (row.last_served !== null) status.lastServed = JSON.parse(row.last_served);
-    if (row.observed !== null) status.report = JSON.parse(row.observed);
-    if (row.failed_digests !== '[]') status.failedDigests = JSON.parse(row.failed_digests);
-    return {
-      apiVersion: API_VERSION,
-      kind: 'Host',
-      metadata: { name: row.name, labels: JSON.parse(row.labels) },
-      status,
-    };
-  });
+  const rows = await db.selectFrom('hosts').select(DECISION_COLUMNS).execute();
+  return rows.map(hostForDecision);
+}
+
+/** One host as rollout decisions see it (what a desired-state poll needs). */
+export async function getHostForDecision(db: Kysely<Database>, name: string): Promise<Host | undefined> {
+  const row = await db.selectFrom('hosts').select(DECISION_COLUMNS).where('name', '=', name).executeTakeFirst();
+  return row === undefined ? undefined : hostForDecision(row);
+}
+
+function hostForDecision(row: Pick<HostRow, (typeof DECISION_COLUMNS)[number]>): Host {
+  const status: NonNullable<Host['status']> = {};
+  if (row.last_seen !== null) status.lastSeen = row.last_seen;
+  if (row.last_served !== null) status.lastServed = JSON.parse(row.last_served);
+  if (row.observed !== null) status.report = JSON.parse(row.observed);
+  if (row.failed_digests !== '[]') status.failedDigests = JSON.parse(row.failed_digests);
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Host',
+    metadata: { name: row.name, labels: JSON.parse(row.labels) },
+    status,
+  };
 }
 
 export async function getHost(db: Kysely<Database>, name: string): Promise<Stored<Host> | undefined> {
@@ -246,7 +253,8 @@ export async function hostOfCredential(db: Kysely<Database>, credential: string)
  * health), so the controller is woken only when there is something to decide.
  */
 export async function recordReport(db: Kysely<Database>, name: string, report: HostReport): Promise<boolean> {
-  const row = await db.selectFrom('hosts').select('report').where('name', '=', name).executeTakeFirst();
+  // The cut-down copy of the last report holds everything compared here, and is a fraction of the size to parse.
+  const row = await db.selectFrom('hosts').select('observed').where('name', '=', name).executeTakeFirst();
   if (row === undefined) throw new StoreError('NotFound', `host ${name} not found`);
   await db
     .updateTable('hosts')
@@ -258,7 +266,7 @@ export async function recordReport(db: Kysely<Database>, name: string, report: H
     })
     .where('name', '=', name)
     .execute();
-  return row.report === null || decisionRelevant(JSON.parse(row.report) as HostReport) !== decisionRelevant(report);
+  return row.observed === null || decisionRelevant(JSON.parse(row.observed) as HostReport) !== decisionRelevant(report);
 }
 
 function decisionRelevant(report: HostReport): string {
@@ -272,13 +280,20 @@ function decisionRelevant(report: HostReport): string {
   ]);
 }
 
+/**
+ * Notes a call from the host. Skipped when the host was seen within the last few seconds (its report usually comes
+ * just before its poll): online-ness is judged in minutes, and a write per call is the costliest part of a poll.
+ */
 export async function recordSeen(db: Kysely<Database>, name: string, now: number): Promise<void> {
   await db
     .updateTable('hosts')
     .set({ last_seen: toTimestamp(now) })
     .where('name', '=', name)
+    .where((eb) => eb.or([eb('last_seen', 'is', null), eb('last_seen', '<', toTimestamp(now - SEEN_RESOLUTION_MS))]))
     .execute();
 }
+
+const SEEN_RESOLUTION_MS = 10_000;
 
 export async function recordServed(db: Kysely<Database>, name: string, digest: string, now: number): Promise<void> {
   const at = toTimestamp(now);

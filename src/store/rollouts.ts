@@ -23,7 +23,7 @@ import {
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
-import { addFailedDigests, getHost, listHostsForDecision } from './hosts.js';
+import { addFailedDigests, getHostForDecision, listHostsForDecision } from './hosts.js';
 import {
   carriedMetadata,
   checkExpectedVersion,
@@ -365,9 +365,9 @@ export async function fleetOfHost(db: Kysely<Database>, host: Host): Promise<Sto
  * hosts on its current release; undefined when nothing has an opinion and the host keeps what it runs.
  */
 export async function desiredFor(db: Kysely<Database>, name: string, now: number): Promise<Desired | undefined> {
-  const host = await getHost(db, name);
+  const host = await getHostForDecision(db, name);
   if (host === undefined) throw new StoreError('NotFound', `host ${name} not found`);
-  const fleet = await fleetOfHost(db, host.resource);
+  const fleet = await fleetOfHost(db, host);
   if (fleet === undefined) return undefined;
   const fleetName = fleet.resource.metadata.name;
   const row = await db
@@ -382,7 +382,7 @@ export async function desiredFor(db: Kysely<Database>, name: string, now: number
     const release = current === undefined ? undefined : await getDocument(db, 'releases', current);
     if (release === undefined) return undefined;
     const digest = releaseDigest(release.resource);
-    const failed = (host.resource.status?.failedDigests ?? []).some((failure) => failure.digest === digest);
+    const failed = (host.status?.failedDigests ?? []).some((failure) => failure.digest === digest);
     return failed ? undefined : { fleet: fleetName, digest, image: `${releaseRepository(release.resource)}@${digest}` };
   }
   const rollout = parseDocument('rollouts', row.name, row.doc);
@@ -392,20 +392,21 @@ export async function desiredFor(db: Kysely<Database>, name: string, now: number
     .where('rollout', '=', row.name)
     .where('host', '=', name)
     .executeTakeFirst();
-  if (rollout.status !== undefined) {
-    rollout.status.hosts = record === undefined ? {} : { [name]: JSON.parse(record.record) as HostRecord };
-  }
+  const status =
+    rollout.status === undefined
+      ? undefined
+      : { ...rollout.status, hosts: record === undefined ? {} : { [name]: JSON.parse(record.record) as HostRecord } };
   const release = await requireDocument(db, 'releases', rollout.spec.release);
   const previousName = rollout.spec.previousRelease;
   const previous = previousName === undefined ? undefined : await getDocument(db, 'releases', previousName);
   const state: RolloutState = {
     fleet: fleet.resource,
-    rollout,
+    rollout: status === undefined ? rollout : { ...rollout, status },
     release: release.resource,
     previousRelease: previous?.resource,
-    hosts: [host.resource],
+    hosts: [host],
   };
-  const digest = desiredDigestFor(host.resource, state, now);
+  const digest = desiredDigestFor(host, state, now);
   if (digest === undefined) return undefined;
   const owner = [release.resource, previous?.resource].find(
     (each): each is Release => each !== undefined && releaseDigests(each).has(digest),
