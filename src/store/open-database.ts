@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { PatchlineError } from '../errors.js';
 import { migrationProvider } from './migrations.js';
@@ -32,7 +32,7 @@ export async function openDatabase(location: string): Promise<{ db: Kysely<Datab
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   }
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error } = await migrator.migrateToLatest();
@@ -42,6 +42,30 @@ export async function openDatabase(location: string): Promise<{ db: Kysely<Datab
     throw new PatchlineError('input', redact(location), `cannot migrate the database (${message})`, { cause: error });
   }
   return { db, dialect };
+}
+
+// Distinct statements kept prepared; the store issues a few dozen shapes (more with IN lists of varying length).
+const MAX_PREPARED = 500;
+
+/**
+ * kysely prepares every query afresh, and preparing cost as much as running the small statements of a host call.
+ * Statements are kept by their SQL text: kysely runs one statement at a time on the connection and never iterates,
+ * so a cached statement is never in use twice.
+ */
+function cachingStatements(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const prepared = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = prepared.get(sql);
+      if (statement === undefined) {
+        if (prepared.size >= MAX_PREPARED) prepared.clear();
+        statement = sqlite.prepare(sql);
+        prepared.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /** A connection string without its password, for messages. */
