@@ -270,9 +270,12 @@ export class Store {
     return hosts.hostOfCredential(this.db, credential);
   }
 
-  /** Stores a report; true when it changed something a rollout decides on. */
+  /**
+   * Stores a report; true when it changed something a rollout decides on. One UPDATE of the host's own columns, so
+   * no transaction: the answer only decides whether to wake the controller early, and its timer decides anyway.
+   */
   recordReport(name: string, report: HostReport): Promise<boolean> {
-    return this.transaction((trx) => hosts.recordReport(trx, name, report));
+    return hosts.recordReport(this.db, name, report);
   }
 
   recordSeen(name: string, now: number): Promise<void> {
