@@ -271,8 +271,9 @@ export class Store {
   }
 
   /**
-   * Stores a report; true when it changed something a rollout decides on. One UPDATE of the host's own columns, so
-   * no transaction: the answer only decides whether to wake the controller early, and its timer decides anyway.
+   * Stores a report; true when it changed something a rollout decides on. A read and an UPDATE of the host's own
+   * columns, without a transaction: the answer only decides whether to wake the controller early, and its timer
+   * decides anyway.
    */
   recordReport(name: string, report: HostReport): Promise<boolean> {
     return hosts.recordReport(this.db, name, report);
