@@ -290,6 +290,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])('store on %s', (dialect) => {
         fleet: 'web',
         digest: V1,
         image: `quay.io/example/os@${V1}`,
+        servedRecently: false,
       });
       await fresh.createRollout(rolloutDoc('roll-v2', 'v2'), T0 + 2 * MIN);
       await fresh.decide('roll-v2', T0 + 3 * MIN, decideRollout);
@@ -300,6 +301,10 @@ describe.each<Dialect>(['sqlite', 'postgres'])('store on %s', (dialect) => {
         digest: V2,
         at: new Date(T0 + 4 * MIN).toISOString(),
       });
+      // Told the same again within seconds it need not be noted again; later it is.
+      expect((await fresh.desiredFor('web-01', T0 + 4 * MIN + 9_000))?.servedRecently).toBe(true);
+      expect((await fresh.desiredFor('web-01', T0 + 4 * MIN + 10_000))?.servedRecently).toBe(false);
+      expect((await fresh.desiredFor('web-02', T0 + 4 * MIN + 1_000))?.servedRecently).toBe(false);
     } finally {
       await fresh.close();
     }

@@ -97,7 +97,8 @@ export async function hostRoutes(app: FastifyInstance, context: ServerContext): 
         const desired = await store.desiredFor(name, clock());
         const response = answer(desired);
         if (response.version !== query.knownVersion) {
-          if (desired !== undefined) {
+          // A host told the same thing again a moment ago (it asked without knownVersion) is not noted again.
+          if (desired !== undefined && !desired.servedRecently) {
             await store.recordServed(name, desired.digest, clock());
             context.controller.nudge();
           }

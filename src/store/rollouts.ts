@@ -352,6 +352,16 @@ export interface Desired {
   digest: string;
   /** repository@digest of the release the digest belongs to. */
   image: string;
+  /** Whether the host was told exactly this within the last few seconds already (no need to note it again). */
+  servedRecently: boolean;
+}
+
+// How often telling a host the same digest again is noted; a rollout counts a host as served from the note on.
+const SERVED_RESOLUTION_MS = 10_000;
+
+function servedRecently(host: Host, digest: string, now: number): boolean {
+  const served = host.status?.lastServed;
+  return served !== undefined && served.digest === digest && now - fromTimestamp(served.at) < SERVED_RESOLUTION_MS;
 }
 
 /** The fleet a host belongs to: the first, by name, whose selector matches its labels. */
@@ -383,7 +393,14 @@ export async function desiredFor(db: Kysely<Database>, name: string, now: number
     if (release === undefined) return undefined;
     const digest = releaseDigest(release.resource);
     const failed = (host.status?.failedDigests ?? []).some((failure) => failure.digest === digest);
-    return failed ? undefined : { fleet: fleetName, digest, image: `${releaseRepository(release.resource)}@${digest}` };
+    return failed
+      ? undefined
+      : {
+          fleet: fleetName,
+          digest,
+          image: `${releaseRepository(release.resource)}@${digest}`,
+          servedRecently: servedRecently(host, digest, now),
+        };
   }
   const rollout = parseDocument('rollouts', row.name, row.doc);
   const record = await db
@@ -412,5 +429,10 @@ export async function desiredFor(db: Kysely<Database>, name: string, now: number
     (each): each is Release => each !== undefined && releaseDigests(each).has(digest),
   );
   const repository = owner === undefined ? fleet.resource.spec.image : releaseRepository(owner);
-  return { fleet: fleetName, digest, image: `${repository}@${digest}` };
+  return {
+    fleet: fleetName,
+    digest,
+    image: `${repository}@${digest}`,
+    servedRecently: servedRecently(host, digest, now),
+  };
 }
