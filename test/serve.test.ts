@@ -58,16 +58,16 @@ describe('patchline serve', () => {
       const health = await fetch(`${url}/healthz`);
       expect(await health.json()).toEqual({ status: 'ok' });
       const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };
-      const token = await (
+      const token = (await (
         await fetch(`${url}/apis/patchline.dev/v1/enrollment-tokens`, { method: 'POST', headers: admin, body: '{}' })
-      ).json();
-      const enrolled = await (
+      ).json()) as { token: string };
+      const enrolled = (await (
         await fetch(`${url}/host/v1/enroll`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ token: token.token, name: 'h1' }),
         })
-      ).json();
+      ).json()) as { credential: string };
       const poll = fetch(`${url}/host/v1/desired?knownVersion=none&wait=60`, {
         headers: { authorization: `Bearer ${enrolled.credential}` },
       });
