@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # rpm and python3-rpm are oracles for the rpm database readers; g++, make and python3 build better-sqlite3.
 packages=(docker-registry skopeo umoci podman buildah runc debootstrap zstd openssl curl ca-certificates rpm python3-rpm
-  g++ make python3 postgresql)
+  g++ make python3 postgresql createrepo-c dnf shellcheck dash)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f '${db:Status-Abbrev}' "$package" 2>/dev/null | grep -q '^ii' || missing+=("$package")
