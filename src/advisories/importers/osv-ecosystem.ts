@@ -1,6 +1,7 @@
 import { osvEcosystemScheme } from '../../version/index.js';
 import type { PackageNameKind, VersionScheme } from '../advisory.js';
 import { debianCodename } from './debian-releases.js';
+import { redHatEcosystem } from './redhat/cpe.js';
 
 /** An OSV ecosystem string read for matching: the key, the publisher's finer stream, and how to read its packages. */
 export interface OsvEcosystem {
@@ -67,10 +68,6 @@ function reducedRelease(distribution: string, rest: string[]): string | undefine
   switch (distribution) {
     case 'Ubuntu':
       return ubuntuRelease(rest);
-    case 'Red Hat':
-      // `enterprise_linux:9::appstream`, `rhel_eus:9.2::baseos`: the CPE's version field, by major version as Red Hat's
-      // guidance for scanners says.
-      return rest[1]?.split('.')[0] || undefined;
     case 'SUSE':
       return suseRelease(rest.join(':'));
     case 'AlmaLinux':
@@ -85,14 +82,32 @@ function reducedRelease(distribution: string, rest: string[]): string | undefine
 const known = new Map<string, OsvEcosystem | null>();
 const KNOWN_LIMIT = 10_000;
 
+/**
+ * Red Hat's OSV export names a product by its CPE after the vendor (`Red Hat:enterprise_linux:9::appstream`,
+ * `Red Hat:openshift:4.16::el9`), so the CSAF importers' reading of the CPE applies as is: every RHEL N stream is
+ * `Red Hat:N`, a layered product `Red Hat layered:N`, and a product tied to no RHEL major is not read. The CPE part
+ * (`a` or `o`) is not in the string and plays no part in that reading.
+ */
+function redHatOsvEcosystem(rest: string[]): string | undefined {
+  return rest.length === 0 ? undefined : redHatEcosystem(`cpe:/a:redhat:${rest.join(':')}`);
+}
+
 function readEcosystemString(original: string): Omit<OsvEcosystem, 'nameKind'> | undefined {
   const [distribution = '', ...rest] = original.split(':');
   const scheme = osvEcosystemScheme(original);
   if (!DISTRIBUTIONS.has(distribution) || scheme === undefined) return undefined;
-  const release = reducedRelease(distribution, rest);
-  if (rest.length > 0 && release === undefined) return undefined;
-  const ecosystem = release === undefined ? distribution : `${distribution}:${release}`;
-  const codename = distribution === 'Debian' && release !== undefined ? debianCodename(release) : undefined;
+  let ecosystem: string;
+  let codename: string | undefined;
+  if (distribution === 'Red Hat') {
+    const redHat = redHatOsvEcosystem(rest);
+    if (redHat === undefined) return undefined;
+    ecosystem = redHat;
+  } else {
+    const release = reducedRelease(distribution, rest);
+    if (rest.length > 0 && release === undefined) return undefined;
+    ecosystem = release === undefined ? distribution : `${distribution}:${release}`;
+    if (distribution === 'Debian' && release !== undefined) codename = debianCodename(release);
+  }
   const stream = codename ?? (ecosystem === original ? undefined : original);
   return stream === undefined ? { ecosystem, scheme } : { ecosystem, stream, scheme };
 }

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdvisoryRecord, ImportResult } from '../advisory.js';
 import { osvImporter } from './osv.js';
 import { readOsvEcosystem } from './osv-ecosystem.js';
+import { redHatEcosystem } from './redhat/cpe.js';
 
 const SHARED = resolve(import.meta.dirname, '../../../../shared');
 const HAVE_SHARED = existsSync(SHARED);
@@ -62,6 +63,10 @@ describe('readOsvEcosystem: ecosystems as OSV writes them, reduced to what os-re
     ['Chainguard', 'Chainguard', undefined, 'apk', 'source'],
     ['Red Hat:enterprise_linux:9::appstream', 'Red Hat:9', 'Red Hat:enterprise_linux:9::appstream', 'rpm', 'binary'],
     ['Red Hat:rhel_eus:8.4::baseos', 'Red Hat:8', 'Red Hat:rhel_eus:8.4::baseos', 'rpm', 'binary'],
+    ['Red Hat:enterprise_linux:10.0', 'Red Hat:10', 'Red Hat:enterprise_linux:10.0', 'rpm', 'binary'],
+    // A layered product is not RHEL: its own repositories, kept apart as the CSAF importers keep it.
+    ['Red Hat:openshift:4.16::el9', 'Red Hat layered:9', 'Red Hat:openshift:4.16::el9', 'rpm', 'binary'],
+    ['Red Hat:rhel_satellite_client:6::el8', 'Red Hat layered:8', undefined, 'rpm', 'binary'],
     ['SUSE:Linux Enterprise Server 15 SP5', 'SUSE:15.5', 'SUSE:Linux Enterprise Server 15 SP5', 'rpm', 'source'],
     ['SUSE:Linux Enterprise Module for Basesystem 15 SP5', 'SUSE:15.5', undefined, 'rpm', 'source'],
     ['SUSE:Linux Enterprise Server 12', 'SUSE:12', 'SUSE:Linux Enterprise Server 12', 'rpm', 'source'],
@@ -81,8 +86,47 @@ describe('readOsvEcosystem: ecosystems as OSV writes them, reduced to what os-re
     expect(readOsvEcosystem('PyPI')).toBeUndefined();
     expect(readOsvEcosystem('Mageia:9')).toBeUndefined();
     expect(readOsvEcosystem('Ubuntu:LTS')).toBeUndefined();
+    // Tied to no RHEL major, as the CSAF importers leave it unread.
+    expect(readOsvEcosystem('Red Hat:openshift:4')).toBeUndefined();
   });
 });
+
+/** Every product CPE of the real Red Hat CSAF documents in the fixtures. */
+function fixtureCpes(): string[] {
+  const cpes = new Set<string>();
+  function walk(node: unknown): void {
+    if (Array.isArray(node)) for (const item of node) walk(item);
+    else if (node !== null && typeof node === 'object') {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'cpe' && typeof value === 'string') cpes.add(value);
+        else walk(value);
+      }
+    }
+  }
+  for (const dir of ['redhat-csaf-vex', 'redhat-csaf-advisories']) {
+    for (const name of readdirSync(resolve(VULN, dir)).filter((file) => file.endsWith('.json'))) {
+      walk((readJson(resolve(VULN, dir, name)) as { product_tree?: unknown }).product_tree);
+    }
+  }
+  return [...cpes].sort();
+}
+
+describe.skipIf(!HAVE_SHARED)(
+  `OSV Red Hat ecosystems land where the CSAF importers put the same product${SKIPPED}`,
+  () => {
+    it("reads every product CPE of the fixtures' CSAF documents, written as OSV writes it, into the CSAF ecosystem", () => {
+      const cpes = fixtureCpes();
+      // The documents name RHEL main and xUS streams and layered products (OpenShift, Satellite, JBCS).
+      expect(cpes.length).toBeGreaterThan(20);
+      expect(cpes.some((cpe) => cpe.includes(':openshift:'))).toBe(true);
+      for (const cpe of cpes) {
+        // Red Hat's OSV export names a product `Red Hat:` and the CPE after the vendor.
+        const osv = `Red Hat:${cpe.replace(/^cpe:\/[aho]:redhat:/, '')}`;
+        expect(readOsvEcosystem(osv)?.ecosystem, osv).toBe(redHatEcosystem(cpe));
+      }
+    });
+  },
+);
 
 describe.skipIf(!HAVE_SHARED)(`osvImporter on the real records in fixtures/vuln${SKIPPED}`, () => {
   it('imports every loose AlmaLinux, Rocky and Debian record without a problem', () => {
