@@ -55,3 +55,15 @@ export function summarizeProfile(profile, top = 25) {
       .map(([name, micros]) => ({ name, ms: micros / 1000, share: micros / total }));
   return { totalMs: total / 1000, functions: rows(self), files: rows(byFile) };
 }
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The nearest-rank percentile (p in 0–100) of a list of numbers. */
+export function percentile(values, p) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
