@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmp.js';
 import { isPatchlineError } from '../errors.js';
@@ -24,6 +24,9 @@ function osv(id: string, name = 'curl', fixed = '7.76.1-26.el9'): string {
 }
 
 const AT = '2026-03-01T00:00:00.000Z';
+const SHARED = resolve(import.meta.dirname, '../../../shared');
+const HAVE_SHARED = existsSync(SHARED);
+const TRACKER_DIR = join(SHARED, 'fixtures/vuln/debian-tracker');
 
 async function setup(): Promise<{ dir: string; db: AdvisoryDatabase }> {
   const dir = await tempDir();
@@ -245,6 +248,53 @@ open(sys.argv[2], "wb").write(data)`,
     db.close();
   });
 });
+
+describe.skipIf(!HAVE_SHARED)(
+  `importPaths with the Debian tracker and its DSA list${HAVE_SHARED ? '' : ' (skipped: ../shared is absent)'}`,
+  () => {
+    const tracker = join(TRACKER_DIR, 'vunnel-debian-tracker-subset.json');
+    const list = join(TRACKER_DIR, 'vunnel-DSA-list.txt');
+
+    /** The list's own words for sope's advisory, read here with a plain regex: date, id, fixed version. */
+    function sopeAdvisory(): { date: string; id: string; version: string } {
+      const text = readFileSync(list, 'utf8');
+      const [, day, month, year, id] = /^\[(\d\d) (\w{3}) (\d{4})\] (DSA-\S+) sope /m.exec(text) ?? [];
+      const version = /^\s+\[bookworm\] - sope (\S+)$/m.exec(text.slice(text.indexOf(`${id} sope`)))?.[1];
+      return {
+        date: new Date(`${day} ${month} ${year} 00:00:00 UTC`).toISOString().replace('.000Z', 'Z'),
+        id: id!,
+        version: version!,
+      };
+    }
+
+    it.each([
+      ['after', [tracker, list]],
+      ['before', [list, tracker]],
+    ])('dates a tracker fix by the DSA that shipped it when the list comes %s the tracker', async (_order, paths) => {
+      const { db } = await setup();
+      const report = await importPaths(db, paths, { at: AT });
+      expect(report.problems).toEqual([]);
+      expect(report.sources.map((source) => source.source)).toEqual(['debian-tracker']);
+      const advisory = sopeAdvisory();
+      const fixed = db.lookup('Debian:12', ['sope']).filter((match) => match.affected.status === 'fixed');
+      expect(fixed.map((match) => match.affected.fixedVersion)).toEqual([advisory.version]);
+      expect(fixed[0]?.affected).toMatchObject({ fixAdvisory: advisory.id, fixAvailableSince: advisory.date });
+      db.close();
+    });
+
+    it('leaves tracker fixes undated without the list, and a file merely named like a list is skipped', async () => {
+      const { dir, db } = await setup();
+      writeFileSync(join(dir, 'DSA-list.txt'), 'not an advisory list\n');
+      const report = await importPaths(db, [tracker, join(dir, 'DSA-list.txt')], { at: AT });
+      expect(report.skipped).toBe(1);
+      const fixed = db.lookup('Debian:12', ['sope']).filter((match) => match.affected.status === 'fixed');
+      expect(fixed).toHaveLength(1);
+      expect(fixed[0]?.affected.fixAvailableSince).toBeUndefined();
+      expect(fixed[0]?.firstSeen).toBe(AT);
+      db.close();
+    });
+  },
+);
 
 describe('redhatDeletions', () => {
   it('turns feed paths into VEX record ids', () => {

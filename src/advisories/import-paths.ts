@@ -2,6 +2,8 @@ import { basename } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { AdvisoryRecord, AdvisorySource, Importer, ImportProblem } from './advisory.js';
 import { type AdvisoryDatabase, connectionOf, type WriteSummary } from './database.js';
+import { type DebianAdvisory, parseDebianAdvisoryList } from './importers/debian-dsa-list.js';
+import { createDebianTrackerImporter } from './importers/debian-tracker.js';
 import { IMPORTERS } from './importers/index.js';
 import { fileKind, type InputFile, type InputLimits, inputFiles } from './input-files.js';
 
@@ -10,6 +12,8 @@ import { fileKind, type InputFile, type InputLimits, inputFiles } from './input-
  * recognises each document parse it, and writes what every source gave in one transaction. Everything is read and
  * parsed before anything is written, so an import that fails (an unreadable path, a hostile archive) leaves the
  * database as it was. A malformed record or a document no importer knows is a problem in the report, not a failure.
+ * The Debian tracker's DSA/DLA lists among the paths date the tracker's fixes they shipped (decision 0013), so tracker
+ * documents are parsed once every path has been read.
  */
 
 export interface ImportOptions {
@@ -35,7 +39,7 @@ export interface SourceImport extends WriteSummary {
 
 export interface ImportReport extends WriteSummary {
   sources: SourceImport[];
-  /** JSON and YAML documents read. */
+  /** JSON and YAML documents read, and Debian DSA/DLA lists. */
   documents: number;
   /** Documents no importer recognised (each is also a problem). */
   unrecognised: number;
@@ -85,9 +89,36 @@ export async function importPaths(
     return found;
   };
 
+  const take = (importer: Importer, document: unknown, name: string, path: string): void => {
+    let result: ReturnType<Importer['parse']>;
+    try {
+      result = importer.parse(document, name);
+    } catch (error) {
+      // An importer must report bad data as problems; a throw is a bug, but one document must not sink the import.
+      report.problems.push({ input: name, problem: `${importer.source} importer failed: ${(error as Error).message}` });
+      return;
+    }
+    const target = group(importer.source, path);
+    // The same record in two inputs (a loose file beside the archive that holds it) is stored once: the last wins.
+    for (const record of result.records) target.records.set(record.id, record);
+    for (const id of result.deletions ?? []) target.deletions.add(id);
+    report.problems.push(...result.problems);
+  };
+  const debianLists: DebianAdvisory[] = [];
+  const trackerDocuments: Array<{ importer: Importer; document: unknown; name: string; path: string }> = [];
+
   for (const path of paths) {
     for await (const file of inputFiles([path], limits)) {
       const kind = fileKind(file.base);
+      if (kind === 'other' && DEBIAN_LIST_NAME.test(file.name)) {
+        const list = parseDebianAdvisoryList((await file.read()).toString('utf8'), file.name);
+        if (list.advisories.length > 0) {
+          report.documents++;
+          debianLists.push(...list.advisories);
+          report.problems.push(...list.problems);
+          continue;
+        }
+      }
       if (kind === 'csv' && file.base === 'deletions.csv') {
         const { ids, problems } = redhatDeletions((await file.read()).toString('utf8'), file.name);
         const target = group('redhat-csaf-vex', path);
@@ -109,24 +140,13 @@ export async function importPaths(
         report.problems.push({ input: file.name, problem: 'no importer recognises this document; skipped' });
         continue;
       }
-      let result: ReturnType<Importer['parse']>;
-      try {
-        result = importer.parse(document, file.name);
-      } catch (error) {
-        // An importer must report bad data as problems; a throw is a bug, but one document must not sink the import.
-        report.problems.push({
-          input: file.name,
-          problem: `${importer.source} importer failed: ${(error as Error).message}`,
-        });
-        continue;
-      }
-      const target = group(importer.source, path);
-      // The same record in two inputs (a loose file beside the archive that holds it) is stored once: the last wins.
-      for (const record of result.records) target.records.set(record.id, record);
-      for (const id of result.deletions ?? []) target.deletions.add(id);
-      report.problems.push(...result.problems);
+      if (importer.source === 'debian-tracker') trackerDocuments.push({ importer, document, name: file.name, path });
+      else take(importer, document, file.name, path);
     }
   }
+  const datedTracker = debianLists.length > 0 ? createDebianTrackerImporter(debianLists) : undefined;
+  for (const { importer, document, name, path } of trackerDocuments)
+    take(datedTracker ?? importer, document, name, path);
 
   const at = options.at ?? new Date().toISOString();
   const sources = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b));
@@ -190,6 +210,9 @@ function parseDocumentText(
     return undefined;
   }
 }
+
+/** The tracker's `data/DSA/list` and `data/DLA/list`, or a copy named after them (`DSA-list.txt`). */
+const DEBIAN_LIST_NAME = /(?:^|[^a-z])(?:dsa|dla)[-_./]?list(?:\.txt)?$/i;
 
 const VEX_DOCUMENT = /^(?:\d{4}\/)?(cve-\d{4}-\d{4,})\.json$/i;
 
