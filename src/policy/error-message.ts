@@ -1,0 +1,7 @@
+import { isPatchlineError } from '../errors.js';
+
+/** What went wrong, for a rule's message: a PatchlineError's own words, anything else as it printed itself. */
+export function errorMessage(error: unknown): string {
+  if (isPatchlineError(error)) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

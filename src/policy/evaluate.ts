@@ -1,0 +1,66 @@
+import { applyExceptions } from './exceptions.js';
+import { exposureOf } from './exposure.js';
+import type { GateInputs } from './gate-inputs.js';
+import type { GateResult } from './gate-result.js';
+import { databaseRule, dataInUse } from './rule-database.js';
+import { fixesRule, unfixedRule } from './rule-findings.js';
+import { baseRule, imageAgeRule } from './rule-image.js';
+import { kernelRule } from './rule-kernel.js';
+import { forbiddenRule, requiredRule } from './rule-packages.js';
+
+const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
+const BASE_DIGEST_LABEL = 'org.opencontainers.image.base.digest';
+
+/**
+ * The gate: a pure function of what was gathered and the clock. Every rule is evaluated and kept on record, the
+ * ones the policy leaves out as `not-configured`; the verdict is `fail` when any rule fails. Severity is read nowhere.
+ */
+export function evaluatePolicy(inputs: GateInputs, now: Date | string): GateResult {
+  const at = typeof now === 'string' ? Date.parse(now) : now.getTime();
+  const { policy: loaded, scan, image, database } = inputs;
+  const spec = loaded.policy.spec;
+  const used = dataInUse(scan, database, at);
+  const exceptions = applyExceptions(spec.exceptions, scan, at, loaded.policy.metadata.name);
+  const findings = exceptions.scan.findings;
+  const rules = [
+    databaseRule(spec.database, used),
+    fixesRule(spec.fixes, findings, at),
+    unfixedRule(spec.unfixed, findings),
+    imageAgeRule(spec.image, image, at),
+    baseRule(spec.base, image, inputs.base),
+    forbiddenRule(spec.packages, image),
+    requiredRule(spec.packages, image),
+    kernelRule(spec.kernel, image, inputs.kernel),
+    exceptions.rule,
+  ];
+  const result: GateResult = {
+    apiVersion: 'patchline.dev/v1',
+    kind: 'GateResult',
+    verdict: rules.some((rule) => rule.outcome === 'fail') ? 'fail' : 'pass',
+    evaluatedAt: new Date(at).toISOString(),
+    tool: { name: 'patchline', version: inputs.toolVersion },
+    image: { reference: image.reference },
+    policy: { path: loaded.path, digest: loaded.digest, name: loaded.policy.metadata.name },
+    database: {
+      path: database.path,
+      snapshotId: database.snapshotId,
+      sources: database.sources.flatMap((source) =>
+        source.ecosystems.map((ecosystem) => `${source.source} ${ecosystem}`),
+      ),
+    },
+    rules,
+    exceptions: exceptions.outcomes,
+    exposure: exposureOf(scan.findings, at),
+    scan: exceptions.scan,
+  };
+  if (image.digest !== undefined) result.image.digest = image.digest;
+  if (image.created !== undefined) result.image.created = image.created;
+  const baseName = image.labels[BASE_NAME_LABEL];
+  if (baseName !== undefined) {
+    const baseDigest = image.labels[BASE_DIGEST_LABEL];
+    result.image.base = baseDigest === undefined ? { name: baseName } : { name: baseName, digest: baseDigest };
+  }
+  if (database.builtAt !== undefined) result.database.builtAt = database.builtAt;
+  if (used.ageSeconds !== undefined) result.database.ageSeconds = used.ageSeconds;
+  return result;
+}

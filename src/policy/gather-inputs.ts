@@ -1,0 +1,100 @@
+import { AdvisoryDatabase } from '../advisories/index.js';
+import type { Inventory } from '../inventory/index.js';
+import { fullVersion } from '../inventory/index.js';
+import type { OpenImageOptions } from '../oci/index.js';
+import { ecosystemFor, scanImage } from '../scan/index.js';
+import { VERSION } from '../version.js';
+import { lookupBase } from './base-lookup.js';
+import type { GateInputs, ImageFacts, KernelFacts } from './gate-inputs.js';
+import type { LoadedPolicy } from './load-policy.js';
+import { kernelInstalledVersion, newestKernelFix } from './newest-kernel.js';
+
+export interface GatherOptions {
+  /** The advisory database file; default the user's cache. */
+  db?: string;
+  /** How to open the image and the base image's registry. */
+  image?: OpenImageOptions;
+  /** The scan's clock (findings' fix ages); the gate's own clock is passed to evaluatePolicy. */
+  now?: Date | string;
+  /** Called with the inventory before matching, as scanImage's option (a CLI refuses empty inventories here). */
+  onInventory?: (inventory: Inventory) => void;
+}
+
+/** The I/O edge of the gate: the scan, the image's facts, the base image's registry, the advisory database. */
+export async function gatherInputs(
+  reference: string,
+  policy: LoadedPolicy,
+  options: GatherOptions = {},
+): Promise<GateInputs> {
+  const dbPath = options.db ?? AdvisoryDatabase.defaultPath();
+  let inventory: Inventory | undefined;
+  const scan = await scanImage(reference, {
+    db: dbPath,
+    ...(options.image === undefined ? {} : { image: options.image }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+    onInventory: (read) => {
+      inventory = read;
+      options.onInventory?.(read);
+    },
+  });
+  if (inventory === undefined) throw new Error('scanImage did not report the inventory');
+  const image = imageFacts(reference, inventory);
+  const db = AdvisoryDatabase.open(dbPath, { readonly: true });
+  let database: GateInputs['database'];
+  let kernel: KernelFacts;
+  try {
+    database = db.status();
+    kernel = kernelFacts(inventory, db);
+  } finally {
+    db.close();
+  }
+  const platform = inventory.target.platform;
+  const base = await lookupBase(
+    policy.policy.spec.base,
+    platform === undefined ? image : { ...image, platform },
+    options.image ?? {},
+  );
+  return { policy, scan, image, base, database, kernel, toolVersion: VERSION };
+}
+
+function imageFacts(reference: string, inventory: Inventory): ImageFacts {
+  const { target } = inventory;
+  const facts: ImageFacts = {
+    reference,
+    labels: target.labels,
+    diffIds: target.layers.map((layer) => layer.diffId),
+    bootc: inventory.bootc.bootc,
+    packages: inventory.packages.map((pkg) =>
+      pkg.sourceName === undefined
+        ? { name: pkg.name, installed: fullVersion(pkg) }
+        : { name: pkg.name, sourceName: pkg.sourceName, installed: fullVersion(pkg) },
+    ),
+  };
+  if (target.digest !== undefined) facts.digest = target.digest;
+  if (target.created !== undefined) facts.created = target.created;
+  return facts;
+}
+
+function kernelFacts(inventory: Inventory, db: AdvisoryDatabase): KernelFacts {
+  const choice = ecosystemFor(inventory.os);
+  const facts: KernelFacts = { kernels: [] };
+  if (choice.ecosystem !== undefined) facts.ecosystem = choice.ecosystem;
+  for (const kernel of inventory.kernels) {
+    const fact: KernelFacts['kernels'][number] = {
+      version: kernel.version,
+      path: kernel.path,
+      location: kernel.location,
+    };
+    const owner = kernel.owner;
+    if (owner !== undefined) {
+      fact.package = { name: owner.name, installed: kernelInstalledVersion(owner), scheme: owner.type };
+      if (choice.ecosystem !== undefined) {
+        const names = [...new Set([owner.name, owner.sourceName ?? owner.name])].sort();
+        const newest = newestKernelFix(owner, db.lookup(choice.ecosystem, names));
+        if (newest !== undefined) fact.newest = newest;
+      }
+    }
+    facts.kernels.push(fact);
+  }
+  return facts;
+}

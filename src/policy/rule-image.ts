@@ -1,0 +1,91 @@
+import { formatSeconds, parseDurationSeconds } from './duration.js';
+import type { BaseLookup, ImageFacts } from './gate-inputs.js';
+import type { RuleResult } from './gate-result.js';
+import type { PolicySpec } from './policy-document.js';
+
+/** image.maxAge: the image config's `created`; an image without one (or with an unreadable one) fails closed. */
+export function imageAgeRule(spec: PolicySpec['image'], image: ImageFacts, now: number): RuleResult {
+  const created = image.created ?? null;
+  const base = { rule: 'image.maxAge' as const, findings: [], packages: [] };
+  if (spec === undefined) {
+    return { ...base, outcome: 'not-configured', message: 'not configured', inputs: { maxAgeSeconds: null, created } };
+  }
+  const maxAge = parseDurationSeconds(spec.maxAge)!;
+  const at = Date.parse(image.created ?? '');
+  if (Number.isNaN(at)) {
+    const message = `the image config has ${created === null ? 'no' : `an unreadable (${created})`} created time, so its age is unknown`;
+    return { ...base, outcome: 'fail', message, inputs: { maxAgeSeconds: maxAge, created, ageSeconds: null } };
+  }
+  const age = Math.floor((now - at) / 1000);
+  const inputs = { maxAgeSeconds: maxAge, created, ageSeconds: age };
+  const measured = `created ${created}, ${formatSeconds(Math.max(0, age))} ago`;
+  return age > maxAge
+    ? { ...base, outcome: 'fail', message: `the image is older than ${formatSeconds(maxAge)}: ${measured}`, inputs }
+    : { ...base, outcome: 'pass', message: `${measured}, within ${formatSeconds(maxAge)}`, inputs };
+}
+
+function isPrefix(prefix: readonly string[], of: readonly string[]): boolean {
+  return prefix.length > 0 && prefix.length <= of.length && prefix.every((digest, i) => of[i] === digest);
+}
+
+/**
+ * base.mustBeLatest: the base's tag still resolves to what the image was built from. With a base.digest label, the
+ * tag's digest (the index's or the platform manifest's) must be that digest; without one, or with a reference from
+ * the policy, the tag's current layers must be the first layers of the image. A base that cannot be looked up fails
+ * closed.
+ */
+export function baseRule(spec: PolicySpec['base'], image: ImageFacts, lookup: BaseLookup): RuleResult {
+  const base = { rule: 'base.mustBeLatest' as const, findings: [], packages: [] };
+  if (spec === undefined || spec.mustBeLatest === false) {
+    return { ...base, outcome: 'not-configured', message: 'not configured', inputs: { reference: null } };
+  }
+  switch (lookup.kind) {
+    case 'not-needed':
+    case 'unknown': {
+      const reason = lookup.kind === 'unknown' ? lookup.reason : 'the base was not looked up';
+      return {
+        ...base,
+        outcome: 'fail',
+        message: `cannot tell which base the image has: ${reason}`,
+        inputs: { reference: null },
+      };
+    }
+    case 'error':
+      return {
+        ...base,
+        outcome: 'fail',
+        message: `the base ${lookup.reference} could not be looked up: ${lookup.problem}`,
+        inputs: { reference: lookup.reference, problem: lookup.problem },
+      };
+    case 'found': {
+      const inputs = {
+        reference: lookup.reference,
+        from: lookup.from,
+        expectedDigest: lookup.expectedDigest ?? null,
+        tagDigests: lookup.tagDigests,
+        baseLayers: lookup.diffIds.length,
+        imageLayers: image.diffIds.length,
+      };
+      if (lookup.expectedDigest !== undefined) {
+        const same = lookup.tagDigests.includes(lookup.expectedDigest);
+        return {
+          ...base,
+          outcome: same ? 'pass' : 'fail',
+          message: same
+            ? `${lookup.reference} still resolves to ${lookup.expectedDigest}, the base the image was built from`
+            : `${lookup.reference} has moved to ${lookup.tagDigests[0]}; the image was built from ${lookup.expectedDigest}: rebuild on the new base`,
+          inputs,
+        };
+      }
+      const same = isPrefix(lookup.diffIds, image.diffIds);
+      return {
+        ...base,
+        outcome: same ? 'pass' : 'fail',
+        message: same
+          ? `the image's first ${lookup.diffIds.length} layer(s) are ${lookup.reference} as it is now`
+          : `the image is not built on ${lookup.reference} as it is now (${lookup.tagDigests[0]}): its layers are not the image's first layers; rebuild on the new base`,
+        inputs,
+      };
+    }
+  }
+}
