@@ -15,6 +15,8 @@ export interface TestRegistry {
   url: string;
   /** `127.0.0.1:PORT`, as used in image references. */
   host: string;
+  /** The registry's storage root (docker/registry/v2/… below it), for tests that tamper with stored blobs. */
+  storageDir: string;
   /** The registry's log so far, for failure messages. */
   log(): string;
   stop(): Promise<void>;
@@ -93,7 +95,7 @@ export async function startRegistry(auth: RegistryAuthMode = { kind: 'none' }): 
     await stop();
     throw error;
   }
-  return { url: `http://${host}`, host, log, stop };
+  return { url: `http://${host}`, host, storageDir: join(dir, 'data'), log, stop };
 }
 
 /** Polls until the registry answers /v2/ (200, or 401 when it wants auth), for at most 15 seconds. */
