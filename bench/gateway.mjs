@@ -1,0 +1,838 @@
+#!/usr/bin/env node
+// `npm run bench:gateway`: issue 7's benchmark. The ~1 GB, 64-layer bootc-shaped image of make-image.mjs in a real
+// docker-registry (the upstream), and the built `patchline serve` with its registry gateway in front of it, with a
+// fleet tracking that repository, a release of the image and N enrolled hosts (default 10,000). Measures:
+//
+// 1. Pull throughput of the whole image (manifest, config, every layer), straight from the registry and through the
+//    gateway with a cold and then a warm blob cache, with two clients that do the same on both sides:
+//    - skopeo (the containers/image library bootc pulls with) copying to `dir:` on /dev/shm (tmpfs), so disk writes
+//      do not dominate; skopeo checks every blob's digest;
+//    - a Node HTTP client that reads every blob and throws it away (keep-alive, 6 blobs at a time like
+//      containers/image), counting bytes only.
+//    Each round restarts `patchline serve` on a fresh cache folder (cold), pulls once (cold) and again (warm), and
+//    pulls straight from the registry in the same round; the ratio is per round, then the median.
+// 2. Manifest requests per second: GET /v2/fleets/NAME/os/manifests/TAG, every request with the next host's HTTP
+//    Basic credential (round-robin over all N hosts, so consecutive requests never share a credential), from a
+//    closed-loop load generator in this process with keep-alive, at several concurrencies; p50/p99 latency, server
+//    CPU (utime+stime from /proc) and RSS.
+//
+//   npm run bench:gateway [-- --reps N] [--hosts N] [--seconds S] [--concurrency 1,8,32,128] [--no-build]
+//                            [--clients skopeo,node] [--direct-only] [--skip-manifests]
+//
+// Writes bench/results/gateway.md and gateway.json. The load generator and the pulling clients share the machine's
+// cores with the server and the registry; the report says how loaded the machine was.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { buildImage, IMAGE_DIR, TAG as IMAGE_TAG } from './make-image.mjs';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH_DIR);
+const CLI = join(ROOT, 'dist/cli/bin.js');
+const RESULTS = join(BENCH_DIR, 'results');
+const CLK_TCK = 100;
+const SINK_ROOT = '/dev/shm';
+
+const args = parseArgs(process.argv.slice(2));
+const REPS = Math.max(1, Number(args.reps ?? 3));
+const HOSTS = Number(args.hosts ?? 10_000);
+const STEP_SECONDS = Number(args.seconds ?? 10);
+const CONCURRENCY = String(args.concurrency ?? '1,8,32,128')
+  .split(',')
+  .map(Number);
+const CLIENTS = String(args.clients ?? 'skopeo,node').split(',');
+const FLEET = 'bench';
+const UPSTREAM_REPO = 'bench/os';
+const UPSTREAM_TAG = '1';
+/** What a host pulls from the gateway: CONTROLLER/fleets/NAME/os:TAG. */
+const GATEWAY_REPO = `fleets/${FLEET}/os`;
+const GATEWAY_TAG = String(args.tag ?? 'latest');
+/** What containers/image sends when it asks for a manifest. */
+const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+].join(', ');
+const PULL_PARALLEL = 6;
+
+function parseArgs(list) {
+  const out = {};
+  for (let i = 0; i < list.length; i++) {
+    const key = list[i].replace(/^--/, '');
+    if (key.startsWith('no-') || key.startsWith('skip-') || key === 'direct-only') out[key] = true;
+    else out[key] = list[++i];
+  }
+  return out;
+}
+
+const log = (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} [gateway] ${line}\n`);
+
+// ── processes and clean-up: every child and temp folder is released on exit, error or signal ─────────────────────
+
+const children = new Set();
+const tempDirs = new Set();
+
+function cleanupSync() {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {}
+  }
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    log(`${signal}: stopping`);
+    cleanupSync();
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  });
+}
+process.on('exit', cleanupSync);
+
+async function tempDir(prefix, root = tmpdir()) {
+  const dir = await mkdtemp(join(root, prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+async function dropTemp(dir) {
+  await rm(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
+/** Runs a command to its end; resolves with its exit code, output and wall time in seconds. */
+function run(command, commandArgs, { env } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+    children.add(child);
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (chunk) => out.push(chunk));
+    child.stderr.on('data', (chunk) => err.push(chunk));
+    child.on('error', (error) => {
+      children.delete(child);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      children.delete(child);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      resolve({ code, signal, seconds, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+async function must(command, commandArgs, options) {
+  const result = await run(command, commandArgs, options);
+  if (result.code !== 0) {
+    throw new Error(
+      `${command} ${commandArgs.join(' ')} failed (${result.code ?? result.signal}): ${result.stderr.slice(-2000)}`,
+    );
+  }
+  return result;
+}
+
+/** A long-running child (registry, server) with its last output kept for error messages. */
+function daemon(command, commandArgs, env) {
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
+  children.add(child);
+  let output = '';
+  const keep = (chunk) => {
+    output = (output + chunk).slice(-8000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      children.delete(child);
+    },
+  };
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url, process, what) {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (process.child.exitCode !== null) break;
+    const status = await fetch(url).then(
+      async (response) => {
+        await response.body?.cancel();
+        return response.status;
+      },
+      () => 0,
+    );
+    if (status === 200 || status === 401) return;
+    await sleep(100);
+  }
+  throw new Error(`${what} did not answer ${url}:\n${process.output()}`);
+}
+
+/** CPU seconds (user + system) and RSS (MB) of a process, from /proc. */
+function usage(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    return { cpu, rssMb: rssKb / 1024 };
+  } catch {
+    return { cpu: Number.NaN, rssMb: Number.NaN };
+  }
+}
+
+/** Samples a process's RSS every 100 ms until stopped; resolves with the peak. */
+function peakRss(pid) {
+  let peak = usage(pid).rssMb;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, usage(pid).rssMb);
+  }, 100);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, usage(pid).rssMb);
+  };
+}
+
+const median = (values) => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+// ── the upstream registry: CNCF distribution on 127.0.0.1, storage in a temp folder ───────────────────────────────
+
+async function startRegistry() {
+  const dir = await tempDir('patchline-bench-registry-');
+  const host = `127.0.0.1:${await freePort()}`;
+  const config = join(dir, 'config.yml');
+  await writeFile(
+    config,
+    [
+      'version: 0.1',
+      'log: {level: warn, accesslog: {disabled: true}}',
+      `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
+      `http: {addr: "${host}", secret: patchline-bench}`,
+      '',
+    ].join('\n'),
+  );
+  const registry = daemon('docker-registry', ['serve', config]);
+  await waitFor(`http://${host}/v2/`, registry, 'docker-registry');
+  return {
+    host,
+    pid: registry.child.pid,
+    async stop() {
+      await registry.stop();
+      await dropTemp(dir);
+    },
+  };
+}
+
+// ── patchline serve ──────────────────────────────────────────────────────────────────────────────────────────────
+
+function serveHelp() {
+  return spawnSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' }).stdout;
+}
+
+/**
+ * One `patchline serve` on the given SQLite file and gateway cache folder. The admin and anonymous rate limits are
+ * raised so that enrolling 10,000 hosts takes seconds (setup only); host calls, which are what is measured, keep
+ * their default per-credential limit.
+ */
+async function startServe({ database, cacheDir, token }) {
+  const port = await freePort();
+  const help = serveHelp();
+  const flags = [
+    'serve',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--database',
+    database,
+    '--log-level',
+    'warn',
+    '--admin-rate-limit',
+    '10000000',
+    '--anonymous-rate-limit',
+    '10000000',
+  ];
+  if (cacheDir !== undefined && help.includes('--gateway-cache')) flags.push('--gateway-cache', cacheDir);
+  const server = daemon(process.execPath, [CLI, ...flags], { ...process.env, PATCHLINE_ADMIN_TOKEN: token });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${url}/healthz`, server, 'patchline serve');
+  return { url, port, token, pid: server.child.pid, output: server.output, stop: server.stop };
+}
+
+// ── HTTP ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+
+/** One request on the keep-alive agent; resolves with status, headers and body (or only the byte count). */
+function request(port, method, path, { body, headers = {}, discard = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: {
+          ...headers,
+          ...(data === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }),
+        },
+      },
+      (res) => {
+        const chunks = [];
+        let bytes = 0;
+        res.on('data', (chunk) => {
+          bytes += chunk.length;
+          if (!discard) chunks.push(chunk);
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode, headers: res.headers, bytes, text: Buffer.concat(chunks).toString() }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+function admin(server, method, path, body) {
+  return request(server.port, method, `/apis/patchline.dev/v1/${path}`, {
+    body,
+    headers: { authorization: `Bearer ${server.token}` },
+  });
+}
+
+async function mustAdmin(server, method, path, body) {
+  const response = await admin(server, method, path, body);
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${response.text.slice(0, 500)}`);
+  return response.text === '' ? undefined : JSON.parse(response.text);
+}
+
+const basic = (host) => `Basic ${Buffer.from(`${host.name}:${host.credential}`).toString('base64')}`;
+
+// ── the fleet: a release of the upstream image, N enrolled hosts that run it ─────────────────────────────────────
+
+function bootcStatus(image, digest) {
+  const entry = {
+    image: {
+      image: { image, transport: 'registry', signature: 'containerPolicy' },
+      version: '41.20261122.0',
+      timestamp: null,
+      imageDigest: digest,
+    },
+    cachedUpdate: null,
+    incompatible: false,
+    pinned: false,
+    store: 'ostreeContainer',
+    ostree: { checksum: digest.slice(7), deploySerial: 0 },
+  };
+  return {
+    apiVersion: 'org.containers.bootc/v1',
+    kind: 'BootcHost',
+    metadata: { name: 'host' },
+    spec: { image: { image, transport: 'registry' }, bootOrder: 'default' },
+    status: { staged: null, booted: entry, rollback: null, rollbackQueued: false, type: 'bootcHost' },
+  };
+}
+
+/** N hosts, each with its own enrollment token and credential, all in the fleet; runs `work` 32 at a time. */
+async function inParallel(count, width, work) {
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const index = next++;
+      if (index >= count) return;
+      await work(index);
+    }
+  };
+  await Promise.all(Array.from({ length: width }, worker));
+}
+
+async function enrollHosts(server, count) {
+  const hosts = new Array(count);
+  const started = Date.now();
+  await inParallel(count, 32, async (index) => {
+    const name = `host-${String(index).padStart(6, '0')}`;
+    const { token } = await mustAdmin(server, 'POST', 'enrollment-tokens', { labels: { fleet: FLEET } });
+    const enrolled = await request(server.port, 'POST', '/host/v1/enroll', { body: { token, name } });
+    if (enrolled.status !== 201) throw new Error(`enroll ${name}: ${enrolled.status} ${enrolled.text}`);
+    hosts[index] = { name, credential: JSON.parse(enrolled.text).credential };
+  });
+  return { hosts, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * The fleet tracks the upstream repository; release r1 is the image; every host reports that it runs r1, and a
+ * rollout of r1 (nothing to change) makes it the fleet's current release, which the gateway then serves.
+ */
+async function setUpFleet(server, registry, digest, hosts) {
+  const repository = `${registry.host}/${UPSTREAM_REPO}`;
+  await mustAdmin(server, 'POST', 'fleets', {
+    apiVersion: 'patchline.dev/v1',
+    kind: 'Fleet',
+    metadata: { name: FLEET },
+    spec: { selector: { matchLabels: { fleet: FLEET } }, image: repository },
+  });
+  await mustAdmin(server, 'POST', 'releases', {
+    apiVersion: 'patchline.dev/v1',
+    kind: 'Release',
+    metadata: { name: 'r1' },
+    spec: { fleet: FLEET, image: `${repository}@${digest}`, gate: { passed: true } },
+  });
+  const report = { bootc: bootcStatus(`${repository}:${UPSTREAM_TAG}`, digest), health: { state: 'healthy' } };
+  await inParallel(hosts.length, 32, async (index) => {
+    const host = hosts[index];
+    const response = await request(server.port, 'POST', '/host/v1/status', {
+      body: report,
+      headers: { authorization: `Bearer ${host.credential}` },
+    });
+    if (response.status !== 204) throw new Error(`status of ${host.name}: ${response.status} ${response.text}`);
+  });
+  await mustAdmin(server, 'POST', 'rollouts', {
+    apiVersion: 'patchline.dev/v1',
+    kind: 'Rollout',
+    metadata: { name: 'r1' },
+    spec: { release: 'r1' },
+  });
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const view = await mustAdmin(server, 'GET', 'rollouts/r1');
+    const phase = view.status?.phase;
+    if (phase === 'succeeded') return;
+    if (['halted', 'rolled-back', 'aborted'].includes(phase)) throw new Error(`rollout r1 ended ${phase}`);
+    await sleep(500);
+  }
+  throw new Error('rollout r1 did not finish in 120 s');
+}
+
+// ── pulling the whole image ──────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * A source: where to pull from and with which credential. `registry` is the upstream itself; `gateway` is
+ * CONTROLLER/fleets/NAME/os:TAG with one host's credential.
+ */
+function directSource(registry) {
+  const [, port] = registry.host.split(':');
+  return { port: Number(port), host: registry.host, repo: UPSTREAM_REPO, tag: UPSTREAM_TAG };
+}
+
+function gatewaySource(server, host) {
+  return { port: server.port, host: `127.0.0.1:${server.port}`, repo: GATEWAY_REPO, tag: GATEWAY_TAG, user: host };
+}
+
+/** skopeo copy to `dir:` on tmpfs; skopeo verifies every blob's digest as it goes. */
+async function pullSkopeo(source, sinkRoot) {
+  const sink = await tempDir('patchline-bench-pull-', sinkRoot);
+  try {
+    const creds = source.user === undefined ? [] : ['--src-creds', `${source.user.name}:${source.user.credential}`];
+    const result = await must('skopeo', [
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      ...creds,
+      `docker://${source.host}/${source.repo}:${source.tag}`,
+      `dir:${join(sink, 'image')}`,
+    ]);
+    let bytes = 0;
+    for (const name of await readdir(join(sink, 'image'))) bytes += (await stat(join(sink, 'image', name))).size;
+    return { seconds: result.seconds, bytes };
+  } finally {
+    await dropTemp(sink);
+  }
+}
+
+/** Reads the manifest and every blob over keep-alive HTTP, 6 at a time, and discards the bytes. */
+async function pullNode(source) {
+  const started = process.hrtime.bigint();
+  const auth = source.user === undefined ? {} : { authorization: basic(source.user) };
+  const manifest = await request(source.port, 'GET', `/v2/${source.repo}/manifests/${source.tag}`, {
+    headers: { ...auth, accept: MANIFEST_ACCEPT },
+  });
+  if (manifest.status !== 200) throw new Error(`manifest: ${manifest.status} ${manifest.text.slice(0, 300)}`);
+  const document = JSON.parse(manifest.text);
+  const blobs = [document.config, ...document.layers];
+  let bytes = manifest.bytes;
+  await inParallel(blobs.length, PULL_PARALLEL, async (index) => {
+    const blob = blobs[index];
+    const response = await request(source.port, 'GET', `/v2/${source.repo}/blobs/${blob.digest}`, {
+      headers: auth,
+      discard: true,
+    });
+    if (response.status !== 200 || response.bytes !== blob.size) {
+      throw new Error(`blob ${blob.digest}: ${response.status}, ${response.bytes} of ${blob.size} bytes`);
+    }
+    bytes += response.bytes;
+  });
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes };
+}
+
+/** One pull with the server's and the registry's CPU over it; the Node client's own CPU too. */
+async function measuredPull(client, source, { server, registry }) {
+  const before = { server: server ? usage(server.pid).cpu : 0, registry: usage(registry.pid).cpu };
+  const ownBefore = process.cpuUsage();
+  const stopPeak = server ? peakRss(server.pid) : () => Number.NaN;
+  const result = client === 'skopeo' ? await pullSkopeo(source, SINK_ROOT) : await pullNode(source);
+  const own = process.cpuUsage(ownBefore);
+  return {
+    ...result,
+    mbps: result.bytes / result.seconds / 1e6,
+    serverCpu: server ? usage(server.pid).cpu - before.server : Number.NaN,
+    registryCpu: usage(registry.pid).cpu - before.registry,
+    clientCpu: client === 'node' ? (own.user + own.system) / 1e6 : Number.NaN,
+    serverPeakRssMb: stopPeak(),
+  };
+}
+
+async function dirBytes(dir) {
+  let total = 0;
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath ?? entry.path, entry.name))).size;
+  }
+  return total;
+}
+
+// ── manifest requests per second ─────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * One manifest answer for a host: with its Basic credential on the request itself, or (`token`) the way
+ * containers/image does after a Bearer challenge: a token from /v2/token with the Basic credential, then the
+ * manifest with that token.
+ */
+async function manifestOf(server, host, path, flow) {
+  let authorization = basic(host);
+  if (flow === 'token') {
+    const scope = encodeURIComponent(`repository:${GATEWAY_REPO}:pull`);
+    const issued = await request(server.port, 'GET', `/v2/token?scope=${scope}`, { headers: { authorization } });
+    if (issued.status !== 200) return issued;
+    authorization = `Bearer ${JSON.parse(issued.text).token}`;
+  }
+  return request(server.port, 'GET', path, { headers: { authorization, accept: MANIFEST_ACCEPT } });
+}
+
+/**
+ * Closed loop: `concurrency` workers, each sending its next request when the last one is answered, for `seconds` or
+ * until `count` requests have been sent.
+ */
+async function manifestLoad(
+  server,
+  hosts,
+  concurrency,
+  { seconds = Number.POSITIVE_INFINITY, count, flow = 'basic' },
+  cursor,
+) {
+  const latencies = [];
+  const statuses = new Map();
+  let firstError;
+  const path = `/v2/${GATEWAY_REPO}/manifests/${GATEWAY_TAG}`;
+  const before = usage(server.pid);
+  const stopPeak = peakRss(server.pid);
+  const started = performance.now();
+  const end = started + seconds * 1000;
+  const last = count === undefined ? Number.POSITIVE_INFINITY : cursor.next + count;
+  const worker = async () => {
+    while (performance.now() < end && cursor.next < last) {
+      const host = hosts[cursor.next++ % hosts.length];
+      const sent = performance.now();
+      const response = await manifestOf(server, host, path, flow).catch((error) => ({
+        status: 0,
+        text: error.message,
+      }));
+      latencies.push(performance.now() - sent);
+      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      if (response.status !== 200 && firstError === undefined) {
+        firstError = `${response.status} ${response.text.slice(0, 200)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const wall = (performance.now() - started) / 1000;
+  const after = usage(server.pid);
+  latencies.sort((a, b) => a - b);
+  const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  const ok = statuses.get(200) ?? 0;
+  return {
+    concurrency,
+    seconds: wall,
+    requests: latencies.length,
+    ok,
+    rps: ok / wall,
+    p50: pick(0.5),
+    p99: pick(0.99),
+    max: latencies.at(-1),
+    statuses: Object.fromEntries(statuses),
+    firstError,
+    serverCores: (after.cpu - before.cpu) / wall,
+    serverRssMb: after.rssMb,
+    serverPeakRssMb: stopPeak(),
+  };
+}
+
+// ── machine and report ───────────────────────────────────────────────────────────────────────────────────────────
+
+function machine() {
+  const cpuModel =
+    (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? cpus()[0]?.model;
+  const version = (command, list) => spawnSync(command, list, { encoding: 'utf8' }).stdout?.trim();
+  return {
+    nproc: cpus().length,
+    cpuModel,
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    skopeo: version('skopeo', ['--version']),
+    registry: version('docker-registry', ['--version']),
+    commit: version('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
+  };
+}
+
+const load = () => loadavg().map((value) => Number(value.toFixed(2)));
+const fixed = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+
+function markdown(results) {
+  const { meta } = results;
+  const lines = [];
+  lines.push(`# Registry gateway benchmark, ${results.date}`, '');
+  const m = results.machine;
+  lines.push(
+    `Machine: nproc ${m.nproc}, ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}, ${m.skopeo}, ${m.registry}; ` +
+      `code at ${m.commit}. Load average (1, 5, 15 min) at the start ${results.loadStart.join(', ')}, at the end ` +
+      `${results.loadEnd.join(', ')}; at the start of each round: ${results.rounds.map((r) => r.load[0]).join(', ')}.`,
+    '',
+    `Image: ${meta.layers.length} layers, ${(meta.compressed / 1e6).toFixed(0)} MB compressed; upstream ` +
+      `docker-registry on 127.0.0.1 (no auth), storage on ${results.registryStorage}. Gateway blob cache on ` +
+      `${results.cacheRoot}. skopeo writes to \`dir:\` on ${SINK_ROOT} (tmpfs); the Node client discards what it ` +
+      `reads. ${results.reps} rounds; each: direct, gateway cold (fresh cache, server restarted), gateway warm.`,
+    '',
+  );
+  lines.push('## Pull throughput', '');
+  lines.push(
+    '| Client | Source | MB/s, median (min–max) | Wall s, median | Gateway ÷ direct, median of rounds | Server CPU s | Registry CPU s | Server peak RSS MB |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const client of results.clients) {
+    for (const source of ['direct', 'cold', 'warm']) {
+      const runs = results.rounds.map((r) => r.pulls[client]?.[source]).filter(Boolean);
+      if (runs.length === 0) continue;
+      const mbps = runs.map((r) => r.mbps);
+      const ratios =
+        source === 'direct'
+          ? []
+          : results.rounds
+              .filter((r) => r.pulls[client]?.[source] && r.pulls[client]?.direct)
+              .map((r) => r.pulls[client][source].mbps / r.pulls[client].direct.mbps);
+      lines.push(
+        `| ${client} | ${source === 'direct' ? 'registry, direct' : `gateway, ${source} cache`} | ` +
+          `${fixed(median(mbps), 0)} (${fixed(Math.min(...mbps), 0)}–${fixed(Math.max(...mbps), 0)}) | ` +
+          `${fixed(median(runs.map((r) => r.seconds)), 2)} | ${source === 'direct' ? '1.00' : fixed(median(ratios), 2)} | ` +
+          `${fixed(median(runs.map((r) => r.serverCpu)))} | ${fixed(median(runs.map((r) => r.registryCpu)))} | ` +
+          `${fixed(median(runs.map((r) => r.serverPeakRssMb)), 0)} |`,
+      );
+    }
+  }
+  lines.push('');
+  if (results.cacheBytes !== undefined) {
+    lines.push(`Gateway cache after a cold pull: ${(results.cacheBytes / 1e6).toFixed(0)} MB.`, '');
+  }
+  if (results.manifests) {
+    const mf = results.manifests;
+    lines.push('## Manifest requests', '');
+    lines.push(
+      `${mf.hosts} enrolled hosts (enrolled in ${fixed(mf.enrollSeconds, 0)} s); every request GET ` +
+        `\`/v2/${GATEWAY_REPO}/manifests/${GATEWAY_TAG}\` with the next host's Basic credential; closed loop, ` +
+        `keep-alive, ${STEP_SECONDS} s per step, load generator in the same machine.`,
+      '',
+      '| Concurrency | Requests | OK/s | p50 ms | p99 ms | max ms | Server cores | Server RSS MB (peak) | Other statuses |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    );
+    for (const step of mf.steps) {
+      const other = Object.entries(step.statuses)
+        .filter(([status]) => status !== '200')
+        .map(([status, count]) => `${status}: ${count}`)
+        .join(', ');
+      lines.push(
+        `| ${step.label} | ${step.requests} | ${fixed(step.rps, 0)} | ${fixed(step.p50, 2)} | ` +
+          `${fixed(step.p99, 2)} | ${fixed(step.max, 0)} | ${fixed(step.serverCores, 2)} | ` +
+          `${fixed(step.serverRssMb, 0)} (${fixed(step.serverPeakRssMb, 0)}) | ${other || '–'}${step.firstError ? ` (${step.firstError})` : ''} |`,
+      );
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// ── main ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+async function main() {
+  if (!args['no-build']) {
+    log('building dist/');
+    await must('npx', ['tsc', '-p', 'tsconfig.build.json'], {});
+  }
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run npm run build`);
+  const hasGateway = !args['direct-only'] && serveHelp().includes('--gateway-cache');
+  if (!hasGateway) log('no --gateway-cache in `patchline serve --help`: measuring the direct side only');
+  const meta = await buildImage();
+  const loadStart = load();
+  const results = {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' '),
+    machine: machine(),
+    loadStart,
+    reps: REPS,
+    clients: CLIENTS,
+    meta: { layers: meta.layers, compressed: meta.compressed, digest: meta.digest },
+    registryStorage: tmpdir(),
+    cacheRoot: tmpdir(),
+    rounds: [],
+  };
+
+  const registry = await startRegistry();
+  const work = await tempDir('patchline-bench-gateway-');
+  const database = join(work, 'controller.db');
+  const token = randomToken();
+  let server;
+  try {
+    log(`pushing the image to ${registry.host}/${UPSTREAM_REPO}:${UPSTREAM_TAG}`);
+    const push = await must('skopeo', [
+      'copy',
+      '--quiet',
+      '--dest-tls-verify=false',
+      `oci:${IMAGE_DIR}:${IMAGE_TAG}`,
+      `docker://${registry.host}/${UPSTREAM_REPO}:${UPSTREAM_TAG}`,
+    ]);
+    results.pushSeconds = push.seconds;
+    const direct = directSource(registry);
+    const pushed = await request(direct.port, 'GET', `/v2/${UPSTREAM_REPO}/manifests/${UPSTREAM_TAG}`, {
+      headers: { accept: MANIFEST_ACCEPT },
+    });
+    const digest = pushed.headers['docker-content-digest'];
+    log(`pushed in ${push.seconds.toFixed(1)} s: ${digest}`);
+
+    server = await startServe({ database, cacheDir: await tempDir('patchline-bench-cache-'), token });
+    log(`enrolling ${HOSTS} hosts`);
+    const enrolled = await enrollHosts(server, HOSTS);
+    const hosts = enrolled.hosts;
+    results.enrollSeconds = enrolled.seconds;
+    log(`enrolled in ${enrolled.seconds.toFixed(1)} s; fleet, release r1, reports, rollout r1`);
+    const setupStarted = Date.now();
+    await setUpFleet(server, registry, digest, hosts);
+    log(`fleet set up in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`);
+    await server.stop();
+    server = undefined;
+
+    // One pull that is not measured: the registry's files into the page cache, both processes warmed up.
+    await pullNode(direct);
+    for (let round = 0; round < REPS; round++) {
+      const entry = { load: load(), pulls: {} };
+      results.rounds.push(entry);
+      for (const client of CLIENTS) entry.pulls[client] = {};
+      for (const client of CLIENTS) {
+        const pulled = await measuredPull(client, direct, { registry });
+        entry.pulls[client].direct = pulled;
+        log(`round ${round + 1} ${client} direct: ${pulled.mbps.toFixed(0)} MB/s (${pulled.seconds.toFixed(2)} s)`);
+      }
+      if (!hasGateway) continue;
+      for (const client of CLIENTS) {
+        const cacheDir = await tempDir('patchline-bench-cache-');
+        server = await startServe({ database, cacheDir, token });
+        const source = gatewaySource(server, hosts[(round * CLIENTS.length + CLIENTS.indexOf(client)) % hosts.length]);
+        for (const cache of ['cold', 'warm']) {
+          const pulled = await measuredPull(client, source, { server, registry });
+          entry.pulls[client][cache] = pulled;
+          log(
+            `round ${round + 1} ${client} gateway ${cache}: ${pulled.mbps.toFixed(0)} MB/s (${pulled.seconds.toFixed(2)} s, ` +
+              `server CPU ${pulled.serverCpu.toFixed(1)} s, registry CPU ${pulled.registryCpu.toFixed(1)} s)`,
+          );
+          if (cache === 'cold') results.cacheBytes = await dirBytes(cacheDir);
+        }
+        await server.stop();
+        server = undefined;
+        await dropTemp(cacheDir);
+      }
+    }
+
+    if (hasGateway && !args['skip-manifests']) {
+      server = await startServe({ database, cacheDir: await tempDir('patchline-bench-cache-'), token });
+      const cursor = { next: 0 };
+      const steps = [];
+      // Every host once first: nothing about any credential is warm yet.
+      const first = await manifestLoad(server, hosts, 32, { count: hosts.length }, cursor);
+      steps.push({ ...first, label: "each host's first request (32)" });
+      for (const concurrency of CONCURRENCY) {
+        const step = await manifestLoad(server, hosts, concurrency, { seconds: STEP_SECONDS }, cursor);
+        steps.push({ ...step, label: `${concurrency}` });
+        log(
+          `manifests at concurrency ${concurrency}: ${step.rps.toFixed(0)}/s, p50 ${step.p50.toFixed(2)} ms, ` +
+            `p99 ${step.p99.toFixed(2)} ms, server ${step.serverCores.toFixed(2)} cores, RSS ${step.serverRssMb.toFixed(0)} MB`,
+        );
+      }
+      const tokenStep = await manifestLoad(server, hosts, 32, { seconds: STEP_SECONDS, flow: 'token' }, cursor);
+      steps.push({ ...tokenStep, label: '32, token then manifest (one pair = one request here)' });
+      log(
+        `token + manifest pairs at concurrency 32: ${tokenStep.rps.toFixed(0)}/s, p99 ${tokenStep.p99.toFixed(2)} ms`,
+      );
+      results.manifests = { hosts: hosts.length, enrollSeconds: results.enrollSeconds, steps };
+      await server.stop();
+      server = undefined;
+    }
+  } finally {
+    await server?.stop();
+    await registry.stop();
+    await dropTemp(work);
+  }
+  results.loadEnd = load();
+  const text = markdown(results);
+  await mkdir(RESULTS, { recursive: true });
+  await writeFile(join(RESULTS, 'gateway.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(RESULTS, 'gateway.md'), text);
+  process.stdout.write(text);
+}
+
+function randomToken() {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString('hex');
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench:gateway: ${error.stack ?? error}\n`);
+  cleanupSync();
+  process.exitCode = 1;
+});
