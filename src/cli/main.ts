@@ -6,6 +6,7 @@ import { fleetCommand } from './fleet.js';
 import { hostCommand } from './host.js';
 import { inspectCommand } from './inspect.js';
 import { releaseCommand } from './release.js';
+import { ResultExit } from './result-exit.js';
 import { rolloutCommand } from './rollout.js';
 import { sbomCommand } from './sbom.js';
 import { scanCommand } from './scan.js';
@@ -35,6 +36,10 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // --help and --version end here too, with code 0.
       return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof ResultExit) {
+      process.stderr.write(`patchline: ${error.message}\n`);
+      return error.exitCode;
     }
     if (isPatchlineError(error)) {
       process.stderr.write(`patchline: error: ${error.message}\n`);

@@ -12,6 +12,7 @@ import { applyVex, readVexFiles, type ScanResult, scanImage } from '../scan/inde
 import { dbOption, resolveDbPath } from './db-options.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
+import { ResultExit } from './result-exit.js';
 
 type ScanFormat = 'table' | 'json' | 'sarif' | 'cyclonedx-json' | 'openvex';
 type FailOn = 'fix-available' | 'any';
@@ -42,17 +43,6 @@ export const SCAN_EXIT_CODES = `Exit codes:
      findings suppressed by --vex and publisher not-affected statements never count
   2  error: bad usage, unreadable image or VEX file, no advisory database, or one older than --db-max-age
      (run \`patchline db update\`, or \`patchline db import PATH\` where there is no network)`;
-
-/**
- * Exit 1 is a result, not a failure: main() prints it on stderr as grype prints its threshold message, with its own
- * exit code (docs/decisions/0006-exit-codes.md).
- */
-class FindingsFound extends PatchlineError {
-  constructor(image: string, problem: string) {
-    super('input', image, problem);
-    Object.defineProperty(this, 'exitCode', { value: 1 });
-  }
-}
 
 export function scanCommand(): Command {
   const command = new Command('scan')
@@ -169,7 +159,7 @@ function failOn(what: FailOn, result: ScanResult, image: string): void {
   );
   if (counted.length === 0) return;
   const noun = what === 'any' ? 'finding(s)' : 'finding(s) with a fix available';
-  throw new FindingsFound(image, `${counted.length} ${noun} (--fail-on ${what})`);
+  throw new ResultExit(`${image}: ${counted.length} ${noun} (--fail-on ${what})`);
 }
 
 /** One redrawn line on stderr while the scan runs, only when stderr is a terminal (as src/cli/progress.ts). */

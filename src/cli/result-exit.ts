@@ -1,0 +1,9 @@
+/**
+ * Exit 1 is a result, not a failure (docs/decisions/0006-exit-codes.md): a scan found what --fail-on names, a gate
+ * failed its policy. The command has already written its report; main() prints this one line on stderr, as grype
+ * prints its threshold message, without calling it an error.
+ */
+export class ResultExit {
+  readonly exitCode = 1;
+  constructor(readonly message: string) {}
+}
