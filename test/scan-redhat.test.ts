@@ -15,7 +15,9 @@ import { tempDir } from './helpers/tmp.js';
  * An el9 image whose rpm database (a real SQLite rpmdb written by rpm from packages rpmbuild made) holds curl and
  * libcurl at 7.76.1-23.el9_2.2, below the fix Red Hat's VEX for CVE-2023-38545 states for RHEL 9, curl-minimal at
  * the later fix, and samba libraries the samba VEX says are not affected. It is scanned labelled RHEL 9.2 and CentOS
- * Stream 9 against the real VEX documents imported by the real importer. Expected findings come from
+ * Stream 9 against the real VEX documents imported by the real importer. A second image, labelled RHEL 9.3, holds
+ * curl and libcurl at 7.76.1-26.el9, the 9.3 build without the fix: it sorts above the 9.2 z-stream fix
+ * (23.el9_2.4) listed under the same main-stream CPE, and below 9.3's own (26.el9_3.2). Expected findings come from
  * test/helpers/redhat-vex-oracle.py, which reads the VEX JSON and `rpm -qa` itself and compares with labelCompare.
  */
 
@@ -67,6 +69,11 @@ interface Build {
   subpackages: [string, string];
 }
 
+/** RHEL 9.3's curl before CVE-2023-38545 was fixed (its fix is 26.el9_3.2), in the 9.3 image's own rpm database. */
+const BUILDS_93: Build[] = [
+  { source: 'curl', version: '7.76.1', release: '26.el9', main: true, subpackages: ['libcurl', 'libcurl-devel'] },
+];
+
 const BUILDS: Build[] = [
   { source: 'curl', version: '7.76.1', release: '23.el9_2.2', main: true, subpackages: ['libcurl', 'libcurl-devel'] },
   {
@@ -93,6 +100,39 @@ const SYSTEMS = {
   rhel: osRelease('rhel', 'Red Hat Enterprise Linux', '9.2', 'Red Hat Enterprise Linux 9.2 (Plow)'),
   stream: osRelease('centos', 'CentOS Stream', '9', 'CentOS Stream 9'),
 };
+const RHEL_93 = osRelease('rhel', 'Red Hat Enterprise Linux', '9.3', 'Red Hat Enterprise Linux 9.3 (Plow)');
+
+/** Builds the packages with rpmbuild and writes a real SQLite rpm database of them under `root`; returns the file. */
+async function rpmDatabase(
+  work: string,
+  name: string,
+  builds: readonly Build[],
+): Promise<{ root: string; sqlite: Buffer }> {
+  const top = join(work, `top-${name}`);
+  for (const build of builds) {
+    await run('rpmbuild', [
+      '-bb',
+      '--quiet',
+      '--define',
+      `_topdir ${top}`,
+      ...['srcname', 'pkgversion', 'pkgrelease', 'sub1', 'sub2', 'with_main'].flatMap((define, i) => [
+        '--define',
+        `${define} ${[build.source, build.version, build.release, ...build.subpackages, build.main ? '1' : '0'][i]}`,
+      ]),
+      join(work, 'test.spec'),
+    ]);
+  }
+  const rpms = join(top, 'RPMS/x86_64');
+  const root = join(work, `root-${name}`);
+  await mkdir(root);
+  const rpmdb = ['--root', root, '--define', '_db_backend sqlite', '--dbpath', DBPATH];
+  await run('rpm', [...rpmdb, '--initdb']);
+  const files = (await readdir(rpms)).map((file) => join(rpms, file));
+  await run('rpm', [...rpmdb, '-i', '--justdb', '--nodeps', '--noscripts', ...files]);
+  // A query folds the write-ahead log into the file, as the last rpm transaction of an image build leaves it.
+  await run('rpm', [...rpmdb, '-qa']);
+  return { root, sqlite: await readFile(join(root, DBPATH, 'rpmdb.sqlite')) };
+}
 
 type OracleRow = [
   name: string,
@@ -112,33 +152,15 @@ describe.skipIf(!HAVE_SHARED)(
     const results: Partial<Record<keyof typeof SYSTEMS, ScanResult>> = {};
     let withNotAffected: ScanResult;
     let oracle: OracleRow[];
+    let rhel93: ScanResult;
+    let oracle93: OracleRow[];
+    let oracleStream: OracleRow[];
 
     beforeAll(async () => {
       const work = await tempDir('patchline-scan-redhat-');
       await writeFile(join(work, 'test.spec'), SPEC);
-      for (const build of BUILDS) {
-        await run('rpmbuild', [
-          '-bb',
-          '--quiet',
-          '--define',
-          `_topdir ${join(work, 'top')}`,
-          ...['srcname', 'pkgversion', 'pkgrelease', 'sub1', 'sub2', 'with_main'].flatMap((name, i) => [
-            '--define',
-            `${name} ${[build.source, build.version, build.release, ...build.subpackages, build.main ? '1' : '0'][i]}`,
-          ]),
-          join(work, 'test.spec'),
-        ]);
-      }
-      const rpms = join(work, 'top/RPMS/x86_64');
-      const root = join(work, 'root');
-      await mkdir(root);
-      const rpmdb = ['--root', root, '--define', '_db_backend sqlite', '--dbpath', DBPATH];
-      await run('rpm', [...rpmdb, '--initdb']);
-      const files = (await readdir(rpms)).map((file) => join(rpms, file));
-      await run('rpm', [...rpmdb, '-i', '--justdb', '--nodeps', '--noscripts', ...files]);
-      // A query folds the write-ahead log into the file, as the last rpm transaction of an image build leaves it.
-      await run('rpm', [...rpmdb, '-qa']);
-      const sqlite = await readFile(join(root, DBPATH, 'rpmdb.sqlite'));
+      const { root, sqlite } = await rpmDatabase(work, '92', BUILDS);
+      const el93 = await rpmDatabase(work, '93', BUILDS_93);
 
       const dbPath = join(work, 'advisories.db');
       const db = AdvisoryDatabase.open(dbPath);
@@ -166,14 +188,17 @@ describe.skipIf(!HAVE_SHARED)(
           });
         }
       }
-      const { stdout } = await run('/usr/bin/python3', [
-        ORACLE,
-        '9',
-        root,
-        DBPATH,
-        ...documents.filter((file) => !file.includes('bad')).map((file) => join(VEX_DIR, file)),
+      const image93 = await makeLayoutImage(work, 'image-rhel93', [
+        [{ name: 'var/lib/rpm/rpmdb.sqlite', content: el93.sqlite }],
+        [{ name: 'etc/os-release', content: RHEL_93 }],
       ]);
-      oracle = JSON.parse(stdout) as OracleRow[];
+      rhel93 = await scanImage(image93.ref, { db: dbPath, now: '2026-09-01T00:00:00Z' });
+      const vex = documents.filter((file) => !file.includes('bad')).map((file) => join(VEX_DIR, file));
+      const oracleOf = async (release: string, rootDir: string): Promise<OracleRow[]> =>
+        JSON.parse((await run('/usr/bin/python3', [ORACLE, release, rootDir, DBPATH, ...vex])).stdout) as OracleRow[];
+      oracle = await oracleOf('9.2', root);
+      oracle93 = await oracleOf('9.3', el93.root);
+      oracleStream = await oracleOf('9', root);
     }, 300_000);
 
     function rows(result: ScanResult): OracleRow[] {
@@ -218,6 +243,27 @@ describe.skipIf(!HAVE_SHARED)(
       }
     });
 
+    it("judges a 9.3 build by 9.3's fix, not by the 9.2 z-stream fix listed under the same main-stream CPE", () => {
+      expect(rhel93.os).toMatchObject({ id: 'rhel', versionId: '9.3' });
+      expect(rows(rhel93)).toEqual(oracle93.filter((row) => row[4] === 'fix-available'));
+      // The oracle's answer is the case this image was built for: 26.el9 sorts above 23.el9_2.4 (python3-rpm says so
+      // too, below) yet lacks the fix, which 9.3 got in 26.el9_3.2.
+      expect(oracle93.map((row) => [row[0], row[2], row[3], row[5]])).toEqual([
+        ['curl', '0:7.76.1-26.el9', 'CVE-2023-38545', '7.76.1-26.el9_3.2'],
+        ['libcurl', '0:7.76.1-26.el9', 'CVE-2023-38545', '7.76.1-26.el9_3.2'],
+        ['libcurl-devel', '0:7.76.1-26.el9', 'CVE-2023-38545', '7.76.1-26.el9_3.2'],
+      ]);
+      for (const finding of rhel93.findings) expect(finding.fixAdvisory).toBe(oracle93[0]?.[6]);
+    });
+
+    it('orders the 9.3 build above the 9.2 fix, by python3-rpm', async () => {
+      const { stdout } = await run('/usr/bin/python3', [
+        '-c',
+        'import rpm; print(rpm.labelCompare(("0", "7.76.1", "26.el9"), ("0", "7.76.1", "23.el9_2.4")))',
+      ]);
+      expect(stdout.trim()).toBe('1');
+    });
+
     it("keeps the publisher's not-affected statements only when asked, as the oracle reads them", () => {
       expect(rows(withNotAffected)).toEqual(oracle);
       expect(oracle.filter((row) => row[4] === 'not-affected').map((row) => row[0])).toEqual([
@@ -232,6 +278,7 @@ describe.skipIf(!HAVE_SHARED)(
       const note = 'Red Hat VEX for CentOS Stream 9';
       expect(stream.ecosystems).toEqual([{ ecosystem: 'Red Hat:9', source: 'redhat-csaf-vex', note }]);
       expect(rows(stream)).toEqual(rows(results.rhel!));
+      expect(rows(stream)).toEqual(oracleStream.filter((row) => row[4] === 'fix-available'));
       for (const finding of stream.findings) expect(finding.source.note).toBe(note);
     });
   },

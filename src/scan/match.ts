@@ -10,6 +10,7 @@ import { type EntryVerdict, evaluateEntry } from './evaluate-entry.js';
 import type { Finding, ScanResult } from './finding.js';
 import { STATUS_ORDER, sortFindings } from './finding-order.js';
 import { cvesOf, mergeFindings } from './merge-findings.js';
+import { entriesForMinor, osMinor } from './redhat-minor.js';
 import { cachedComparators } from './version-cache.js';
 
 /** What matching needs from the advisory database (AdvisoryDatabase is one). */
@@ -71,14 +72,16 @@ function findingOf(pkg: Package, match: AffectedMatch, verdict: Verdict, note: s
  * package more than once with different builds of the same fix (AlmaLinux's ALSA-2021:1809 has mod_md fixed in an
  * el8.5 and an el8.6 module build): a package that has any entry's fix has the fix. Otherwise the most actionable
  * entry speaks: a fix (the lowest fixed version, the first build with it) before no fix, will not fix, not affected.
+ * Red Hat's main-stream fixes of several minor releases are first narrowed to one minor (redhat-minor.ts).
  */
 function advisoryVerdict(
   pkg: Package,
   matches: readonly AffectedMatch[],
   comparators: (scheme: VersionScheme) => VersionComparator,
+  imageMinor: number | undefined,
 ): { match: AffectedMatch; verdict: Verdict } | undefined {
   let best: { match: AffectedMatch; verdict: Verdict } | undefined;
-  for (const match of matches) {
+  for (const match of entriesForMinor(matches, pkg, imageMinor)) {
     let verdict: EntryVerdict;
     try {
       verdict = evaluateEntry(match.affected, pkg, comparators);
@@ -184,6 +187,7 @@ export function matchInventory(
   }
 
   const comparators = cachedComparators();
+  const imageMinor = choice.ecosystem.startsWith('Red Hat:') ? osMinor(inventory.os) : undefined;
   for (const pkg of inventory.packages) {
     const byBinary = byName.get(`binary\u0000${pkg.name}`);
     const bySource = byName.get(`source\u0000${pkg.sourceName ?? pkg.name}`);
@@ -191,7 +195,7 @@ export function matchInventory(
     const perAdvisory = byBinary && bySource ? joined(byBinary, bySource) : (byBinary ?? bySource)!;
     const findings: Finding[] = [];
     for (const matches of perAdvisory.values()) {
-      const chosen = advisoryVerdict(pkg, matches, comparators);
+      const chosen = advisoryVerdict(pkg, matches, comparators, imageMinor);
       if (!chosen) continue;
       if (chosen.verdict.status === 'not-affected' && !options.includeNotAffected) continue;
       findings.push(findingOf(pkg, chosen.match, chosen.verdict, choice.note));
