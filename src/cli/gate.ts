@@ -1,0 +1,87 @@
+import { Command, Option } from 'commander';
+import { PatchlineError } from '../errors.js';
+import { catalogers } from '../inventory/index.js';
+import { type GateResult, gateImage, policyJsonSchema } from '../policy/index.js';
+import { dbOption, resolveDbPath } from './db-options.js';
+import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
+import { writeOutput } from './output.js';
+import { ResultExit } from './result-exit.js';
+
+type GateFormat = 'table' | 'json' | 'markdown' | 'junit' | 'sarif';
+const FORMATS: GateFormat[] = ['table', 'json', 'markdown', 'junit', 'sarif'];
+
+interface GateFlags extends ImageFlags {
+  policy?: string;
+  db?: string;
+  format: GateFormat;
+  output?: string;
+  evidence?: string;
+  attestation?: string;
+  printSchema?: boolean;
+}
+
+export const GATE_EXIT_CODES = `Exit codes:
+  0  the image passes the policy
+  1  the image fails the policy (the report says which rules, and the findings or packages behind them)
+  2  error: bad usage, an invalid policy file, an unreadable image, no advisory database, or an image with no
+     package database (the gate fails closed: it never passes an image it could not read)`;
+
+// Until the gate report writers (report/gate-report.ts) land, every format is the GateResult as JSON.
+function render(result: GateResult, _format: GateFormat): string {
+  return `${JSON.stringify(result, null, 2)}\n`;
+}
+
+export function gateCommand(): Command {
+  const command = new Command('gate')
+    .description(
+      'check an image against a policy (fix availability and age, never severity): verdict and every rule with the findings behind it',
+    )
+    .argument('[image]', 'an image reference (see `patchline inspect --help`) or dir:ROOTFS')
+    .option('--policy <file>', 'the policy document (YAML, apiVersion patchline.dev/v1, kind Policy)')
+    .addOption(dbOption())
+    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('table'))
+    .option('-o, --output <file>', 'write the report to FILE instead of stdout (written whole or not at all)')
+    .option(
+      '--evidence <file>',
+      'also write the evidence record: image and policy digests, database snapshot, every rule',
+    )
+    .option('--attestation <file>', 'also write the evidence as an in-toto statement, to attach to the image')
+    .option('--print-schema', "print the policy document's JSON Schema (for editors) and exit");
+  for (const option of imageOptions()) command.addOption(option);
+  command.addHelpText('after', `\n${GATE_EXIT_CODES}\n`);
+  return command.action(async (image: string | undefined, flags: GateFlags) => {
+    if (flags.printSchema) {
+      await writeOutput(`${JSON.stringify(policyJsonSchema(), null, 2)}\n`, flags.output);
+      return;
+    }
+    if (image === undefined)
+      throw new PatchlineError('usage', 'gate', 'missing the image to check (gate IMAGE --policy FILE)');
+    if (flags.policy === undefined) throw new PatchlineError('usage', 'gate', 'missing --policy FILE');
+    const result = await gateImage(image, flags.policy, {
+      db: resolveDbPath(flags.db),
+      image: toOpenImageOptions(flags),
+      onInventory: (inventory) => {
+        // Fail closed: an inventory that could not be read (or read whole) would make any verdict meaningless.
+        if (inventory.databases.length === 0) {
+          const looked = catalogers.flatMap((cataloger) => cataloger.requests.map((request) => request.path));
+          throw new PatchlineError('not-found', image, `no package database found (looked for ${looked.join(', ')})`);
+        }
+        if (inventory.problems.length > 0) {
+          const first = inventory.problems[0]!;
+          throw new PatchlineError(
+            'input',
+            image,
+            `${inventory.problems.length} package database problem(s) (first: ${first.path}: ${first.message}): the gate does not judge a partial inventory`,
+          );
+        }
+      },
+    });
+    if (flags.evidence !== undefined) await writeOutput(`${JSON.stringify(result, null, 2)}\n`, flags.evidence);
+    if (flags.attestation !== undefined) await writeOutput(`${JSON.stringify(result, null, 2)}\n`, flags.attestation);
+    await writeOutput(render(result, flags.format), flags.output);
+    if (result.verdict === 'fail') {
+      const failed = result.rules.filter((rule) => rule.outcome === 'fail').map((rule) => rule.rule);
+      throw new ResultExit(`${image}: fails policy ${result.policy.name} (${failed.join(', ')})`);
+    }
+  });
+}
