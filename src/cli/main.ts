@@ -3,6 +3,7 @@ import { isPatchlineError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { dbCommand } from './db.js';
 import { fleetCommand } from './fleet.js';
+import { gateCommand } from './gate.js';
 import { hostCommand } from './host.js';
 import { inspectCommand } from './inspect.js';
 import { releaseCommand } from './release.js';
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(inspectCommand())
     .addCommand(sbomCommand())
     .addCommand(scanCommand())
+    .addCommand(gateCommand())
     .addCommand(dbCommand())
     .addCommand(serveCommand())
     .addCommand(fleetCommand())
