@@ -1,10 +1,16 @@
 export { type CyclonedxVersion, cyclonedxBom, cyclonedxJson, validateCyclonedx } from './cyclonedx.js';
 export { cyclonedxVexBom, cyclonedxVexJson } from './cyclonedx-vex.js';
 export { orderFindings } from './finding-order.js';
+export { gateJson, gateJsonSchema } from './gate-json.js';
+export { gateJunit } from './gate-junit.js';
+export { GITHUB_COMMENT_LIMIT, gateMarkdown } from './gate-markdown.js';
+export { GATE_REPORT_FORMATS, type GateReportFormat, renderGateReport } from './gate-report.js';
+export { gateSarif } from './gate-sarif.js';
+export { gateTable } from './gate-table.js';
 export { inventoryJson } from './inventory-json.js';
 export { inventoryTable } from './inventory-table.js';
 export { type OpenvexDocument, type OpenvexStatement, openvexDocument, openvexJson } from './openvex.js';
 export { GITHUB_SARIF_GZIP_LIMIT, GITHUB_SARIF_RESULT_LIMIT, type SarifOptions, sarifJson } from './sarif.js';
-export { SCAN_JSON_SCHEMA_VERSION, type ScanJson, scanJson, scanJsonSchema } from './scan-json.js';
+export { SCAN_JSON_SCHEMA_VERSION, type ScanJson, scanFindingSchema, scanJson, scanJsonSchema } from './scan-json.js';
 export { scanTable } from './scan-table.js';
 export { type SpdxDocument, spdxDocument, spdxJson } from './spdx.js';

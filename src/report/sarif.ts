@@ -1,8 +1,15 @@
-import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Finding, FindingStatus, ScanResult } from '../scan/finding.js';
-import { VERSION } from '../version.js';
 import { ageInDays, orderFindings } from './finding-order.js';
+import {
+  automationName,
+  FINGERPRINT_KEY,
+  findingFingerprint,
+  packageLocation,
+  SARIF_SCHEMA,
+  STATUS_LEVELS,
+  sarifDriver,
+} from './sarif-shared.js';
 
 /**
  * SARIF 2.1.0 for GitHub code scanning. What GitHub requires and we rely on:
@@ -17,23 +24,6 @@ import { ageInDays, orderFindings } from './finding-order.js';
  */
 export const GITHUB_SARIF_GZIP_LIMIT = 10 * 1024 * 1024;
 export const GITHUB_SARIF_RESULT_LIMIT = 5000;
-
-const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
-const FINGERPRINT_KEY = 'patchlineFinding/v1';
-
-const LEVELS: Record<FindingStatus, 'error' | 'warning' | 'note' | 'none'> = {
-  'fix-available': 'error',
-  'no-fix-yet': 'warning',
-  'will-not-fix': 'note',
-  'not-affected': 'none',
-};
-
-// Where each package type's database usually lives, for findings whose package does not say.
-const DEFAULT_DATABASES: Record<Finding['package']['type'], string> = {
-  rpm: 'usr/lib/sysimage/rpm/rpmdb.sqlite',
-  deb: 'var/lib/dpkg/status',
-  apk: 'lib/apk/db/installed',
-};
 
 export interface SarifOptions {
   /** Most gzip'd bytes the document may take (default: GitHub's 10 MB). */
@@ -89,12 +79,7 @@ function render(result: ScanResult, findings: Finding[], leftOut: number): strin
     runs: [
       {
         tool: {
-          driver: {
-            name: 'patchline',
-            semanticVersion: VERSION,
-            version: VERSION,
-            rules,
-          },
+          driver: sarifDriver(rules),
         },
         invocations: [
           {
@@ -103,7 +88,7 @@ function render(result: ScanResult, findings: Finding[], leftOut: number): strin
             ...(notifications.length > 0 ? { toolExecutionNotifications: notifications } : {}),
           },
         ],
-        automationDetails: { id: `patchline/scan/${automationName(result)}/` },
+        automationDetails: { id: `patchline/scan/${automationName(result.target.name)}/` },
         results: findings.map((finding) => sarifResult(finding, ruleIndex.get(finding.id) ?? 0, result.scannedAt)),
         properties: {
           image: result.target.name,
@@ -115,14 +100,6 @@ function render(result: ScanResult, findings: Finding[], leftOut: number): strin
     ],
   };
   return `${JSON.stringify(document, null, 2)}\n`;
-}
-
-// GitHub keeps one analysis per automation category: one per image name (without tag or digest), not per build.
-function automationName(result: ScanResult): string {
-  return result.target.name
-    .replace(/^[a-z-]+:(\/\/)?/, '')
-    .replace(/@sha256:[0-9a-f]+$/, '')
-    .replace(/:[^/:]+$/, '');
 }
 
 function rule(finding: Finding): object {
@@ -148,7 +125,7 @@ function rule(finding: Finding): object {
         ...(links.length > 0 ? ['', '**References**', ...links] : []),
       ].join('\n'),
     },
-    defaultConfiguration: { level: LEVELS[finding.status] },
+    defaultConfiguration: { level: STATUS_LEVELS[finding.status] },
     properties: {
       tags: ['security', 'vulnerability', finding.scheme, ...finding.cves.slice(0, 10)],
       ...(finding.severity ? { publishedSeverity: finding.severity } : {}),
@@ -171,18 +148,10 @@ function sarifResult(finding: Finding, ruleIndex: number, now: string): object {
   return {
     ruleId: finding.id,
     ruleIndex,
-    level: LEVELS[finding.status],
+    level: STATUS_LEVELS[finding.status],
     message: { text: message[finding.status] },
-    locations: [
-      {
-        physicalLocation: {
-          artifactLocation: { uri: databasePath(finding) },
-          region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 },
-        },
-        logicalLocations: [{ name: pkg.purl, kind: 'package' }],
-      },
-    ],
-    partialFingerprints: { [FINGERPRINT_KEY]: fingerprint(finding) },
+    locations: [packageLocation(finding)],
+    partialFingerprints: { [FINGERPRINT_KEY]: findingFingerprint(finding) },
     properties: {
       status: finding.status,
       purl: pkg.purl,
@@ -191,15 +160,4 @@ function sarifResult(finding: Finding, ruleIndex: number, now: string): object {
       ...(finding.fixAvailableSince ? { fixAvailableSince: finding.fixAvailableSince } : {}),
     },
   };
-}
-
-// The finding's package record may carry its database (`source`, as inventory packages do); else the usual place.
-function databasePath(finding: Finding): string {
-  const source = (finding.package as { source?: unknown }).source;
-  return typeof source === 'string' && source !== '' ? source : DEFAULT_DATABASES[finding.package.type];
-}
-
-function fingerprint(finding: Finding): string {
-  const key = [finding.id, finding.package.type, finding.package.name, finding.package.arch ?? ''].join('\0');
-  return createHash('sha256').update(key).digest('hex');
 }

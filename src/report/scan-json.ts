@@ -11,7 +11,7 @@ export const SCAN_JSON_SCHEMA_VERSION = 1;
 
 const status = z.enum(['fix-available', 'no-fix-yet', 'will-not-fix', 'not-affected']);
 
-const findingSchema = z.object({
+export const scanFindingSchema = z.object({
   id: z.string().describe('the advisory id (ALSA-2024:0001, CVE-2023-38545): stable across scans'),
   aliases: z.array(z.string()).describe('other ids of the advisory (CVE, RHSA, ALSA, DSA), sorted'),
   cves: z.array(z.string()).describe('the CVE ids among id and aliases, sorted'),
@@ -69,10 +69,10 @@ export const scanJsonSchema = z.object({
     'not-affected': z.number().int(),
     suppressed: z.number().int(),
   }),
-  findings: z.array(findingSchema).describe('fix-available first, oldest fix first'),
+  findings: z.array(scanFindingSchema).describe('fix-available first, oldest fix first'),
   suppressed: z.array(
     z.object({
-      finding: findingSchema,
+      finding: scanFindingSchema,
       statement: z.object({
         source: z.string().describe('the VEX file the statement came from'),
         status: z.string(),

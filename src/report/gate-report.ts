@@ -1,0 +1,23 @@
+import type { GateResult } from '../policy/gate-result.js';
+import { gateJson } from './gate-json.js';
+import { gateJunit } from './gate-junit.js';
+import { gateMarkdown } from './gate-markdown.js';
+import { gateSarif } from './gate-sarif.js';
+import { gateTable } from './gate-table.js';
+
+export type GateReportFormat = 'table' | 'json' | 'markdown' | 'junit' | 'sarif';
+
+export const GATE_REPORT_FORMATS: readonly GateReportFormat[] = ['table', 'json', 'markdown', 'junit', 'sarif'];
+
+const WRITERS: Record<GateReportFormat, (result: GateResult) => string> = {
+  table: gateTable,
+  json: gateJson,
+  markdown: gateMarkdown,
+  junit: gateJunit,
+  sarif: gateSarif,
+};
+
+/** The gate's verdict in one of its formats (`patchline gate --format`). */
+export function renderGateReport(result: GateResult, format: GateReportFormat): string {
+  return WRITERS[format](result);
+}

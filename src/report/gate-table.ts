@@ -1,0 +1,77 @@
+import type { GateResult, RuleResult } from '../policy/gate-result.js';
+import { availableFor, exposureLine, packageLabel, ruleFindings, rulesWithDetail, verdictLine } from './gate-view.js';
+import { terminalSafe as safe } from './terminal-safe.js';
+import { shortDigest, table } from './text-table.js';
+
+/**
+ * `patchline gate` for people: what was judged, each rule's outcome, then the findings and packages behind the rules
+ * that failed or report (the longest-unshipped fix on top), the exceptions and the exposure, and the verdict last,
+ * where a CI log's reader looks first.
+ */
+export function gateTable(result: GateResult): string {
+  const lines: string[] = [...heading(result), ''];
+  const rules = result.rules.map((rule) => [rule.rule, rule.outcome, safe(rule.message)]);
+  lines.push(table([['RULE', 'OUTCOME', 'MESSAGE'], ...rules]));
+  for (const rule of rulesWithDetail(result)) lines.push('', ...detail(result, rule));
+  if (result.exceptions.length > 0) lines.push('', 'Exceptions:', exceptions(result));
+  lines.push('', `Exposure: ${safe(exposureLine(result))}`, `Verdict: ${verdictLine(result)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function heading(result: GateResult): string[] {
+  const { image, policy, database } = result;
+  const digest = image.digest ? ` (${shortDigest(image.digest)})` : '';
+  const age = database.ageSeconds === undefined ? '' : `, ${Math.floor(database.ageSeconds / 3600)} h old`;
+  return [
+    `Gate ${result.verdict.toUpperCase()}: ${safe(image.reference)}${digest}`,
+    `Policy: ${safe(policy.path)} (${safe(policy.name)}, ${shortDigest(policy.digest)})`,
+    `Advisory database: snapshot ${safe(database.snapshotId)}${age}`,
+    `Evaluated at ${result.evaluatedAt} by ${result.tool.name} ${result.tool.version}`,
+  ];
+}
+
+function detail(result: GateResult, rule: RuleResult): string[] {
+  const lines: string[] = [];
+  if (rule.findings.length > 0) {
+    lines.push(`${rule.rule} (${rule.outcome}): ${rule.findings.length} finding(s)`);
+    const header = ['PACKAGE', 'INSTALLED', 'FIXED', 'STATUS', 'ADVISORY', 'FIX'];
+    const rows = ruleFindings(rule).map((finding) => [
+      safe(packageLabel(finding.package)),
+      safe(finding.package.installed),
+      safe(finding.fixedVersion ?? ''),
+      finding.status,
+      safe(finding.id),
+      availableFor(finding, result.evaluatedAt),
+    ]);
+    lines.push(table([header, ...rows]));
+  }
+  if (rule.packages.length > 0) {
+    lines.push(`${rule.rule} (${rule.outcome}): ${rule.packages.length} package(s)`);
+    const rows = rule.packages.map((pkg) => [
+      safe(pkg.name),
+      safe(pkg.installed ?? '(not installed)'),
+      safe(pkg.pattern ?? ''),
+      safe(pkg.latest ?? ''),
+    ]);
+    lines.push(table([['PACKAGE', 'INSTALLED', 'PATTERN', 'LATEST'], ...rows]));
+  }
+  if (rule.rule === 'exceptions' && lines.length === 0) {
+    lines.push(`${rule.rule} (${rule.outcome}): ${safe(rule.message)}`);
+  }
+  return lines;
+}
+
+function exceptions(result: GateResult): string {
+  const header = ['ID', 'PACKAGE', 'STATUS', 'STATE', 'EXPIRES', 'APPROVER', 'MATCHED', 'JUSTIFICATION'];
+  const rows = result.exceptions.map((exception) => [
+    safe(exception.id),
+    safe(exception.package ?? '*'),
+    exception.status,
+    exception.state === 'expired' ? 'EXPIRED' : exception.state,
+    safe(exception.expires),
+    safe(exception.approver),
+    `${exception.matched.length} finding(s)`,
+    safe(exception.justification),
+  ]);
+  return table([header, ...rows]);
+}
