@@ -47,6 +47,20 @@ describe('scanTable', () => {
     );
   });
 
+  it('sums up the exposure: how many fixes the image lacks and how long the oldest has been available', () => {
+    // Three fix-available findings (curl, openssl-libs, bash); the oldest, curl's, 257 days old (counted above).
+    expect(text).toContain('Exposure: 3 unshipped fixes, the oldest available for 257 days\n');
+    const one = { ...sampleScanResult() };
+    one.findings = one.findings.filter(
+      (finding) => finding.package.name === 'bash' || finding.status !== 'fix-available',
+    );
+    // bash's fix: first seen 2024-06-01, 30 days before the scan.
+    expect(scanTable(one)).toContain('Exposure: 1 unshipped fix, the oldest available for 30 days\n');
+    const none = { ...sampleScanResult() };
+    none.findings = none.findings.filter((finding) => finding.status !== 'fix-available');
+    expect(scanTable(none)).toContain('Exposure: no unshipped fixes\n');
+  });
+
   it('prints only the summary for a clean image', () => {
     const clean = { ...sampleScanResult(), findings: [], suppressed: [] };
     const output = scanTable(clean);

@@ -61,6 +61,7 @@ function summary(result: ScanResult, ordered: Finding[]): string {
     `${ordered.length} finding(s) in ${result.packages} package(s): ${parts.join(', ')}; ${result.suppressed.length} suppressed by VEX`,
   ];
   const oldest = ordered.find((finding) => finding.status === 'fix-available' && finding.fixAvailableSince);
+  lines.push(exposure(counts['fix-available'], oldest, result.scannedAt));
   if (oldest?.fixAvailableSince) {
     lines.push(
       `Oldest unshipped fix: ${oldest.id} for ${oldest.package.name} (${oldest.fixedVersion ?? 'fixed version unknown'}), available since ${oldest.fixAvailableSince.slice(0, 10)}, ${ageInDays(oldest.fixAvailableSince, result.scannedAt)} days ago`,
@@ -76,4 +77,14 @@ function summary(result: ScanResult, ordered: Finding[]): string {
     lines.push(`Matched against: ${used.join('; ')}`);
   }
   return lines.join('\n');
+}
+
+// The exposure in one line, as `patchline gate` sums it up: how many fixes the image lacks and how long the oldest
+// has been out.
+function exposure(unshipped: number, oldest: Finding | undefined, now: string): string {
+  if (unshipped === 0) return 'Exposure: no unshipped fixes';
+  const count = `${unshipped} unshipped fix${unshipped === 1 ? '' : 'es'}`;
+  if (!oldest?.fixAvailableSince) return `Exposure: ${count}`;
+  const days = ageInDays(oldest.fixAvailableSince, now);
+  return `Exposure: ${count}, the oldest available for ${days} day${days === 1 ? '' : 's'}`;
 }
