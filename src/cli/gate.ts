@@ -1,19 +1,17 @@
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../errors.js';
 import { catalogers } from '../inventory/index.js';
-import { type GateResult, gateImage, policyJsonSchema } from '../policy/index.js';
+import { gateImage, policyJsonSchema } from '../policy/index.js';
+import { GATE_REPORT_FORMATS, type GateReportFormat, renderGateReport } from '../report/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
 import { ResultExit } from './result-exit.js';
 
-type GateFormat = 'table' | 'json' | 'markdown' | 'junit' | 'sarif';
-const FORMATS: GateFormat[] = ['table', 'json', 'markdown', 'junit', 'sarif'];
-
 interface GateFlags extends ImageFlags {
   policy?: string;
   db?: string;
-  format: GateFormat;
+  format: GateReportFormat;
   output?: string;
   evidence?: string;
   attestation?: string;
@@ -26,11 +24,6 @@ export const GATE_EXIT_CODES = `Exit codes:
   2  error: bad usage, an invalid policy file, an unreadable image, no advisory database, or an image with no
      package database (the gate fails closed: it never passes an image it could not read)`;
 
-// Until the gate report writers (report/gate-report.ts) land, every format is the GateResult as JSON.
-function render(result: GateResult, _format: GateFormat): string {
-  return `${JSON.stringify(result, null, 2)}\n`;
-}
-
 export function gateCommand(): Command {
   const command = new Command('gate')
     .description(
@@ -39,7 +32,7 @@ export function gateCommand(): Command {
     .argument('[image]', 'an image reference (see `patchline inspect --help`) or dir:ROOTFS')
     .option('--policy <file>', 'the policy document (YAML, apiVersion patchline.dev/v1, kind Policy)')
     .addOption(dbOption())
-    .addOption(new Option('-f, --format <format>', 'output format').choices(FORMATS).default('table'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(GATE_REPORT_FORMATS).default('table'))
     .option('-o, --output <file>', 'write the report to FILE instead of stdout (written whole or not at all)')
     .option(
       '--evidence <file>',
@@ -78,7 +71,7 @@ export function gateCommand(): Command {
     });
     if (flags.evidence !== undefined) await writeOutput(`${JSON.stringify(result, null, 2)}\n`, flags.evidence);
     if (flags.attestation !== undefined) await writeOutput(`${JSON.stringify(result, null, 2)}\n`, flags.attestation);
-    await writeOutput(render(result, flags.format), flags.output);
+    await writeOutput(renderGateReport(result, flags.format), flags.output);
     if (result.verdict === 'fail') {
       const failed = result.rules.filter((rule) => rule.outcome === 'fail').map((rule) => rule.rule);
       throw new ResultExit(`${image}: fails policy ${result.policy.name} (${failed.join(', ')})`);
