@@ -1,5 +1,15 @@
 export { parseDurationSeconds } from './duration.js';
 export { evaluatePolicy } from './evaluate.js';
+export { gateEvidence, MAX_EVIDENCE_BYTES, parseGateEvidence } from './evidence.js';
+export type { FindingReference, GateEvidence } from './evidence-schema.js';
+export {
+  GATE_EVIDENCE_SCHEMA_ID,
+  GATE_PREDICATE_TYPE,
+  gateEvidenceJsonSchema,
+  gateEvidenceSchema,
+} from './evidence-schema.js';
+export type { GateStatement } from './evidence-statement.js';
+export { gateInTotoStatement, IN_TOTO_STATEMENT_TYPE } from './evidence-statement.js';
 export type { GateOptions } from './gate-image.js';
 export { gateImage } from './gate-image.js';
 export type { BaseLookup, GateInputs, ImageFacts, KernelFact, KernelFacts } from './gate-inputs.js';
