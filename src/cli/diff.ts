@@ -1,0 +1,136 @@
+import { existsSync, statSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { AdvisoryDatabase } from '../advisories/index.js';
+import { PatchlineError } from '../errors.js';
+import { type Inventory, readInventory } from '../inventory/index.js';
+import { diffImages, type ImageDiff } from '../policy/image-diff.js';
+import { diffJson } from '../report/diff-json.js';
+import { diffMarkdown } from '../report/diff-markdown.js';
+import { diffTable } from '../report/diff-table.js';
+import { openFileTree } from '../rootfs/index.js';
+import { matchInventory, type ScanResult } from '../scan/index.js';
+import { dbOption, resolveDbPath } from './db-options.js';
+import { checkInventory } from './inventory-checks.js';
+import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
+import { writeOutput } from './output.js';
+
+type DiffFormat = 'table' | 'json' | 'markdown';
+
+interface DiffFlags extends ImageFlags {
+  db?: string;
+  format: DiffFormat;
+  output?: string;
+  skipAdvisories?: boolean;
+  allowEmpty?: boolean;
+  allowPartial?: boolean;
+}
+
+const WRITERS: Record<DiffFormat, (diff: ImageDiff) => string> = {
+  table: diffTable,
+  json: diffJson,
+  markdown: diffMarkdown,
+};
+
+export const DIFF_HELP = `
+Advisories: fixes gained and advisories newly applicable come from the local advisory database. With --db the
+database must be usable (exit 2 otherwise). Without --db, when the default database does not exist yet, the package,
+kernel and layer diff is still made and the output says that advisories were not computed; --skip-advisories does
+the same on purpose.
+
+Exit codes:
+  0  the diff was made (whatever it found)
+  2  error: bad usage, an unreadable image, an unusable --db`;
+
+export function diffCommand(): Command {
+  const command = new Command('diff')
+    .description(
+      'the patch notes of an update from OLD to NEW: packages added, removed, upgraded and downgraded, fixes gained and advisories newly applicable, kernel, layers',
+    )
+    .argument('<old>', 'the image before (a reference as `patchline inspect --help` describes, or dir:ROOTFS)')
+    .argument('<new>', 'the image after')
+    .addOption(dbOption())
+    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('table'))
+    .option('-o, --output <file>', 'write to FILE instead of stdout (written whole or not at all)')
+    .option('--skip-advisories', 'diff packages, kernel and layers only; do not read the advisory database')
+    .option('--allow-empty', 'succeed even when an image has no package database (scratch or static images)')
+    .option('--allow-partial', 'succeed even when a package database could be read only in part');
+  for (const option of imageOptions()) command.addOption(option);
+  command.addHelpText('after', DIFF_HELP);
+  return command.action(async (oldImage: string, newImage: string, flags: DiffFlags) => {
+    // The database is checked before any image is read: it is cheaper to find wrong than an image is to pull.
+    const advisories = advisorySource(flags);
+    const options = toOpenImageOptions(flags);
+    const oldInventory = await inventory(oldImage, options, flags);
+    const newInventory = await inventory(newImage, options, flags);
+    let diff: ImageDiff;
+    if ('skipped' in advisories) {
+      diff = diffImages(
+        { inventory: oldInventory },
+        { inventory: newInventory },
+        { advisoriesSkipped: advisories.skipped },
+      );
+    } else {
+      const [oldScan, newScan] = scanBoth(advisories.path, oldInventory, newInventory);
+      diff = diffImages({ inventory: oldInventory, scan: oldScan }, { inventory: newInventory, scan: newScan });
+    }
+    await writeOutput(WRITERS[flags.format](diff), flags.output);
+  });
+}
+
+/** Where advisories come from, or why they are skipped. */
+function advisorySource(flags: DiffFlags): { path: string } | { skipped: string } {
+  if (flags.skipAdvisories) return { skipped: '--skip-advisories was given' };
+  const path = resolveDbPath(flags.db);
+  const given = flags.db !== undefined && flags.db.length > 0;
+  if (!given && (!existsSync(path) || statSync(path).size === 0)) {
+    const reason = `no advisory database at ${path} (run \`patchline db update\`, or \`patchline db import PATH\` offline, or pass --db)`;
+    process.stderr.write(`patchline: warning: fixes gained and advisories newly applicable not computed: ${reason}\n`);
+    return { skipped: reason };
+  }
+  const db = AdvisoryDatabase.open(path, { readonly: true });
+  try {
+    if (db.status().sources.length === 0) {
+      throw new PatchlineError(
+        'not-found',
+        path,
+        'the advisory database holds no data yet (run `patchline db update`, or `patchline db import PATH` offline; or pass --skip-advisories)',
+      );
+    }
+  } finally {
+    db.close();
+  }
+  return { path };
+}
+
+async function inventory(
+  reference: string,
+  options: ReturnType<typeof toOpenImageOptions>,
+  flags: DiffFlags,
+): Promise<Inventory> {
+  const tree = await openFileTree(reference, options);
+  let read: Inventory;
+  try {
+    read = await readInventory(tree);
+  } finally {
+    await tree.close();
+  }
+  checkInventory(reference, read, flags);
+  return read;
+}
+
+/** Both images matched against one open database at one instant, so the only differences are the images'. */
+function scanBoth(path: string, oldInventory: Inventory, newInventory: Inventory): [ScanResult, ScanResult] {
+  const db = AdvisoryDatabase.open(path, { readonly: true });
+  try {
+    const status = db.status();
+    const database = {
+      path: db.path,
+      snapshotId: status.snapshotId,
+      ...(status.builtAt ? { builtAt: status.builtAt } : {}),
+    };
+    const now = new Date();
+    return [matchInventory(oldInventory, db, { now, database }), matchInventory(newInventory, db, { now, database })];
+  } finally {
+    db.close();
+  }
+}
