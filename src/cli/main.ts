@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isPatchlineError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { dbCommand } from './db.js';
+import { diffCommand } from './diff.js';
 import { fleetCommand } from './fleet.js';
 import { gateCommand } from './gate.js';
 import { hostCommand } from './host.js';
@@ -21,6 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(inspectCommand())
     .addCommand(sbomCommand())
     .addCommand(scanCommand())
+    .addCommand(diffCommand())
     .addCommand(gateCommand())
     .addCommand(dbCommand())
     .addCommand(serveCommand())
