@@ -39,7 +39,7 @@ export interface SourceImport extends WriteSummary {
 
 export interface ImportReport extends WriteSummary {
   sources: SourceImport[];
-  /** JSON and YAML documents read, and Debian DSA/DLA lists. */
+  /** JSON and YAML documents read. */
   documents: number;
   /** Documents no importer recognised (each is also a problem). */
   unrecognised: number;
@@ -113,7 +113,6 @@ export async function importPaths(
       if (kind === 'other' && DEBIAN_LIST_NAME.test(file.name)) {
         const list = parseDebianAdvisoryList((await file.read()).toString('utf8'), file.name);
         if (list.advisories.length > 0) {
-          report.documents++;
           debianLists.push(...list.advisories);
           report.problems.push(...list.problems);
           continue;
