@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { copyFile, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -74,23 +74,59 @@ export async function importDatabaseFile(db: AdvisoryDatabase, file: string): Pr
     } catch (error) {
       throw new PatchlineError('not-found', file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`);
     }
-    let bundle: AdvisoryDatabase;
-    try {
-      bundle = AdvisoryDatabase.open(copy);
-    } catch (error) {
-      throw renamed(error, copy, file);
-    }
-    try {
-      checkBundle(bundle, file);
-    } finally {
-      bundle.close();
-    }
+    verifyDatabaseFile(copy, file);
     replaceContent(db, copy, file);
     // The feeds' validators (ETags, watermarks) described the replaced content; the next update starts afresh.
     await rm(syncStatePath(db.path), { force: true });
     return db.status();
   } finally {
     await rm(folder, { recursive: true, force: true });
+  }
+}
+
+export interface InstallOptions {
+  /** What to call `file` in errors (a registry reference); default its path. */
+  label?: string;
+  /** Check it as `db import` checks a bundle (SQLite's check, every row through the schema): for files from elsewhere. */
+  verify?: boolean;
+}
+
+/**
+ * Puts the content of the Patchline database file `file`, a private file nobody else writes (the copy `db update`
+ * built, the file `db pull` downloaded), into the database at `dbPath`. A database already there keeps its file and
+ * has its content swapped in one transaction (as `db import` of a bundle does), so a process holding it open (a scan,
+ * `serve`) reads the old snapshot or the new one and never an error, and an interruption leaves the old one. Renaming
+ * the new file over it would not: a reader holding the old file goes on reading it, and the old file's -wal and -shm,
+ * which belong to the path, would be read against the new one. Only where there is no database yet is `file` renamed
+ * into place. `file` is left for the caller to remove when it was not renamed.
+ */
+export async function installDatabaseFile(dbPath: string, file: string, options: InstallOptions = {}): Promise<void> {
+  const label = options.label ?? file;
+  if (options.verify) verifyDatabaseFile(file, label);
+  if (!existsSync(dbPath)) {
+    await rename(file, dbPath);
+    return;
+  }
+  const live = AdvisoryDatabase.open(dbPath);
+  try {
+    replaceContent(live, file, label);
+  } finally {
+    live.close();
+  }
+}
+
+/** Opens `file` as a Patchline database (migrating an older one) and checks it; errors name `label`. */
+function verifyDatabaseFile(file: string, label: string): void {
+  let bundle: AdvisoryDatabase;
+  try {
+    bundle = AdvisoryDatabase.open(file);
+  } catch (error) {
+    throw renamed(error, file, label);
+  }
+  try {
+    checkBundle(bundle, label);
+  } finally {
+    bundle.close();
   }
 }
 

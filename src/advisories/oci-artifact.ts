@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +10,7 @@ import { PatchlineError } from '../errors.js';
 import { type Digest, DigestVerifier, formatImageReference, mediaTypes, type RegistryReference } from '../oci/index.js';
 import type { RegistryClient } from '../oci/registry/index.js';
 import { AdvisoryDatabase, connectionOf } from './database.js';
+import { installDatabaseFile } from './database-file.js';
 import { syncStatePath } from './sync-state.js';
 
 /**
@@ -148,8 +149,10 @@ export async function pushDatabase(
 
 /**
  * Pulls the artifact and replaces the database at `dbPath` with it, only once the manifest, the layer and the
- * decompressed file have all matched their digests and the file opens as a Patchline advisory database. The sync
- * state beside the old database is dropped: its conditional-request validators describe content the new one may lack.
+ * decompressed file have all matched their digests and the file passes `db import`'s checks of a bundle. The content
+ * is swapped into the existing file in one transaction (installDatabaseFile), so a scan or `serve` holding it open
+ * reads the old snapshot or the new. The sync state beside the old database is dropped: its conditional-request
+ * validators describe content the new one may lack.
  */
 export async function pullDatabase(
   source: RegistryReference,
@@ -196,7 +199,7 @@ export async function pullDatabase(
     }
     const size = (await stat(temp)).size;
     await rm(syncStatePath(dbPath), { force: true });
-    await rename(temp, dbPath);
+    await installDatabaseFile(dbPath, temp, { label: name, verify: true });
     return { reference: name, digest, snapshotId, bytes: size };
   } catch (error) {
     if (error instanceof PatchlineError) throw error;

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { PatchlineError } from '../errors.js';
 import type { AdvisorySource, ImportProblem } from './advisory.js';
 import { AdvisoryDatabase, connectionOf } from './database.js';
+import { installDatabaseFile } from './database-file.js';
 import type { HttpOptions } from './download.js';
 import { type FeedContext, type FeedFetch, type FeedLimits, feedFolder } from './feeds/feed-fetch.js';
 import { fetchOsv } from './feeds/osv.js';
@@ -16,8 +17,10 @@ import { emptySyncState, readSyncState, type SyncState, writeSyncState } from '.
 
 /**
  * `db update`: brings the database up to date with the publishers' feeds. Everything is downloaded first; then the
- * new database is built in a copy of the current one and renamed over it, so an update that fails or is interrupted
- * at any point leaves the previous database as it was (and what it downloaded, to resume from, in the download folder).
+ * new database is built in a copy of the current one and its content swapped into the current one in one transaction,
+ * so an update that fails or is interrupted at any point leaves the previous database as it was (and what it
+ * downloaded, to resume from, in the download folder), and a scan or `serve` holding the database open reads the old
+ * content or the new.
  */
 export interface UpdateOptions {
   http?: HttpOptions;
@@ -158,9 +161,10 @@ export async function updateDatabase(
 }
 
 /**
- * Runs `build` on a copy of the database (a fresh one when there is none yet) and renames the copy over the
- * original only when it succeeded. The copy is taken with SQLite's online backup, which is consistent even while a
- * scan reads the database or its WAL holds pages not yet checkpointed.
+ * Runs `build` on a copy of the database (a fresh one when there is none yet) and, only when it succeeded, swaps the
+ * copy's content into the original (installDatabaseFile: one transaction in the live file, never a rename over a file
+ * others hold open). The copy is taken with SQLite's online backup, which is consistent even while a scan reads the
+ * database or its WAL holds pages not yet checkpointed.
  */
 async function buildInCopy(dbPath: string, build: (db: AdvisoryDatabase) => Promise<void>): Promise<void> {
   await mkdir(dirname(dbPath), { recursive: true });
@@ -179,10 +183,10 @@ async function buildInCopy(dbPath: string, build: (db: AdvisoryDatabase) => Prom
     try {
       await build(copy);
     } finally {
-      // Closing the last connection checkpoints the WAL into the file, so the renamed file is complete on its own.
+      // Closing the last connection checkpoints the WAL into the file, so the copy is complete on its own.
       copy.close();
     }
-    await rename(temp, dbPath);
+    await installDatabaseFile(dbPath, temp);
   } finally {
     await Promise.all([temp, `${temp}-wal`, `${temp}-shm`].map((path) => rm(path, { force: true })));
   }
