@@ -374,7 +374,7 @@ function childInsert(source, target) {
 }
 
 /** Matching, warm: per run CPU and wall milliseconds of matchInventory and of the database lookup alone. */
-async function childMatch(dbPath, root, image, runs) {
+async function childMatch(dbPath, root, image, runs, only) {
   const dist = (path) => import(join(REPO_DIR, 'dist', path));
   const { AdvisoryDatabase } = await dist('advisories/index.js');
   const { matchInventory, ecosystemFor } = await dist('scan/index.js');
@@ -400,7 +400,7 @@ async function childMatch(dbPath, root, image, runs) {
   const db = AdvisoryDatabase.open(dbPath, { readonly: true });
   const out = {};
   const now = '2026-11-22T00:00:00Z';
-  for (const [key, read] of Object.entries(inventories)) {
+  for (const [key, read] of Object.entries(inventories).filter(([key]) => only === undefined || key === only)) {
     const inventory = await read();
     const { ecosystem } = ecosystemFor(inventory.os);
     const names = [...new Set(inventory.packages.flatMap((p) => [p.name, ...(p.sourceName ? [p.sourceName] : [])]))];
@@ -449,7 +449,7 @@ async function childMain(mode, rest) {
   let result;
   if (mode === 'parse') result = await childParse(rest[0]);
   else if (mode === 'insert') result = childInsert(rest[0], rest[1]);
-  else if (mode === 'match') result = await childMatch(rest[0], rest[1], rest[2], Number(rest[3]));
+  else if (mode === 'match') result = await childMatch(rest[0], rest[1], rest[2], Number(rest[3]), rest[4]);
   else throw new Error(`unknown child mode ${mode}`);
   process.stdout.write(JSON.stringify(result));
 }
@@ -624,10 +624,11 @@ function summarizeOutput(kind, document) {
   };
 }
 
-/** One run of `patchline CMD …` under --cpu-prof: its top self-time functions. */
+/** One run of `patchline CMD …` (or of a child mode of this script) under --cpu-prof: its top self-time functions. */
 async function profile(name, commandArgs) {
   const profDir = await tempDir('patchline-bench-prof-');
-  const result = await spawnRun(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, BIN, ...commandArgs]);
+  const script = commandArgs[0] === '--child' ? SELF : BIN;
+  const result = await spawnRun(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, script, ...commandArgs]);
   if (result.code !== 0) throw new Error(`profiled ${name} failed: ${result.stderr.slice(-1000)}`);
   const file = (await readdir(profDir)).find((entry) => entry.endsWith('.cpuprofile'));
   const data = JSON.parse(await readFile(join(profDir, file), 'utf8'));
@@ -818,7 +819,7 @@ function report(results) {
   for (const [name, p] of Object.entries(profiles ?? {})) {
     lines.push('');
     lines.push(
-      `CPU profile of \`patchline ${name}\` (main thread; ${(p.totalMs / 1000).toFixed(2)} s sampled, ${p.seconds.toFixed(2)} s wall with the profiler), top self time:`,
+      `CPU profile of ${name.startsWith('match') ? name.replace('MATCH_RUNS', String(MATCH_RUNS)) : `\`patchline ${name}\``} (main thread; ${(p.totalMs / 1000).toFixed(2)} s sampled, ${p.seconds.toFixed(2)} s wall with the profiler), top self time:`,
     );
     lines.push('');
     lines.push('| Self time | Share | Function |');
@@ -976,10 +977,12 @@ async function main() {
 
   let profiles;
   if (flag('--profile')) {
-    log('CPU profiles of db import and scan');
+    log('CPU profiles of db import, matching and scan');
     const scratch = await tempDir('patchline-bench-prof-db-');
     profiles = {
       'db import': await profile('import', ['db', 'import', TARBALL, '--db', join(scratch, 'a.db'), '-f', 'json']),
+      'matchInventory (500 packages; the whole child process: inventory read, 10 + MATCH_RUNS matches and lookups)':
+        await profile('match', ['--child', 'match', DB_PATH, MATCH_ROOT, IMAGE_DIR, String(MATCH_RUNS), '500']),
       scan: await profile('scan', [
         'scan',
         `oci:${IMAGE_DIR}:${TAG}`,
