@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../errors.js';
 import { API_VERSION, type Release, releaseSchema } from '../fleet/index.js';
+import { MAX_EVIDENCE_BYTES, parseGateEvidence } from '../policy/index.js';
 import {
   applyCommand,
   checked,
@@ -28,6 +31,7 @@ interface CreateFlags extends OutputFlags {
   fleet?: string;
   image?: string;
   gate?: 'passed' | 'failed';
+  evidence?: string;
   force?: string;
   by?: string;
 }
@@ -39,12 +43,23 @@ export function releaseCommand(): Command {
     .option('-f, --filename <file>', 'create the releases of a YAML or JSON file instead')
     .option('--fleet <name>', 'the fleet it is for')
     .option('--image <repository@digest>', 'the image, pinned by digest')
-    .addOption(new Option('--gate <verdict>', 'the patchline gate verdict').choices(['passed', 'failed']))
+    .addOption(
+      new Option('--gate <verdict>', 'the patchline gate verdict').choices(['passed', 'failed']).conflicts('evidence'),
+    )
+    .option(
+      '--evidence <file>',
+      "the gate's evidence (patchline gate --evidence, the record or its in-toto statement) for this image: sets the verdict and records the file's sha256",
+    )
     .option('--force <reason>', 'let it roll out although its gate failed, and record why')
     .option('--by <who>', 'who forced it (recorded with the reason)')
     .action(async (name: string | undefined, flags: CreateFlags) => {
-      if (flags.filename !== undefined) return createFromFile(RELEASE, flags.filename, flags);
-      await createResource(RELEASE, releaseFromFlags(name, flags), flags);
+      if (flags.filename !== undefined) {
+        if (flags.evidence !== undefined) {
+          throw new PatchlineError('usage', `--evidence ${flags.evidence}`, 'goes with flags, not with -f FILE');
+        }
+        return createFromFile(RELEASE, flags.filename, flags);
+      }
+      await createResource(RELEASE, await releaseFromFlags(name, flags), flags);
     });
   return new Command('release')
     .description('releases: images pinned by digest, with their gate verdict, that rollouts move over a fleet')
@@ -55,7 +70,7 @@ export function releaseCommand(): Command {
     .addCommand(deleteCommand(RELEASE));
 }
 
-function releaseFromFlags(name: string | undefined, flags: CreateFlags): Release {
+async function releaseFromFlags(name: string | undefined, flags: CreateFlags): Promise<Release> {
   if (name === undefined) throw new PatchlineError('usage', 'release create', 'a release name is needed (or -f FILE)');
   if (flags.fleet === undefined || flags.image === undefined) {
     throw new PatchlineError('usage', `release create ${name}`, '--fleet and --image are needed');
@@ -63,6 +78,12 @@ function releaseFromFlags(name: string | undefined, flags: CreateFlags): Release
   if (flags.by !== undefined && flags.force === undefined) {
     throw new PatchlineError('usage', `--by ${flags.by}`, 'only goes with --force');
   }
+  const gate =
+    flags.evidence !== undefined
+      ? await gateFromEvidence(flags.evidence, flags.image)
+      : flags.gate === undefined
+        ? undefined
+        : { passed: flags.gate === 'passed' };
   return checked(
     RELEASE,
     {
@@ -72,7 +93,7 @@ function releaseFromFlags(name: string | undefined, flags: CreateFlags): Release
       spec: {
         fleet: flags.fleet,
         image: flags.image,
-        ...(flags.gate === undefined ? {} : { gate: { passed: flags.gate === 'passed' } }),
+        ...(gate === undefined ? {} : { gate }),
         ...(flags.force === undefined
           ? {}
           : { force: { reason: flags.force, ...(flags.by === undefined ? {} : { by: flags.by }) } }),
@@ -80,4 +101,60 @@ function releaseFromFlags(name: string | undefined, flags: CreateFlags): Release
     },
     `release create ${name}`,
   );
+}
+
+/**
+ * The verdict of a gate evidence file, for the release's image only: the evidence must name the digest the release
+ * pins. The release records the evidence file's own sha256 (docs/decisions/0019-gate-evidence.md): small, and anyone
+ * holding the file, or pulling it as an attestation, can check it is the one the release was made with.
+ */
+async function gateFromEvidence(file: string, image: string): Promise<{ passed: boolean; evidence: string }> {
+  const pinned = /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1];
+  if (pinned === undefined) {
+    throw new PatchlineError(
+      'usage',
+      `--image ${image}`,
+      'must be pinned by digest (repository@sha256:…) to go with --evidence',
+    );
+  }
+  const bytes = await readEvidence(file);
+  const evidence = parseGateEvidence(bytes.toString('utf8'), file);
+  if (evidence.image.digest === undefined) {
+    throw new PatchlineError(
+      'input',
+      file,
+      `names no image digest (${evidence.image.reference} was gated without one), so it cannot vouch for ${image}`,
+    );
+  }
+  if (evidence.image.digest !== pinned) {
+    throw new PatchlineError(
+      'input',
+      file,
+      `is the evidence for ${evidence.image.digest} (${evidence.image.reference}), not for the release's image ${pinned}`,
+    );
+  }
+  return {
+    passed: evidence.verdict === 'pass',
+    evidence: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+  };
+}
+
+async function readEvidence(file: string): Promise<Buffer> {
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new PatchlineError('input', file, 'is not a file');
+    if (info.size > MAX_EVIDENCE_BYTES) {
+      throw new PatchlineError(
+        'limit',
+        file,
+        `is ${info.size} bytes, more than gate evidence takes (${MAX_EVIDENCE_BYTES})`,
+      );
+    }
+    return await readFile(file);
+  } catch (error) {
+    if (error instanceof PatchlineError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new PatchlineError('not-found', file, 'does not exist');
+    throw new PatchlineError('input', file, `cannot be read (${code ?? (error as Error).message})`);
+  }
 }
