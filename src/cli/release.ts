@@ -105,7 +105,7 @@ async function releaseFromFlags(name: string | undefined, flags: CreateFlags): P
 
 /**
  * The verdict of a gate evidence file, for the release's image only: the evidence must name the digest the release
- * pins. The release records the evidence file's own sha256 (docs/decisions/0019-gate-evidence.md): small, and anyone
+ * pins. The release records the evidence file's own sha256 (docs/decisions/0020-gate-evidence.md): small, and anyone
  * holding the file, or pulling it as an attestation, can check it is the one the release was made with.
  */
 async function gateFromEvidence(file: string, image: string): Promise<{ passed: boolean; evidence: string }> {
