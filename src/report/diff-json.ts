@@ -3,7 +3,7 @@ import type { ImageDiff } from '../policy/image-diff.js';
 
 /**
  * `patchline diff --format json`: the ImageDiff as is. `imageDiffJsonSchema` is the contract for scripts
- * (`z.toJSONSchema(imageDiffJsonSchema)` gives its JSON Schema): within `apiVersion: patchline.dev/v1` fields are only
+ * (published as schemas/image-diff-v1.json): within `apiVersion: patchline.dev/v1` fields are only
  * ever added; a rename or a removal needs a new apiVersion. Versions are written as the package manager prints them
  * (`[epoch:]version[-release]`), sizes in bytes, times in ISO 8601.
  */
@@ -112,6 +112,16 @@ export const imageDiffJsonSchema = z.object({
 
 export type ImageDiffJson = z.infer<typeof imageDiffJsonSchema>;
 
+export const IMAGE_DIFF_SCHEMA_ID = 'https://patchline.dev/schemas/image-diff-v1.json';
+
+/** The JSON Schema published as schemas/image-diff-v1.json (a test keeps the file equal to this). */
+export function imageDiffJsonSchemaDocument(): Record<string, unknown> {
+  const { $schema, ...rest } = z.toJSONSchema(imageDiffJsonSchema) as Record<string, unknown>;
+  return { $schema, $id: IMAGE_DIFF_SCHEMA_ID, title: 'Patchline image diff v1', ...rest };
+}
+
 export function diffJson(diff: ImageDiff): string {
-  return `${JSON.stringify(diff, null, 2)}\n`;
+  // The document is the diff itself; this assignment is where the compiler holds the two shapes together.
+  const document: ImageDiffJson = diff;
+  return `${JSON.stringify(document, null, 2)}\n`;
 }
