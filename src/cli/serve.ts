@@ -1,7 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { z } from 'zod';
 import { PatchlineError } from '../errors.js';
 import { tryParseDuration } from '../fleet/index.js';
-import { createServer, DEFAULT_LIMITS, type ServerLimits } from '../server/index.js';
+import { defaultCacheDir } from '../oci/index.js';
+import { createServer, DEFAULT_LIMITS, type GatewayOptions, type ServerLimits } from '../server/index.js';
 import { redact, Store } from '../store/index.js';
 import { parseSize } from './options.js';
 
@@ -17,6 +21,10 @@ interface ServeFlags {
   hostRateLimit?: number;
   adminRateLimit?: number;
   anonymousRateLimit?: number;
+  gatewayCache?: string;
+  upstreamAuth?: string;
+  upstreamTlsVerify: string;
+  gatewayChallenge: 'bearer' | 'basic';
 }
 
 /**
@@ -25,7 +33,7 @@ interface ServeFlags {
  */
 export function serveCommand(): Command {
   return new Command('serve')
-    .description('run the fleet controller: admin API, host API, FleetLock and metrics')
+    .description('run the fleet controller: admin API, host API, registry gateway, FleetLock and metrics')
     .addOption(new Option('--listen <host:port>', 'address to listen on').default('127.0.0.1:8080'))
     .addOption(
       new Option('--database <path|postgres://…>', 'SQLite file (created if absent) or PostgreSQL URL').default(
@@ -57,6 +65,29 @@ export function serveCommand(): Command {
         '--anonymous-rate-limit <n>',
         `requests a minute per address without credentials: enrollment, FleetLock, metrics (default ${DEFAULT_LIMITS.anonymous.perMinute})`,
       ).argParser(perMinute),
+    )
+    .addOption(
+      new Option(
+        '--gateway-cache <dir>',
+        'where the registry gateway keeps verified blobs and manifests (default: $XDG_CACHE_HOME/patchline/gateway)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--upstream-auth <file>',
+        'credentials for the upstream registries the fleets track (containers auth.json); default: the usual auth files',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--upstream-tls-verify <bool>',
+        'require HTTPS to upstream registries (false: plain HTTP; loopback registries always are)',
+      ).default('true'),
+    )
+    .addOption(
+      new Option('--gateway-challenge <scheme>', 'the auth challenge GET /v2/ answers with (both are accepted)')
+        .choices(['bearer', 'basic'])
+        .default('bearer'),
     )
     .addOption(new Option('--insecure-no-admin-token', 'run the admin API without authentication (tests only)'))
     .addOption(
@@ -90,6 +121,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       'is not set; set it to a long random secret (or pass --insecure-no-admin-token for a throwaway controller)',
     );
   }
+  const gateway = await gatewayFrom(flags);
   const store = await Store.open(flags.database);
   const { app } = await createServer({
     store,
@@ -100,6 +132,7 @@ async function serve(flags: ServeFlags): Promise<void> {
         : { cert: flags.tlsCert, key: flags.tlsKey },
     tickMs,
     limits: limitsFrom(flags),
+    gateway,
     logger: { level: flags.logLevel, stream: process.stderr },
   }).catch(async (error: unknown) => {
     await store.close();
@@ -131,6 +164,42 @@ async function serve(flags: ServeFlags): Promise<void> {
   }
   app.log.info({ database: redact(flags.database), tickMs }, 'controller running');
   await stopped;
+}
+
+const authFileSchema = z.object({ auths: z.record(z.string(), z.object({}).passthrough()) });
+
+async function gatewayFrom(flags: ServeFlags): Promise<GatewayOptions> {
+  if (flags.upstreamTlsVerify !== 'true' && flags.upstreamTlsVerify !== 'false') {
+    throw new PatchlineError('usage', `--upstream-tls-verify=${flags.upstreamTlsVerify}`, 'expected true or false');
+  }
+  if (flags.upstreamAuth !== undefined) {
+    // Checked now, so a typo fails the start instead of every pull later.
+    let text: string;
+    try {
+      text = await readFile(flags.upstreamAuth, 'utf8');
+    } catch (error) {
+      throw new PatchlineError(
+        'input',
+        flags.upstreamAuth,
+        `cannot read the upstream auth file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
+    let parsed: ReturnType<typeof authFileSchema.safeParse>;
+    try {
+      parsed = authFileSchema.safeParse(JSON.parse(text));
+    } catch (error) {
+      throw new PatchlineError('input', flags.upstreamAuth, `is not JSON (${(error as Error).message})`);
+    }
+    if (!parsed.success) {
+      throw new PatchlineError('input', flags.upstreamAuth, 'expected a containers auth.json: {"auths": {…}}');
+    }
+  }
+  return {
+    cacheDir: flags.gatewayCache ?? join(defaultCacheDir(), 'gateway'),
+    upstreamAuthFile: flags.upstreamAuth,
+    upstreamTlsVerify: flags.upstreamTlsVerify === 'true',
+    challenge: flags.gatewayChallenge,
+  };
 }
 
 function perMinute(value: string): number {

@@ -1,9 +1,12 @@
-// server/: the controller's HTTP API (admin, host, FleetLock, metrics, OpenAPI) and the controller loop.
+// server/: the controller's HTTP API (admin, host, FleetLock, metrics, OpenAPI), the registry gateway and the controller
+// loop.
 
 export type { ServerContext, ServerLimits } from './context.js';
 export { DEFAULT_LIMITS } from './context.js';
 export type { Controller, ControllerOptions, TickResult } from './controller.js';
 export { createController } from './controller.js';
+export type { GatewayOptions } from './gateway/options.js';
+export { fleetRepository } from './gateway/routes.js';
 export type { DesiredResponse } from './host-routes.js';
 export { desiredResponseSchema } from './host-routes.js';
 export { metricsText } from './metrics-text.js';

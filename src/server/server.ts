@@ -7,6 +7,8 @@ import { anonymousLimit } from './auth.js';
 import { DEFAULT_LIMITS, type ServerContext, type ServerLimits } from './context.js';
 import { type Controller, createController } from './controller.js';
 import { fleetLockRoutes } from './fleetlock-routes.js';
+import type { GatewayOptions } from './gateway/options.js';
+import { gatewayRoutes } from './gateway/routes.js';
 import { hostRoutes } from './host-routes.js';
 import { metricsText } from './metrics-text.js';
 import { openApiDocument } from './openapi.js';
@@ -30,6 +32,8 @@ export interface ServerOptions {
   /** How often the controller decides every active rollout; no timer when undefined. */
   tickMs?: number | undefined;
   nudgeDelayMs?: number | undefined;
+  /** The registry gateway (`/v2/`, where hosts pull their fleet's image); not served when undefined. */
+  gateway?: GatewayOptions | undefined;
   /** fastify's logger option: false (tests), true, or a pino configuration / instance. */
   logger?: boolean | FastifyBaseLogger | Record<string, unknown> | undefined;
 }
@@ -54,6 +58,8 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     // Long polls are held open up to longPollMaxSeconds; the socket must outlive them.
     requestTimeout: (limits.longPollMaxSeconds + 30) * 1000,
     return503OnClosing: true,
+    // Registry paths carry fleet names (up to 253 characters) and digests (sha512: 135) as path parameters.
+    maxParamLength: 256,
     // Hosts call every minute: a log line per request would drown everything else. Admin writes and errors are
     // logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
@@ -112,6 +118,8 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
   app.register(async (scope) => adminRoutes(scope, context));
   app.register(async (scope) => hostRoutes(scope, context));
   app.register(async (scope) => fleetLockRoutes(scope, context));
+  const gateway = options.gateway;
+  if (gateway !== undefined) app.register(async (scope) => gatewayRoutes(scope, context, gateway));
 
   app.addHook('onListen', async () => controller.start());
   app.addHook('preClose', async () => {

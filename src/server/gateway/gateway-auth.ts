@@ -1,0 +1,135 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Store } from '../../store/index.js';
+import { RegistryError } from './registry-errors.js';
+
+/**
+ * Who is pulling. A host authenticates with HTTP Basic (user: its host name, password: its host credential) on any
+ * request, or with a bearer token the token endpoint gave it for those same Basic credentials (the Docker token flow,
+ * which containers/image follows when `GET /v2/` challenges with Bearer).
+ *
+ * Tokens are signed by this process with a key that lives only in its memory: they are short-lived, and a client
+ * whose token stops verifying (after a restart) is challenged again and fetches a new one without noticing.
+ */
+
+export const TOKEN_SERVICE = 'patchline';
+
+/** What a token grants: pull on one repository, for one host, until `exp` (seconds since the epoch). */
+const tokenClaimsSchema = z.object({
+  host: z.string().min(1).max(253),
+  repository: z.string().max(300).nullable(),
+  exp: z.number().int(),
+});
+type TokenClaims = z.infer<typeof tokenClaimsSchema>;
+
+export interface TokenSigner {
+  issue(claims: TokenClaims): string;
+  verify(token: string, nowSeconds: number): TokenClaims | undefined;
+}
+
+export function createTokenSigner(key: Buffer = randomBytes(32)): TokenSigner {
+  const sign = (payload: string) => createHmac('sha256', key).update(payload).digest('base64url');
+  return {
+    issue(claims) {
+      const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+      return `${payload}.${sign(payload)}`;
+    },
+    verify(token, nowSeconds) {
+      const dot = token.indexOf('.');
+      if (dot <= 0 || token.length > 2048) return undefined;
+      const payload = token.slice(0, dot);
+      const given = Buffer.from(token.slice(dot + 1), 'base64url');
+      const expected = Buffer.from(sign(payload), 'base64url');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+      let json: unknown;
+      try {
+        json = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      } catch {
+        return undefined;
+      }
+      const claims = tokenClaimsSchema.safeParse(json);
+      return claims.success && claims.data.exp > nowSeconds ? claims.data : undefined;
+    },
+  };
+}
+
+export interface BasicCredentials {
+  username: string;
+  password: string;
+}
+
+export function basicCredentials(request: FastifyRequest): BasicCredentials | undefined {
+  const match = /^Basic\s+([A-Za-z0-9+/=]{1,4096})\s*$/i.exec(request.headers.authorization ?? '');
+  if (match?.[1] === undefined) return undefined;
+  const text = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  return /^Bearer\s+(\S{1,4096})\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+}
+
+/** The host whose Basic credentials these are, or undefined when the name and credential do not go together. */
+export async function hostOfBasic(store: Store, credentials: BasicCredentials): Promise<string | undefined> {
+  const host = await store.hostOfCredential(credentials.password);
+  return host !== undefined && host === credentials.username ? host : undefined;
+}
+
+/** The WWW-Authenticate challenge the gateway answers unauthenticated requests with. */
+export function challengeFor(
+  request: FastifyRequest,
+  scheme: 'bearer' | 'basic',
+  repository?: string,
+  error?: string,
+): string {
+  if (scheme === 'basic') return 'Basic realm="patchline"';
+  const realm = `${request.protocol}://${request.host}/v2/token`;
+  const parts = [`realm="${realm}"`, `service="${TOKEN_SERVICE}"`];
+  if (repository !== undefined) parts.push(`scope="repository:${repository}:pull"`);
+  if (error !== undefined) parts.push(`error="${error}"`);
+  return `Bearer ${parts.join(',')}`;
+}
+
+export type Caller = { host: string; via: 'basic' } | { host: string; via: 'token'; repository: string | null };
+
+/**
+ * The caller of a registry request, or a 401 RegistryError with the challenge to answer. A request with wrong
+ * credentials is told so (and is counted against its address by the caller); one without any is simply challenged.
+ */
+export async function authenticate(
+  request: FastifyRequest,
+  store: Store,
+  signer: TokenSigner,
+  nowSeconds: number,
+  scheme: 'bearer' | 'basic',
+  repository?: string,
+): Promise<Caller | RegistryError> {
+  const token = bearer(request);
+  if (token !== undefined) {
+    const claims = signer.verify(token, nowSeconds);
+    if (claims !== undefined) return { host: claims.host, via: 'token', repository: claims.repository };
+    return unauthorized(request, scheme, repository, 'the bearer token is not valid or has expired', 'invalid_token');
+  }
+  const basic = basicCredentials(request);
+  if (basic !== undefined) {
+    const host = await hostOfBasic(store, basic);
+    if (host !== undefined) return { host, via: 'basic' };
+    return unauthorized(request, scheme, repository, 'the host name and credential do not match an enrolled host');
+  }
+  return unauthorized(request, scheme, repository, 'authentication required: pull with the host name and credential');
+}
+
+function unauthorized(
+  request: FastifyRequest,
+  scheme: 'bearer' | 'basic',
+  repository: string | undefined,
+  message: string,
+  error?: string,
+): RegistryError {
+  return new RegistryError('UNAUTHORIZED', message, {
+    'www-authenticate': challengeFor(request, scheme, repository, error),
+  });
+}
