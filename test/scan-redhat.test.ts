@@ -74,6 +74,11 @@ const BUILDS_93: Build[] = [
   { source: 'curl', version: '7.76.1', release: '26.el9', main: true, subpackages: ['libcurl', 'libcurl-devel'] },
 ];
 
+/** RHEL 9.0's curl z-stream build before the fix, below 9.0 EUS's fix (14.el9_0.9), in the 9.0 image's database. */
+const BUILDS_90: Build[] = [
+  { source: 'curl', version: '7.76.1', release: '14.el9_0.8', main: true, subpackages: ['libcurl', 'libcurl-devel'] },
+];
+
 const BUILDS: Build[] = [
   { source: 'curl', version: '7.76.1', release: '23.el9_2.2', main: true, subpackages: ['libcurl', 'libcurl-devel'] },
   {
@@ -101,6 +106,7 @@ const SYSTEMS = {
   stream: osRelease('centos', 'CentOS Stream', '9', 'CentOS Stream 9'),
 };
 const RHEL_93 = osRelease('rhel', 'Red Hat Enterprise Linux', '9.3', 'Red Hat Enterprise Linux 9.3 (Plow)');
+const RHEL_90 = osRelease('rhel', 'Red Hat Enterprise Linux', '9.0', 'Red Hat Enterprise Linux 9.0 (Plow)');
 
 /** Builds the packages with rpmbuild and writes a real SQLite rpm database of them under `root`; returns the file. */
 async function rpmDatabase(
@@ -155,12 +161,15 @@ describe.skipIf(!HAVE_SHARED)(
     let rhel93: ScanResult;
     let oracle93: OracleRow[];
     let oracleStream: OracleRow[];
+    let rhel90: ScanResult;
+    let oracle90: OracleRow[];
 
     beforeAll(async () => {
       const work = await tempDir('patchline-scan-redhat-');
       await writeFile(join(work, 'test.spec'), SPEC);
       const { root, sqlite } = await rpmDatabase(work, '92', BUILDS);
       const el93 = await rpmDatabase(work, '93', BUILDS_93);
+      const el90 = await rpmDatabase(work, '90', BUILDS_90);
 
       const dbPath = join(work, 'advisories.db');
       const db = AdvisoryDatabase.open(dbPath);
@@ -193,12 +202,18 @@ describe.skipIf(!HAVE_SHARED)(
         [{ name: 'etc/os-release', content: RHEL_93 }],
       ]);
       rhel93 = await scanImage(image93.ref, { db: dbPath, now: '2026-09-01T00:00:00Z' });
+      const image90 = await makeLayoutImage(work, 'image-rhel90', [
+        [{ name: 'var/lib/rpm/rpmdb.sqlite', content: el90.sqlite }],
+        [{ name: 'etc/os-release', content: RHEL_90 }],
+      ]);
+      rhel90 = await scanImage(image90.ref, { db: dbPath, now: '2026-09-01T00:00:00Z' });
       const vex = documents.filter((file) => !file.includes('bad')).map((file) => join(VEX_DIR, file));
       const oracleOf = async (release: string, rootDir: string): Promise<OracleRow[]> =>
         JSON.parse((await run('/usr/bin/python3', [ORACLE, release, rootDir, DBPATH, ...vex])).stdout) as OracleRow[];
       oracle = await oracleOf('9.2', root);
       oracle93 = await oracleOf('9.3', el93.root);
       oracleStream = await oracleOf('9', root);
+      oracle90 = await oracleOf('9.0', el90.root);
     }, 300_000);
 
     function rows(result: ScanResult): OracleRow[] {
@@ -254,6 +269,16 @@ describe.skipIf(!HAVE_SHARED)(
         ['libcurl-devel', '0:7.76.1-26.el9', 'CVE-2023-38545', '7.76.1-26.el9_3.2'],
       ]);
       for (const finding of rhel93.findings) expect(finding.fixAdvisory).toBe(oracle93[0]?.[6]);
+    });
+
+    it('judges a 9.0 main-stream build by the next minor with a main-stream fix, never by the 9.0 EUS fix', () => {
+      expect(rows(rhel90)).toEqual(oracle90.filter((row) => row[4] === 'fix-available'));
+      // Only 9.0 EUS (rhel_eus:9.0, 14.el9_0.9) has a 9.0 build of the fix; the main stream's first is 9.2's.
+      expect(oracle90.map((row) => [row[0], row[2], row[5]])).toEqual([
+        ['curl', '0:7.76.1-14.el9_0.8', '7.76.1-23.el9_2.4'],
+        ['libcurl', '0:7.76.1-14.el9_0.8', '7.76.1-23.el9_2.4'],
+        ['libcurl-devel', '0:7.76.1-14.el9_0.8', '7.76.1-23.el9_2.4'],
+      ]);
     });
 
     it('orders the 9.3 build above the 9.2 fix, by python3-rpm', async () => {

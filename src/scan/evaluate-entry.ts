@@ -4,6 +4,7 @@ import type { Package } from '../inventory/package.js';
 import { osvAffects, type VersionComparator, versionComparator } from '../version/index.js';
 import type { FindingStatus } from './finding.js';
 import { moduleAdmits } from './module-stream.js';
+import { isExtendedSupportStream } from './redhat-minor.js';
 
 /** What one advisory entry says about one installed package. */
 export type EntryVerdict =
@@ -12,10 +13,6 @@ export type EntryVerdict =
   /** About this package, and the installed version already has the fix (or is outside the affected ranges). */
   | { kind: 'clear' }
   | { kind: 'finding'; status: FindingStatus; fixedVersion?: string };
-
-// Red Hat's extended-support streams (EUS, AUS, E4S, TUS, ELS) get their own, older, fix builds; a plain RHEL N image
-// follows the main stream, as Red Hat's guidance for scanners says, so those entries would mark it fixed too early.
-const EXTENDED_SUPPORT_STREAM = /^cpe:\/[ao]:redhat:rhel_(?:eus|aus|e4s|tus|els)(?::|$)/;
 
 /**
  * Whether the entry names this package: a `binary` entry by the package's name, a `source` entry by its source
@@ -28,7 +25,8 @@ export function entryNamesPackage(entry: AffectedPackage, pkg: Package): boolean
   } else if ((pkg.sourceName ?? pkg.name) !== entry.package) {
     return false;
   }
-  if (entry.stream !== undefined && EXTENDED_SUPPORT_STREAM.test(entry.stream)) return false;
+  // xUS fix builds are older than the main stream's: they would mark a main-stream image fixed too early.
+  if (isExtendedSupportStream(entry.stream)) return false;
   return moduleAdmits(entry, pkg);
 }
 

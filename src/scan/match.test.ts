@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmp.js';
 import type { AdvisoryRecord, AffectedPackage } from '../advisories/advisory.js';
 import { AdvisoryDatabase, type AffectedMatch } from '../advisories/database.js';
+import { osvImporter } from '../advisories/importers/osv.js';
 import type { Inventory } from '../inventory/inventory-types.js';
 import type { OperatingSystem } from '../inventory/os.js';
 import type { Package } from '../inventory/package.js';
@@ -269,6 +270,33 @@ describe('matchInventory', () => {
         fixDateOrigin: 'published',
         source: { format: 'redhat-csaf-vex', ecosystem: 'Red Hat:9' },
       },
+    ]);
+  });
+
+  it("skips extended-support streams as Red Hat's OSV records name them too", () => {
+    // The shape of Red Hat's OSV export (RHSA ids, `Red Hat:` + the CPE after the vendor), read by the real importer.
+    const osv = osvImporter.parse(
+      {
+        schema_version: '1.7.0',
+        id: 'RHSA-2023:5763',
+        modified: '2023-10-18T00:00:00Z',
+        published: '2023-10-18T00:00:00Z',
+        upstream: ['CVE-2023-38545'],
+        affected: [
+          ['Red Hat:rhel_eus:9.0::baseos', '0:7.76.1-14.el9_0.9'],
+          ['Red Hat:enterprise_linux:9::baseos', '0:7.76.1-26.el9_3.2'],
+        ].map(([ecosystem, fixed]) => ({
+          package: { ecosystem, name: 'curl' },
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] }],
+        })),
+      },
+      'RHSA-2023:5763.json',
+    );
+    expect(osv.problems).toEqual([]);
+    const rhel90: OperatingSystem = { id: 'rhel', family: 'redhat', versionId: '9.0', source: 'etc/os-release' };
+    // A main-stream 9.0 image with the 9.0 EUS build: the main stream's fix is 9.3's.
+    expect(statuses([rpm('curl', '7.76.1', '14.el9_0.9')], osv.records, rhel90)).toEqual([
+      ['curl', 'RHSA-2023:5763', 'fix-available', '0:7.76.1-26.el9_3.2'],
     ]);
   });
 

@@ -27,9 +27,21 @@ export function osMinor(os: Pick<OperatingSystem, 'versionId'> | undefined): num
   return minor === undefined ? undefined : Number(minor);
 }
 
+// Red Hat's extended-support streams (EUS, AUS, E4S, TUS, ELS), as the CSAF importers keep them (the CPE) and as
+// Red Hat's OSV records name them (`Red Hat:rhel_eus:9.2::appstream`).
+const EXTENDED_SUPPORT_STREAM = /^(?:cpe:\/[ao]:redhat:|Red Hat:)rhel_(?:eus|aus|e4s|tus|els)(?::|$)/;
+
+/**
+ * Whether an entry's stream is one of Red Hat's extended-support streams: they get their own, older, fix builds, and
+ * a plain RHEL N image follows the main stream, as Red Hat's guidance for scanners says.
+ */
+export function isExtendedSupportStream(stream: string | undefined): boolean {
+  return stream !== undefined && EXTENDED_SUPPORT_STREAM.test(stream);
+}
+
 function isMainStreamFix(entry: AffectedPackage): boolean {
-  // Extended-support streams never reach here (evaluate-entry skips them) and layered products are `Red Hat layered:N`.
-  return entry.status === 'fixed' && /^Red Hat:\d+$/.test(entry.ecosystem);
+  // Layered products are `Red Hat layered:N`; an xUS minor must not choose the minor, as its entries never match.
+  return entry.status === 'fixed' && /^Red Hat:\d+$/.test(entry.ecosystem) && !isExtendedSupportStream(entry.stream);
 }
 
 function fixMinors(entry: AffectedPackage): number[] {
