@@ -13,6 +13,7 @@ import { dbOption, resolveDbPath } from './db-options.js';
 import { checkInventory } from './inventory-checks.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
+import { terminalProgress } from './progress.js';
 
 type DiffFormat = 'table' | 'json' | 'markdown';
 
@@ -110,7 +111,8 @@ async function inventory(
   const tree = await openFileTree(reference, options);
   let read: Inventory;
   try {
-    read = await readInventory(tree);
+    const progress = terminalProgress();
+    read = await readInventory(tree, progress ? { progress } : {});
   } finally {
     await tree.close();
   }
