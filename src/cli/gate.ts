@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../errors.js';
 import { catalogers } from '../inventory/index.js';
-import { gateImage, policyJsonSchema } from '../policy/index.js';
+import { gateEvidence, gateImage, gateInTotoStatement, policyJsonSchema } from '../policy/index.js';
 import { GATE_REPORT_FORMATS, type GateReportFormat, renderGateReport } from '../report/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
@@ -69,8 +69,13 @@ export function gateCommand(): Command {
         }
       },
     });
-    if (flags.evidence !== undefined) await writeOutput(`${JSON.stringify(result, null, 2)}\n`, flags.evidence);
-    if (flags.attestation !== undefined) await writeOutput(`${JSON.stringify(result, null, 2)}\n`, flags.attestation);
+    // Evidence is written whatever the verdict: a failed gate needs its record as much as a passed one.
+    if (flags.evidence !== undefined) {
+      await writeOutput(`${JSON.stringify(gateEvidence(result), null, 2)}\n`, flags.evidence);
+    }
+    if (flags.attestation !== undefined) {
+      await writeOutput(`${JSON.stringify(gateInTotoStatement(result), null, 2)}\n`, flags.attestation);
+    }
     await writeOutput(renderGateReport(result, flags.format), flags.output);
     if (result.verdict === 'fail') {
       const failed = result.rules.filter((rule) => rule.outcome === 'fail').map((rule) => rule.rule);
