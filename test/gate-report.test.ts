@@ -1,15 +1,18 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { gateEvidence } from '../src/policy/evidence.js';
 import type { ExceptionOutcome, GateResult } from '../src/policy/gate-result.js';
+import { gateImage } from '../src/policy/index.js';
 import { GITHUB_COMMENT_LIMIT, renderGateReport, scanJson } from '../src/report/index.js';
 import type { Finding } from '../src/scan/finding.js';
 import { projectRoot } from './helpers/cli.js';
-import { gateResultFrom, HAVE_SHARED, realScan } from './helpers/gate-results.js';
+import { gateResultFrom, HAVE_SHARED, realScan, SCANNED_AT } from './helpers/gate-results.js';
 import { sarifSchema } from './helpers/sarif-schema.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -369,7 +372,7 @@ print(json.dumps({
         expect(validateSarif(JSON.parse(renderGateReport(hostile, 'sarif')))).toBeUndefined();
       });
 
-      it("keeps a finding's fingerprint when its installed version changes, not when the rule does", () => {
+      it("keeps a finding's fingerprint when its installed version changes", () => {
         const before = JSON.parse(renderGateReport(fail, 'sarif')).runs[0].results[0];
         const bumped = structuredClone(fail);
         const late = bumped.rules[1]!.findings;
@@ -385,6 +388,49 @@ print(json.dumps({
         expect(after.partialFingerprints).toEqual(before.partialFingerprints);
         const scanSarif = JSON.parse(renderGateReport(fail, 'sarif'));
         expect(scanSarif.runs[0].automationDetails.id).toMatch(/^patchline\/gate\//);
+      });
+    });
+    describe("with patchline's own evaluation of the real image", () => {
+      let evaluated: GateResult;
+
+      beforeAll(async () => {
+        const { reference, dbPath, scan } = await realScan();
+        const late = scan.findings.find((finding) => finding.status === 'fix-available')!;
+        const other = scan.findings.find((finding) => finding.status === 'fix-available' && finding.id !== late.id)!;
+        const policy = join(work, 'policy.yaml');
+        await writeFile(
+          policy,
+          [
+            'apiVersion: patchline.dev/v1',
+            'kind: Policy',
+            'metadata: {name: production}',
+            'spec:',
+            '  fixes: {maxAge: 30d}',
+            `  packages: {forbidden: ['${other.package.name}']}`,
+            '  exceptions:',
+            `    - {id: '${late.id}', package: '${late.package.name}', status: not_affected, justification: vulnerable_code_not_in_execute_path, approver: security@example.com, expires: '2026-08-31'}`,
+            `    - {id: '${other.id}', package: '${other.package.name}', status: not_affected, justification: inline_mitigations_already_exist, approver: security@example.com, expires: '2026-09-02'}`,
+            '',
+          ].join('\n'),
+        );
+        evaluated = await gateImage(reference, policy, { db: dbPath, now: SCANNED_AT });
+      }, 300_000);
+
+      it('renders every format valid: JUnit against its XSD, SARIF against its schema, the evidence against its own', async () => {
+        expect(evaluated.verdict).toBe('fail');
+        expect(evaluated.exceptions.map((exception) => exception.state)).toEqual(['expired', 'active']);
+        const table = renderGateReport(evaluated, 'table');
+        expect(table).toMatch(/^Verdict: FAIL: \d+ of \d+ rules? failed \(.*fixes\.maxAge.*\)$/m);
+        expect(table).toMatch(/\sEXPIRED\s+2026-08-31\s/);
+        const file = await writeJunit('evaluated', evaluated);
+        expect((await xmllint(['--noout', '--schema', JUNIT_XSD, file])).ok).toBe(true);
+        expect(validateSarif(JSON.parse(renderGateReport(evaluated, 'sarif')))).toBeUndefined();
+        expect(renderGateReport(evaluated, 'markdown').length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+        expect(JSON.parse(renderGateReport(evaluated, 'json')).verdict).toBe('fail');
+        const ajv = new Ajv2020({ allErrors: true });
+        addFormats.default(ajv);
+        const check = ajv.compile(JSON.parse(await readFile(`${projectRoot}schemas/gate-evidence-v1.json`, 'utf8')));
+        expect(check(gateEvidence(evaluated)), ajv.errorsText(check.errors)).toBe(true);
       });
     });
   },

@@ -47,13 +47,15 @@ function detail(result: GateResult, rule: RuleResult): string[] {
   }
   if (rule.packages.length > 0) {
     lines.push(`${rule.rule} (${rule.outcome}): ${rule.packages.length} package(s)`);
+    // PATTERN for the packages rules, LATEST for the kernel's: only the columns the rule fills.
+    const latest = rule.packages.some((pkg) => pkg.latest !== undefined);
+    const header = ['PACKAGE', 'INSTALLED', latest ? 'LATEST' : 'PATTERN'];
     const rows = rule.packages.map((pkg) => [
       safe(pkg.name),
       safe(pkg.installed ?? '(not installed)'),
-      safe(pkg.pattern ?? ''),
-      safe(pkg.latest ?? ''),
+      safe((latest ? pkg.latest : pkg.pattern) ?? ''),
     ]);
-    lines.push(table([['PACKAGE', 'INSTALLED', 'PATTERN', 'LATEST'], ...rows]));
+    lines.push(table([header, ...rows]));
   }
   if (rule.rule === 'exceptions' && lines.length === 0) {
     lines.push(`${rule.rule} (${rule.outcome}): ${safe(rule.message)}`);
