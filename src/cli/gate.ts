@@ -69,13 +69,12 @@ export function gateCommand(): Command {
         }
       },
     });
-    // Evidence is written whatever the verdict: a failed gate needs its record as much as a passed one.
-    if (flags.evidence !== undefined) {
-      await writeOutput(`${JSON.stringify(gateEvidence(result), null, 2)}\n`, flags.evidence);
-    }
-    if (flags.attestation !== undefined) {
-      await writeOutput(`${JSON.stringify(gateInTotoStatement(result), null, 2)}\n`, flags.attestation);
-    }
+    // Both documents are made before anything is written (an image without a digest has no in-toto subject), and
+    // written whatever the verdict: a failed gate needs its record as much as a passed one.
+    const evidence = flags.evidence === undefined ? undefined : gateEvidence(result);
+    const statement = flags.attestation === undefined ? undefined : gateInTotoStatement(result);
+    if (evidence !== undefined) await writeOutput(`${JSON.stringify(evidence, null, 2)}\n`, flags.evidence);
+    if (statement !== undefined) await writeOutput(`${JSON.stringify(statement, null, 2)}\n`, flags.attestation);
     await writeOutput(renderGateReport(result, flags.format), flags.output);
     if (result.verdict === 'fail') {
       const failed = result.rules.filter((rule) => rule.outcome === 'fail').map((rule) => rule.rule);
