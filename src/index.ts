@@ -1,3 +1,4 @@
+export * as advisories from './advisories/index.js';
 export * from './errors.js';
 export * as fleet from './fleet/index.js';
 export * from './inventory/index.js';
@@ -6,4 +7,6 @@ export * as policy from './policy/index.js';
 export * from './report/index.js';
 export * from './rootfs/index.js';
 export * as scan from './scan/index.js';
+export * as server from './server/index.js';
+export * as store from './store/index.js';
 export * from './version/index.js';
