@@ -1,6 +1,5 @@
 import { PatchlineError } from '../errors.js';
-import type { Finding } from '../scan/finding.js';
-import { compareFindings } from '../scan/index.js';
+import { compareFindings, type Finding } from '../scan/index.js';
 import {
   type FindingReference,
   GATE_EVIDENCE_KIND,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GateResult } from '../policy/gate-result.js';
+import type { GateResult } from '../policy/index.js';
 import { orderFindings } from './finding-order.js';
 import { scanFindingSchema, scanJson, scanJsonSchema } from './scan-json.js';
 

@@ -1,4 +1,4 @@
-import type { GateResult, RuleResult } from '../policy/gate-result.js';
+import type { GateResult, RuleResult } from '../policy/index.js';
 import { findingLine, packageLine, ruleFindings } from './gate-view.js';
 import { escapeXmlAttribute, escapeXmlText } from './xml-escape.js';
 

@@ -1,4 +1,4 @@
-import type { GateResult, RuleOutcome, RuleResult } from '../policy/gate-result.js';
+import type { GateResult, RuleOutcome, RuleResult } from '../policy/index.js';
 import { availableFor, exposureLine, packageLabel, ruleFindings, rulesWithDetail, verdictLine } from './gate-view.js';
 import { escapeHtml, escapeMarkdown } from './markdown-escape.js';
 import { shortDigest } from './text-table.js';

@@ -1,4 +1,4 @@
-import type { GateResult } from '../policy/gate-result.js';
+import type { GateResult } from '../policy/index.js';
 import { gateJson } from './gate-json.js';
 import { gateJunit } from './gate-junit.js';
 import { gateMarkdown } from './gate-markdown.js';

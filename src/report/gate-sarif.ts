@@ -1,5 +1,5 @@
-import type { GateResult, RuleName, RuleResult } from '../policy/gate-result.js';
-import type { Finding } from '../scan/finding.js';
+import type { GateResult, RuleName, RuleResult } from '../policy/index.js';
+import type { Finding } from '../scan/index.js';
 import { availableFor, packageLabel, ruleFindings } from './gate-view.js';
 import {
   automationName,

@@ -1,4 +1,4 @@
-import type { GateResult, RuleResult } from '../policy/gate-result.js';
+import type { GateResult, RuleResult } from '../policy/index.js';
 import { availableFor, exposureLine, packageLabel, ruleFindings, rulesWithDetail, verdictLine } from './gate-view.js';
 import { terminalSafe as safe } from './terminal-safe.js';
 import { shortDigest, table } from './text-table.js';

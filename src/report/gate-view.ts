@@ -1,5 +1,5 @@
-import type { GateResult, RulePackage, RuleResult } from '../policy/gate-result.js';
-import type { Finding } from '../scan/finding.js';
+import type { GateResult, RulePackage, RuleResult } from '../policy/index.js';
+import type { Finding } from '../scan/index.js';
 import { ageInDays, orderFindings } from './finding-order.js';
 
 /** What the gate's writers say alike, so a table, a comment and a CI report never disagree in their words. */
