@@ -4,11 +4,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AdvisoryDatabase } from '../src/advisories/index.js';
 import { inventoryOf } from '../src/inventory/index.js';
 import { diffImages, type ImageDiff } from '../src/policy/image-diff.js';
 import { imageDiffJsonSchema } from '../src/report/diff-json.js';
 import { ensureBuilt, runCli } from './helpers/cli.js';
 import { makeLayoutImage } from './helpers/images.js';
+import { hasBinary, startRegistry } from './helpers/registry.js';
 import {
   baseLayerTar,
   buildRepository,
@@ -323,14 +325,81 @@ describe.skipIf(MISSING !== undefined)(
       const nowhere = join(work, 'no-such-dir', 'advisories.db');
       const implicit = runCli(['diff', v1.ref, v2.ref], { PATCHLINE_DB: nowhere });
       expect(implicit.status).toBe(0);
-      expect(implicit.stderr).toContain(`no advisory database at ${nowhere}`);
+      expect(implicit.stderr).toContain(`no advisory data at ${nowhere}`);
       expect(implicit.stdout).toContain('Fixes gained and advisories newly applicable: not computed');
+      const empty = join(work, 'empty.db');
+      AdvisoryDatabase.open(empty).close();
+      expect(runCli(['diff', v1.ref, v2.ref], { PATCHLINE_DB: empty }).status).toBe(0);
+      const emptyGiven = runCli(['diff', v1.ref, v2.ref, '--db', empty]);
+      expect(emptyGiven.status).toBe(2);
+      expect(emptyGiven.stderr).toContain('holds no data yet');
 
       // A database named with --db must be there: that is a mistake, not a choice.
       const explicit = runCli(['diff', v1.ref, v2.ref, '--db', nowhere]);
       expect(explicit.status).toBe(2);
       expect(explicit.stderr).toContain(nowhere);
       expect(explicit.stdout).toBe('');
+    });
+
+    it('reads both images from a registry with the image-access flags scan takes', async (context) => {
+      if (!hasBinary('docker-registry')) {
+        context.skip('docker-registry is not installed (apt-get install -y docker-registry)');
+        return;
+      }
+      const registry = await startRegistry({ kind: 'htpasswd', users: { alice: 's3cret' } });
+      try {
+        const remote = (tag: string) => `docker://${registry.host}/patchline/diff:${tag}`;
+        for (const [image, tag] of [
+          [v1, 'v1'],
+          [v2, 'v2'],
+        ] as const) {
+          await exec('skopeo', [
+            'copy',
+            '--quiet',
+            '--dest-tls-verify=false',
+            '--dest-creds=alice:s3cret',
+            image.ref,
+            remote(tag),
+          ]);
+        }
+        const access = ['--tls-verify=false', '--creds', 'alice:s3cret', '--cache-dir', join(work, 'cache')];
+        const result = runCli(['diff', remote('v1'), remote('v2'), '--db', db, '-f', 'json', ...access]);
+        expect(result.stderr).toBe('');
+        expect(result.status).toBe(0);
+        const diff = diffOf(result.stdout);
+        const inspect = async (tag: string) => {
+          const { stdout } = await exec('skopeo', [
+            'inspect',
+            '--tls-verify=false',
+            '--creds=alice:s3cret',
+            remote(tag),
+          ]);
+          return JSON.parse(stdout) as { Digest: string; Layers: string[] };
+        };
+        const [old, next] = [await inspect('v1'), await inspect('v2')];
+        expect(diff.old.digest).toBe(old.Digest);
+        expect(diff.new.digest).toBe(next.Digest);
+        expect(diff.layers.shared.map((l) => l.digest)).toEqual(next.Layers.filter((l) => old.Layers.includes(l)));
+        expect(diff.packages.upgraded.map((p) => `${p.name} ${p.from} -> ${p.to}`)).toEqual([
+          'patchline-hello 1.0-1.el9 -> 1.1-1.el9',
+        ]);
+        if (!diff.advisories.computed) throw new Error('advisories not computed');
+        expect(diff.advisories.fixesGained.map((c) => c.id)).toEqual(['ALSA-2099:0001']);
+
+        const refused = runCli([
+          'diff',
+          remote('v1'),
+          remote('v2'),
+          '--skip-advisories',
+          '--tls-verify=false',
+          '--creds',
+          'alice:wrong',
+        ]);
+        expect(refused.status).toBe(2);
+        expect(refused.stderr).toContain(registry.host);
+      } finally {
+        await registry.stop();
+      }
     });
 
     it('exits 2 naming the image it cannot read, and writes nothing', async () => {

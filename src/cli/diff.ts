@@ -34,7 +34,7 @@ const WRITERS: Record<DiffFormat, (diff: ImageDiff) => string> = {
 
 export const DIFF_HELP = `
 Advisories: fixes gained and advisories newly applicable come from the local advisory database. With --db the
-database must be usable (exit 2 otherwise). Without --db, when the default database does not exist yet, the package,
+database must be usable (exit 2 otherwise). Without --db, when the default database does not exist or holds no data yet, the package,
 kernel and layer diff is still made and the output says that advisories were not computed; --skip-advisories does
 the same on purpose.
 
@@ -83,24 +83,29 @@ function advisorySource(flags: DiffFlags): { path: string } | { skipped: string 
   if (flags.skipAdvisories) return { skipped: '--skip-advisories was given' };
   const path = resolveDbPath(flags.db);
   const given = flags.db !== undefined && flags.db.length > 0;
-  if (!given && (!existsSync(path) || statSync(path).size === 0)) {
-    const reason = `no advisory database at ${path} (run \`patchline db update\`, or \`patchline db import PATH\` offline, or pass --db)`;
-    process.stderr.write(`patchline: warning: fixes gained and advisories newly applicable not computed: ${reason}\n`);
-    return { skipped: reason };
+  const holdsData = existsSync(path) && statSync(path).size > 0 && hasSources(path);
+  if (holdsData) return { path };
+  if (given) {
+    // Naming a database and silently not using it would hide a typo: that is an error, not a skip.
+    AdvisoryDatabase.open(path, { readonly: true }).close();
+    throw new PatchlineError(
+      'not-found',
+      path,
+      'the advisory database holds no data yet (run `patchline db update`, or `patchline db import PATH` offline; or pass --skip-advisories)',
+    );
   }
+  const reason = `no advisory data at ${path} (run \`patchline db update\`, or \`patchline db import PATH\` offline, or pass --db)`;
+  process.stderr.write(`patchline: warning: fixes gained and advisories newly applicable not computed: ${reason}\n`);
+  return { skipped: reason };
+}
+
+function hasSources(path: string): boolean {
   const db = AdvisoryDatabase.open(path, { readonly: true });
   try {
-    if (db.status().sources.length === 0) {
-      throw new PatchlineError(
-        'not-found',
-        path,
-        'the advisory database holds no data yet (run `patchline db update`, or `patchline db import PATH` offline; or pass --skip-advisories)',
-      );
-    }
+    return db.status().sources.length > 0;
   } finally {
     db.close();
   }
-  return { path };
 }
 
 async function inventory(
