@@ -623,6 +623,90 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     ]);
   }, 120_000);
 
+  it('lets a host keep the release it runs while no rollout speaks for it, and nothing else', async () => {
+    const gateway = await startGateway({ upstreamAuthFile: upstream.auth });
+    servers.push(gateway);
+    const created = await gateway.admin('POST', 'fleets', {
+      apiVersion: 'patchline.dev/v1',
+      kind: 'Fleet',
+      metadata: { name: 'web' },
+      spec: { selector: { matchLabels: { fleet: 'web' } }, image: upstream.repository },
+    });
+    expect(created.status, created.body).toBe(201);
+    await gateway.admin('POST', 'releases', release('v1', 'web', `${upstream.repository}@${upstream.v1.digest}`));
+    const credentials: Record<string, string> = {};
+    for (const name of ['on-v1', 'elsewhere', 'silent'])
+      credentials[name] = await gateway.enroll(name, { fleet: 'web' });
+    await report(gateway, credentials['on-v1'] ?? '', upstream.v1.digest);
+    await report(gateway, credentials.elsewhere ?? '', upstream.stranger.digest);
+    const tag = (name: string) =>
+      fetch(`${gateway.url}/v2/fleets/web/os/manifests/latest`, {
+        headers: { authorization: basic(name, credentials[name] ?? '') },
+      });
+    expect((await tag('on-v1')).headers.get('docker-content-digest')).toBe(upstream.v1.digest);
+    // Keeping a host where it is tells it nothing new: it is not recorded as served.
+    expect((await gateway.store.getHost('on-v1'))?.resource.status?.lastServed).toBeUndefined();
+    for (const name of ['elsewhere', 'silent']) {
+      const refused = await registryError(await tag(name));
+      expect(refused).toMatchObject({ status: 404, code: 'MANIFEST_UNKNOWN' });
+      expect(refused.message).toBe(`no release of fleet web is meant for host ${name} yet; it keeps the image it runs`);
+    }
+  }, 60_000);
+
+  it("reveals a new digest to a selected host only inside the fleet's download window", async () => {
+    const gateway = await startGateway({ upstreamAuthFile: upstream.auth });
+    servers.push(gateway);
+    const hour = 3_600_000;
+    const day = 24 * hour;
+    // The clock at 02:30 UTC on the coming day, inside the 02:00-03:00 UTC download window.
+    const inside = Math.ceil(Date.now() / day) * day + 2.5 * hour;
+    gateway.now.offsetMs = inside - Date.now();
+    const created = await gateway.admin('POST', 'fleets', {
+      apiVersion: 'patchline.dev/v1',
+      kind: 'Fleet',
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { fleet: 'web' } },
+        image: upstream.repository,
+        maintenanceWindows: { download: [{ schedule: '0 2 * * *', timeZone: 'UTC', duration: '1h' }] },
+      },
+    });
+    expect(created.status, created.body).toBe(201);
+    await gateway.admin('POST', 'releases', release('v1', 'web', `${upstream.repository}@${upstream.v1.digest}`));
+    await gateway.admin('POST', 'releases', release('v3', 'web', `${upstream.repository}@${upstream.v3.digest}`));
+    const credential = await gateway.enroll('web-01', { fleet: 'web' });
+    await report(gateway, credential, upstream.v1.digest);
+    for (const [name, version] of [
+      ['roll-v1', 'v1'],
+      ['roll-v3', 'v3'],
+    ]) {
+      await gateway.admin('POST', 'rollouts', {
+        apiVersion: 'patchline.dev/v1',
+        kind: 'Rollout',
+        metadata: { name },
+        spec: { release: version },
+      });
+    }
+    const rollout = (await gateway.admin('GET', 'rollouts/roll-v3')).json() as {
+      status: { hosts: Record<string, { state: string }> };
+    };
+    expect(rollout.status.hosts['web-01']?.state).toBe('selected');
+    const tag = async () =>
+      (
+        await fetch(`${gateway.url}/v2/fleets/web/os/manifests/latest`, {
+          method: 'HEAD',
+          headers: { authorization: basic('web-01', credential) },
+        })
+      ).headers.get('docker-content-digest');
+    // Selected in the window, but it asks after the window closed: it keeps v1 until the next window opens.
+    gateway.now.offsetMs += 2 * hour;
+    expect(await tag()).toBe(upstream.v1.digest);
+    // The next window: the controller's next tick, then the pull, gets v3.
+    gateway.now.offsetMs += day - 2 * hour;
+    await gateway.server.controller.tick();
+    expect(await tag()).toBe(upstream.v3.digest);
+  }, 60_000);
+
   // Last: it stops the upstream proxy.
   it('downloads each layer from upstream once, serves it from the cache when upstream is down, and says 503 for the rest', async () => {
     const fleet = await webFleet();
