@@ -53,12 +53,7 @@ function render(result: GateResult, findingLimit: number): string {
 }
 
 function details(result: GateResult, rule: RuleResult, limit: number): string[] {
-  const count =
-    rule.findings.length > 0
-      ? `${rule.findings.length} finding(s)`
-      : rule.packages.length > 0
-        ? `${rule.packages.length} package(s)`
-        : `${result.exceptions.filter((exception) => exception.state === 'expired').length} expired exception(s)`;
+  const count = rule.findings.length > 0 ? `${rule.findings.length} finding(s)` : `${rule.packages.length} package(s)`;
   const lines = [`<details><summary>${escapeHtml(`${rule.rule} (${rule.outcome}): ${count}`)}</summary>`, ''];
   if (rule.findings.length > 0) {
     const shown = ruleFindings(rule).slice(0, limit);
@@ -84,13 +79,14 @@ function details(result: GateResult, rule: RuleResult, limit: number): string[] 
     }
   }
   if (rule.packages.length > 0) {
-    lines.push('| Package | Installed | Pattern | Latest |', '| --- | --- | --- | --- |');
+    // Pattern for the packages rules, Latest for the kernel's: only the column the rule fills.
+    const latest = rule.packages.some((pkg) => pkg.latest !== undefined);
+    lines.push(`| Package | Installed | ${latest ? 'Latest' : 'Pattern'} |`, '| --- | --- | --- |');
     for (const pkg of rule.packages) {
-      const cells = [pkg.name, pkg.installed ?? '(not installed)', pkg.pattern ?? '', pkg.latest ?? ''];
+      const cells = [pkg.name, pkg.installed ?? '(not installed)', (latest ? pkg.latest : pkg.pattern) ?? ''];
       lines.push(`| ${cells.map(escapeMarkdown).join(' | ')} |`);
     }
   }
-  if (rule.rule === 'exceptions') lines.push(escapeMarkdown(rule.message));
   lines.push('', '</details>');
   return lines;
 }

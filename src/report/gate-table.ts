@@ -57,9 +57,6 @@ function detail(result: GateResult, rule: RuleResult): string[] {
     ]);
     lines.push(table([header, ...rows]));
   }
-  if (rule.rule === 'exceptions' && lines.length === 0) {
-    lines.push(`${rule.rule} (${rule.outcome}): ${safe(rule.message)}`);
-  }
   return lines;
 }
 

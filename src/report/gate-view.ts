@@ -4,12 +4,14 @@ import { ageInDays, orderFindings } from './finding-order.js';
 
 /** What the gate's writers say alike, so a table, a comment and a CI report never disagree in their words. */
 
-/** The rules that come with something to show: a fail, or a report (unfixed findings under `unfixed: report`). */
+/**
+ * The rules with findings or packages to list: a fail, or a report (unfixed findings under `unfixed: report`). The
+ * exceptions rule has its own section, the exceptions with their state.
+ */
 export function rulesWithDetail(result: GateResult): RuleResult[] {
   return result.rules.filter(
     (rule) =>
-      (rule.outcome === 'fail' || rule.outcome === 'report') &&
-      (rule.findings.length > 0 || rule.packages.length > 0 || (rule.rule === 'exceptions' && expired(result) > 0)),
+      (rule.outcome === 'fail' || rule.outcome === 'report') && (rule.findings.length > 0 || rule.packages.length > 0),
   );
 }
 
@@ -49,10 +51,6 @@ export function packageLine(pkg: RulePackage): string {
     ...(pkg.latest ? [`latest ${pkg.latest}`] : []),
   ];
   return parts.join(' ');
-}
-
-export function expired(result: GateResult): number {
-  return result.exceptions.filter((exception) => exception.state === 'expired').length;
 }
 
 /** The exposure summary in one sentence (without a trailing full stop). */
