@@ -14,8 +14,10 @@ import { gateResultFrom, HAVE_SHARED, realScan } from './helpers/gate-results.js
 /*
  * The gate evidence and its in-toto statement for GateResults made from a real scan (test/helpers/gate-results.ts).
  * The record is checked against the committed JSON Schema with Ajv (an independent validator), the statement against
- * the MUSTs of the in-toto Statement v1 specification (in-toto/attestation spec/v1/statement.md and
- * resource_descriptor.md): in-toto publishes no JSON Schema for it, only that text and protobuf definitions.
+ * the MUSTs of the in-toto Statement v1 specification, github.com/in-toto/attestation: spec/v1/statement.md (commit
+ * 412b0d4db4c9f8002cc5520b65f7a1ad0144bb08), resource_descriptor.md (c270917d40ef62151c83bd03373215b414de9618) and
+ * digest_set.md (0d9135295f3070a4755f9ac6d4b69813f95d2707, `sha256` as lowercase hex). in-toto publishes no JSON
+ * Schema for the statement, only that text and protobuf definitions, so there is none to store in test/fixtures.
  */
 
 const SCHEMA_FILE = join(projectRoot, 'schemas/gate-evidence-v1.json');
