@@ -48,6 +48,12 @@ interface Installed {
   versions: string[];
 }
 
+/** One identity's installs in OLD and in NEW; either may be absent. */
+interface Pair {
+  old?: Installed;
+  new?: Installed;
+}
+
 /**
  * The package changes from OLD to NEW. A package is the same package across images when its type, name and
  * architecture are the same (rpm's NEVRA without the EVR; dpkg's `name:arch`; apk's name and arch); one that exists
@@ -58,7 +64,7 @@ interface Installed {
 export function diffPackages(oldPackages: readonly Package[], newPackages: readonly Package[]): PackageDiff {
   const olds = byIdentity(oldPackages);
   const news = byIdentity(newPackages);
-  const pairs: Array<{ old?: Installed; new?: Installed }> = [];
+  const pairs: Pair[] = [];
   for (const [key, old] of olds) pairs.push({ old, ...(news.has(key) ? { new: news.get(key)! } : {}) });
   for (const [key, added] of news) if (!olds.has(key)) pairs.push({ new: added });
   const diff: PackageDiff = { added: [], removed: [], upgraded: [], downgraded: [], unchanged: 0 };
@@ -125,18 +131,16 @@ function entry(installed: Installed, version: string, newVersions: string[]): Di
  * A name that is on both sides but under different architectures, once on each side, is one package whose
  * architecture changed; anything less clear-cut (several architectures of one name) stays added and removed.
  */
-function pairArchChanges(
-  pairs: Array<{ old?: Installed; new?: Installed }>,
-): Array<{ old?: Installed; new?: Installed }> {
-  const lone = new Map<string, Array<{ old?: Installed; new?: Installed }>>();
+function pairArchChanges(pairs: Pair[]): Pair[] {
+  const lone = new Map<string, Pair[]>();
   for (const pair of pairs) {
     if (pair.old && pair.new) continue;
     const side = pair.old ?? pair.new!;
     const key = `${side.type}\0${side.name}`;
     lone.set(key, [...(lone.get(key) ?? []), pair]);
   }
-  const result: Array<{ old?: Installed; new?: Installed }> = [];
-  const merged = new Set<{ old?: Installed; new?: Installed }>();
+  const result: Pair[] = [];
+  const merged = new Set<Pair>();
   for (const group of lone.values()) {
     const old = group.filter((pair) => pair.old);
     const added = group.filter((pair) => pair.new);
