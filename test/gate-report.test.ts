@@ -14,6 +14,7 @@ import type { Finding } from '../src/scan/finding.js';
 import { projectRoot } from './helpers/cli.js';
 import { gateResultFrom, HAVE_SHARED, realScan, SCANNED_AT } from './helpers/gate-results.js';
 import { sarifSchema } from './helpers/sarif-schema.js';
+import { sampleScanResult } from './helpers/scan-results.js';
 import { tempDir } from './helpers/tmp.js';
 
 /*
@@ -435,3 +436,22 @@ print(json.dumps({
     });
   },
 );
+
+describe('a rule that reports without failing (unfixed: report)', () => {
+  // The hand-built AlmaLinux 9 scan has one no-fix-yet finding (libcurl CVE-2024-2398) and no fix older than 10 years.
+  const result = gateResultFrom(sampleScanResult(), { maxAgeDays: 3650 });
+
+  it('passes the gate and is listed as a note in SARIF and on system-out in JUnit', () => {
+    expect(result.verdict).toBe('pass');
+    const unfixed = result.rules.find((rule) => rule.rule === 'unfixed')!;
+    expect([unfixed.outcome, unfixed.findings.map((finding) => finding.id)]).toEqual(['report', ['CVE-2024-2398']]);
+    const sarif = JSON.parse(renderGateReport(result, 'sarif')).runs[0].results;
+    expect(sarif.map((entry: { ruleId: string; level: string }) => [entry.ruleId, entry.level])).toEqual([
+      ['unfixed', 'note'],
+    ]);
+    expect(renderGateReport(result, 'junit')).toMatch(
+      /<testcase name="unfixed" classname="patchline.gate" time="0">\n\s+<system-out>[^<]*libcurl\.x86_64 7\.76\.1-23\.el9_2\.2 CVE-2024-2398 \(no-fix-yet\)<\/system-out>/,
+    );
+    expect(renderGateReport(result, 'table')).toMatch(/^unfixed \(report\): 1 finding\(s\)$/m);
+  });
+});

@@ -59,7 +59,7 @@ function testcase(result: GateResult, rule: RuleResult): string[] {
     case 'report':
       return [
         open,
-        `      <system-out>${escapeXmlText([rule.message, ...body].join('\n'))}</system-out>`,
+        `      <system-out>${escapeXmlText(body === '' ? rule.message : `${rule.message}\n${body}`)}</system-out>`,
         '    </testcase>',
       ];
     case 'pass':
