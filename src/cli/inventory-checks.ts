@@ -5,7 +5,7 @@ import { catalogers } from '../inventory/index.js';
 /**
  * An image without any package database, or with one read only in part, fails unless --allow-empty or --allow-partial
  * accepts it: anything computed from such an inventory (a scan, a diff) would quietly miss packages. The problems are
- * warned on stderr either way. (`patchline scan` checks the same inline; it can move to this.)
+ * warned on stderr either way.
  */
 export function checkInventory(
   image: string,

@@ -2,7 +2,6 @@ import { Command, Option } from 'commander';
 import { AdvisoryDatabase } from '../advisories/index.js';
 import { PatchlineError } from '../errors.js';
 import { tryParseDuration } from '../fleet/duration.js';
-import { catalogers } from '../inventory/inventory.js';
 import { cyclonedxVexJson } from '../report/cyclonedx-vex.js';
 import { openvexJson } from '../report/openvex.js';
 import { sarifJson } from '../report/sarif.js';
@@ -10,6 +9,7 @@ import { scanJson } from '../report/scan-json.js';
 import { scanTable } from '../report/scan-table.js';
 import { applyVex, readVexFiles, type ScanResult, scanImage } from '../scan/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
+import { checkInventory } from './inventory-checks.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
 import { ResultExit } from './result-exit.js';
@@ -85,24 +85,7 @@ export function scanCommand(): Command {
         image: toOpenImageOptions(flags),
         includeNotAffected: flags.showNotAffected === true,
         onInventory: (inventory) => {
-          if (inventory.databases.length === 0 && !flags.allowEmpty) {
-            const looked = catalogers.flatMap((cataloger) => cataloger.requests.map((request) => request.path));
-            throw new PatchlineError(
-              'not-found',
-              image,
-              `no package database found (looked for ${looked.join(', ')}); if the image really has no OS packages, pass --allow-empty`,
-            );
-          }
-          for (const problem of inventory.problems) {
-            process.stderr.write(`patchline: warning: ${problem.path}: ${problem.message}\n`);
-          }
-          if (inventory.problems.length > 0 && !flags.allowPartial) {
-            throw new PatchlineError(
-              'input',
-              image,
-              `${inventory.problems.length} package database problem(s): a scan of a partial inventory would miss findings (pass --allow-partial to accept it)`,
-            );
-          }
+          checkInventory(image, inventory, flags);
           status(`matching ${inventory.packages.length} packages`);
         },
       });

@@ -1,3 +1,5 @@
+export type { AdvisoryChange, AdvisoryDiff, AdvisoryDiffSkipped } from './advisory-diff.js';
+export { diffAdvisories } from './advisory-diff.js';
 export { parseDurationSeconds } from './duration.js';
 export { evaluatePolicy } from './evaluate.js';
 export { gateEvidence, MAX_EVIDENCE_BYTES, parseGateEvidence } from './evidence.js';
@@ -23,7 +25,15 @@ export type {
 } from './gate-result.js';
 export type { GatherOptions } from './gather-inputs.js';
 export { gatherInputs } from './gather-inputs.js';
+export type { DiffImage, DiffOptions, DiffSide, ImageDiff } from './image-diff.js';
+export { diffImages } from './image-diff.js';
+export type { KernelChange, KernelChangeKind } from './kernel-diff.js';
+export { bootedKernel, diffKernels } from './kernel-diff.js';
+export type { DiffLayer, LayerDiff } from './layer-diff.js';
+export { diffLayers } from './layer-diff.js';
 export type { LoadedPolicy } from './load-policy.js';
 export { loadPolicy, parsePolicy } from './load-policy.js';
+export type { DiffPackage, PackageChange, PackageDiff } from './package-diff.js';
+export { diffPackages } from './package-diff.js';
 export type { Policy, PolicyException, PolicySpec } from './policy-document.js';
 export { EXCEPTION_STATUSES, policyJsonSchema, policySchema } from './policy-document.js';

@@ -1,5 +1,14 @@
 export { type CyclonedxVersion, cyclonedxBom, cyclonedxJson, validateCyclonedx } from './cyclonedx.js';
 export { cyclonedxVexBom, cyclonedxVexJson } from './cyclonedx-vex.js';
+export type { ImageDiffJson } from './diff-json.js';
+export {
+  diffJson,
+  IMAGE_DIFF_SCHEMA_ID,
+  imageDiffJsonSchema,
+  imageDiffJsonSchemaDocument,
+} from './diff-json.js';
+export { diffMarkdown } from './diff-markdown.js';
+export { diffTable } from './diff-table.js';
 export { orderFindings } from './finding-order.js';
 export { gateJson, gateJsonSchema } from './gate-json.js';
 export { gateJunit } from './gate-junit.js';
