@@ -109,10 +109,9 @@ export async function startFeedServer(): Promise<FeedServer> {
     if (drop !== undefined && drop.times > 0) {
       drop.times--;
       response.flushHeaders();
-      response.write(body.subarray(0, drop.bytes), () => {
-        // Give the bytes a moment to leave before the connection is cut, as a real mid-transfer break would.
-        setTimeout(() => response.socket?.destroy(), 20);
-      });
+      // Close the connection (FIN) after the bytes, short of content-length. A reset (destroy) could make the client's
+      // kernel discard bytes it had received but not yet read, which on a loaded machine was all of them.
+      response.write(body.subarray(0, drop.bytes), () => response.socket?.end());
       return;
     }
     const stall = stalls.get(path);
