@@ -659,6 +659,22 @@ async function waitForOtherBench() {
 // ---------------------------------------------------------------------------------------------------------------
 // Report.
 
+/** What dist/ was built from: other sessions rebuild it from a shared working tree, so the bench says what it ran. */
+async function provenance() {
+  const git = async (gitArgs) => (await run('git', gitArgs, { cwd: REPO_DIR }).catch(() => ({ stdout: '' }))).stdout;
+  const dirty = (
+    await git(['status', '--porcelain', '--', 'src/scan', 'src/advisories', 'src/version', 'src/inventory'])
+  )
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.slice(3));
+  return {
+    commit: (await git(['log', '-1', '--format=%h %s'])).trim(),
+    distBuiltAt: (await stat(BIN)).mtime.toISOString(),
+    uncommitted: dirty,
+  };
+}
+
 function machine() {
   const cpuModel =
     (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? cpus()[0]?.model;
@@ -710,6 +726,11 @@ function report(results) {
       `Load average (1, 5, 15 min) at the start: ${results.loadStart.map((l) => l.toFixed(2)).join(', ')}; at the end: ` +
       `${results.loadEnd.map((l) => l.toFixed(2)).join(', ')}; 1-min load at the start of each round: ` +
       `${results.roundLoad.map((l) => l.toFixed(2)).join(', ')}.`,
+  );
+  lines.push('');
+  lines.push(
+    `Code: dist/ as built at ${results.code.distBuiltAt} from the working tree at ${results.code.commit}` +
+      `${results.code.uncommitted.length ? `; uncommitted changes under src/scan, advisories, version, inventory: ${results.code.uncommitted.join(', ')}` : ' (no uncommitted changes under src/scan, advisories, version, inventory)'}.`,
   );
   lines.push('');
   lines.push('## 1. Import of the AlmaLinux OSV database (target: under 5 s)');
@@ -879,6 +900,7 @@ async function main() {
   }
 
   await waitForOtherBench();
+  const code = await provenance();
   const loadStart = loadavg();
   const roundLoad = [];
   const runs = { import: [], parse: [], insert: [], sbom: [], scan: [], trivy: [] };
@@ -981,7 +1003,7 @@ async function main() {
     const scratch = await tempDir('patchline-bench-prof-db-');
     profiles = {
       'db import': await profile('import', ['db', 'import', TARBALL, '--db', join(scratch, 'a.db'), '-f', 'json']),
-      'matchInventory (500 packages; the whole child process: inventory read, 10 + MATCH_RUNS matches and lookups)':
+      'matchInventory (500 packages; the whole child process: inventory read, 10 + MATCH_RUNS matches, each followed by a lookup alone, so `lookup` is counted twice)':
         await profile('match', ['--child', 'match', DB_PATH, MATCH_ROOT, IMAGE_DIR, String(MATCH_RUNS), '500']),
       scan: await profile('scan', [
         'scan',
@@ -1004,6 +1026,7 @@ async function main() {
     date: new Date().toISOString(),
     machine: machine(),
     reps: REPS,
+    code,
     loadStart,
     loadEnd,
     roundLoad,
