@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdvisoryDatabase } from '../src/advisories/database.js';
 import { importPaths } from '../src/advisories/import-paths.js';
+import { lookupBase } from '../src/policy/base-lookup.js';
 import { type GateResult, gateImage, type RuleResult } from '../src/policy/index.js';
 import { baseImage, baseLayer, gateToolsMissing, rpmImage } from './helpers/gate-images.js';
 import { hasBinary, startRegistry, type TestRegistry } from './helpers/registry.js';
@@ -140,6 +141,42 @@ describe.skipIf(SKIP !== undefined)(
         outcome: 'fail',
         message: expect.stringContaining('no org.opencontainers.image.base.name label'),
       });
+    });
+  },
+);
+
+describe.skipIf(SKIP !== undefined)(
+  SKIP ? `gate base lookup credentials (skipped: ${SKIP})` : 'gate base lookup credentials',
+  () => {
+    it("sends --creds given for the image's registry to that registry only", async () => {
+      const registry = await startRegistry({ kind: 'htpasswd', users: { alice: 'secret' } });
+      try {
+        const work = await tempDir('patchline-gate-creds-');
+        const dir = await baseImage(work, 'base', [await baseLayer(work)]);
+        const tag = `${registry.host}/os/base:9`;
+        await run('skopeo', [
+          'copy',
+          '--quiet',
+          '--dest-creds',
+          'alice:secret',
+          `oci:${dir}:base`,
+          `docker://${tag}`,
+          '--dest-tls-verify=false',
+        ]);
+        const image = { reference: 'x', labels: {}, diffIds: [], bootc: false, packages: [], platform: 'linux/amd64' };
+        const options = {
+          credentials: { username: 'alice', password: 'secret' },
+          authFiles: [],
+          cacheDir: join(work, 'cache'),
+        };
+        const same = await lookupBase({ mustBeLatest: tag }, { ...image, registry: registry.host }, options);
+        expect(same).toMatchObject({ kind: 'found', reference: tag });
+        const other = await lookupBase({ mustBeLatest: tag }, { ...image, registry: 'registry.example.com' }, options);
+        expect(other).toMatchObject({ kind: 'error', reference: tag });
+        expect(registry.log()).toMatch(/401|unauthorized|authentication/i);
+      } finally {
+        await registry.stop();
+      }
     });
   },
 );

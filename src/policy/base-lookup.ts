@@ -12,7 +12,7 @@ const BASE_DIGEST_LABEL = 'org.opencontainers.image.base.digest';
  */
 export async function lookupBase(
   spec: PolicySpec['base'],
-  image: ImageFacts & { platform?: string },
+  image: ImageFacts & { platform?: string; registry?: string },
   options: OpenImageOptions,
 ): Promise<BaseLookup> {
   const wanted = spec?.mustBeLatest;
@@ -41,6 +41,8 @@ export async function lookupBase(
   // The tag alone: a reference pinned by digest would always resolve to itself.
   const { digest: _pinned, ...tagged } = reference;
   const open: OpenImageOptions = { ...options };
+  // Credentials given for the image's registry are never sent to another one (auth files still apply per registry).
+  if (open.credentials !== undefined && reference.registry !== image.registry) delete open.credentials;
   if (options.platform === undefined && image.platform !== undefined) open.platform = parsePlatform(image.platform);
   try {
     const base = await openImage(tagged, open);

@@ -1,7 +1,7 @@
 import { AdvisoryDatabase } from '../advisories/index.js';
 import type { Inventory } from '../inventory/index.js';
 import { fullVersion } from '../inventory/index.js';
-import type { OpenImageOptions } from '../oci/index.js';
+import { type OpenImageOptions, parseImageReference } from '../oci/index.js';
 import { ecosystemFor, scanImage } from '../scan/index.js';
 import { VERSION } from '../version.js';
 import { lookupBase } from './base-lookup.js';
@@ -48,10 +48,14 @@ export async function gatherInputs(
   } finally {
     db.close();
   }
-  const platform = inventory.target.platform;
+  const parsed = parseImageReference(reference);
   const base = await lookupBase(
     policy.policy.spec.base,
-    platform === undefined ? image : { ...image, platform },
+    {
+      ...image,
+      ...(inventory.target.platform === undefined ? {} : { platform: inventory.target.platform }),
+      ...(parsed.transport === 'docker' ? { registry: parsed.registry } : {}),
+    },
     options.image ?? {},
   );
   return { policy, scan, image, base, database, kernel, toolVersion: VERSION };
