@@ -1,4 +1,7 @@
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type { BlobCache, Digest } from '../../oci/index.js';
 import type { ByteRange } from './range.js';
@@ -16,8 +19,8 @@ export interface BlobSource {
 /**
  * Blobs for hosts: from the cache when it holds them, otherwise streamed from the upstream registry through a
  * HoldbackVerifier and into the cache at the same time. The cache gains an entry only when the whole blob matched its
- * digest (BlobCache.writeThrough renames a verified temporary file into place), so a site downloads each layer from
- * upstream once.
+ * digest (a temporary file renamed into place in BlobCache's layout), so a site downloads each layer from upstream
+ * once.
  *
  * One download per blob at a time: a request that arrives while the blob is being downloaded waits for that download
  * and is then served from the cache. A download runs to its end even when the client that started it goes away; if it
@@ -79,46 +82,59 @@ export class BlobProxy {
       throw failure;
     }
     const verifier = new HoldbackVerifier(blob.digest, blob.size, what);
-    const tee = await this.cache.writeThrough(blob.digest, blob.size);
-    let failure: Error | undefined;
-    source.on('error', (error) => {
-      failure ??= error;
-      verifier.destroy(error);
-    });
-    verifier.on('error', (error) => {
-      failure ??= error;
-      tee.destroy(error);
-    });
+    const entry = this.cache.pathOf(blob.digest);
+    await mkdir(dirname(entry), { recursive: true });
+    const temp = `${entry}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const file = createWriteStream(temp);
     // The client reads through its own stream, so the download into the cache does not depend on it: a client that
     // hangs up, even one that simply closes once it has Content-Length bytes, does not cost the cache its entry.
     let client: PassThrough | undefined = new PassThrough();
-    const detach = () => {
-      client = undefined;
-      tee.resume();
-    };
-    client.on('close', detach);
-    client.on('drain', () => tee.resume());
-    tee.on('data', (chunk: Buffer) => {
-      if (client !== undefined && !client.write(chunk)) tee.pause();
-    });
-    let ended = false;
-    tee.on('end', () => {
-      ended = true;
-      client?.end();
-      settle?.resolve();
-    });
-    tee.on('close', () => {
+    let failed = false;
+    const fail = (error: Error) => {
+      if (failed) return;
+      failed = true;
       source.destroy();
       verifier.destroy();
-      if (ended) return;
-      const error = new RegistryError('UNAVAILABLE', failure?.message ?? `${what}: the download was interrupted`, {
-        'retry-after': '30',
-      });
+      file.destroy();
+      void rm(temp, { force: true });
+      const reported = new RegistryError('UNAVAILABLE', error.message, { 'retry-after': '30' });
       // The client never gets the held-back tail: its response is cut short of Content-Length.
-      client?.destroy(error);
-      settle?.reject(error);
+      client?.destroy(reported);
+      settle?.reject(reported);
+    };
+    // Both the cache file and the client are fed from the verifier; the slower of the two sets the pace.
+    const resume = () => {
+      if (!file.writableNeedDrain && !(client?.writableNeedDrain ?? false)) verifier.resume();
+    };
+    client.on('close', () => {
+      client = undefined;
+      resume();
     });
-    source.pipe(verifier).pipe(tee);
+    client.on('drain', resume);
+    file.on('drain', resume);
+    source.on('error', fail);
+    verifier.on('error', fail);
+    file.on('error', fail);
+    verifier.on('data', (chunk: Buffer) => {
+      const fileFull = !file.write(chunk);
+      const clientFull = client !== undefined && !client.write(chunk);
+      if (fileFull || clientFull) verifier.pause();
+    });
+    // The verifier ends only after the whole blob matched; only then is the entry renamed into place, and only then
+    // does the client's response end. BlobCache.writeThrough would hash every byte a second time, which halved the
+    // throughput of a cold pull (docs/decisions/0021-registry-gateway.md); the entry has the same layout.
+    verifier.on('end', () => {
+      file.end(() => {
+        rename(temp, entry).then(
+          () => {
+            client?.end();
+            settle?.resolve();
+          },
+          (error: Error) => fail(error),
+        );
+      });
+    });
+    source.pipe(verifier);
     return client;
   }
 }
