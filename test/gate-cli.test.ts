@@ -139,6 +139,20 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `patchline gate (skipped: ${SKIP})` :
     expect(runCli(['gate', image, '--policy', join(work, 'absent.yaml'), '--db', db]).status).toBe(2);
   });
 
+  it('exits 2 on an image with no package database, and judges it with --allow-empty', async () => {
+    const empty = (await rpmImage(work, 'empty', { base: await baseLayer(work), rpms: [] })).ref;
+    const file = await policy('empty', '  fixes: {maxAge: 0}\n  packages: {required: [greenboot]}\n');
+    const refused = runCli(['gate', empty, '--policy', file, '--db', db]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('no package database found');
+    const judged = runCli(['gate', empty, '--policy', file, '--db', db, '--allow-empty', '-f', 'json']);
+    expect(judged.status).toBe(1);
+    expect(JSON.parse(judged.stdout)).toMatchObject({
+      verdict: 'fail',
+      rules: expect.arrayContaining([expect.objectContaining({ rule: 'packages.required', outcome: 'fail' })]),
+    });
+  });
+
   it('prints the JSON Schema of the policy document, the one committed in schemas/', async () => {
     const result = runCli(['gate', '--print-schema']);
     expect(result.status).toBe(0);

@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../errors.js';
-import { catalogers } from '../inventory/index.js';
 import { gateEvidence, gateImage, gateInTotoStatement, policyJsonSchema } from '../policy/index.js';
 import { GATE_REPORT_FORMATS, type GateReportFormat, renderGateReport } from '../report/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
+import { checkInventory } from './inventory-checks.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
 import { ResultExit } from './result-exit.js';
@@ -16,13 +16,15 @@ interface GateFlags extends ImageFlags {
   evidence?: string;
   attestation?: string;
   printSchema?: boolean;
+  allowEmpty?: boolean;
+  allowPartial?: boolean;
 }
 
 export const GATE_EXIT_CODES = `Exit codes:
   0  the image passes the policy
   1  the image fails the policy (the report says which rules, and the findings or packages behind them)
   2  error: bad usage, an invalid policy file, an unreadable image, no advisory database, or an image with no
-     package database (the gate fails closed: it never passes an image it could not read)`;
+     package database or a partly readable one (unless --allow-empty / --allow-partial)`;
 
 export function gateCommand(): Command {
   const command = new Command('gate')
@@ -39,6 +41,8 @@ export function gateCommand(): Command {
       'also write the evidence record: image and policy digests, database snapshot, every rule',
     )
     .option('--attestation <file>', 'also write the evidence as an in-toto statement, to attach to the image')
+    .option('--allow-empty', 'judge an image with no package database (scratch or static images) instead of failing')
+    .option('--allow-partial', 'judge an image whose package database could be read only in part instead of failing')
     .option('--print-schema', "print the policy document's JSON Schema (for editors) and exit");
   for (const option of imageOptions()) command.addOption(option);
   command.addHelpText('after', `\n${GATE_EXIT_CODES}\n`);
@@ -53,21 +57,8 @@ export function gateCommand(): Command {
     const result = await gateImage(image, flags.policy, {
       db: resolveDbPath(flags.db),
       image: toOpenImageOptions(flags),
-      onInventory: (inventory) => {
-        // Fail closed: an inventory that could not be read (or read whole) would make any verdict meaningless.
-        if (inventory.databases.length === 0) {
-          const looked = catalogers.flatMap((cataloger) => cataloger.requests.map((request) => request.path));
-          throw new PatchlineError('not-found', image, `no package database found (looked for ${looked.join(', ')})`);
-        }
-        if (inventory.problems.length > 0) {
-          const first = inventory.problems[0]!;
-          throw new PatchlineError(
-            'input',
-            image,
-            `${inventory.problems.length} package database problem(s) (first: ${first.path}: ${first.message}): the gate does not judge a partial inventory`,
-          );
-        }
-      },
+      // Fail closed: a verdict on an inventory that could not be read, or read whole, would mean nothing.
+      onInventory: (inventory) => checkInventory(image, inventory, flags),
     });
     // Both documents are made before anything is written (an image without a digest has no in-toto subject), and
     // written whatever the verdict: a failed gate needs its record as much as a passed one.
