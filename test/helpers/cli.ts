@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -7,10 +7,20 @@ export const cliPath = `${projectRoot}dist/cli/bin.js`;
 
 /** Builds dist/ when it is missing or older than the sources, so the CLI is tested as users run it. */
 export function ensureBuilt(): void {
-  const source = `${projectRoot}src/cli/main.ts`;
-  if (existsSync(cliPath) && statSync(cliPath).mtimeMs >= statSync(source).mtimeMs) return;
+  if (existsSync(cliPath) && statSync(cliPath).mtimeMs >= newestSourceMtime()) return;
   const build = spawnSync('npm', ['run', 'build'], { cwd: projectRoot, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+}
+
+/** Any source file newer than the built CLI means dist/ is stale (npm run check builds first; a developer may not). */
+function newestSourceMtime(): number {
+  const root = `${projectRoot}src`;
+  let newest = 0;
+  for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    if (file.endsWith('.ts') && !file.endsWith('.test.ts'))
+      newest = Math.max(newest, statSync(`${root}/${file}`).mtimeMs);
+  }
+  return newest;
 }
 
 export interface CliResult {
