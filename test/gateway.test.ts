@@ -443,6 +443,11 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
       headers: { authorization: `Bearer ${forged}.${own.token.slice((payload ?? '').length + 1)}` },
     });
     expect(await registryError(forgedResponse)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+    // A second controller sharing the admin token (or this one restarted) accepts it too.
+    const second = await startGateway({ upstreamAuthFile: upstream.auth });
+    servers.push(second);
+    const elsewhere = await fetch(`${second.url}/v2/`, { headers: { authorization: `Bearer ${own.token}` } });
+    expect(elsewhere.status).toBe(200);
     // The token expires with the server's clock.
     fleet.gateway.now.offsetMs = 301_000;
     const expired = await fetch(`${fleet.gateway.url}/v2/fleets/web/os/manifests/latest`, {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Fleet } from '../../fleet/index.js';
 import type { Stored } from '../../store/index.js';
@@ -35,7 +36,13 @@ export interface Access {
 
 export function createAccess(context: ServerContext, options: GatewayOptions): Access {
   const { store, clock } = context;
-  const signer = createTokenSigner();
+  // Keyed from the admin token when there is one, so every controller sharing it (and a restarted one) accepts the
+  // tokens of the others: containers/image keeps a token until it expires and does not fetch another after a 401.
+  const signer = createTokenSigner(
+    context.adminToken === null
+      ? undefined
+      : createHmac('sha256', context.adminToken).update('patchline registry gateway tokens v1').digest(),
+  );
   const scheme = options.challenge ?? 'bearer';
   const gatewayRate = options.rateLimit ?? DEFAULT_GATEWAY_RATE;
   const seconds = () => Math.floor(clock() / 1000);

@@ -9,8 +9,8 @@ import { RegistryError } from './registry-errors.js';
  * request, or with a bearer token the token endpoint gave it for those same Basic credentials (the Docker token flow,
  * which containers/image follows when `GET /v2/` challenges with Bearer).
  *
- * Tokens are signed by this process with a key that lives only in its memory: they are short-lived, and a client
- * whose token stops verifying (after a restart) is challenged again and fetches a new one without noticing.
+ * Tokens are signed claims, short-lived; the key is derived from the admin token (see createAccess), so controllers
+ * that share it accept each other's tokens.
  */
 
 export const TOKEN_SERVICE = 'patchline';
