@@ -503,6 +503,19 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     ]);
     expect(crossSkopeo.status).not.toBe(0);
 
+    const tags = await skopeo(
+      'list-tags',
+      '--tls-verify=false',
+      '--creds',
+      `web-01:${fleet.credentials['web-01']}`,
+      `docker://${fleet.gateway.address}/fleets/web/os`,
+    );
+    expect(JSON.parse(tags.toString())).toEqual({
+      Repository: `${fleet.gateway.address}/fleets/web/os`,
+      Tags: ['latest'],
+    });
+    expect((await registryError(await get('fleets/db/os/tags/list'))).code).toBe('DENIED');
+
     // Wrong or missing credentials: 401 with the challenge; unknown repositories: 404; writes: 405.
     const anonymous = await fetch(`${base}/fleets/web/os/manifests/latest`);
     expect(await registryError(anonymous)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });

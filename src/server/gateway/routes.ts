@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { BlobCache } from '../../oci/index.js';
 import { isStoreError } from '../../store/index.js';
 import type { ServerContext } from '../context.js';
-import { createAccess } from './access.js';
+import { createAccess, fleetRepository } from './access.js';
 import { BlobProxy } from './blob-proxy.js';
 import { blobRoutes } from './blob-routes.js';
 import { manifestRoutes } from './manifest-routes.js';
@@ -64,6 +64,16 @@ export async function gatewayRoutes(
   await tokenRoute(app, parts);
   await manifestRoutes(app, parts);
   await blobRoutes(app, parts);
+
+  // Every tag answers the same (the host's digest now); `latest` is the one listed.
+  app.get('/v2/fleets/:fleet/os/tags/list', async (request) => {
+    const { fleet } = request.params as { fleet: string };
+    const repository = fleetRepository(fleet);
+    const caller = await parts.access.caller(request, repository);
+    await parts.access.ownFleet(caller.host, fleet);
+    parts.access.checkScope(request, caller, repository);
+    return { name: repository, tags: ['latest'] };
+  });
 
   // Everything else under /v2/ in the registry's words: other repositories do not exist here, and nothing is written.
   app.all('/v2/*', async (request) => {
