@@ -729,6 +729,38 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     expect(await tag()).toBe(upstream.v3.digest);
   }, 60_000);
 
+  it('carries on when the upstream connection breaks mid-blob, and the client sees one whole verified blob', async () => {
+    const fleet = await webFleet();
+    const amd = (
+      JSON.parse(
+        Buffer.from(
+          await (
+            await fetch(`${fleet.gateway.url}/v2/fleets/web/os/manifests/${upstream.v2.amd64}`, {
+              headers: { authorization: basic('web-01', fleet.credentials['web-01'] ?? '') },
+            })
+          ).arrayBuffer(),
+        ).toString(),
+      ) as { layers: Array<{ digest: string }> }
+    ).layers[1]?.digest;
+    const layer = amd ?? '';
+    upstream.proxy.reset();
+    upstream.proxy.inject({
+      method: 'GET',
+      path: new RegExp(`/blobs/${layer}$`),
+      times: 1,
+      fault: { kind: 'cut', afterBytes: 10_000 },
+    });
+    const got = await rawGet(
+      `${fleet.gateway.url}/v2/fleets/web/os/blobs/${layer}`,
+      basic('web-02', fleet.credentials['web-02'] ?? ''),
+    );
+    expect([got.complete, sha256(got.bytes)]).toEqual([true, layer]);
+    const asked = upstream.proxy.requests.filter((each) => each.path.endsWith(layer));
+    // The registry client asked again for the rest (from wherever its last delivered byte was); one download in all.
+    expect(asked.map((each) => each.fault)).toEqual(['cut', undefined]);
+    expect(asked[1]?.range ?? 'bytes=0-').toMatch(/^bytes=\d+-$/);
+  }, 60_000);
+
   // Last: it stops the upstream proxy.
   it('downloads each layer from upstream once, serves it from the cache when upstream is down, and says 503 for the rest', async () => {
     const fleet = await webFleet();
