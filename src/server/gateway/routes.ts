@@ -42,10 +42,17 @@ export async function gatewayRoutes(
     reply.header('docker-distribution-api-version', 'registry/2.0');
   });
   // Registry clients read the registry's error documents, not our Kubernetes-shaped Status.
-  app.setErrorHandler(async (error: Error & { statusCode?: number }, request, reply) => {
-    if (error instanceof RegistryError) return sendRegistryError(reply, error);
-    if (isStoreError(error) && error.reason !== 'NotFound') {
-      return sendRegistryError(reply, new RegistryError('UNAVAILABLE', `the controller's database: ${error.message}`));
+  app.setErrorHandler(async (thrown: Error & { statusCode?: number }, request, reply) => {
+    const error =
+      isStoreError(thrown) && thrown.reason !== 'NotFound'
+        ? new RegistryError('UNAVAILABLE', `the controller's database: ${thrown.message}`)
+        : thrown;
+    if (error instanceof RegistryError) {
+      // Hosts retry on their own; the operator needs to hear that upstream (or the database) is failing them.
+      if (error.code === 'UNAVAILABLE') {
+        request.log.warn({ url: request.url, problem: error.message }, 'gateway unavailable');
+      }
+      return sendRegistryError(reply, error);
     }
     const code = error.statusCode ?? 500;
     if (code >= 500) request.log.error({ err: error }, 'gateway request failed');
