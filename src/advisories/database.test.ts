@@ -106,6 +106,15 @@ describe('AdvisoryDatabase', () => {
       lastSync: '2026-01-03T00:00:00.000Z',
       ecosystems: ['AlmaLinux:9'],
     });
+    // The summary a scan reads says the same of the snapshot and the syncs, without the counts.
+    const status = db.status();
+    expect(db.summary()).toEqual({
+      path: status.path,
+      snapshotId: idle,
+      builtAt: status.builtAt,
+      syncs: [{ source: 'osv', origin: 'test', lastSync: '2026-01-03T00:00:00.000Z' }],
+    });
+    expect(status.builtAt).toBeDefined();
     db.close();
   });
 

@@ -50,6 +50,14 @@ export interface DatabaseStatus {
   sources: SourceStatus[];
 }
 
+/** What a scan needs to know of the database: cheap to read, unlike the per-source counts of status(). */
+export interface DatabaseSummary {
+  path: string;
+  snapshotId: string;
+  builtAt?: string;
+  syncs: Array<{ source: string; origin: string; lastSync: string }>;
+}
+
 export interface OpenOptions {
   readonly?: boolean;
 }
@@ -239,6 +247,21 @@ export class AdvisoryDatabase {
     return status;
   }
 
+  /** The snapshot and the syncs without counting records: status() counts every affected row of every source. */
+  summary(): DatabaseSummary {
+    const s = this.#prepared();
+    const meta = new Map((s.allMeta.all() as Array<{ key: string; value: string }>).map((row) => [row.key, row.value]));
+    const syncs = (s.syncTimes.all() as Array<{ source: string; origin: string; last_sync: string }>).map((row) => ({
+      source: row.source,
+      origin: row.origin,
+      lastSync: row.last_sync,
+    }));
+    const summary: DatabaseSummary = { path: this.path, snapshotId: meta.get('snapshot_id') ?? '', syncs };
+    const builtAt = meta.get('built_at');
+    if (builtAt !== undefined) summary.builtAt = builtAt;
+    return summary;
+  }
+
   close(): void {
     connections.delete(this);
     this.#db.close();
@@ -333,6 +356,7 @@ function prepare(db: Database) {
             WHERE r.source = s.source AND r.origin = s.origin) AS affected
         FROM syncs s ORDER BY s.source, s.origin`,
     ),
+    syncTimes: db.prepare('SELECT source, origin, last_sync FROM syncs ORDER BY source, origin'),
     sourceEcosystems: db.prepare(
       `SELECT DISTINCT a.ecosystem FROM affected a JOIN records r ON r.rowid = a.record
         WHERE r.source = ? AND r.origin = ? ORDER BY a.ecosystem`,

@@ -9,7 +9,14 @@ export type {
   PackageNameKind,
   VersionScheme,
 } from './advisory.js';
-export type { AffectedMatch, DatabaseStatus, OpenOptions, SourceStatus, WriteSummary } from './database.js';
+export type {
+  AffectedMatch,
+  DatabaseStatus,
+  DatabaseSummary,
+  OpenOptions,
+  SourceStatus,
+  WriteSummary,
+} from './database.js';
 export { AdvisoryDatabase } from './database.js';
 export type { ExportResult } from './database-file.js';
 export { exportDatabase, importDatabaseFile, isSqliteFile } from './database-file.js';

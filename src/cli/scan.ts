@@ -111,8 +111,8 @@ function checkDatabase(path: string, maxAge: number | undefined, maxAgeText: str
   const db = AdvisoryDatabase.open(path, { readonly: true });
   let lastSync: number;
   try {
-    const status = db.status();
-    if (status.sources.length === 0) {
+    const summary = db.summary();
+    if (summary.syncs.length === 0) {
       throw new PatchlineError(
         'not-found',
         path,
@@ -120,7 +120,7 @@ function checkDatabase(path: string, maxAge: number | undefined, maxAgeText: str
       );
     }
     // Its age is the time since the last update or import, which refreshes it even when nothing changed.
-    lastSync = Math.max(...status.sources.map((source) => Date.parse(source.lastSync)));
+    lastSync = Math.max(...summary.syncs.map((sync) => Date.parse(sync.lastSync)));
   } finally {
     db.close();
   }

@@ -27,7 +27,7 @@ export async function scanImage(reference: string, options: ScanImageOptions = {
   options.onInventory?.(inventory);
   const db = AdvisoryDatabase.open(options.db ?? AdvisoryDatabase.defaultPath(), { readonly: true });
   try {
-    const status = db.status();
+    const status = db.summary();
     const database: NonNullable<MatchOptions['database']> = { path: db.path, snapshotId: status.snapshotId };
     if (status.builtAt !== undefined) database.builtAt = status.builtAt;
     const { db: _db, image: _image, onInventory: _onInventory, ...match } = options;
