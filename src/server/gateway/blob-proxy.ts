@@ -39,7 +39,7 @@ export class BlobProxy {
       await pending.catch(() => undefined);
       if (await this.cache.has(blob.digest)) return this.cache.open(blob.digest);
     }
-    return this.download(blob);
+    return (await this.download(blob)).stream;
   }
 
   /**
@@ -51,15 +51,17 @@ export class BlobProxy {
       const pending = this.downloading.get(blob.digest);
       if (pending !== undefined) await pending.catch(() => undefined);
       if (!(await this.cache.has(blob.digest))) {
-        const stream = await this.download(blob);
+        // Nobody reads this download's stream; it still fills the cache.
+        const { stream, done } = await this.download(blob);
         stream.destroy();
-        await this.downloading.get(blob.digest);
+        await done;
       }
     }
     return createReadStream(this.cache.pathOf(blob.digest), { start: range.start, end: range.end });
   }
 
-  private async download(blob: BlobSource): Promise<Readable> {
+  /** Starts the one download of a blob: the stream a client reads, and when the cache entry is in place. */
+  private async download(blob: BlobSource): Promise<{ stream: Readable; done: Promise<void> }> {
     let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
     const done = new Promise<void>((resolve, reject) => {
       settle = { resolve, reject };
@@ -73,17 +75,18 @@ export class BlobProxy {
       })
       .catch(() => undefined);
     const what = `blob ${blob.upstream.name}@${blob.digest}`;
+    const entry = this.cache.pathOf(blob.digest);
     let source: Readable;
     try {
+      await mkdir(dirname(entry), { recursive: true });
       source = await blob.upstream.client.getBlob(blob.upstream.path, blob.digest);
     } catch (error) {
+      // Settled on every path, or requests waiting for this download would wait forever.
       const failure = upstreamFailure(error, what, 'BLOB_UNKNOWN');
       settle?.reject(failure);
       throw failure;
     }
     const verifier = new HoldbackVerifier(blob.digest, blob.size, what);
-    const entry = this.cache.pathOf(blob.digest);
-    await mkdir(dirname(entry), { recursive: true });
     const temp = `${entry}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     const file = createWriteStream(temp);
     // The client reads through its own stream, so the download into the cache does not depend on it: a client that
@@ -135,6 +138,6 @@ export class BlobProxy {
       });
     });
     source.pipe(verifier);
-    return client;
+    return { stream: client, done };
   }
 }
