@@ -465,6 +465,12 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     const get = (path: string, authorization = web01, method = 'GET') =>
       fetch(`${base}/${path}`, { method, headers: { authorization } });
 
+    // The newest release names an image upstream no longer has: it holds nothing, and hides nothing either.
+    const gone = release('gone', 'web', `${upstream.repository}@sha256:${'9'.repeat(64)}`);
+    expect((await fleet.gateway.admin('POST', 'releases', gone)).status).toBe(201);
+    const v1Layer = (JSON.parse(upstream.v1.raw.toString()) as { layers: Array<{ digest: string }> }).layers[0]?.digest;
+    expect((await get(`fleets/web/os/blobs/${v1Layer}`, web01, 'HEAD')).status).toBe(200);
+
     // A manifest and a blob in the same upstream repository, but in no release: 404, and skopeo cannot pull it.
     expect(await registryError(await get(`fleets/web/os/manifests/${upstream.stranger.digest}`))).toMatchObject({
       status: 404,

@@ -77,7 +77,9 @@ export class ReleaseContents {
       try {
         content = await this.contentOf(upstream, releaseDigest(release) as Digest);
       } catch (error) {
-        unreadable ??= error;
+        // A release whose manifest upstream no longer has holds nothing we could serve; any other failure leaves
+        // the answer unknown.
+        if (!(error instanceof RegistryError && error.code === 'MANIFEST_UNKNOWN')) unreadable ??= error;
         continue;
       }
       if (matches(content)) return { upstream, content };
