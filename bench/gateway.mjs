@@ -14,23 +14,29 @@
 // 2. Manifest requests per second: GET /v2/fleets/NAME/os/manifests/TAG, every request with the next host's HTTP
 //    Basic credential (round-robin over all N hosts, so consecutive requests never share a credential), from a
 //    closed-loop load generator in this process with keep-alive, at several concurrencies; p50/p99 latency, server
-//    CPU (utime+stime from /proc) and RSS.
+//    CPU (utime+stime from /proc) and RSS. Then the same with the token flow containers/image uses after a Bearer
+//    challenge (GET /v2/token with the Basic credential, then the manifest with the token).
+//
+// --profile adds one more cold pull with the server under `node --cpu-prof` (bench/results/gateway-cold.cpuprofile)
+// and lists where its time went. --direct-only (or a `patchline serve` without --gateway-cache) measures the registry
+// side and the enrollment only.
 //
 //   npm run bench:gateway [-- --reps N] [--hosts N] [--seconds S] [--concurrency 1,8,32,128] [--no-build]
-//                            [--clients skopeo,node] [--direct-only] [--skip-manifests]
+//                            [--clients skopeo,node] [--direct-only] [--skip-manifests] [--profile]
 //
 // Writes bench/results/gateway.md and gateway.json. The load generator and the pulling clients share the machine's
 // cores with the server and the registry; the report says how loaded the machine was.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { summarizeProfile } from './lib.mjs';
 import { buildImage, IMAGE_DIR, TAG as IMAGE_TAG } from './make-image.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -68,7 +74,7 @@ function parseArgs(list) {
   const out = {};
   for (let i = 0; i < list.length; i++) {
     const key = list[i].replace(/^--/, '');
-    if (key.startsWith('no-') || key.startsWith('skip-') || key === 'direct-only') out[key] = true;
+    if (key.startsWith('no-') || key.startsWith('skip-') || key === 'direct-only' || key === 'profile') out[key] = true;
     else out[key] = list[++i];
   }
   return out;
@@ -268,7 +274,7 @@ function serveHelp() {
  * raised so that enrolling 10,000 hosts takes seconds (setup only); host calls, which are what is measured, keep
  * their default per-credential limit.
  */
-async function startServe({ database, cacheDir, token }) {
+async function startServe({ database, cacheDir, token, nodeArgs = [] }) {
   const port = await freePort();
   const help = serveHelp();
   const flags = [
@@ -285,7 +291,10 @@ async function startServe({ database, cacheDir, token }) {
     '10000000',
   ];
   if (cacheDir !== undefined && help.includes('--gateway-cache')) flags.push('--gateway-cache', cacheDir);
-  const server = daemon(process.execPath, [CLI, ...flags], { ...process.env, PATCHLINE_ADMIN_TOKEN: token });
+  const server = daemon(process.execPath, [...nodeArgs, CLI, ...flags], {
+    ...process.env,
+    PATCHLINE_ADMIN_TOKEN: token,
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${url}/healthz`, server, 'patchline serve');
   return { url, port, token, pid: server.child.pid, output: server.output, stop: server.stop };
@@ -316,12 +325,20 @@ function request(port, method, path, { body, headers = {}, discard = false } = {
       (res) => {
         const chunks = [];
         let bytes = 0;
+        let reads = 0;
         res.on('data', (chunk) => {
           bytes += chunk.length;
+          reads++;
           if (!discard) chunks.push(chunk);
         });
         res.on('end', () =>
-          resolve({ status: res.statusCode, headers: res.headers, bytes, text: Buffer.concat(chunks).toString() }),
+          resolve({
+            status: res.statusCode,
+            headers: res.headers,
+            bytes,
+            reads,
+            text: Buffer.concat(chunks).toString(),
+          }),
         );
         res.on('error', reject);
       },
@@ -488,6 +505,7 @@ async function pullNode(source) {
   const document = JSON.parse(manifest.text);
   const blobs = [document.config, ...document.layers];
   let bytes = manifest.bytes;
+  let reads = 0;
   await inParallel(blobs.length, PULL_PARALLEL, async (index) => {
     const blob = blobs[index];
     const response = await request(source.port, 'GET', `/v2/${source.repo}/blobs/${blob.digest}`, {
@@ -498,8 +516,10 @@ async function pullNode(source) {
       throw new Error(`blob ${blob.digest}: ${response.status}, ${response.bytes} of ${blob.size} bytes`);
     }
     bytes += response.bytes;
+    reads += response.reads;
   });
-  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes };
+  // How many pieces the blobs arrived in: what the sender's writes and the socket made of them.
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, bytes, averageReadKiB: bytes / reads / 1024 };
 }
 
 /** One pull with the server's and the registry's CPU over it; the Node client's own CPU too. */
@@ -568,6 +588,7 @@ async function manifestLoad(
   const path = `/v2/${GATEWAY_REPO}/manifests/${GATEWAY_TAG}`;
   const before = usage(server.pid);
   const stopPeak = peakRss(server.pid);
+  const ownBefore = process.cpuUsage();
   const started = performance.now();
   const end = started + seconds * 1000;
   const last = count === undefined ? Number.POSITIVE_INFINITY : cursor.next + count;
@@ -589,6 +610,7 @@ async function manifestLoad(
   await Promise.all(Array.from({ length: concurrency }, worker));
   const wall = (performance.now() - started) / 1000;
   const after = usage(server.pid);
+  const own = process.cpuUsage(ownBefore);
   latencies.sort((a, b) => a - b);
   const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   const ok = statuses.get(200) ?? 0;
@@ -604,6 +626,7 @@ async function manifestLoad(
     statuses: Object.fromEntries(statuses),
     firstError,
     serverCores: (after.cpu - before.cpu) / wall,
+    loadGeneratorCores: (own.user + own.system) / 1e6 / wall,
     serverRssMb: after.rssMb,
     serverPeakRssMb: stopPeak(),
   };
@@ -647,8 +670,8 @@ function markdown(results) {
   );
   lines.push('## Pull throughput', '');
   lines.push(
-    '| Client | Source | MB/s, median (min–max) | Wall s, median | Gateway ÷ direct, median of rounds | Server CPU s | Registry CPU s | Server peak RSS MB |',
-    '|---|---|---:|---:|---:|---:|---:|---:|',
+    '| Client | Source | MB/s, median (min–max) | Wall s, median | Gateway ÷ direct, median of rounds | Server CPU s | Registry CPU s | Server peak RSS MB | Client CPU s (Node) | Average read KiB (Node) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const client of results.clients) {
     for (const source of ['direct', 'cold', 'warm']) {
@@ -666,13 +689,32 @@ function markdown(results) {
           `${fixed(median(mbps), 0)} (${fixed(Math.min(...mbps), 0)}–${fixed(Math.max(...mbps), 0)}) | ` +
           `${fixed(median(runs.map((r) => r.seconds)), 2)} | ${source === 'direct' ? '1.00' : fixed(median(ratios), 2)} | ` +
           `${fixed(median(runs.map((r) => r.serverCpu)))} | ${fixed(median(runs.map((r) => r.registryCpu)))} | ` +
-          `${fixed(median(runs.map((r) => r.serverPeakRssMb)), 0)} |`,
+          `${fixed(median(runs.map((r) => r.serverPeakRssMb)), 0)} | ${fixed(median(runs.map((r) => r.clientCpu)))} | ` +
+          `${fixed(median(runs.map((r) => r.averageReadKiB ?? Number.NaN)))} |`,
       );
     }
   }
   lines.push('');
   if (results.cacheBytes !== undefined) {
     lines.push(`Gateway cache after a cold pull: ${(results.cacheBytes / 1e6).toFixed(0)} MB.`, '');
+  }
+  if (results.profile) {
+    const { pull, totalMs, functions, files } = results.profile;
+    lines.push(
+      `### CPU profile of the server, one cold pull (Node client, ${fixed(pull.mbps, 0)} MB/s, ` +
+        `${fixed(totalMs / 1000, 2)} s sampled; written to bench/results/gateway-cold.cpuprofile)`,
+      '',
+      '| Self time | Share | Function |',
+      '|---:|---:|---|',
+      ...functions.map((row) => `| ${row.ms.toFixed(0)} ms | ${(row.share * 100).toFixed(1)} % | \`${row.name}\` |`),
+      '',
+      '| Self time | Share | File |',
+      '|---:|---:|---|',
+      ...files
+        .slice(0, 12)
+        .map((row) => `| ${row.ms.toFixed(0)} ms | ${(row.share * 100).toFixed(1)} % | \`${row.name}\` |`),
+      '',
+    );
   }
   if (results.manifests) {
     const mf = results.manifests;
@@ -682,8 +724,8 @@ function markdown(results) {
         `\`/v2/${GATEWAY_REPO}/manifests/${GATEWAY_TAG}\` with the next host's Basic credential; closed loop, ` +
         `keep-alive, ${STEP_SECONDS} s per step, load generator in the same machine.`,
       '',
-      '| Concurrency | Requests | OK/s | p50 ms | p99 ms | max ms | Server cores | Server RSS MB (peak) | Other statuses |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+      '| Concurrency | Requests | OK/s | p50 ms | p99 ms | max ms | Server cores | Server CPU ms per request | Load generator cores | Server RSS MB (peak) | Other statuses |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     );
     for (const step of mf.steps) {
       const other = Object.entries(step.statuses)
@@ -693,6 +735,7 @@ function markdown(results) {
       lines.push(
         `| ${step.label} | ${step.requests} | ${fixed(step.rps, 0)} | ${fixed(step.p50, 2)} | ` +
           `${fixed(step.p99, 2)} | ${fixed(step.max, 0)} | ${fixed(step.serverCores, 2)} | ` +
+          `${fixed((step.serverCores * 1000) / (step.requests / step.seconds), 2)} | ${fixed(step.loadGeneratorCores, 2)} | ` +
           `${fixed(step.serverRssMb, 0)} (${fixed(step.serverPeakRssMb, 0)}) | ${other || '–'}${step.firstError ? ` (${step.firstError})` : ''} |`,
       );
     }
@@ -788,6 +831,26 @@ async function main() {
         server = undefined;
         await dropTemp(cacheDir);
       }
+    }
+
+    if (hasGateway && args.profile) {
+      // A CPU profile of the server over one cold pull (Node client): where the gateway's time goes.
+      const profileDir = await tempDir('patchline-bench-profile-');
+      const cacheDir = await tempDir('patchline-bench-cache-');
+      server = await startServe({ database, cacheDir, token, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
+      const pulled = await measuredPull('node', gatewaySource(server, hosts[0]), { server, registry });
+      await server.stop();
+      server = undefined;
+      const [file] = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile'));
+      log(`profiled cold pull: ${pulled.mbps.toFixed(0)} MB/s; profile ${file ?? 'missing'}`);
+      if (file !== undefined) {
+        const profile = JSON.parse(await readFile(join(profileDir, file), 'utf8'));
+        results.profile = { pull: pulled, ...summarizeProfile(profile, 20) };
+        await mkdir(RESULTS, { recursive: true });
+        await writeFile(join(RESULTS, 'gateway-cold.cpuprofile'), JSON.stringify(profile));
+      }
+      await dropTemp(profileDir);
+      await dropTemp(cacheDir);
     }
 
     if (hasGateway && !args['skip-manifests']) {
