@@ -28,6 +28,7 @@
 // cores with the server and the registry; the report says how loaded the machine was.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -69,6 +70,8 @@ const MANIFEST_ACCEPT = [
   'application/vnd.docker.distribution.manifest.v1+prettyjws',
 ].join(', ');
 const PULL_PARALLEL = 6;
+/** The image's manifest digest, from make-image.mjs. */
+let IMAGE_DIGEST;
 
 function parseArgs(list) {
   const out = {};
@@ -502,6 +505,9 @@ async function pullNode(source) {
     headers: { ...auth, accept: MANIFEST_ACCEPT },
   });
   if (manifest.status !== 200) throw new Error(`manifest: ${manifest.status} ${manifest.text.slice(0, 300)}`);
+  // The oracle: make-image.mjs's own manifest digest (the image as written, before any registry saw it).
+  const got = `sha256:${createHash('sha256').update(manifest.text).digest('hex')}`;
+  if (got !== IMAGE_DIGEST) throw new Error(`manifest ${got} from ${source.host}, expected ${IMAGE_DIGEST}`);
   const document = JSON.parse(manifest.text);
   const blobs = [document.config, ...document.layers];
   let bytes = manifest.bytes;
@@ -579,7 +585,7 @@ async function manifestLoad(
   server,
   hosts,
   concurrency,
-  { seconds = Number.POSITIVE_INFINITY, count, flow = 'basic' },
+  { seconds = Number.POSITIVE_INFINITY, count, flow = 'basic', expected },
   cursor,
 ) {
   const latencies = [];
@@ -601,8 +607,13 @@ async function manifestLoad(
         text: error.message,
       }));
       latencies.push(performance.now() - sent);
-      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-      if (response.status !== 200 && firstError === undefined) {
+      // The oracle: the digest the upstream registry gave the release's manifest when it was pushed.
+      const status =
+        response.status === 200 && response.headers['docker-content-digest'] !== expected
+          ? 'wrong digest'
+          : response.status;
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (status !== 200 && firstError === undefined) {
         firstError = `${response.status} ${response.text.slice(0, 200)}`;
       }
     }
@@ -755,6 +766,7 @@ async function main() {
   const hasGateway = !args['direct-only'] && serveHelp().includes('--gateway-cache');
   if (!hasGateway) log('no --gateway-cache in `patchline serve --help`: measuring the direct side only');
   const meta = await buildImage();
+  IMAGE_DIGEST = meta.digest;
   const loadStart = load();
   const results = {
     date: new Date().toISOString().slice(0, 16).replace('T', ' '),
@@ -858,17 +870,29 @@ async function main() {
       const cursor = { next: 0 };
       const steps = [];
       // Every host once first: nothing about any credential is warm yet.
-      const first = await manifestLoad(server, hosts, 32, { count: hosts.length }, cursor);
+      const first = await manifestLoad(server, hosts, 32, { count: hosts.length, expected: digest }, cursor);
       steps.push({ ...first, label: "each host's first request (32)" });
       for (const concurrency of CONCURRENCY) {
-        const step = await manifestLoad(server, hosts, concurrency, { seconds: STEP_SECONDS }, cursor);
+        const step = await manifestLoad(
+          server,
+          hosts,
+          concurrency,
+          { seconds: STEP_SECONDS, expected: digest },
+          cursor,
+        );
         steps.push({ ...step, label: `${concurrency}` });
         log(
           `manifests at concurrency ${concurrency}: ${step.rps.toFixed(0)}/s, p50 ${step.p50.toFixed(2)} ms, ` +
             `p99 ${step.p99.toFixed(2)} ms, server ${step.serverCores.toFixed(2)} cores, RSS ${step.serverRssMb.toFixed(0)} MB`,
         );
       }
-      const tokenStep = await manifestLoad(server, hosts, 32, { seconds: STEP_SECONDS, flow: 'token' }, cursor);
+      const tokenStep = await manifestLoad(
+        server,
+        hosts,
+        32,
+        { seconds: STEP_SECONDS, flow: 'token', expected: digest },
+        cursor,
+      );
       steps.push({ ...tokenStep, label: '32, token then manifest (one pair = one request here)' });
       log(
         `token + manifest pairs at concurrency 32: ${tokenStep.rps.toFixed(0)}/s, p99 ${tokenStep.p99.toFixed(2)} ms`,
