@@ -208,7 +208,9 @@ describe.skipIf(missing.length > 0)('rollouts through the registry gateway', () 
       // rolls back, and the gateway's tag answers v1 to everyone again.
       const v2 = await startRollout('roll-v2', 'v2', [{ name: 'canary', limit: 2 }, { limit: '50%' }]);
       expect(v2.status?.phase).toBe('rolled-back');
-      expect(v2.status?.halt).toMatchObject({ batch: 0, breakdown: { total: 2, healthy: 0, failed: 2 } });
+      // It halts as soon as the canary batch cannot reach its threshold: one failure of two may already be enough.
+      expect(v2.status?.halt).toMatchObject({ batch: 0, breakdown: { total: 2, healthy: 0 } });
+      expect(v2.status?.halt?.breakdown.failed).toBeGreaterThanOrEqual(1);
       await until(
         'every host back on v1 and told v1',
         async () =>
@@ -220,13 +222,12 @@ describe.skipIf(missing.length > 0)('rollouts through the registry gateway', () 
             : undefined,
         60_000,
       );
-      expect(hosts.filter((each) => each.host.bootedImages.has(images.v2)).map((each) => each.name)).toEqual([
-        'host-01',
-        'host-02',
-      ]);
-      // The canaries pulled release 2 whole through the gateway before they staged it.
-      for (const name of ['host-01', 'host-02']) {
-        expect(hosts.find((each) => each.name === name)?.copied.has(images.v2), name).toBe(true);
+      const tried = hosts.filter((each) => each.host.bootedImages.has(images.v2));
+      expect(tried.length).toBeGreaterThanOrEqual(1);
+      for (const each of tried) {
+        expect(['host-01', 'host-02']).toContain(each.name);
+        // The canaries pulled release 2 whole through the gateway before they staged it.
+        expect(each.copied.has(images.v2), each.name).toBe(true);
       }
 
       // Release 3 is healthy: it moves over all 20 in batches of 2, 25% (5), 50% (10) and the rest (3).

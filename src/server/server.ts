@@ -59,7 +59,7 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     requestTimeout: (limits.longPollMaxSeconds + 30) * 1000,
     return503OnClosing: true,
     // Registry paths carry fleet names (up to 253 characters) and digests (sha512: 135) as path parameters.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // Hosts call every minute: a log line per request would drown everything else. Admin writes and errors are
     // logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),

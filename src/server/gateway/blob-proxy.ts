@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { BlobCache, Digest } from '../../oci/index.js';
 import type { ByteRange } from './range.js';
 import { RegistryError } from './registry-errors.js';
@@ -16,27 +17,49 @@ export interface BlobSource {
   size: number;
 }
 
+/** One blob being fetched from upstream into the cache. */
+interface Download {
+  /** The temporary file the blob is written to, renamed into the cache once verified. */
+  temp: string;
+  /**
+   * Bytes in the temporary file so far. The verifier holds the last chunk back until the whole blob matched, so
+   * before `state` is 'verified' this is always short of the blob's size.
+   */
+  written: number;
+  state: 'running' | 'verified' | 'failed';
+  error?: Error;
+  /** Emits 'progress' on every write and on the end, whichever way it ends. */
+  events: EventEmitter;
+  /** Resolves once the temporary file exists; rejects when upstream could not be asked. */
+  started: Promise<void>;
+  /** Resolves once the entry is in the cache. */
+  done: Promise<void>;
+}
+
+const FOLLOW_CHUNK = 1024 * 1024;
+
 /**
  * Blobs for hosts: from the cache when it holds them, otherwise streamed from the upstream registry through a
  * HoldbackVerifier and into the cache at the same time. The cache gains an entry only when the whole blob matched its
  * digest (a temporary file renamed into place in BlobCache's layout), so a site downloads each layer from upstream
  * once.
  *
- * One download per blob at a time: a request that arrives while the blob is being downloaded waits for that download
- * and is then served from the cache. A download runs to its end even when the client that started it goes away; if it
- * fails (upstream broke, or sent the wrong bytes), a waiting request starts its own.
+ * One download per blob at a time: a request that arrives while the blob is being downloaded reads the download's
+ * temporary file as it grows, and gets its last bytes only once the blob verified. A download runs to its end even
+ * when the client that started it goes away.
  */
 export class BlobProxy {
-  private readonly downloading = new Map<Digest, Promise<void>>();
+  private readonly downloading = new Map<Digest, Download>();
 
   constructor(private readonly cache: BlobCache) {}
 
   /** The whole blob, streamed; a mismatch upstream fails the stream before its last bytes. */
   async open(blob: BlobSource): Promise<Readable> {
     if (await this.cache.has(blob.digest)) return this.cache.open(blob.digest);
-    const pending = this.downloading.get(blob.digest);
-    if (pending !== undefined) {
-      await pending.catch(() => undefined);
+    const running = this.downloading.get(blob.digest);
+    if (running !== undefined) {
+      const followed = await follow(running, blob.size);
+      if (followed !== undefined) return followed;
       if (await this.cache.has(blob.digest)) return this.cache.open(blob.digest);
     }
     return (await this.download(blob)).stream;
@@ -48,8 +71,8 @@ export class BlobProxy {
    */
   async openRange(blob: BlobSource, range: ByteRange): Promise<Readable> {
     if (!(await this.cache.has(blob.digest))) {
-      const pending = this.downloading.get(blob.digest);
-      if (pending !== undefined) await pending.catch(() => undefined);
+      const running = this.downloading.get(blob.digest);
+      if (running !== undefined) await running.done.catch(() => undefined);
       if (!(await this.cache.has(blob.digest))) {
         // Nobody reads this download's stream; it still fills the cache.
         const { stream, done } = await this.download(blob);
@@ -62,48 +85,57 @@ export class BlobProxy {
 
   /** Starts the one download of a blob: the stream a client reads, and when the cache entry is in place. */
   private async download(blob: BlobSource): Promise<{ stream: Readable; done: Promise<void> }> {
-    let settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
-    done.catch(() => undefined);
-    // Registered before the first await, so a request arriving meanwhile finds it.
-    this.downloading.set(blob.digest, done);
-    done
-      .finally(() => {
-        if (this.downloading.get(blob.digest) === done) this.downloading.delete(blob.digest);
-      })
-      .catch(() => undefined);
-    const what = `blob ${blob.upstream.name}@${blob.digest}`;
     const entry = this.cache.pathOf(blob.digest);
+    const events = new EventEmitter();
+    events.setMaxListeners(0);
+    const settle = { started: deferred(), done: deferred() };
+    const record: Download = {
+      temp: `${entry}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+      written: 0,
+      state: 'running',
+      events,
+      started: settle.started.promise,
+      done: settle.done.promise,
+    };
+    // Registered before the first await, so a request arriving meanwhile finds it.
+    this.downloading.set(blob.digest, record);
+    const end = (state: 'verified' | 'failed', error?: Error) => {
+      record.state = state;
+      if (error !== undefined) record.error = error;
+      if (this.downloading.get(blob.digest) === record) this.downloading.delete(blob.digest);
+      events.emit('progress');
+      if (error === undefined) settle.done.resolve();
+      else settle.done.reject(error);
+    };
+    const what = `blob ${blob.upstream.name}@${blob.digest}`;
     let source: Readable;
     try {
       await mkdir(dirname(entry), { recursive: true });
       source = await blob.upstream.client.getBlob(blob.upstream.path, blob.digest);
     } catch (error) {
-      // Settled on every path, or requests waiting for this download would wait forever.
+      // Settled on every path, or requests following this download would wait forever.
       const failure = upstreamFailure(error, what, 'BLOB_UNKNOWN');
-      settle?.reject(failure);
+      settle.started.reject(failure);
+      end('failed', failure);
       throw failure;
     }
     const verifier = new HoldbackVerifier(blob.digest, blob.size, what);
-    const temp = `${entry}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    const file = createWriteStream(temp);
+    const file = createWriteStream(record.temp);
+    file.on('open', () => settle.started.resolve());
     // The client reads through its own stream, so the download into the cache does not depend on it: a client that
     // hangs up, even one that simply closes once it has Content-Length bytes, does not cost the cache its entry.
     let client: PassThrough | undefined = new PassThrough();
-    let failed = false;
     const fail = (error: Error) => {
-      if (failed) return;
-      failed = true;
+      if (record.state !== 'running') return;
       source.destroy();
       verifier.destroy();
       file.destroy();
-      void rm(temp, { force: true });
+      void rm(record.temp, { force: true });
       const reported = new RegistryError('UNAVAILABLE', error.message, { 'retry-after': '30' });
       // The client never gets the held-back tail: its response is cut short of Content-Length.
       client?.destroy(reported);
-      settle?.reject(reported);
+      settle.started.reject(reported);
+      end('failed', reported);
     };
     // Both the cache file and the client are fed from the verifier; the slower of the two sets the pace.
     const resume = () => {
@@ -119,25 +151,77 @@ export class BlobProxy {
     verifier.on('error', fail);
     file.on('error', fail);
     verifier.on('data', (chunk: Buffer) => {
-      const fileFull = !file.write(chunk);
+      const fileFull = !file.write(chunk, () => {
+        record.written += chunk.length;
+        events.emit('progress');
+      });
       const clientFull = client !== undefined && !client.write(chunk);
       if (fileFull || clientFull) verifier.pause();
     });
     // The verifier ends only after the whole blob matched; only then is the entry renamed into place, and only then
-    // does the client's response end. BlobCache.writeThrough would hash every byte a second time, which halved the
-    // throughput of a cold pull (docs/decisions/0021-registry-gateway.md); the entry has the same layout.
+    // does the client's response end. (BlobCache.writeThrough is not used: it would hash every byte a second time.)
     verifier.on('end', () => {
       file.end(() => {
-        rename(temp, entry).then(
+        rename(record.temp, entry).then(
           () => {
             client?.end();
-            settle?.resolve();
+            end('verified');
           },
           (error: Error) => fail(error),
         );
       });
     });
     source.pipe(verifier);
-    return { stream: client, done };
+    return { stream: client, done: record.done };
   }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } {
+  let resolve: () => void = () => undefined;
+  let reject: (error: unknown) => void = () => undefined;
+  const promise = new Promise<void>((yes, no) => {
+    resolve = yes;
+    reject = no;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
+/**
+ * Reads a download's temporary file as it grows: up to what is written while it runs (never the held-back tail),
+ * the rest once it verified; a failure of the download fails the stream. Undefined when there is no file to follow
+ * (the download failed before it began, or already ended and the file was renamed or removed).
+ */
+async function follow(download: Download, size: number): Promise<Readable | undefined> {
+  let handle: FileHandle;
+  try {
+    await download.started;
+    // Opened now, it stays readable after the rename into the cache (same file) and after a removal.
+    handle = await open(download.temp, 'r');
+  } catch {
+    return undefined;
+  }
+  const wake = () => new Promise<void>((resolve) => download.events.once('progress', resolve));
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let position = 0;
+    try {
+      while (position < size) {
+        const available = download.state === 'verified' ? size : download.written;
+        if (position < available) {
+          const buffer = Buffer.allocUnsafe(Math.min(FOLLOW_CHUNK, available - position));
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+          if (bytesRead === 0) throw new Error(`the download's file ended at byte ${position} of ${size}`);
+          position += bytesRead;
+          yield buffer.subarray(0, bytesRead);
+        } else if (download.state === 'failed') {
+          throw download.error ?? new Error('the download failed');
+        } else {
+          await wake();
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  return Readable.from(chunks(), { objectMode: false });
 }
