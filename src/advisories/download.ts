@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -174,12 +174,14 @@ async function attemptDownload(request: DownloadRequest, options: HttpOptions): 
     const meta = partMeta(request.url, response, total, previous, start > 0);
     await writeFile(`${part}.json`, JSON.stringify(meta));
     if (response.body === null) throw new TransientFailure('the response has no body');
-    const counter = new ByteLimit(start, request.maxBytes, request.url, () => idle.touch());
-    await pipeline(
-      Readable.fromWeb(response.body as WebReadableStream),
-      counter,
-      createWriteStream(part, { flags: start > 0 ? 'a' : 'w' }),
-    );
+    let seen = start;
+    await appendBody(Readable.fromWeb(response.body as WebReadableStream), part, start > 0, (chunk) => {
+      idle.touch();
+      seen += chunk.length;
+      if (seen > request.maxBytes) {
+        throw new PatchlineError('limit', request.url, `is larger than the ${request.maxBytes} bytes allowed`);
+      }
+    });
     const size = await fileSize(part);
     if (meta.total !== undefined && size !== meta.total) {
       throw new TransientFailure(`the body ended after ${size} of ${meta.total} bytes`);
@@ -351,24 +353,27 @@ function idleTimer(controller: AbortController, ms: number) {
   };
 }
 
-/** Counts the bytes of the file (those already in the part included) and fails past the limit. */
-class ByteLimit extends Transform {
-  constructor(
-    private seen: number,
-    private readonly limit: number,
-    private readonly url: string,
-    private readonly onChunk: () => void,
-  ) {
-    super();
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.onChunk();
-    this.seen += chunk.length;
-    if (this.seen > this.limit) {
-      callback(new PatchlineError('limit', this.url, `is larger than the ${this.limit} bytes allowed`));
-      return;
+/**
+ * Writes the body into the part, and when the connection breaks, still writes what had arrived before rethrowing:
+ * a pipeline would destroy the file stream with the bytes it had not written yet (on a busy machine, all of them),
+ * and the next attempt would resume from less than was received.
+ */
+async function appendBody(
+  body: Readable,
+  part: string,
+  append: boolean,
+  check: (chunk: Buffer) => void,
+): Promise<void> {
+  const file = createWriteStream(part, { flags: append ? 'a' : 'w' });
+  const fileError = new Promise<never>((_resolve, reject) => file.once('error', reject));
+  fileError.catch(() => undefined);
+  try {
+    for await (const chunk of body) {
+      check(chunk);
+      if (!file.write(chunk)) await Promise.race([once(file, 'drain'), fileError]);
     }
-    callback(null, chunk);
+  } finally {
+    body.destroy();
+    await Promise.race([new Promise<void>((resolve) => file.end(resolve)), fileError]);
   }
 }
