@@ -37,7 +37,6 @@ interface Download {
 }
 
 const FOLLOW_CHUNK = 1024 * 1024;
-const WRITE_CHUNK = 1024 * 1024;
 
 /**
  * Blobs for hosts: from the cache when it holds them, otherwise streamed from the upstream registry through a
@@ -151,31 +150,17 @@ export class BlobProxy {
     source.on('error', fail);
     verifier.on('error', fail);
     file.on('error', fail);
-    // The cache file is written in pieces of about WRITE_CHUNK: one fs.write per 64 KiB network chunk cost the main
-    // thread more than hashing did (bench:gateway's profile of a cold pull).
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = (): boolean => {
-      if (pendingBytes === 0) return true;
-      const piece = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
-      pending = [];
-      pendingBytes = 0;
-      return file.write(piece, () => {
-        record.written += piece.length;
+    verifier.on('data', (chunk: Buffer) => {
+      const fileFull = !file.write(chunk, () => {
+        record.written += chunk.length;
         events.emit('progress');
       });
-    };
-    verifier.on('data', (chunk: Buffer) => {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      const fileFull = pendingBytes >= WRITE_CHUNK && !flush();
       const clientFull = client !== undefined && !client.write(chunk);
       if (fileFull || clientFull) verifier.pause();
     });
     // The verifier ends only after the whole blob matched; only then is the entry renamed into place, and only then
     // does the client's response end. (BlobCache.writeThrough is not used: it would hash every byte a second time.)
     verifier.on('end', () => {
-      flush();
       file.end(() => {
         rename(record.temp, entry).then(
           () => {
