@@ -29,8 +29,8 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -39,6 +39,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { summarizeProfile } from './lib.mjs';
 import { buildImage, IMAGE_DIR, TAG as IMAGE_TAG } from './make-image.mjs';
+import { children, cleanUpOnExit, dropTemp, must, tempDir } from './processes.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
@@ -87,70 +88,7 @@ const log = (line) => process.stderr.write(`${new Date().toISOString().slice(11,
 
 // ── processes and clean-up: every child and temp folder is released on exit, error or signal ─────────────────────
 
-const children = new Set();
-const tempDirs = new Set();
-
-function cleanupSync() {
-  for (const child of children) {
-    try {
-      child.kill('SIGKILL');
-    } catch {}
-  }
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    log(`${signal}: stopping`);
-    cleanupSync();
-    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
-  });
-}
-process.on('exit', cleanupSync);
-
-async function tempDir(prefix, root = tmpdir()) {
-  const dir = await mkdtemp(join(root, prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-async function dropTemp(dir) {
-  await rm(dir, { recursive: true, force: true });
-  tempDirs.delete(dir);
-}
-
-/** Runs a command to its end; resolves with its exit code, output and wall time in seconds. */
-function run(command, commandArgs, { env } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-    children.add(child);
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
-    child.on('error', (error) => {
-      children.delete(child);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      resolve({ code, signal, seconds, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
-
-async function must(command, commandArgs, options) {
-  const result = await run(command, commandArgs, options);
-  if (result.code !== 0) {
-    throw new Error(
-      `${command} ${commandArgs.join(' ')} failed (${result.code ?? result.signal}): ${result.stderr.slice(-2000)}`,
-    );
-  }
-  return result;
-}
+cleanUpOnExit(log);
 
 /** A long-running child (registry, server) with its last output kept for error messages. */
 function daemon(command, commandArgs, env) {

