@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { PatchlineError } from '../errors.js';
 import { durationSchema, type Host, hostSchema } from '../fleet/index.js';
+import { hostFilesCommand } from './host-files.js';
 import {
   applyCommand,
   collect,
@@ -27,17 +28,18 @@ export const HOST: ResourceKind<Host> = {
 /**
  * Hosts are not created here: a host enrolls itself with a one-time token (`enroll-token`) and gets its own
  * credential. `apply` changes an enrolled host's labels. FleetLock holders are listed here too (`host locks`), since
- * what holds a reboot slot is a host.
+ * what holds a reboot slot is a host. `host files` writes what a bootc image needs to be such a host without an agent.
  */
 export function hostCommand(): Command {
   return new Command('host')
-    .description('hosts: bootc machines enrolled with the controller, and their reboot locks')
+    .description('hosts: bootc machines enrolled with the controller, their reboot locks, and the files that make one')
     .addCommand(listCommand(HOST))
     .addCommand(getCommand(HOST))
     .addCommand(applyCommand(HOST))
     .addCommand(deleteCommand(HOST))
     .addCommand(enrollTokenCommand())
-    .addCommand(locksCommand());
+    .addCommand(locksCommand())
+    .addCommand(hostFilesCommand());
 }
 
 interface EnrollTokenFlags extends OutputFlags {

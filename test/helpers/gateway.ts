@@ -19,9 +19,14 @@ export interface RunResult {
 }
 
 /** Runs a program without blocking this process (the server under test lives here too). */
-export function run(program: string, args: readonly string[], timeoutMs = 120_000): Promise<RunResult> {
+export function run(
+  program: string,
+  args: readonly string[],
+  timeoutMs = 120_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const out: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
