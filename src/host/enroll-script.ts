@@ -64,7 +64,7 @@ if ! post_json "$controller/host/v1/enroll" "$work/body.json" "$work/answer" "$w
       exit 2
       ;;
   esac
-  log "could not reach $controller to enroll (HTTP $post_code, $attempt attempts): $answer"
+  log "could not reach $controller to enroll (HTTP $post_code, attempt $attempt of $attempts): $answer"
   exit 1
 fi
 credential=$(sed -n 's/.*"credential":"\\([A-Za-z0-9._~+/=-]*\\)".*/\\1/p' "$work/answer")

@@ -53,7 +53,7 @@ if post_json "$controller/host/v1/status" "$work/body.json" "$work/answer" "$wor
   log "reported bootc status$health to $controller"
   exit 0
 fi
-log "could not report to $controller (HTTP $post_code, $attempt attempts): $(head -c 300 "$work/answer" 2>/dev/null)"
+log "could not report to $controller (HTTP $post_code, attempt $attempt of $attempts): $(head -c 300 "$work/answer" 2>/dev/null)"
 exit 1
 `;
 }
