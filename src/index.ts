@@ -1,6 +1,7 @@
 export * as advisories from './advisories/index.js';
 export * from './errors.js';
 export * as fleet from './fleet/index.js';
+export * as host from './host/index.js';
 export * from './inventory/index.js';
 export * from './oci/index.js';
 export * as policy from './policy/index.js';

@@ -83,31 +83,36 @@ export const controllerUrlSchema = z.string().transform((text, context): Control
   return { url: `${url.protocol}//${url.host}`, registry: url.host, insecure: url.protocol === 'http:' };
 });
 
-export const hostFilesOptionsSchema = z.object({
-  controller: controllerUrlSchema,
-  fleet: hostResourceNameSchema,
-  /** Default: every 15 minutes; the gateway decides when a host actually sees a new image. */
-  updateSchedule: calendarSchema.default('*:0/15'),
-  statusInterval: timeSpanSchema.default('1min'),
-  /** Labels a host asks for when it enrolls at first boot (the enrollment token's labels win). */
-  labels: z.record(labelKeySchema, labelValueSchema).default({}),
-  /** Files for one host that is already enrolled: its name and credential, and the auth.json made from them. */
-  enrolled: z.object({ name: hostResourceNameSchema, credential: credentialSchema }).optional(),
-  /** Files for one host that enrolls itself at first boot: its name and one-time token. */
-  enrollment: z.object({ name: hostResourceNameSchema, token: credentialSchema }).optional(),
-  /** The user's health checks: file name (no directory) and content, copied executable. */
-  checks: z
-    .array(
-      z.object({
-        name: z
-          .string()
-          .max(200)
-          .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a file name of letters, digits, ".", "_" and "-"'),
-        content: z.instanceof(Uint8Array),
-      }),
-    )
-    .default([]),
-});
+export const hostFilesOptionsSchema = z
+  .object({
+    controller: controllerUrlSchema,
+    fleet: hostResourceNameSchema,
+    /** Default: every 15 minutes; the gateway decides when a host actually sees a new image. */
+    updateSchedule: calendarSchema.default('*:0/15'),
+    statusInterval: timeSpanSchema.default('1min'),
+    /** Labels a host asks for when it enrolls at first boot (the enrollment token's labels win). */
+    labels: z.record(labelKeySchema, labelValueSchema).default({}),
+    /** Files for one host that is already enrolled: its name and credential, and the auth.json made from them. */
+    enrolled: z.object({ name: hostResourceNameSchema, credential: credentialSchema }).optional(),
+    /** Files for one host that enrolls itself at first boot: its name and one-time token. */
+    enrollment: z.object({ name: hostResourceNameSchema, token: credentialSchema }).optional(),
+    /** The user's health checks: file name (no directory) and content, copied executable. */
+    checks: z
+      .array(
+        z.object({
+          name: z
+            .string()
+            .max(200)
+            .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a file name of letters, digits, ".", "_" and "-"'),
+          content: z.instanceof(Uint8Array),
+        }),
+      )
+      .default([]),
+  })
+  .refine((options) => options.enrolled === undefined || options.enrollment === undefined, {
+    message: 'a host is either enrolled (its credential) or enrolls at first boot (its token), not both',
+    path: ['enrollment'],
+  });
 export type HostFilesInput = z.input<typeof hostFilesOptionsSchema>;
 export type HostFilesOptions = z.output<typeof hostFilesOptionsSchema>;
 
