@@ -67,7 +67,7 @@ if ! post_json "$controller/host/v1/enroll" "$work/body.json" "$work/answer" "$w
   log "could not reach $controller to enroll (HTTP $post_code, attempt $attempt of $attempts): $answer"
   exit 1
 fi
-credential=$(sed -n 's/.*"credential":"\\([A-Za-z0-9._~+/=-]*\\)".*/\\1/p' "$work/answer")
+credential=$(sed -n 's#.*"credential":"\\([A-Za-z0-9._~+/=-]*\\)".*#\\1#p' "$work/answer")
 if [ -z "$credential" ]; then
   log "the controller's answer holds no credential: $(head -c 300 "$work/answer")"
   exit 1

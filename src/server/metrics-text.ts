@@ -1,11 +1,15 @@
 import { hostRolloutStates } from '../fleet/index.js';
 import type { MetricsSnapshot } from '../store/index.js';
+import type { GatewayMetricsSnapshot } from './gateway/gateway-metrics.js';
 
 /**
  * The Prometheus text exposition format (version 0.0.4) for a store snapshot. Every series of a family is written,
  * zeros included, so dashboards see a state go to zero rather than vanish.
  */
-export function metricsText(snapshot: MetricsSnapshot, extra: { waitingPolls: number }): string {
+export function metricsText(
+  snapshot: MetricsSnapshot,
+  extra: { waitingPolls: number; gateway?: GatewayMetricsSnapshot | undefined },
+): string {
   const lines: string[] = [];
   const family = (name: string, type: 'gauge' | 'counter', help: string): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
@@ -71,6 +75,26 @@ export function metricsText(snapshot: MetricsSnapshot, extra: { waitingPolls: nu
   }
   family('patchline_desired_polls_waiting', 'gauge', 'Desired-state long polls being held open.');
   sample('patchline_desired_polls_waiting', {}, extra.waitingPolls);
+
+  const gateway = extra.gateway;
+  if (gateway !== undefined) {
+    family('patchline_gateway_requests_total', 'counter', 'Registry gateway requests by kind and HTTP status code.');
+    for (const each of gateway.requests) {
+      sample('patchline_gateway_requests_total', { kind: each.kind, code: String(each.code) }, each.count);
+    }
+    family(
+      'patchline_gateway_blob_opens_total',
+      'counter',
+      'Blob requests by where their bytes came from: the cache, a new upstream download, or one already running.',
+    );
+    for (const [source, count] of Object.entries(gateway.blobOpens)) {
+      sample('patchline_gateway_blob_opens_total', { source }, count);
+    }
+    family('patchline_gateway_upstream_bytes_total', 'counter', 'Bytes downloaded from upstream and verified.');
+    sample('patchline_gateway_upstream_bytes_total', {}, gateway.upstreamBytes);
+    family('patchline_gateway_upstream_failures_total', 'counter', 'Upstream blob downloads that failed.');
+    sample('patchline_gateway_upstream_failures_total', {}, gateway.upstreamFailures);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -7,6 +7,7 @@ import { anonymousLimit } from './auth.js';
 import { DEFAULT_LIMITS, type ServerContext, type ServerLimits } from './context.js';
 import { type Controller, createController } from './controller.js';
 import { fleetLockRoutes } from './fleetlock-routes.js';
+import { GatewayMetrics } from './gateway/gateway-metrics.js';
 import type { GatewayOptions } from './gateway/options.js';
 import { gatewayRoutes } from './gateway/routes.js';
 import { hostRoutes } from './host-routes.js';
@@ -103,6 +104,9 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     sendStatus(reply, 'NotFound', `no route for ${request.method} ${request.url.split('?')[0]}`),
   );
 
+  const gateway = options.gateway;
+  const gatewayMetrics = gateway === undefined ? undefined : new GatewayMetrics();
+
   app.get('/healthz', async () => ({ status: 'ok' }));
   const document = openApiDocument();
   app.get('/openapi.json', async () => document);
@@ -112,14 +116,13 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
       const snapshot = await context.store.metrics(clock());
       return reply
         .type('text/plain; version=0.0.4; charset=utf-8')
-        .send(metricsText(snapshot, { waitingPolls: waiters.size() }));
+        .send(metricsText(snapshot, { waitingPolls: waiters.size(), gateway: gatewayMetrics?.snapshot() }));
     });
   });
   app.register(async (scope) => adminRoutes(scope, context));
   app.register(async (scope) => hostRoutes(scope, context));
   app.register(async (scope) => fleetLockRoutes(scope, context));
-  const gateway = options.gateway;
-  if (gateway !== undefined) app.register(async (scope) => gatewayRoutes(scope, context, gateway));
+  if (gateway !== undefined) app.register(async (scope) => gatewayRoutes(scope, context, gateway, gatewayMetrics));
 
   app.addHook('onListen', async () => controller.start());
   app.addHook('preClose', async () => {

@@ -5,6 +5,7 @@ import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import type { BlobCache, Digest } from '../../oci/index.js';
+import { GatewayMetrics } from './gateway-metrics.js';
 import type { ByteRange } from './range.js';
 import { RegistryError } from './registry-errors.js';
 import { type UpstreamRepository, upstreamFailure } from './upstream.js';
@@ -51,18 +52,30 @@ const FOLLOW_CHUNK = 1024 * 1024;
 export class BlobProxy {
   private readonly downloading = new Map<Digest, Download>();
 
-  constructor(private readonly cache: BlobCache) {}
+  constructor(
+    private readonly cache: BlobCache,
+    private readonly metrics: GatewayMetrics = new GatewayMetrics(),
+  ) {}
 
   /** The whole blob, streamed; a mismatch upstream fails the stream before its last bytes. */
   async open(blob: BlobSource): Promise<Readable> {
-    if (await this.cache.has(blob.digest)) return this.cache.open(blob.digest);
+    if (await this.cache.has(blob.digest)) return this.fromCache(blob.digest);
     const running = this.downloading.get(blob.digest);
     if (running !== undefined) {
       const followed = await follow(running, blob.size);
-      if (followed !== undefined) return followed;
-      if (await this.cache.has(blob.digest)) return this.cache.open(blob.digest);
+      if (followed !== undefined) {
+        this.metrics.blobOpened('shared-download');
+        return followed;
+      }
+      if (await this.cache.has(blob.digest)) return this.fromCache(blob.digest);
     }
+    this.metrics.blobOpened('upstream');
     return (await this.download(blob)).stream;
+  }
+
+  private fromCache(digest: Digest): Readable {
+    this.metrics.blobOpened('cache');
+    return this.cache.open(digest);
   }
 
   /**
@@ -100,6 +113,8 @@ export class BlobProxy {
     // Registered before the first await, so a request arriving meanwhile finds it.
     this.downloading.set(blob.digest, record);
     const end = (state: 'verified' | 'failed', error?: Error) => {
+      if (state === 'verified') this.metrics.downloadVerified(blob.size);
+      else this.metrics.downloadFailed();
       record.state = state;
       if (error !== undefined) record.error = error;
       if (this.downloading.get(blob.digest) === record) this.downloading.delete(blob.digest);

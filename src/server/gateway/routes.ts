@@ -5,6 +5,7 @@ import type { ServerContext } from '../context.js';
 import { createAccess, fleetRepository } from './access.js';
 import { BlobProxy } from './blob-proxy.js';
 import { blobRoutes } from './blob-routes.js';
+import { GatewayMetrics, requestKind } from './gateway-metrics.js';
 import { manifestRoutes } from './manifest-routes.js';
 import { ManifestStore } from './manifest-store.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, type GatewayOptions } from './options.js';
@@ -25,6 +26,7 @@ export async function gatewayRoutes(
   app: FastifyInstance,
   context: ServerContext,
   options: GatewayOptions,
+  metrics: GatewayMetrics = new GatewayMetrics(),
 ): Promise<void> {
   const upstreamOf = createUpstreams({ authFile: options.upstreamAuthFile, tlsVerify: options.upstreamTlsVerify });
   const manifests = new ManifestStore(options.cacheDir);
@@ -34,12 +36,18 @@ export async function gatewayRoutes(
     upstreamOf,
     manifests,
     contents: new ReleaseContents(manifests, upstreamOf),
-    blobs: new BlobProxy(new BlobCache(options.cacheDir)),
+    blobs: new BlobProxy(new BlobCache(options.cacheDir), metrics),
     tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
   };
 
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('docker-distribution-api-version', 'registry/2.0');
+  });
+  // Counted when the answer starts, not when it ends: a client that has all its bytes may hang up before the
+  // response's 'finish', and the request must count all the same.
+  app.addHook('onSend', async (request, reply, payload) => {
+    metrics.request(requestKind(request.routeOptions.url), reply.statusCode);
+    return payload;
   });
   // Registry clients read the registry's error documents, not our Kubernetes-shaped Status.
   app.setErrorHandler(async (thrown: Error & { statusCode?: number }, request, reply) => {
