@@ -73,10 +73,10 @@ export function hostFilesCommand(): Command {
 }
 
 async function readCheck(file: string): Promise<{ name: string; content: Uint8Array }> {
-  return { name: basename(file), content: await readSecretOrFile(file, '--check') };
+  return { name: basename(file), content: await readInputFile(file, '--check') };
 }
 
-async function readSecretOrFile(file: string, flag: string): Promise<Buffer> {
+async function readInputFile(file: string, flag: string): Promise<Buffer> {
   try {
     return await readFile(file);
   } catch (error) {
@@ -99,9 +99,9 @@ async function hostSecrets(flags: HostFilesFlags): Promise<object> {
     );
   }
   if (flags.credentialFile !== undefined) {
-    const credential = (await readSecretOrFile(flags.credentialFile, '--credential-file')).toString('utf8').trim();
+    const credential = (await readInputFile(flags.credentialFile, '--credential-file')).toString('utf8').trim();
     return { enrolled: { name: flags.host, credential } };
   }
-  const token = (await readSecretOrFile(flags.enrollmentTokenFile!, '--enrollment-token-file')).toString('utf8').trim();
+  const token = (await readInputFile(flags.enrollmentTokenFile!, '--enrollment-token-file')).toString('utf8').trim();
   return { enrollment: { name: flags.host, token } };
 }
