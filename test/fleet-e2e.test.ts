@@ -19,6 +19,7 @@ import { type ControllerProcess, startController } from './helpers/controller-pr
 import { HttpBootcHost, type HttpHostOptions, runHosts } from './helpers/http-bootc-host.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
 const REPO = 'localhost/e2e/os';
 const digest = (n: number) => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
@@ -119,16 +120,6 @@ async function events(controller: ControllerProcess, name: string): Promise<Stor
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as StoredEvent);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 const FINAL = new Set(['halted', 'rolled-back', 'succeeded', 'aborted']);

@@ -9,7 +9,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authFile, type GatewayHarness, release, run, sha256, skopeo, startGateway } from './helpers/gateway.js';
 import { HttpBootcHost, type HttpHostOptions, runHosts } from './helpers/http-bootc-host.js';
@@ -17,6 +16,7 @@ import { makeLayoutImage } from './helpers/images.js';
 import { pseudoBytes } from './helpers/pseudo-bytes.js';
 import { hasBinary, startRegistry, type TestRegistry } from './helpers/registry.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
 const missing = ['docker-registry', 'skopeo'].filter((name) => !hasBinary(name));
 if (missing.length > 0) console.warn(`skipping the gateway rollout test: ${missing.join(', ')} not installed`);
@@ -113,16 +113,6 @@ interface RolloutView {
     batchResults: Array<{ batch: number; outcome: string; breakdown: { total: number; healthy: number } }>;
     hosts: Record<string, { state: string }>;
   };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
 }
 
 const FINAL = new Set(['halted', 'rolled-back', 'succeeded', 'aborted']);

@@ -9,7 +9,6 @@
 
 import { cp, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, projectRoot } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
@@ -17,6 +16,7 @@ import { type GatewayHarness, type RunResult, release, run, sha256, skopeo, star
 import { makeLayoutImage } from './helpers/images.js';
 import { freePort, hasBinary, startRegistry, type TestRegistry } from './helpers/registry.js';
 import { tempDir } from './helpers/tmp.js';
+import { until } from './helpers/until.js';
 
 const missing = ['docker-registry', 'skopeo', 'dash', 'bash', 'curl', 'base64'].filter((name) => !hasBinary(name));
 if (missing.length > 0) console.warn(`skipping the host script tests: ${missing.join(', ')} not installed`);
@@ -69,16 +69,6 @@ afterAll(async () => {
 function harness(): GatewayHarness {
   if (gateway === undefined) throw new Error('the gateway did not start');
   return gateway;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 /** One host: a folder standing in for its file system, and the shell that runs its scripts. */

@@ -1,6 +1,6 @@
 import type { HostFilesOptions } from './host-options.js';
 import { postJsonFunction } from './post-json-function.js';
-import { NOT_SECRET_PATTERN, scriptHeader } from './script-header.js';
+import { NOT_SECRET_PATTERN, scriptHeader, workDirectory } from './script-header.js';
 import { shellQuote } from './shell-quote.js';
 
 /**
@@ -50,9 +50,7 @@ case $name in
     ;;
 esac
 
-mkdir -p "$run_dir" || exit 1
-work=$(mktemp -d "$run_dir/enroll.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+${workDirectory('enroll')}
 : >"$work/curl.conf"
 printf '{"token":"%s","name":"%s","labels":%s}\\n' "$token" "$name" "$labels" >"$work/body.json"
 

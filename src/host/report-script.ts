@@ -1,6 +1,6 @@
 import type { HostFilesOptions } from './host-options.js';
 import { postJsonFunction } from './post-json-function.js';
-import { NOT_SECRET_PATTERN, scriptHeader } from './script-header.js';
+import { NOT_SECRET_PATTERN, scriptHeader, workDirectory } from './script-header.js';
 import { shellQuote } from './shell-quote.js';
 
 /**
@@ -26,9 +26,7 @@ case $credential in
     ;;
 esac
 
-mkdir -p "$run_dir" || exit 1
-work=$(mktemp -d "$run_dir/report.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+${workDirectory('report')}
 printf 'header = "Authorization: Bearer %s"\\n' "$credential" >"$work/curl.conf"
 
 if ! bootc status --format=json >"$work/bootc.json"; then

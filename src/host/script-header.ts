@@ -27,3 +27,10 @@ log() {
 
 /** A case pattern matching any value with a character a credential or token never has (or one special to curl). */
 export const NOT_SECRET_PATTERN = '*[!A-Za-z0-9._~+/=-]*';
+
+/** A private folder under the run directory for one run's files (curl config, request, answer), removed on exit. */
+export function workDirectory(name: string): string {
+  return `mkdir -p "$run_dir" || exit 1
+work=$(mktemp -d "$run_dir/${name}.XXXXXX") || exit 1
+trap 'rm -rf "$work"' EXIT`;
+}
