@@ -373,14 +373,26 @@ suite('db update from the publishers', () => {
     expect((await readFile(db)).equals(before)).toBe(true);
   });
 
-  it('fetches the Debian tracker whole, and conditionally the next time', async () => {
+  it('fetches the Debian tracker whole with its DSA list, and conditionally the next time', async () => {
     const tracker = await readFile(join(VULN, 'debian-tracker/vunnel-debian-tracker-subset.json'));
     server.put('/debian-tracker/json', tracker);
+    // The mirror keeps the tracker's data/DSA/list beside json; this one has no DLA list.
+    server.put('/debian-tracker/DSA/list', await readFile(join(VULN, 'debian-tracker/vunnel-DSA-list.txt')));
     const db = join(work, 'debian.db');
     const feeds = selectFeeds(['debian-tracker'], server.url);
     const first = await updateDatabase(db, feeds, { http: quick });
-    expect(first.feeds[0]).toMatchObject({ feed: 'debian-tracker', files: 1 });
+    expect(first.feeds[0]).toMatchObject({ feed: 'debian-tracker', files: 2 });
     expect(first.feeds[0]!.error).toBeUndefined();
+    expect(first.feeds[0]!.notes).toEqual([
+      `${server.url}/debian-tracker/DLA/list: not published (fixes it would date are dated by this sync)`,
+    ]);
+    // The list dates the fix it shipped: `[31 Jul 2025] DSA-5970-1 sope`, bookworm 5.8.0-1+deb12u1.
+    const sope = await sqlite(
+      db,
+      "SELECT a.json FROM affected a JOIN records r ON r.rowid = a.record WHERE r.source = 'debian-tracker' AND a.package = 'sope' AND a.ecosystem = 'Debian:12'",
+    );
+    expect(sope).toContain('"fixAdvisory":"DSA-5970-1"');
+    expect(sope).toContain('"fixAvailableSince":"2025-07-31T00:00:00Z"');
     // The packages the fixture lists (its top-level keys) are what the database now knows from the tracker.
     const packages = Object.keys(JSON.parse(tracker.toString('utf8')) as object);
     const stored = await sqlite(db, "SELECT count(*) FROM records WHERE source = 'debian-tracker'");
@@ -389,7 +401,8 @@ suite('db update from the publishers', () => {
     server.log.length = 0;
     const second = await updateDatabase(db, feeds, { http: quick });
     expect(second.feeds[0]!.files).toBe(0);
-    expect(server.log.map((r) => r.status)).toEqual([304]);
+    // The JSON did not change, so neither is anything imported nor the lists fetched.
+    expect(server.log.map((r) => [r.path, r.status])).toEqual([['/debian-tracker/json', 304]]);
   });
 
   it('fetches an Alpine branch secdb as JSON, conditionally the next time', async () => {

@@ -24,6 +24,11 @@ export interface Feed {
   base: string;
   /** OSV ecosystem (`AlmaLinux`, `Rocky Linux:9`) or Alpine branch (`v3.21`), for kinds that have one. */
   name?: string;
+  /**
+   * debian-tracker only: where `DSA/list` and `DLA/list` are, the only dates the tracker's data gives for a fix. The
+   * tracker's web site does not serve them; its git repository does. A mirror keeps them beside `json`.
+   */
+  listsBase?: string;
 }
 
 const UPSTREAM: Record<FeedKind, string> = {
@@ -32,6 +37,7 @@ const UPSTREAM: Record<FeedKind, string> = {
   'debian-tracker': 'https://security-tracker.debian.org/tracker/data/',
   'alpine-secdb': 'https://secdb.alpinelinux.org/',
 };
+const DEBIAN_LISTS_UPSTREAM = 'https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data/';
 
 /** Under a mirror, each kind has its own folder holding the upstream layout unchanged. */
 const MIRROR_FOLDER: Record<FeedKind, string> = {
@@ -72,7 +78,13 @@ export function parseFeed(spec: string, mirror?: string): Feed {
     case 'redhat-vex':
     case 'debian-tracker':
       if (name !== undefined) throw new PatchlineError('usage', `--source ${spec}`, `${kindText} takes no name`);
-      return { id: kindText, kind: kindText, base: base(kindText) };
+      if (kindText === 'redhat-vex') return { id: kindText, kind: kindText, base: base(kindText) };
+      return {
+        id: kindText,
+        kind: kindText,
+        base: base(kindText),
+        listsBase: mirror === undefined ? DEBIAN_LISTS_UPSTREAM : base(kindText),
+      };
     case 'alpine-secdb':
       if (name === undefined || !ALPINE_BRANCH.test(name)) {
         throw new PatchlineError(
