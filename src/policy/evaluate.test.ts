@@ -162,6 +162,15 @@ describe('image, base, packages, kernel and database rules', () => {
     delete base.image.created;
     const missing = rule(evaluatePolicy(base, NOW), 'image.maxAge');
     expect(missing).toMatchObject({ outcome: 'fail', message: expect.stringContaining('no created time') });
+    // SOURCE_DATE_EPOCH=0: the epoch is no build time, and the message says what to do rather than "55 years old".
+    base.image.created = '1970-01-01T00:00:00Z';
+    const epoch = rule(evaluatePolicy(base, NOW), 'image.maxAge');
+    expect(epoch).toMatchObject({ outcome: 'fail', inputs: { ageSeconds: null } });
+    expect(epoch.message).toMatch(/Unix epoch .*SOURCE_DATE_EPOCH=0 .*so its age is unknown/);
+    base.image.created = 'last tuesday';
+    expect(rule(evaluatePolicy(base, NOW), 'image.maxAge').message).toContain(
+      'an unreadable created time (last tuesday)',
+    );
   });
 
   it('base.mustBeLatest: by label digest, by layer prefix, and closed on lookup errors', () => {

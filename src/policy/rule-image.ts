@@ -3,7 +3,10 @@ import type { BaseLookup, ImageFacts } from './gate-inputs.js';
 import type { RuleResult } from './gate-result.js';
 import type { PolicySpec } from './policy-document.js';
 
-/** image.maxAge: the image config's `created`; an image without one (or with an unreadable one) fails closed. */
+/**
+ * image.maxAge: the image config's `created`; an image without one (or with an unreadable one, or the Unix epoch that
+ * SOURCE_DATE_EPOCH=0 leaves) fails closed, saying why.
+ */
 export function imageAgeRule(spec: PolicySpec['image'], image: ImageFacts, now: number): RuleResult {
   const created = image.created ?? null;
   const base = { rule: 'image.maxAge' as const, findings: [], packages: [] };
@@ -12,8 +15,15 @@ export function imageAgeRule(spec: PolicySpec['image'], image: ImageFacts, now: 
   }
   const maxAge = parseDurationSeconds(spec.maxAge)!;
   const at = Date.parse(image.created ?? '');
-  if (Number.isNaN(at)) {
-    const message = `the image config has ${created === null ? 'no' : `an unreadable (${created})`} created time, so its age is unknown`;
+  if (Number.isNaN(at) || at === 0) {
+    // A reproducible build with SOURCE_DATE_EPOCH=0 records the Unix epoch: not a build time, so no age either.
+    const what =
+      created === null
+        ? 'no created time'
+        : at === 0
+          ? `the Unix epoch as its created time (${created}: a reproducible build with SOURCE_DATE_EPOCH=0 records no build time; set it to the commit time)`
+          : `an unreadable created time (${created})`;
+    const message = `the image config has ${what}, so its age is unknown`;
     return { ...base, outcome: 'fail', message, inputs: { maxAgeSeconds: maxAge, created, ageSeconds: null } };
   }
   const age = Math.floor((now - at) / 1000);
