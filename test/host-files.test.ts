@@ -260,6 +260,10 @@ describe('patchline host files', () => {
         /needs exactly one of/,
       ],
       [['--controller', CONTROLLER, '--host', 'h1'], /needs exactly one of/],
+      [
+        ['--controller', CONTROLLER, '--check', join(dir, 'token'), '--check', join(dir, 'token')],
+        /--check: two checks have the same file name/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = runCli([...base, ...args]);
@@ -290,6 +294,11 @@ describe('patchline host files', () => {
     expect([result.status, result.stderr]).toEqual([2, expect.stringMatching(/out: is not empty; give a new folder/)]);
     expect(await readdir(out)).toEqual(['mine.txt']);
     expect(await readFile(join(out, 'mine.txt'), 'utf8')).toBe('keep me');
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'not a folder');
+    const onFile = runCli(['host', 'files', '--controller', CONTROLLER, '--fleet', 'prod', '--out', file]);
+    expect([onFile.status, onFile.stderr]).toEqual([2, expect.stringMatching(/a-file: exists and is not a folder/)]);
+    expect(await readFile(file, 'utf8')).toBe('not a folder');
     // An empty folder is fine (a user may have made it first).
     await mkdir(join(dir, 'empty'));
     const fine = runCli(['host', 'files', '--controller', CONTROLLER, '--fleet', 'prod', '--out', join(dir, 'empty')]);

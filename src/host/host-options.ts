@@ -107,7 +107,10 @@ export const hostFilesOptionsSchema = z
           content: z.instanceof(Uint8Array),
         }),
       )
-      .default([]),
+      .default([])
+      .refine((checks) => new Set(checks.map((check) => check.name)).size === checks.length, {
+        message: 'two checks have the same file name; each lands in /etc/patchline/checks.d under its own name',
+      }),
   })
   .refine((options) => options.enrolled === undefined || options.enrollment === undefined, {
     message: 'a host is either enrolled (its credential) or enrolls at first boot (its token), not both',
