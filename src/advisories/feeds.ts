@@ -76,15 +76,12 @@ export function parseFeed(spec: string, mirror?: string): Feed {
       }
       return { id: `osv:${name}`, kind: 'osv', base: base('osv'), name };
     case 'redhat-vex':
-    case 'debian-tracker':
+    case 'debian-tracker': {
       if (name !== undefined) throw new PatchlineError('usage', `--source ${spec}`, `${kindText} takes no name`);
-      if (kindText === 'redhat-vex') return { id: kindText, kind: kindText, base: base(kindText) };
-      return {
-        id: kindText,
-        kind: kindText,
-        base: base(kindText),
-        listsBase: mirror === undefined ? DEBIAN_LISTS_UPSTREAM : base(kindText),
-      };
+      const feed: Feed = { id: kindText, kind: kindText, base: base(kindText) };
+      if (kindText === 'debian-tracker') feed.listsBase = mirror === undefined ? DEBIAN_LISTS_UPSTREAM : feed.base;
+      return feed;
+    }
     case 'alpine-secdb':
       if (name === undefined || !ALPINE_BRANCH.test(name)) {
         throw new PatchlineError(

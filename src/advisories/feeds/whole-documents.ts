@@ -4,7 +4,8 @@ import { emptyFetch, type FeedContext, type FeedFetch, getFile } from './feed-fe
 
 /**
  * Feeds published as whole documents with no change list: the Debian security tracker's JSON (with its DSA and DLA
- * lists) and an Alpine branch's secdb (`main.json`, `community.json`). Each is fetched conditionally; a 304 leaves it out of the import.
+ * lists) and an Alpine branch's secdb (`main.json`, `community.json`). Each is fetched conditionally; a 304 leaves it
+ * out of the import.
  */
 export async function fetchDebianTracker(context: FeedContext): Promise<FeedFetch> {
   const result = emptyFetch(context.previous);
