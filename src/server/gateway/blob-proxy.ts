@@ -165,20 +165,27 @@ export class BlobProxy {
     source.on('error', fail);
     verifier.on('error', fail);
     file.on('error', fail);
+    // The client is one chunk behind the cache file, and gets the last chunk only once the cache entry is in place:
+    // a client holding every byte of the blob (which may close at once, having Content-Length bytes) can count on
+    // the next request for it being answered from the cache.
+    let behind: Buffer | undefined;
     verifier.on('data', (chunk: Buffer) => {
       const fileFull = !file.write(chunk, () => {
         record.written += chunk.length;
         events.emit('progress');
       });
-      const clientFull = client !== undefined && !client.write(chunk);
+      const previous = behind;
+      behind = chunk;
+      const clientFull = client !== undefined && previous !== undefined && !client.write(previous);
       if (fileFull || clientFull) verifier.pause();
     });
     // The verifier ends only after the whole blob matched; only then is the entry renamed into place, and only then
-    // does the client's response end. (BlobCache.writeThrough is not used: it would hash every byte a second time.)
+    // does the client get its last bytes. (BlobCache.writeThrough is not used: it would hash every byte a second time.)
     verifier.on('end', () => {
       file.end(() => {
         rename(record.temp, entry).then(
           () => {
+            if (behind !== undefined) client?.write(behind);
             client?.end();
             end('verified');
           },
