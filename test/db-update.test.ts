@@ -172,6 +172,18 @@ suite('db update from the publishers', () => {
       [`${ALMA_DIR}/all.zip`, 200],
     ]);
     expect(server.log[1]!.headers['if-none-match']).toBeUndefined();
+
+    // A record the list names but the bucket no longer holds: a note, and the rest of the sync goes on.
+    const gone = 'ALSA-2099:0001';
+    server.put(`${ALMA_DIR}/modified_id.csv`, `2026-11-22T00:00:00Z,${gone}\n${modifiedCsv([...records.keys()])}`, {
+      googHash: true,
+    });
+    const fifth = await updateDatabase(db, [feed], { http: quick });
+    expect(fifth.feeds[0]!.error).toBeUndefined();
+    expect(fifth.feeds[0]!.notes).toEqual([
+      `${feed.base}AlmaLinux%3A9/${encodeURIComponent(gone)}.json: listed as modified but not published (skipped)`,
+    ]);
+    expect(await osvIds(db)).toEqual([...records.keys()].sort());
   }, 120_000);
 
   it('resumes a download whose connection dropped, on the next run, and keeps the old database until then', async () => {
@@ -371,6 +383,18 @@ suite('db update from the publishers', () => {
     const bad = await updateDatabase(db, redhat, { http: quick });
     expect(bad.feeds[0]!.error).toMatch(/SHA-256 of the downloaded file/);
     expect((await readFile(db)).equals(before)).toBe(true);
+
+    // A document the change list names but the server does not hold: a note, and the sync goes on.
+    server.put('/redhat-vex/2024/cve-2024-24786.json.sha256', `${sha(changed)}  cve-2024-24786.json\n`);
+    server.put(
+      '/redhat-vex/changes.csv',
+      '"2024/cve-2024-99999.json","2026-11-04T10:00:00+00:00"\n"2024/cve-2024-24786.json","2026-11-03T10:00:00+00:00"\n',
+    );
+    const missing = await updateDatabase(db, redhat, { http: quick });
+    expect(missing.feeds[0]!.error).toBeUndefined();
+    expect(missing.feeds[0]!.notes).toContain(
+      `${server.url}/redhat-vex/2024/cve-2024-99999.json: listed as changed but not published (skipped)`,
+    );
   });
 
   it('fetches the Debian tracker whole with its DSA list, and conditionally the next time', async () => {

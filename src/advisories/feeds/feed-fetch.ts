@@ -80,3 +80,24 @@ export async function getFile(
 export function feedFolder(downloads: string, feed: Feed): string {
   return join(downloads, feed.id.replace(/[^A-Za-z0-9.-]/g, '_'));
 }
+
+/**
+ * getFile for a file the publisher may not have: what it downloads joins the import, and a 404 is a note (`url:
+ * absent`) rather than a failure. Every other failure still fails the feed.
+ */
+export async function importIfPublished(
+  context: FeedContext,
+  fetch: FeedFetch,
+  url: string,
+  name: string,
+  options: Parameters<typeof getFile>[4],
+  absent: string,
+): Promise<void> {
+  try {
+    const path = await getFile(context, fetch, url, name, options);
+    if (path !== undefined) fetch.paths.push(path);
+  } catch (error) {
+    if (!(error instanceof PatchlineError && error.kind === 'not-found')) throw error;
+    fetch.notes.push(`${url}: ${absent}`);
+  }
+}

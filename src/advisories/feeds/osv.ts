@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { PatchlineError } from '../../errors.js';
 import { feedUrl } from '../feeds.js';
 import { changesSince, parseChangeList } from './change-list.js';
-import { emptyFetch, type FeedContext, type FeedFetch, getFile } from './feed-fetch.js';
+import { emptyFetch, type FeedContext, type FeedFetch, getFile, importIfPublished } from './feed-fetch.js';
 
 /**
  * One OSV ecosystem. The first sync takes `all.zip`; later syncs read `modified_id.csv` (conditionally: a 304 means
@@ -42,21 +41,16 @@ export async function fetchOsv(context: FeedContext): Promise<FeedFetch> {
   }
   for (const id of keys) {
     const url = feedUrl(context.feed, ecosystem, `${id}.json`);
-    try {
-      const path = await getFile(context, result, url, `${id}.json`, {
-        conditional: false,
-        remember: false,
-        maxBytes: context.limits.maxDocumentBytes,
-      });
-      if (path !== undefined) result.paths.push(path);
-    } catch (error) {
-      // The list names a record the bucket no longer holds (it was removed after the list was written).
-      if (error instanceof PatchlineError && error.kind === 'not-found') {
-        result.notes.push(`${url}: listed as modified but not published (skipped)`);
-        continue;
-      }
-      throw error;
-    }
+    const options = { conditional: false, remember: false, maxBytes: context.limits.maxDocumentBytes };
+    // A 404: the list names a record the bucket no longer holds (it was removed after the list was written).
+    await importIfPublished(
+      context,
+      result,
+      url,
+      `${id}.json`,
+      options,
+      'listed as modified but not published (skipped)',
+    );
   }
   return result;
 }

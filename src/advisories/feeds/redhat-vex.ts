@@ -3,7 +3,7 @@ import { PatchlineError } from '../../errors.js';
 import { fetchSmall } from '../download.js';
 import { feedUrl } from '../feeds.js';
 import { type ChangeList, changesSince, parseChangeList } from './change-list.js';
-import { emptyFetch, type FeedContext, type FeedFetch, getFile } from './feed-fetch.js';
+import { emptyFetch, type FeedContext, type FeedFetch, getFile, importIfPublished } from './feed-fetch.js';
 
 /**
  * Red Hat's CSAF VEX collection, one document per CVE. The first sync reads `archive_latest.txt`, takes the archive it
@@ -47,16 +47,8 @@ export async function fetchRedhatVex(context: FeedContext): Promise<FeedFetch> {
       const url = feedUrl(context.feed, year!, `${name}.json`);
       const sha256 = await publishedSha256(context, result, url);
       const options = { conditional: false, remember: false, maxBytes: context.limits.maxDocumentBytes };
-      try {
-        const file = await getFile(context, result, url, `${name}.json`, sha256 ? { ...options, sha256 } : options);
-        if (file !== undefined) result.paths.push(file);
-      } catch (error) {
-        if (error instanceof PatchlineError && error.kind === 'not-found') {
-          result.notes.push(`${url}: listed as changed but not published (skipped)`);
-          continue;
-        }
-        throw error;
-      }
+      const absent = 'listed as changed but not published (skipped)';
+      await importIfPublished(context, result, url, `${name}.json`, sha256 ? { ...options, sha256 } : options, absent);
     }
   }
   const deletions = await changeList(context, result, 'deletions.csv');

@@ -1,6 +1,5 @@
-import { PatchlineError } from '../../errors.js';
 import { feedUrl } from '../feeds.js';
-import { emptyFetch, type FeedContext, type FeedFetch, getFile } from './feed-fetch.js';
+import { emptyFetch, type FeedContext, type FeedFetch, getFile, importIfPublished } from './feed-fetch.js';
 
 /**
  * Feeds published as whole documents with no change list: the Debian security tracker's JSON (with its DSA and DLA
@@ -21,21 +20,9 @@ export async function fetchDebianTracker(context: FeedContext): Promise<FeedFetc
   // since fixes imported without their dates would keep the later date.
   const listsBase = context.feed.listsBase ?? context.feed.base;
   for (const list of ['DSA', 'DLA']) {
-    const url = `${listsBase}${list}/list`;
-    try {
-      const listPath = await getFile(context, result, url, `debian-${list}-list.txt`, {
-        conditional: false,
-        remember: false,
-        maxBytes: context.limits.maxArchiveBytes,
-      });
-      if (listPath !== undefined) result.paths.push(listPath);
-    } catch (error) {
-      if (error instanceof PatchlineError && error.kind === 'not-found') {
-        result.notes.push(`${url}: not published (fixes it would date are dated by this sync)`);
-        continue;
-      }
-      throw error;
-    }
+    const options = { conditional: false, remember: false, maxBytes: context.limits.maxArchiveBytes };
+    const absent = 'not published (fixes it would date are dated by this sync)';
+    await importIfPublished(context, result, `${listsBase}${list}/list`, `debian-${list}-list.txt`, options, absent);
   }
   return result;
 }
@@ -43,22 +30,13 @@ export async function fetchDebianTracker(context: FeedContext): Promise<FeedFetc
 export async function fetchAlpineSecdb(context: FeedContext): Promise<FeedFetch> {
   const result = emptyFetch(context.previous);
   const branch = context.feed.name!;
-  for (const repository of ['main', 'community']) {
-    const url = feedUrl(context.feed, branch, `${repository}.json`);
-    try {
-      const path = await getFile(context, result, url, `alpine-${branch}-${repository}.json`, {
-        conditional: true,
-        maxBytes: context.limits.maxDocumentBytes,
-      });
-      if (path !== undefined) result.paths.push(path);
-    } catch (error) {
-      // Branches before v3.3 had no community repository, so no community secdb.
-      if (repository === 'community' && error instanceof PatchlineError && error.kind === 'not-found') {
-        result.notes.push(`${url}: not published (this branch has no community secdb)`);
-        continue;
-      }
-      throw error;
-    }
-  }
+  const file = (repository: string) => `alpine-${branch}-${repository}.json`;
+  const options = { conditional: true, maxBytes: context.limits.maxDocumentBytes };
+  const main = await getFile(context, result, feedUrl(context.feed, branch, 'main.json'), file('main'), options);
+  if (main !== undefined) result.paths.push(main);
+  // Branches before v3.3 had no community repository, so no community secdb.
+  const community = feedUrl(context.feed, branch, 'community.json');
+  const absent = 'not published (this branch has no community secdb)';
+  await importIfPublished(context, result, community, file('community'), options, absent);
   return result;
 }
