@@ -163,6 +163,15 @@ async function makeHost(
   return host;
 }
 
+/** A host in no fleet, enrolled by its own enroll script: for tests of its checks and hooks alone. */
+async function enrolledHost(shell: string, name: string): Promise<ScriptHost> {
+  const token = await enrollmentToken({ fleet: 'none' });
+  const host = await makeHost(shell, { fleet: `site-${shell}`, name, token, booted: images.v1 });
+  const enrolled = await host.script('enroll');
+  expect(enrolled.status, enrolled.stderr).toBe(0);
+  return host;
+}
+
 interface HostView {
   metadata: { labels?: Record<string, string> };
   status?: { report?: { bootc: { status: { booted: { image: { imageDigest: string } } } }; health?: unknown } };
@@ -286,13 +295,7 @@ describe.skipIf(missing.length > 0)('the generated host scripts against a real c
   }
 
   it('reports the exact name of a failing check whatever characters it has', async () => {
-    const host = await makeHost('dash', {
-      fleet: 'site-dash',
-      name: 'odd-names',
-      token: await enrollmentToken({ fleet: 'none' }),
-      booted: images.v1,
-    });
-    expect((await host.script('enroll')).status).toBe(0);
+    const host = await enrolledHost('dash', 'odd-names');
     const odd = `it's "odd" \\ name`;
     await writeFile(join(host.etc, 'checks.d', odd), '#!/bin/sh\nexit 3\n', { mode: 0o755 });
     // Not executable: not a check.
@@ -304,13 +307,7 @@ describe.skipIf(missing.length > 0)('the generated host scripts against a real c
   }, 60_000);
 
   it('reports a failed check that is not ours as greenboot, and a check that hangs as timed out', async () => {
-    const host = await makeHost('bash', {
-      fleet: 'site-bash',
-      name: 'hangs',
-      token: await enrollmentToken({ fleet: 'none' }),
-      booted: images.v1,
-    });
-    expect((await host.script('enroll')).status).toBe(0);
+    const host = await enrolledHost('bash', 'hangs');
     await writeFile(join(host.etc, 'checks.d', 'hangs'), '#!/bin/sh\nsleep 30\n', { mode: 0o755 });
     const checks = await host.script('checks', { PATCHLINE_CHECK_TIMEOUT: '1' });
     expect(checks.status).toBe(1);
