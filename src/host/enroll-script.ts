@@ -1,4 +1,5 @@
 import type { HostFilesOptions } from './host-options.js';
+import { HOST_PATHS } from './host-paths.js';
 import { postJsonFunction } from './post-json-function.js';
 import { NOT_SECRET_PATTERN, scriptHeader, workDirectory } from './script-header.js';
 import { shellQuote } from './shell-quote.js';
@@ -14,7 +15,7 @@ export function enrollScript(options: HostFilesOptions): string {
 controller=${shellQuote(options.controller.url)}
 registry=${shellQuote(options.controller.registry)}
 labels=${shellQuote(JSON.stringify(options.labels))}
-ostree_auth=\${PATCHLINE_OSTREE_AUTH:-/etc/ostree/auth.json}
+ostree_auth=\${PATCHLINE_OSTREE_AUTH:-${HOST_PATHS.ostreeAuth}}
 
 ${postJsonFunction()}
 credential_file=$etc_dir/credential

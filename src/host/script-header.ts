@@ -1,9 +1,11 @@
+import { HOST_PATHS } from './host-paths.js';
+
 type Directory = 'etc' | 'run' | 'lib';
 
 const DEFAULTS: Record<Directory, string> = {
-  etc: `etc_dir=\${PATCHLINE_ETC:-/etc/patchline}`,
-  run: `run_dir=\${PATCHLINE_RUN:-/run/patchline}`,
-  lib: `lib_dir=\${PATCHLINE_LIB:-/usr/lib/patchline}`,
+  etc: `etc_dir=\${PATCHLINE_ETC:-${HOST_PATHS.etc}}`,
+  run: `run_dir=\${PATCHLINE_RUN:-${HOST_PATHS.run}}`,
+  lib: `lib_dir=\${PATCHLINE_LIB:-${HOST_PATHS.lib}}`,
 };
 
 /**
