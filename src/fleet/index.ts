@@ -18,6 +18,17 @@ export { desiredDigestFor } from './desired-digest.js';
 export { imageDigestSchema, isImageDigest } from './digest.js';
 export { durationSchema, parseDuration, tryParseDuration } from './duration.js';
 export type { BatchCompleted, HostStateChanged, HostTransition, PhaseChanged, RolloutEvent } from './events.js';
+export type { Exposure, ExposureStage, ExposureState, StageDuration } from './exposure.js';
+export {
+  exposureKey,
+  exposureSchema,
+  exposureStages,
+  exposureStates,
+  exposureWindowSeconds,
+  lastHostHealthyAt,
+  mergeExposure,
+  stageDurations,
+} from './exposure.js';
 export type {
   FleetLockConfig,
   FleetLockError,
@@ -68,6 +79,27 @@ export type { LabelSelector, Labels } from './labels.js';
 export { labelSelectorSchema, labelsSchema, matchesSelector } from './labels.js';
 export type { WallClock } from './local-time.js';
 export { isTimeZone, utcOffset, wallClock } from './local-time.js';
+export type { Pipeline, PipelineSpec, Promotion, TestStep } from './pipeline-resource.js';
+export {
+  commandStepSchema,
+  DEFAULT_STEP_TIMEOUT,
+  gateStepSchema,
+  pipelineJsonSchema,
+  pipelineSchema,
+  pipelineSpecSchema,
+  promotionSchema,
+  testStepSchema,
+} from './pipeline-resource.js';
+export type { Fix, MissingFix, PipelineRun, RunOutcome, StepRecord, Trigger } from './pipeline-run.js';
+export {
+  fixKey,
+  fixSchema,
+  missingFixSchema,
+  pipelineRunSchema,
+  runOutcomes,
+  stepRecordSchema,
+  triggerSchema,
+} from './pipeline-run.js';
 export type { Quantity } from './quantity.js';
 export { percentageSchema, quantitySchema, resolveQuantity } from './quantity.js';
 export {

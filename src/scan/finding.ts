@@ -34,6 +34,10 @@ export interface Finding {
   fixAvailableSince?: string;
   /** Whether fixAvailableSince is the publisher's date or our first sighting. */
   fixDateOrigin?: 'published' | 'first-seen';
+  /** ISO 8601: when a sync of ours first saw the fix. */
+  fixFirstSeen?: string;
+  /** ISO 8601: when the advisory was published, as its publisher says. */
+  published?: string;
   /** Shown, never used to decide. */
   severity?: string;
   summary?: string;

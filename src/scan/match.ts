@@ -60,7 +60,10 @@ function findingOf(pkg: Package, match: AffectedMatch, verdict: Verdict, note: s
   if (verdict.status === 'fix-available') {
     finding.fixAvailableSince = affected.fixAvailableSince ?? match.firstSeen;
     finding.fixDateOrigin = affected.fixAvailableSince === undefined ? 'first-seen' : 'published';
+    // The exposure ledger's first stages: published, fix available, first seen by our sync.
+    if (match.firstSeen !== '') finding.fixFirstSeen = match.firstSeen;
   }
+  if (advisory.published !== undefined) finding.published = advisory.published;
   if (advisory.severity !== undefined) finding.severity = advisory.severity;
   if (advisory.summary !== undefined) finding.summary = advisory.summary;
   if (advisory.references?.length) finding.references = advisory.references;

@@ -13,6 +13,7 @@ import { gatewayRoutes } from './gateway/routes.js';
 import { hostRoutes } from './host-routes.js';
 import { metricsText } from './metrics-text.js';
 import { openApiDocument } from './openapi.js';
+import { pipelineRoutes } from './pipeline-routes.js';
 import { createRateLimiter } from './rate-limit.js';
 import { InvalidRequest, type StatusReason, sendStatus } from './status.js';
 import { createWaiters } from './waiters.js';
@@ -120,6 +121,7 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     });
   });
   app.register(async (scope) => adminRoutes(scope, context));
+  app.register(async (scope) => pipelineRoutes(scope, context));
   app.register(async (scope) => hostRoutes(scope, context));
   app.register(async (scope) => fleetLockRoutes(scope, context));
   if (gateway !== undefined) app.register(async (scope) => gatewayRoutes(scope, context, gateway, gatewayMetrics));

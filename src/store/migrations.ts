@@ -8,7 +8,11 @@ import type { Dialect } from './schema.js';
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '0001-initial': initial(dialect), '0002-host-observed': hostObserved };
+      return {
+        '0001-initial': initial(dialect),
+        '0002-host-observed': hostObserved,
+        '0003-pipelines': pipelines,
+      };
     },
   };
 }
@@ -111,5 +115,42 @@ const hostObserved: Migration = {
   // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
   async up(db: Kysely<any>): Promise<void> {
     await db.schema.alterTable('hosts').addColumn('observed', 'text').execute();
+  },
+};
+
+/** Pipelines, their runs and the exposure ledger (hands-off patching). */
+const pipelines: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('pipelines')
+      .addColumn('name', 'text', (column) => column.primaryKey())
+      .addColumn('resource_version', 'integer', (column) => column.notNull())
+      .addColumn('created_at', 'text', (column) => column.notNull())
+      .addColumn('doc', 'text', (column) => column.notNull())
+      .execute();
+    await db.schema
+      .createTable('pipeline_runs')
+      .addColumn('name', 'text', (column) => column.primaryKey())
+      .addColumn('pipeline', 'text', (column) => column.notNull())
+      .addColumn('started_at', 'text', (column) => column.notNull())
+      .addColumn('outcome', 'text', (column) => column.notNull())
+      .addColumn('doc', 'text', (column) => column.notNull())
+      .execute();
+    await db.schema
+      .createIndex('pipeline_runs_pipeline')
+      .on('pipeline_runs')
+      .columns(['pipeline', 'started_at'])
+      .execute();
+    await db.schema
+      .createTable('exposures')
+      .addColumn('fleet', 'text', (column) => column.notNull())
+      .addColumn('advisory', 'text', (column) => column.notNull())
+      .addColumn('package', 'text', (column) => column.notNull())
+      .addColumn('state', 'text', (column) => column.notNull())
+      .addColumn('doc', 'text', (column) => column.notNull())
+      .addPrimaryKeyConstraint('exposures_pk', ['fleet', 'advisory', 'package'])
+      .execute();
+    await db.schema.createIndex('exposures_state').on('exposures').columns(['state', 'fleet']).execute();
   },
 };

@@ -24,6 +24,7 @@ import {
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
 import { addFailedDigests, getHostForDecision, listHostsForDecision } from './hosts.js';
+import { completeExposures } from './pipelines.js';
 import {
   carriedMetadata,
   checkExpectedVersion,
@@ -304,6 +305,10 @@ export async function commitDecision(
   if (decision.rolloutPhase === 'succeeded' && fleet.status?.currentRelease !== release.metadata.name) {
     const next: Fleet = { ...fleet, status: { ...fleet.status, currentRelease: release.metadata.name } };
     await updateDocument(db, 'fleets', next, loaded.fleetVersion);
+  }
+  if (decision.rolloutPhase === 'succeeded') {
+    // In the same transaction as the decision: the ledger closes exactly when the rollout's last host is healthy.
+    await completeExposures(db, { ...rollout, status: decision.status });
   }
   return true;
 }

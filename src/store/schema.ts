@@ -49,6 +49,11 @@ export interface Database {
   /** Append-only; `id` orders them. */
   events: { id: Generated<number>; rollout: string; at: string; type: string; doc: string };
   fleet_locks: { fleet: string; id: string; grp: string; acquired_at: string; expires_at: string };
+  pipelines: ResourceTable;
+  /** One row per pass of a pipeline; `started_at` orders a pipeline's runs. */
+  pipeline_runs: { name: string; pipeline: string; started_at: string; outcome: string; doc: string };
+  /** The exposure ledger: one row per fleet, advisory and package. */
+  exposures: { fleet: string; advisory: string; package: string; state: string; doc: string };
 }
 
 export interface ResourceTable {

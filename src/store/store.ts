@@ -1,11 +1,14 @@
 import type { Kysely, Transaction } from 'kysely';
 import type {
+  Exposure,
   Fleet,
   FleetLockOutcome,
   FleetLockState,
   Host,
   HostReport,
   Labels,
+  Pipeline,
+  PipelineRun,
   Release,
   Rollout,
   RolloutActionResult,
@@ -18,6 +21,7 @@ import { allLocks, runLockCall, type StoredLockHolder } from './fleet-locks.js';
 import * as hosts from './hosts.js';
 import { type MetricsSnapshot, metricsSnapshot } from './metrics.js';
 import { openDatabase } from './open-database.js';
+import * as pipelines from './pipelines.js';
 import {
   carriedMetadata,
   checkExpectedVersion,
@@ -311,6 +315,48 @@ export class Store {
 
   async lockHolders(now: number): Promise<StoredLockHolder[]> {
     return (await allLocks(this.db)).filter((holder) => holder.expiresAt > now);
+  }
+
+  // ── Pipelines, runs and the exposure ledger ─────────────────────────────────────────────────────────────────────
+
+  getPipeline(name: string): Promise<Stored<Pipeline> | undefined> {
+    return pipelines.getPipeline(this.db, name);
+  }
+
+  listPipelines(): Promise<Array<Stored<Pipeline>>> {
+    return pipelines.listPipelines(this.db);
+  }
+
+  applyPipeline(pipeline: Pipeline, now: number, expectedVersion?: number): Promise<ApplyResult> {
+    return this.transaction((trx) => pipelines.applyPipeline(trx, pipeline, now, expectedVersion));
+  }
+
+  deletePipeline(name: string): Promise<void> {
+    return this.transaction((trx) => pipelines.deletePipeline(trx, name));
+  }
+
+  listRuns(pipeline: string, limit = 50): Promise<PipelineRun[]> {
+    return pipelines.listRuns(this.db, pipeline, limit);
+  }
+
+  getRun(name: string): Promise<PipelineRun | undefined> {
+    return pipelines.getRun(this.db, name);
+  }
+
+  startRun(run: PipelineRun, now: number): Promise<void> {
+    return this.transaction((trx) => pipelines.startRun(trx, run, now));
+  }
+
+  updateRun(run: PipelineRun): Promise<void> {
+    return this.transaction((trx) => pipelines.updateRun(trx, run));
+  }
+
+  listExposures(fleet?: string): Promise<Exposure[]> {
+    return pipelines.listExposures(this.db, fleet);
+  }
+
+  recordExposures(updates: readonly Exposure[]): Promise<void> {
+    return this.transaction((trx) => pipelines.recordExposures(trx, updates));
   }
 
   // ── Metrics ─────────────────────────────────────────────────────────────────────────────────────────────────────

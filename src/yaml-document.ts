@@ -1,0 +1,76 @@
+import { isMap, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { PatchlineError } from './errors.js';
+
+const MAX_ISSUES = 5;
+
+/**
+ * Parses one YAML document written by a person (a Policy, a Pipeline) against its schema. Every problem is a
+ * PatchlineError naming `input`, the path in the document as its author would write it and the line:
+ * `pipeline.yaml: spec.trigers: unknown key (line 6)`.
+ */
+export function parseYamlDocument<T>(text: string, input: string, schema: z.ZodType<T>, expected: string): T {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const syntax = document.errors[0];
+  if (syntax !== undefined) {
+    const at = lines.linePos(syntax.pos[0]);
+    throw new PatchlineError(
+      'input',
+      input,
+      `is not valid YAML (line ${at.line}, column ${at.col}): ${syntax.message}`,
+    );
+  }
+  let value: unknown;
+  try {
+    // A bounded alias count stops "billion laughs" expansion.
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new PatchlineError('input', input, (error as Error).message);
+  }
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
+    throw new PatchlineError('input', input, `expected ${expected}`);
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.slice(0, MAX_ISSUES).map((issue) => describeIssue(issue, document, lines));
+  const more = result.error.issues.length - MAX_ISSUES;
+  throw new PatchlineError('input', input, `${problems.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
+}
+
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  document: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+): string {
+  let path = issue.path.map(String);
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys') {
+    // Named at the key itself, which is what the reader has to delete or correct.
+    path = [...path, issue.keys[0] ?? ''];
+    message = issue.keys.length > 1 ? `unknown keys ${issue.keys.join(', ')}` : 'unknown key';
+  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
+    message = 'is required';
+  }
+  const node = document.getIn(path, true) as { range?: [number, number, number] } | undefined;
+  const parent = document.getIn(path.slice(0, -1), true);
+  // The key's own position for an unknown key, the value's otherwise; the parent mapping's when the key is missing.
+  let offset = node?.range?.[0];
+  if (isMap(parent)) {
+    const pair = parent.items.find((item) => String((item.key as { value?: unknown })?.value) === path.at(-1));
+    const keyRange = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+    if (keyRange) offset = keyRange[0];
+    else if (offset === undefined) offset = parent.range?.[0];
+  }
+  const where = offset === undefined ? '' : ` (line ${lines.linePos(offset).line})`;
+  return `${formatPath(path)}: ${message}${where}`;
+}
+
+/** `spec.exceptions[0].status`, as a reader of the YAML would write the path. */
+export function formatPath(path: readonly (string | number)[]): string {
+  if (path.length === 0) return '(document)';
+  return path
+    .map(String)
+    .map((key, i) => (/^\d+$/.test(key) ? `[${key}]` : i === 0 ? key : `.${key}`))
+    .join('');
+}
