@@ -446,6 +446,31 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
     });
   });
 
+  describe('what the admin API accepts', () => {
+    it('rejects unknown keys in a Fleet spec and in rollout policies, naming their path, and stores nothing', async () => {
+      const h = await harness();
+      const evil = { ...fleetDoc('web'), spec: { ...fleetDoc('web').spec, evil: 1 } };
+      expect(expectStatus(await h.admin('POST', `${API}/fleets`, evil), 422, 'Invalid')).toBe(
+        'Fleet is invalid: spec.evil: unknown key',
+      );
+      const typo = fleetDoc('web', { rolloutPolicy: { sucessThreshold: 0.5 } as never });
+      expect(expectStatus(await h.admin('PUT', `${API}/fleets/web`, typo), 422, 'Invalid')).toBe(
+        'Fleet is invalid: spec.rolloutPolicy.sucessThreshold: unknown key',
+      );
+      const batchTypo = fleetDoc('web', { rolloutPolicy: { batches: [{ limit: 1, selecter: {} }] } as never });
+      expect(expectStatus(await h.admin('POST', `${API}/fleets`, batchTypo), 422, 'Invalid')).toBe(
+        'Fleet is invalid: spec.rolloutPolicy.batches[0].selecter: unknown key',
+      );
+      expect((await h.admin('GET', `${API}/fleets`)).json().items).toEqual([]);
+      await runningFleet(h, ['web-01']);
+      const rollout = rolloutDoc('roll-v2', 'v2', { onFailur: 'halt' } as never);
+      expect(expectStatus(await h.admin('POST', `${API}/rollouts`, rollout), 422, 'Invalid')).toBe(
+        'Rollout is invalid: spec.onFailur: unknown key',
+      );
+      expectStatus(await h.admin('GET', `${API}/rollouts/roll-v2`), 404, 'NotFound');
+    });
+  });
+
   describe('limits', () => {
     it('refuses oversized bodies with 413', async () => {
       const h = await harness({ limits: { bodyBytes: 64 * 1024 } });

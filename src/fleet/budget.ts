@@ -6,7 +6,7 @@ import { percentageSchema, resolveQuantity } from './quantity.js';
  * How much of the fleet may be down at once: hosts are grouped by the value of one label (a rack, a zone, a
  * database replica set) and each group may have at most `maxUnavailable` hosts unavailable.
  */
-export const disruptionBudgetSchema = z.object({
+export const disruptionBudgetSchema = z.strictObject({
   groupBy: z.string().min(1),
   maxUnavailable: z.union([z.number().int().positive(), percentageSchema]),
 });

@@ -5,7 +5,7 @@ export type Labels = Readonly<Record<string, string>>;
 export const labelsSchema = z.record(z.string().min(1), z.string());
 
 const requirementSchema = z
-  .object({
+  .strictObject({
     key: z.string().min(1),
     operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
     values: z.array(z.string()).optional(),
@@ -19,7 +19,7 @@ const requirementSchema = z
   );
 
 /** A Kubernetes label selector: every matchLabels pair and every expression must hold. */
-export const labelSelectorSchema = z.object({
+export const labelSelectorSchema = z.strictObject({
   matchLabels: labelsSchema.optional(),
   matchExpressions: z.array(requirementSchema).optional(),
 });
