@@ -471,6 +471,34 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
     });
   });
 
+  describe('numbers and nesting out of range', () => {
+    it('answers 422 naming the field, and stores nothing, for durations past any clock and 8,000-deep JSON', async () => {
+      const h = await harness();
+      const ttl = await h.admin('POST', `${API}/enrollment-tokens`, { labels: {}, ttl: '999999999999d' });
+      expect(expectStatus(ttl, 422, 'Invalid')).toMatch(/^enrollment token request is invalid: ttl: /);
+      await runningFleet(h, ['web-01']);
+      const slow = rolloutDoc('roll-v2', 'v2', { updateTimeout: '999999999999d' });
+      expect(expectStatus(await h.admin('POST', `${API}/rollouts`, slow), 422, 'Invalid')).toMatch(
+        /^Rollout is invalid: spec\.updateTimeout: /,
+      );
+      expectStatus(await h.admin('GET', `${API}/rollouts/roll-v2`), 404, 'NotFound');
+      const credential = await h.enroll('deep', { fleet: 'web' });
+      // Written as text: JSON.stringify itself cannot write a value this deep.
+      const report = JSON.stringify({ bootc: { ...bootcStatus(V2), extra: 'DEEP' }, health: { state: 'healthy' } });
+      const deep = report.replace('"DEEP"', `${'['.repeat(8000)}"bottom"${']'.repeat(8000)}`);
+      const sent = await h.app.inject({
+        method: 'POST',
+        url: '/host/v1/status',
+        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+        payload: deep,
+      });
+      expect(expectStatus(sent, 422, 'Invalid')).toMatch(
+        /^status report is invalid: bootc\.extra(\[0\])+: nested deeper than/,
+      );
+      expect((await h.store.getHost('deep'))?.resource.status?.report).toBeUndefined();
+    });
+  });
+
   describe('limits', () => {
     it('refuses oversized bodies with 413', async () => {
       const h = await harness({ limits: { bodyBytes: 64 * 1024 } });
