@@ -471,6 +471,25 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
     });
   });
 
+  describe('releases', () => {
+    it('names a fleet that exists, and an image in that fleet\'s repository', async () => {
+      const h = await harness();
+      expect(expectStatus(await h.admin('POST', `${API}/releases`, releaseDoc('v1', 'nope', V1)), 422, 'Invalid')).toBe(
+        'spec.fleet: fleet nope not found',
+      );
+      expectStatus(await h.admin('PUT', `${API}/releases/v1`, releaseDoc('v1', 'nope', V1)), 422, 'Invalid');
+      expect((await h.admin('POST', `${API}/fleets`, fleetDoc('web'))).statusCode).toBe(201);
+      const elsewhere = releaseDoc('stray', 'web', V1);
+      elsewhere.spec.image = `quay.io/example/other@${V1}`;
+      expect(expectStatus(await h.admin('POST', `${API}/releases`, elsewhere), 422, 'Invalid')).toBe(
+        "spec.image: quay.io/example/other is not fleet web's repository quay.io/example/os",
+      );
+      expectStatus(await h.admin('PUT', `${API}/releases/stray`, elsewhere), 422, 'Invalid');
+      expect((await h.admin('GET', `${API}/releases`)).json().items).toEqual([]);
+      expect((await h.admin('POST', `${API}/releases`, releaseDoc('v1', 'web', V1))).statusCode).toBe(201);
+    });
+  });
+
   describe('numbers and nesting out of range', () => {
     it('answers 422 naming the field, and stores nothing, for durations past any clock and 8,000-deep JSON', async () => {
       const h = await harness();

@@ -1,19 +1,20 @@
 import type { Kysely, Transaction } from 'kysely';
-import type {
-  Exposure,
-  Fleet,
-  FleetLockOutcome,
-  FleetLockState,
-  Host,
-  HostReport,
-  Labels,
-  Pipeline,
-  PipelineRun,
-  Release,
-  Rollout,
-  RolloutActionResult,
-  RolloutDecision,
-  RolloutState,
+import {
+  type Exposure,
+  type Fleet,
+  type FleetLockOutcome,
+  type FleetLockState,
+  type Host,
+  type HostReport,
+  type Labels,
+  type Pipeline,
+  type PipelineRun,
+  type Release,
+  type Rollout,
+  type RolloutActionResult,
+  type RolloutDecision,
+  type RolloutState,
+  releaseRepository,
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
@@ -140,6 +141,7 @@ export class Store {
 
   createRelease(release: Release, now: number): Promise<Release> {
     return this.transaction(async (trx) => {
+      await checkReleaseFleet(trx, release);
       const created = freshMetadata(release, now);
       await insertDocument(trx, 'releases', created, now, { fleet: release.spec.fleet });
       return created;
@@ -151,6 +153,7 @@ export class Store {
     return this.transaction(async (trx) => {
       const stored = await getDocument(trx, 'releases', release.metadata.name);
       if (stored === undefined) {
+        await checkReleaseFleet(trx, release);
         await insertDocument(trx, 'releases', freshMetadata(release, now), now, { fleet: release.spec.fleet });
         return 'created';
       }
@@ -363,6 +366,25 @@ export class Store {
 
   metrics(now: number): Promise<MetricsSnapshot> {
     return metricsSnapshot(this.db, now);
+  }
+}
+
+/**
+ * A release is for a fleet that exists, and its image is in that fleet's repository: the gateway lets a fleet's
+ * hosts pull what its releases name, so a release elsewhere would widen that (and a later release of the same digest
+ * would be served from the wrong repository).
+ */
+async function checkReleaseFleet(db: Kysely<Database>, release: Release): Promise<void> {
+  const fleet = await getDocument(db, 'fleets', release.spec.fleet);
+  if (fleet === undefined) {
+    throw new StoreError('Invalid', `spec.fleet: fleet ${release.spec.fleet} not found`);
+  }
+  const repository = releaseRepository(release);
+  if (repository !== fleet.resource.spec.image) {
+    throw new StoreError(
+      'Invalid',
+      `spec.image: ${repository} is not fleet ${release.spec.fleet}'s repository ${fleet.resource.spec.image}`,
+    );
   }
 }
 
