@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createServer, type PatchlineServer, type ServerLimits } from '../src/server/index.js';
 import { Store } from '../src/store/index.js';
-import { bootcStatus, digest, fleetDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
+import { bootcStatus, digest, fleetDoc, hostDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -471,8 +471,95 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
     });
   });
 
+  describe('hosts and fleets', () => {
+    const enrollAs = (h: Harness, token: string, name: string, labels?: Record<string, string>) =>
+      h.app.inject({ method: 'POST', url: '/host/v1/enroll', payload: { token, name, labels } });
+    const tokenFor = async (h: Harness, labels: Record<string, string>) =>
+      (await h.admin('POST', `${API}/enrollment-tokens`, { labels })).json().token as string;
+
+    it("takes a host's labels from its enrollment token, never from the host", async () => {
+      const h = await harness();
+      await runningFleet(h, ['web-01']);
+      expect(
+        (await h.admin('POST', `${API}/fleets`, fleetDoc('prod', { selector: { matchLabels: { env: 'prod' } } })))
+          .statusCode,
+      ).toBe(201);
+      const prodDigest = digest(9);
+      expect((await h.admin('POST', `${API}/releases`, releaseDoc('p1', 'prod', prodDigest))).statusCode).toBe(201);
+      const token = await tokenFor(h, { role: 'web' });
+      const sneaky = await enrollAs(h, token, 'intruder', { role: 'web', env: 'prod' });
+      expect(expectStatus(sneaky, 403, 'Forbidden')).toMatch(
+        /^labels env=prod: a host's labels come from its enrollment token/,
+      );
+      expectStatus(await h.admin('GET', `${API}/hosts/intruder`), 404, 'NotFound');
+      // The refusal consumed nothing: the same token still enrolls the host, with the token's labels only.
+      const honest = await enrollAs(h, token, 'intruder', { role: 'web' });
+      expect(honest.statusCode, honest.body).toBe(201);
+      expect((await h.admin('GET', `${API}/hosts/intruder`)).json().metadata.labels).toEqual({ role: 'web' });
+      const desired = await h.host(honest.json().credential, 'GET', '/host/v1/desired');
+      expect(desired.json()).toEqual({ version: 'none', image: null, digest: null });
+    });
+
+    it("refuses a fleet, a host's labels or an enrollment that would put a host in two fleets, with the names", async () => {
+      const h = await harness();
+      await runningFleet(h, ['web-01', 'web-02']);
+      const zoneA = fleetDoc('zone-a', { selector: { matchLabels: { zone: 'a' } } });
+      expect(expectStatus(await h.admin('POST', `${API}/fleets`, zoneA), 409, 'Conflict')).toBe(
+        "host web-01 would be in fleets web and zone-a; host web-02 would be in fleets web and zone-a: a host belongs to one fleet; narrow fleet zone-a's selector or relabel the hosts",
+      );
+      expectStatus(await h.admin('PUT', `${API}/fleets/zone-a`, zoneA), 409, 'Conflict');
+      // Narrowed to hosts of no other fleet, it is fine; then no host may join both.
+      const narrowed = fleetDoc('zone-a', {
+        selector: { matchLabels: { zone: 'a' }, matchExpressions: [{ key: 'fleet', operator: 'DoesNotExist' }] },
+      });
+      expect((await h.admin('POST', `${API}/fleets`, narrowed)).statusCode).toBe(201);
+      const widened = await h.admin('PUT', `${API}/fleets/zone-a`, zoneA);
+      expect(expectStatus(widened, 409, 'Conflict')).toMatch(/^host web-01 would be in fleets web and zone-a;/);
+      expect(
+        (await h.admin('POST', `${API}/fleets`, fleetDoc('db', { selector: { matchLabels: { role: 'db' } } })))
+          .statusCode,
+      ).toBe(201);
+      const relabel = await h.admin('PUT', `${API}/hosts/web-02`, hostDoc('web-02', { fleet: 'web', role: 'db' }));
+      expect(expectStatus(relabel, 409, 'Conflict')).toBe(
+        'host web-02 would be in fleets db and web: a host belongs to one fleet; give it labels only one fleet selects',
+      );
+      expect((await h.admin('GET', `${API}/hosts/web-02`)).json().metadata.labels).toEqual({ fleet: 'web', zone: 'a' });
+      expectStatus(
+        await h.admin('POST', `${API}/hosts`, hostDoc('both', { fleet: 'web', role: 'db' })),
+        409,
+        'Conflict',
+      );
+      const token = await tokenFor(h, { fleet: 'web', role: 'db' });
+      expect(expectStatus(await enrollAs(h, token, 'both'), 409, 'Conflict')).toMatch(
+        /^host both would be in fleets db and web/,
+      );
+      expectStatus(await h.admin('GET', `${API}/hosts/both`), 404, 'NotFound');
+      // Moving a host from one fleet to another is a relabel like any other.
+      const moved = await h.admin('PUT', `${API}/hosts/web-02`, hostDoc('web-02', { role: 'db' }));
+      expect([moved.statusCode, moved.json().status.fleet]).toEqual([200, 'db']);
+    });
+
+    it('lets a host an admin registered enroll and get its credential, once', async () => {
+      const h = await harness();
+      await runningFleet(h, ['web-01']);
+      expect((await h.admin('POST', `${API}/hosts`, hostDoc('web-09', { fleet: 'web' }))).statusCode).toBe(201);
+      const clash = await enrollAs(h, await tokenFor(h, { fleet: 'db' }), 'web-09');
+      expect(expectStatus(clash, 409, 'Conflict')).toBe(
+        'host web-09 was registered with fleet=web, and the token says fleet=db',
+      );
+      const claimed = await enrollAs(h, await tokenFor(h, { zone: 'b' }), 'web-09', { fleet: 'web' });
+      expect(claimed.statusCode, claimed.body).toBe(201);
+      expect((await h.admin('GET', `${API}/hosts/web-09`)).json().metadata.labels).toEqual({ fleet: 'web', zone: 'b' });
+      const desired = await h.host(claimed.json().credential, 'GET', '/host/v1/desired');
+      expect(desired.json().digest).toBe(V1);
+      const again = await enrollAs(h, await tokenFor(h, {}), 'web-09');
+      expect(expectStatus(again, 409, 'AlreadyExists')).toMatch(/^host web-09 is enrolled already/);
+      expectStatus(await enrollAs(h, await tokenFor(h, {}), 'web-01'), 409, 'AlreadyExists');
+    });
+  });
+
   describe('releases', () => {
-    it('names a fleet that exists, and an image in that fleet\'s repository', async () => {
+    it("names a fleet that exists, and an image in that fleet's repository", async () => {
       const h = await harness();
       expect(expectStatus(await h.admin('POST', `${API}/releases`, releaseDoc('v1', 'nope', V1)), 422, 'Invalid')).toBe(
         'spec.fleet: fleet nope not found',

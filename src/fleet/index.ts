@@ -79,6 +79,7 @@ export type { LabelSelector, Labels } from './labels.js';
 export { labelSelectorSchema, labelsSchema, matchesSelector } from './labels.js';
 export type { WallClock } from './local-time.js';
 export { isTimeZone, utcOffset, wallClock } from './local-time.js';
+export { fleetOfLabels, fleetOverlaps, fleetsMatching } from './membership.js';
 export type { Pipeline, PipelineSpec, Promotion, TestStep } from './pipeline-resource.js';
 export {
   commandStepSchema,

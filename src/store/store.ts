@@ -20,6 +20,7 @@ import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
 import { allLocks, runLockCall, type StoredLockHolder } from './fleet-locks.js';
 import * as hosts from './hosts.js';
+import { checkFleetMembership, checkHostMembership } from './membership.js';
 import { type MetricsSnapshot, metricsSnapshot } from './metrics.js';
 import { openDatabase } from './open-database.js';
 import * as pipelines from './pipelines.js';
@@ -92,6 +93,7 @@ export class Store {
 
   createFleet(fleet: Fleet, now: number): Promise<Fleet> {
     return this.transaction(async (trx) => {
+      await checkFleetMembership(trx, this.dialect, fleet);
       const created = freshMetadata(withoutStatus(fleet), now);
       await insertDocument(trx, 'fleets', created, now);
       return created;
@@ -101,6 +103,7 @@ export class Store {
   /** Create or change a fleet's spec; its status is the controller's and is kept. */
   applyFleet(fleet: Fleet, now: number, expectedVersion?: number): Promise<ApplyResult> {
     return this.transaction(async (trx) => {
+      await checkFleetMembership(trx, this.dialect, fleet);
       const stored = await getDocument(trx, 'fleets', fleet.metadata.name);
       if (stored === undefined) {
         await insertDocument(trx, 'fleets', freshMetadata(withoutStatus(fleet), now), now);
@@ -254,11 +257,18 @@ export class Store {
   }
 
   createHost(host: Host, now: number): Promise<void> {
-    return this.transaction((trx) => hosts.createHost(trx, host, now));
+    return this.transaction(async (trx) => {
+      await hosts.createHost(trx, host, now);
+      await checkHostMembership(trx, this.dialect, host.metadata.name, host.metadata.labels);
+    });
   }
 
   applyHost(host: Host, now: number, expectedVersion?: number): Promise<ApplyResult> {
-    return this.transaction((trx) => hosts.applyHost(trx, host, now, expectedVersion));
+    return this.transaction(async (trx) => {
+      const result = await hosts.applyHost(trx, host, now, expectedVersion);
+      await checkHostMembership(trx, this.dialect, host.metadata.name, host.metadata.labels);
+      return result;
+    });
   }
 
   deleteHost(name: string): Promise<void> {
@@ -270,7 +280,7 @@ export class Store {
   }
 
   enroll(token: string, name: string, labels: Labels, now: number): Promise<{ credential: string }> {
-    return this.transaction((trx) => hosts.enrollHost(trx, token, name, labels, now));
+    return this.transaction((trx) => hosts.enrollHost(trx, this.dialect, token, name, labels, now));
   }
 
   hostOfCredential(credential: string): Promise<string | undefined> {
