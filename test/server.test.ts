@@ -621,6 +621,26 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       expect((await smaller.host(host, 'POST', '/host/v1/status', { bootc: bootcStatus(V1) })).statusCode).toBe(204);
     });
 
+    it('counts wrong admin guesses apart from enrollment and FleetLock from the same address', async () => {
+      const h = await harness({ limits: { anonymous: { perMinute: 60, burst: 3 } } });
+      const token = (await h.admin('POST', `${API}/enrollment-tokens`, {})).json().token as string;
+      const guess = () =>
+        h.app.inject({ method: 'GET', url: `${API}/fleets`, headers: { authorization: 'Bearer not-the-token' } });
+      for (let n = 0; n < 3; n++) expectStatus(await guess(), 401, 'Unauthorized');
+      expectStatus(await guess(), 429, 'TooManyRequests');
+      const enrolled = await h.app.inject({ method: 'POST', url: '/host/v1/enroll', payload: { token, name: 'h1' } });
+      expect(enrolled.statusCode, enrolled.body).toBe(201);
+      // Wrong host credentials count as guesses too, not against the address's anonymous calls.
+      expectStatus(await h.host('plh_wrong', 'GET', '/host/v1/desired'), 429, 'TooManyRequests');
+      const lock = await h.app.inject({
+        method: 'POST',
+        url: '/v1/pre-reboot',
+        headers: { 'fleet-lock-protocol': 'true' },
+        payload: { client_params: { id: 'h1', group: 'default' } },
+      });
+      expect(lock.statusCode, lock.body).toBe(200);
+    });
+
     it('limits each host on its own, with Retry-After', async () => {
       const h = await harness({ limits: { host: { perMinute: 60, burst: 3 } } });
       const a = await h.enroll('a');

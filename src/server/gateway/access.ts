@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Fleet } from '../../fleet/index.js';
 import type { Stored } from '../../store/index.js';
+import { guessKey } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import type { RateLimit } from '../rate-limit.js';
 import { authenticate, challengeFor, createTokenSigner, type TokenSigner } from './gateway-auth.js';
@@ -64,7 +65,7 @@ export function createAccess(context: ServerContext, options: GatewayOptions): A
       const caller = await authenticate(request, store, signer, seconds(), scheme, repository);
       if (caller instanceof RegistryError) {
         // Wrong guesses count against the address, so credentials cannot be tried at full speed.
-        if (request.headers.authorization !== undefined) limit(`ip:${request.ip}`, context.limits.anonymous);
+        if (request.headers.authorization !== undefined) limit(guessKey(request.ip), context.limits.anonymous);
         throw caller;
       }
       limit(`gateway:${caller.host}`);
