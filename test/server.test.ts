@@ -558,6 +558,37 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
     });
   });
 
+  describe('names', () => {
+    it('refuses labels with NUL or "=" and image names with ".."', async () => {
+      const h = await harness();
+      const bad: Array<Record<string, string>> = [
+        { 'role\u0000x': 'web' },
+        { role: 'web\u0000' },
+        { 'role=web': 'x' },
+        { role: 'a=b' },
+      ];
+      for (const labels of bad) {
+        const token = await h.admin('POST', `${API}/enrollment-tokens`, { labels });
+        expect(expectStatus(token, 422, 'Invalid')).toMatch(/^enrollment token request is invalid: labels/);
+        const host = await h.admin('POST', `${API}/hosts`, hostDoc('h1', labels));
+        expect(expectStatus(host, 422, 'Invalid')).toMatch(/^Host is invalid: metadata\.labels/);
+      }
+      const selector = fleetDoc('web', { selector: { matchLabels: { fleet: 'a=b' } } });
+      expectStatus(await h.admin('POST', `${API}/fleets`, selector), 422, 'Invalid');
+      for (const image of ['quay.io/example/../os', 'quay.io/../os', 'quay..io/os', 'quay.io/example//os']) {
+        const fleet = await h.admin('POST', `${API}/fleets`, fleetDoc('web', { image }));
+        expect(expectStatus(fleet, 422, 'Invalid')).toMatch(/^Fleet is invalid: spec\.image: /);
+      }
+      expect((await h.admin('POST', `${API}/fleets`, fleetDoc('web'))).statusCode).toBe(201);
+      const release = releaseDoc('v1', 'web', V1);
+      release.spec.image = `quay.io/example/../os@${V1}`;
+      expect(expectStatus(await h.admin('POST', `${API}/releases`, release), 422, 'Invalid')).toMatch(
+        /^Release is invalid: spec\.image: /,
+      );
+      expect((await h.admin('GET', `${API}/hosts`)).json().items).toEqual([]);
+    });
+  });
+
   describe('releases', () => {
     it("names a fleet that exists, and an image in that fleet's repository", async () => {
       const h = await harness();

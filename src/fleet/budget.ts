@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Labels } from './labels.js';
+import { type Labels, labelKeySchema } from './labels.js';
 import { percentageSchema, resolveQuantity } from './quantity.js';
 
 /**
@@ -7,7 +7,7 @@ import { percentageSchema, resolveQuantity } from './quantity.js';
  * database replica set) and each group may have at most `maxUnavailable` hosts unavailable.
  */
 export const disruptionBudgetSchema = z.strictObject({
-  groupBy: z.string().min(1),
+  groupBy: labelKeySchema,
   maxUnavailable: z.union([z.number().int().positive(), percentageSchema]),
 });
 export type DisruptionBudget = z.infer<typeof disruptionBudgetSchema>;
