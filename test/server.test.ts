@@ -731,6 +731,77 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
   });
 });
 
+describe("the registry gateway's challenge", () => {
+  it('builds the token realm from the configured URL, never from a Host header that could add parameters', async () => {
+    const dir = await tempDir('patchline-challenge-');
+    const store = await Store.open(join(dir, 'controller.db'));
+    const plain = await createServer({ store, adminToken: ADMIN, gateway: { cacheDir: join(dir, 'cache') } });
+    const configured = await createServer({
+      store,
+      adminToken: ADMIN,
+      gateway: { cacheDir: join(dir, 'cache'), publicUrl: 'https://patchline.example:8443' },
+    });
+    try {
+      const challenge = async (server: PatchlineServer, host: string) =>
+        (await server.app.inject({ method: 'GET', url: '/v2/', headers: { host } })).headers['www-authenticate'];
+      const injected = 'evil.example",scope="repository:fleets/prod/os:pull';
+      expect(await challenge(plain, 'controller.example:8080')).toBe(
+        'Bearer realm="http://controller.example:8080/v2/token",service="patchline"',
+      );
+      expect(await challenge(plain, injected)).toBe('Basic realm="patchline"');
+      for (const host of ['controller.example:8080', injected]) {
+        expect(await challenge(configured, host)).toBe(
+          'Bearer realm="https://patchline.example:8443/v2/token",service="patchline"',
+        );
+      }
+    } finally {
+      await plain.app.close();
+      await configured.app.close();
+      await store.close();
+    }
+  });
+});
+
+describe("the registry gateway's bearer tokens", () => {
+  it('die with the credential they were issued for: a host deleted and enrolled again starts without one', async () => {
+    const dir = await tempDir('patchline-bearer-');
+    const store = await Store.open(join(dir, 'controller.db'));
+    const { app } = await createServer({ store, adminToken: ADMIN, gateway: { cacheDir: join(dir, 'cache') } });
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const enroll = async () => {
+      const token = (
+        await app.inject({ method: 'POST', url: `${API}/enrollment-tokens`, headers: admin, payload: {} })
+      ).json().token as string;
+      return (await app.inject({ method: 'POST', url: '/host/v1/enroll', payload: { token, name: 'web-01' } })).json()
+        .credential as string;
+    };
+    const bearerFor = async (credential: string) => {
+      const basic = Buffer.from(`web-01:${credential}`).toString('base64');
+      const answer = await app.inject({
+        method: 'GET',
+        url: '/v2/token?service=patchline',
+        headers: { authorization: `Basic ${basic}` },
+      });
+      expect(answer.statusCode, answer.body).toBe(200);
+      return answer.json().token as string;
+    };
+    const ping = async (bearer: string) =>
+      (await app.inject({ method: 'GET', url: '/v2/', headers: { authorization: `Bearer ${bearer}` } })).statusCode;
+    try {
+      const old = await bearerFor(await enroll());
+      expect(await ping(old)).toBe(200);
+      expect((await app.inject({ method: 'DELETE', url: `${API}/hosts/web-01`, headers: admin })).statusCode).toBe(200);
+      expect(await ping(old)).toBe(401);
+      const fresh = await bearerFor(await enroll());
+      expect(await ping(old)).toBe(401);
+      expect(await ping(fresh)).toBe(200);
+    } finally {
+      await app.close();
+      await store.close();
+    }
+  });
+});
+
 describe('TLS', () => {
   it('serves HTTPS with the given certificate and key', async () => {
     const dir = await tempDir('patchline-tls-');

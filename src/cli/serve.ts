@@ -27,6 +27,7 @@ interface ServeFlags {
   upstreamAuth?: string;
   upstreamTlsVerify: string;
   gatewayChallenge: 'bearer' | 'basic';
+  publicUrl?: string;
 }
 
 /**
@@ -96,6 +97,12 @@ export function serveCommand(): Command {
       new Option(
         '--admin-token-file <file>',
         `file holding the admin token, at least ${MIN_ADMIN_TOKEN_LENGTH} characters (default: $PATCHLINE_ADMIN_TOKEN)`,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--public-url <url>',
+        "the controller's URL as hosts reach it (e.g. https://patchline.example:8443), for the gateway's token realm",
       ),
     )
     .addOption(new Option('--insecure-no-admin-token', 'run the admin API without authentication (tests only)'))
@@ -231,7 +238,33 @@ async function gatewayFrom(flags: ServeFlags): Promise<GatewayOptions> {
     upstreamAuthFile: flags.upstreamAuth,
     upstreamTlsVerify: flags.upstreamTlsVerify === 'true',
     challenge: flags.gatewayChallenge,
+    publicUrl: flags.publicUrl === undefined ? undefined : parsePublicUrl(flags.publicUrl),
   };
+}
+
+/** scheme://host[:port] and nothing else: the token realm is built on it and answered to every host. */
+function parsePublicUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new PatchlineError('usage', `--public-url=${text}`, 'expected a URL such as https://patchline.example:8443');
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new PatchlineError(
+      'usage',
+      `--public-url=${text}`,
+      'expected http(s)://host[:port] without credentials, path or query',
+    );
+  }
+  return `${url.protocol}//${url.host}`;
 }
 
 function perMinute(value: string): number {

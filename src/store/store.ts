@@ -37,6 +37,7 @@ import {
 } from './resources.js';
 import * as rollouts from './rollouts.js';
 import type { Database, Dialect } from './schema.js';
+import { credentialMark } from './secrets.js';
 
 export type ApplyResult = 'created' | 'updated' | 'unchanged';
 
@@ -285,6 +286,12 @@ export class Store {
 
   hostOfCredential(credential: string): Promise<string | undefined> {
     return hosts.hostOfCredential(this.db, credential);
+  }
+
+  /** The mark of the host's current credential (see credentialMark); undefined when it has none. */
+  async credentialMarkOf(host: string): Promise<string | undefined> {
+    const hash = await hosts.credentialOf(this.db, host);
+    return hash === undefined ? undefined : credentialMark(hash);
   }
 
   /**

@@ -53,7 +53,9 @@ export async function tokenRoute(app: FastifyInstance, parts: GatewayParts): Pro
     const asked = [query.data.scope ?? []].flat();
     const granted = asked.some((scope) => grantsPull(scope, own)) ? (own ?? null) : null;
     const ttl = parts.tokenTtlSeconds;
-    const token = access.signer.issue({ host, repository: granted, exp: access.seconds() + ttl });
+    const cred = await context.store.credentialMarkOf(host);
+    if (cred === undefined) throw new RegistryError('UNAUTHORIZED', `host ${host} has no credential`, challenge);
+    const token = access.signer.issue({ host, cred, repository: granted, exp: access.seconds() + ttl });
     return reply.header('cache-control', 'no-store').send({
       token,
       access_token: token,
