@@ -636,6 +636,72 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
     });
   });
 
+  describe('FleetLock for enrolled hosts only', () => {
+    const call = (h: Harness, operation: string, id: string, group: string, url = `/v1/${operation}`) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'fleet-lock-protocol': 'true' },
+        payload: { client_params: { id, group } },
+      });
+    const holders = async (h: Harness) =>
+      (await h.admin('GET', `${API}/locks`))
+        .json()
+        .items.map((each: { fleet: string; group: string; id: string }) => [each.fleet, each.group, each.id]);
+
+    it('locks for the enrolled host, by its name or Zincati id, in the group its fleet decides', async () => {
+      const h = await harness();
+      // One reboot slot per zone: two hosts in zone a, at most 50% down.
+      await runningFleet(h, ['web-01'], { disruptionBudget: { groupBy: 'zone', maxUnavailable: '50%' } });
+      const zincatiId = 'f3a05b9c2d7e4a1b8c6d0e9f1a2b3c4d';
+      const token = (await h.admin('POST', `${API}/enrollment-tokens`, { labels: { fleet: 'web', zone: 'a' } })).json();
+      const enrolled = await h.app.inject({
+        method: 'POST',
+        url: '/host/v1/enroll',
+        payload: { token: token.token, name: 'web-02', fleetLockId: zincatiId },
+      });
+      expect(enrolled.statusCode, enrolled.body).toBe(201);
+
+      const ghost = await call(h, 'pre-reboot', 'never-enrolled', 'a');
+      expect([ghost.statusCode, ghost.json().value]).toEqual([
+        403,
+        expect.stringMatching(/^client_params\.id: never-enrolled is not an enrolled host/),
+      ]);
+      // A group of the client's own making is not a slot of its own: the fleet's budget says zone a.
+      expect((await call(h, 'pre-reboot', zincatiId, 'made-up')).statusCode).toBe(200);
+      expect(await holders(h)).toEqual([['web', 'a', 'web-02']]);
+      const full = await call(h, 'pre-reboot', 'web-01', 'another-made-up');
+      expect([full.statusCode, full.json().kind]).toEqual([409, 'failed_lock_semaphore_full']);
+      expect((await call(h, 'pre-reboot', 'web-01', 'a', '/fleets/other/v1/pre-reboot')).statusCode).toBe(404);
+      expect((await h.admin('POST', `${API}/fleets`, fleetDoc('other'))).statusCode).toBe(201);
+      expect((await call(h, 'pre-reboot', 'web-01', 'a', '/fleets/other/v1/pre-reboot')).statusCode).toBe(403);
+      // Giving back is the host's, in whatever group it says.
+      expect((await call(h, 'steady-state', zincatiId, 'whatever')).statusCode).toBe(200);
+      expect((await call(h, 'pre-reboot', 'web-01', 'a')).statusCode).toBe(200);
+      expect(await holders(h)).toEqual([['web', 'a', 'web-01']]);
+      // An id is one host's.
+      const again = (await h.admin('POST', `${API}/enrollment-tokens`, { labels: { fleet: 'web' } })).json();
+      const taken = await h.app.inject({
+        method: 'POST',
+        url: '/host/v1/enroll',
+        payload: { token: again.token, name: 'web-03', fleetLockId: zincatiId },
+      });
+      expect(expectStatus(taken, 409, 'Conflict')).toBe(`fleetLockId: ${zincatiId} is already host web-02's`);
+    });
+
+    it('bounds ids and groups, and stores nothing for anything else', async () => {
+      const h = await harness();
+      await runningFleet(h, ['web-01']);
+      const long = await call(h, 'pre-reboot', 'x'.repeat(100_000), 'a');
+      expect([long.statusCode, long.json().value]).toEqual([400, expect.stringMatching(/^client_params\.id: /)]);
+      expect(long.body.length).toBeLessThan(500);
+      const group = await call(h, 'pre-reboot', 'web-01', 'g'.repeat(100_000));
+      expect([group.statusCode, group.json().value]).toEqual([400, expect.stringMatching(/^client_params\.group: /)]);
+      for (let n = 0; n < 20; n++) expect((await call(h, 'pre-reboot', `stranger-${n}`, 'a')).statusCode).toBe(403);
+      expect(await holders(h)).toEqual([]);
+    });
+  });
+
   describe('limits', () => {
     it('refuses oversized bodies with 413', async () => {
       const h = await harness({ limits: { bodyBytes: 64 * 1024 } });
@@ -704,7 +770,8 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       expect(samples.get('patchline_hosts')).toBe(3);
       expect(samples.get('patchline_rollout_hosts{rollout="roll-v2",fleet="web",state="selected"}')).toBe(1);
       expect(samples.get('patchline_rollout_hosts{rollout="roll-v2",fleet="web",state="pending"}')).toBe(2);
-      expect(samples.get('patchline_fleetlock_holders{fleet="web",group="a"}')).toBe(1);
+      // No disruption budget: the host's group is FleetLock's default, whatever group the client named.
+      expect(samples.get('patchline_fleetlock_holders{fleet="web",group="default"}')).toBe(1);
       // v2 was created at T0 and no host boots it: exposed for as long as it has existed.
       expect(samples.get('patchline_fleet_exposure_seconds{fleet="web"}')).toBe(90);
     });

@@ -45,6 +45,7 @@ export {
   EMPTY_FLEETLOCK,
   expireLocks,
   FLEETLOCK_GROUP_PATTERN,
+  fleetLockIdSchema,
   fleetLockRequestSchema,
   lockHolders,
   parseFleetLockBody,

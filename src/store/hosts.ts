@@ -109,6 +109,10 @@ export async function listHosts(db: Kysely<Database>): Promise<Array<Stored<Host
 async function insertHost(db: Kysely<Database>, host: Host, now: number): Promise<void> {
   const exists = await db.selectFrom('hosts').select('name').where('name', '=', host.metadata.name).executeTakeFirst();
   if (exists !== undefined) throw new StoreError('AlreadyExists', `host ${host.metadata.name} already exists`);
+  const answersTo = await lockIdHolder(db, host.metadata.name);
+  if (answersTo !== undefined) {
+    throw new StoreError('Conflict', `host ${answersTo} already answers FleetLock as ${host.metadata.name}`);
+  }
   const fresh = freshMetadata({ ...host, status: undefined }, now);
   delete fresh.status;
   await db
@@ -213,6 +217,7 @@ export async function enrollHost(
   name: string,
   asked: Labels,
   now: number,
+  fleetLockId?: string,
 ): Promise<{ credential: string }> {
   const stamp = toTimestamp(now);
   const hash = hashSecret(token);
@@ -254,12 +259,38 @@ export async function enrollHost(
     const resource = registered.resource;
     await applyHost(db, { ...resource, metadata: { ...resource.metadata, labels } }, now, registered.resourceVersion);
   }
+  if (fleetLockId !== undefined && fleetLockId !== name) await setFleetLockId(db, name, fleetLockId);
   const credential = newSecret('plh_');
   await db
     .insertInto('host_credentials')
     .values({ hash: hashSecret(credential), host: name, created_at: stamp })
     .execute();
   return { credential };
+}
+
+/** The host whose FleetLock client sends this id (other than its own name), if any. */
+async function lockIdHolder(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('hosts').select('name').where('fleetlock_id', '=', id).executeTakeFirst();
+  return row?.name;
+}
+
+/** Records the id the host's FleetLock client sends; one host per id, and never another host's name. */
+async function setFleetLockId(db: Kysely<Database>, name: string, id: string): Promise<void> {
+  const holder = await lockIdHolder(db, id);
+  const named = await db.selectFrom('hosts').select('name').where('name', '=', id).executeTakeFirst();
+  if ((holder !== undefined && holder !== name) || named !== undefined) {
+    throw new StoreError('Conflict', `fleetLockId: ${id} is already host ${holder ?? named?.name}'s`);
+  }
+  await db.updateTable('hosts').set({ fleetlock_id: id }).where('name', '=', name).execute();
+}
+
+/**
+ * The enrolled host a FleetLock client id stands for: the host of that name, else the host that gave the id at
+ * enrollment (Zincati sends the machine's app-specific id, not a host name).
+ */
+export async function hostOfLockId(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  const named = await db.selectFrom('hosts').select('name').where('name', '=', id).executeTakeFirst();
+  return named?.name ?? (await lockIdHolder(db, id));
 }
 
 /** A registered host's labels with the token's added; a token that says otherwise about a label is refused. */

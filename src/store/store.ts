@@ -280,8 +280,20 @@ export class Store {
     return hosts.createEnrollmentToken(this.db, labels, ttlMs, now);
   }
 
-  enroll(token: string, name: string, labels: Labels, now: number): Promise<{ credential: string }> {
-    return this.transaction((trx) => hosts.enrollHost(trx, this.dialect, token, name, labels, now));
+  /** Enrolls a host; `fleetLockId` is the id its FleetLock client sends when that is not its name (Zincati's). */
+  enroll(
+    token: string,
+    name: string,
+    labels: Labels,
+    now: number,
+    fleetLockId?: string,
+  ): Promise<{ credential: string }> {
+    return this.transaction((trx) => hosts.enrollHost(trx, this.dialect, token, name, labels, now, fleetLockId));
+  }
+
+  /** The enrolled host a FleetLock client id stands for (its name, or the id it enrolled with). */
+  hostOfLockId(id: string): Promise<string | undefined> {
+    return hosts.hostOfLockId(this.db, id);
   }
 
   hostOfCredential(credential: string): Promise<string | undefined> {
