@@ -41,7 +41,7 @@ export function hostFilesCommand(): Command {
     .requiredOption('--fleet <name>', 'the fleet whose gateway repository hosts pull')
     .requiredOption('--out <dir>', 'a new or empty folder to write into')
     .option('--check <file>', 'a health check to run at every boot (an executable; repeatable)', collect)
-    .option('--label <k=v>', 'a label hosts ask for when they enroll (repeatable)', collect)
+    .option('--label <k=v>', 'a label hosts expect when they enroll; their token must carry it (repeatable)', collect)
     .option('--update-schedule <calendar>', "when bootc's update timer asks the gateway (systemd OnCalendar)", '*:0/15')
     .option('--status-interval <span>', 'how often hosts report their status (systemd time span)', '1min')
     .option('--host <name>', 'also write the files of this one host, under host/ (needs one of the next two)')
