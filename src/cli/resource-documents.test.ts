@@ -78,6 +78,13 @@ describe('readResourceDocuments', () => {
     expect(await failure(readResourceDocuments(big, 'Fleet', fleetSchema))).toContain('larger than');
   });
 
+  it('refuses an unknown key in a spec before sending anything, naming its path', async () => {
+    const typo = `apiVersion: patchline.dev/v1\nkind: Fleet\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {role: web}}\n  image: quay.io/example/os\n  rolloutPolicy: {sucessThreshold: 0.5}\n`;
+    expect(await failure(readResourceDocuments(await file(typo), 'Fleet', fleetSchema))).toMatch(
+      /\(Fleet 1\): spec\.rolloutPolicy\.sucessThreshold: unknown key$/,
+    );
+  });
+
   it('stops alias expansion bombs ("billion laughs")', async () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let level = 1; level < 9; level++) {

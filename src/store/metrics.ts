@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import {
   DEFAULT_HOST_OFFLINE_AFTER,
+  fleetOfLabels,
   fromTimestamp,
-  matchesSelector,
   parseDuration,
   type Release,
   releaseBlockers,
@@ -35,8 +35,11 @@ export async function metricsSnapshot(db: Kysely<Database>, now: number): Promis
     lastSeen: row.last_seen === null ? undefined : fromTimestamp(row.last_seen),
     booted: row.booted ?? undefined,
   }));
+  const fleetDocs = fleets.map((each) => each.resource);
   const fleetRows = fleets.map(({ resource: fleet }) => {
-    const members = parsedHosts.filter((host) => matchesSelector(fleet.spec.selector, host.labels));
+    const members = parsedHosts.filter(
+      (host) => fleetOfLabels(fleetDocs, host.labels)?.metadata.name === fleet.metadata.name,
+    );
     const offlineAfter = parseDuration(fleet.spec.hostOfflineAfter ?? DEFAULT_HOST_OFFLINE_AFTER);
     const online = members.filter((host) => host.lastSeen !== undefined && now - host.lastSeen <= offlineAfter).length;
     const own = releases
