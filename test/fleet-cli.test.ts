@@ -215,6 +215,14 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     expect(await fails(['release', 'create', 'x', '--fleet', 'web', '--image', `${REPO}:latest`])).toContain(
       'spec.image: expected repository@sha256',
     );
+    // A release is for a fleet that exists, in that fleet's repository (the server checks; the CLI says so, exit 2).
+    const release = ['release', 'create', 'x', '--gate', 'passed', '--image'];
+    expect(await fails([...release, `${REPO}@${digest(1)}`, '--fleet', 'nope'])).toBe(
+      `patchline: error: POST ${controller.url}/apis/patchline.dev/v1/releases: spec.fleet: fleet nope not found\n`,
+    );
+    expect(await fails([...release, `quay.io/example/other@${digest(1)}`, '--fleet', 'web'])).toContain(
+      "spec.image: quay.io/example/other is not fleet web's repository",
+    );
 
     // --token-file instead of the environment.
     const tokenFile = join(dir, 'token');

@@ -539,6 +539,27 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       expect([moved.statusCode, moved.json().status.fleet]).toEqual([200, 'db']);
     });
 
+    it('leaves a host two fleets still select (a database from before the rule) out of both, everywhere', async () => {
+      const h = await harness();
+      const credentials = await runningFleet(h, ['web-01', 'web-02']);
+      await h.admin('PUT', `${API}/hosts/web-02`, hostDoc('web-02', { fleet: 'web', zone: 'b' }));
+      // Written past the store's check, as an older controller could have.
+      await h.store.db
+        .insertInto('fleets')
+        .values({
+          name: 'zone-a',
+          resource_version: 1,
+          created_at: new Date(T0).toISOString(),
+          doc: JSON.stringify(fleetDoc('zone-a', { selector: { matchLabels: { zone: 'a' } } })),
+        })
+        .execute();
+      const desired = await h.host(credentials['web-01']!, 'GET', '/host/v1/desired');
+      expect(desired.json()).toEqual({ version: 'none', image: null, digest: null });
+      expect((await h.admin('GET', `${API}/hosts/web-01`)).json().status.fleet).toBeUndefined();
+      const rollout = await h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-v2', 'v2'));
+      expect(Object.keys(rollout.json().status.hosts)).toEqual(['web-02']);
+    });
+
     it('lets a host an admin registered enroll and get its credential, once', async () => {
       const h = await harness();
       await runningFleet(h, ['web-01']);
