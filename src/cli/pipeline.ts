@@ -32,11 +32,11 @@ import { age, type Columns, formatDocument, formatTable } from './resource-outpu
 import { ResultExit } from './result-exit.js';
 
 const pipelineColumns: Columns<Pipeline> = {
-  header: ['NAME', 'REPOSITORY', 'LAST RUN', 'OUTCOME', 'AGE', 'CURRENT IMAGE'],
+  header: ['NAME', 'REPOSITORY', 'LAST RUN', 'OUTCOME', 'AGE', 'LAST SHIPPED'],
   row: (pipeline, now) => {
     const status = (pipeline.status ?? {}) as {
       lastRun?: { name: string; outcome: string; startedAt: string };
-      currentImage?: string;
+      lastShipped?: { image: string };
     };
     return [
       pipeline.metadata.name,
@@ -44,7 +44,7 @@ const pipelineColumns: Columns<Pipeline> = {
       status.lastRun?.name ?? '-',
       status.lastRun?.outcome ?? '-',
       age(status.lastRun?.startedAt, now),
-      status.currentImage ?? '-',
+      status.lastShipped?.image ?? '-',
     ];
   },
 };

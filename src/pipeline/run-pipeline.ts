@@ -144,7 +144,7 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
   // 3. A run: recorded at the controller before anything is built, so one runs at a time.
   const started = clock();
   const runName = `${name.slice(0, 200)}-${compactTime(started)}-${randomBytes(3).toString('hex')}`;
-  const runDir = join(options.stateDir, name, runName);
+  const runDir = join(resolve(options.stateDir), name, runName);
   await mkdir(runDir, { recursive: true });
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const run: PipelineRun = {

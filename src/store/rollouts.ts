@@ -308,7 +308,7 @@ export async function commitDecision(
   }
   if (decision.rolloutPhase === 'succeeded') {
     // In the same transaction as the decision: the ledger closes exactly when the rollout's last host is healthy.
-    await completeExposures(db, { ...rollout, status: decision.status });
+    await completeExposures(db, { ...rollout, status: decision.status }, now);
   }
   return true;
 }
