@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { isPatchlineError, PatchlineError } from '../errors.js';
 import {
   type Pipeline,
   type PipelineRun,
@@ -125,7 +125,16 @@ function runCommandOf(): Command {
       log: (line: string) => process.stderr.write(`patchline: ${line}\n`),
     };
     for (;;) {
-      const result = await runPipelinePass(options);
+      let result: PassResult;
+      try {
+        result = await runPipelinePass(options);
+      } catch (error) {
+        // Kept running, a pass that fails (the controller restarting, a registry down) is reported and retried.
+        if (every === undefined || !isPatchlineError(error)) throw error;
+        process.stdout.write(`error: ${error.message}\n`);
+        await new Promise((done) => setTimeout(done, every));
+        continue;
+      }
       process.stdout.write(passSummary(result));
       if (every === undefined) {
         if (result.exitCode === 2) throw new PatchlineError('input', flags.filename, result.message);
