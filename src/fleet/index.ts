@@ -81,9 +81,7 @@ export type { WallClock } from './local-time.js';
 export { isTimeZone, utcOffset, wallClock } from './local-time.js';
 export type { Pipeline, PipelineSpec, Promotion, TestStep } from './pipeline-resource.js';
 export {
-  commandStepSchema,
   DEFAULT_STEP_TIMEOUT,
-  gateStepSchema,
   pipelineJsonSchema,
   pipelineSchema,
   pipelineSpecSchema,

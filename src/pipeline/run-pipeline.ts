@@ -328,7 +328,7 @@ async function buildAndShip(ship: ShipContext): Promise<PassResult> {
   // Test: each step in order; the gate writes its evidence. A failure stops the run before anything is released.
   let evidence: string | undefined;
   for (const step of spec.test ?? []) {
-    if ('gate' in step) {
+    if (step.gate !== undefined) {
       const policy = resolvePath(options.baseDir, step.gate.policy);
       await journal.begin(`gate ${step.gate.policy}`);
       const result = await gateImage(layoutReference, policy, {
@@ -356,16 +356,17 @@ async function buildAndShip(ship: ShipContext): Promise<PassResult> {
       await journal.end('succeeded', `passes policy ${result.policy.name}`);
       continue;
     }
-    await journal.begin(`test ${step.name}`);
-    const argv = step.run.map((arg) => arg.replaceAll('{{image}}', tag).replaceAll('{{digest}}', digest));
+    const name = step.name ?? 'test';
+    await journal.begin(`test ${name}`);
+    const argv = (step.run ?? []).map((arg) => arg.replaceAll('{{image}}', tag).replaceAll('{{digest}}', digest));
     const tested = await runCommand(argv, {
       cwd: options.baseDir,
       timeoutMs: parseDuration(step.timeout ?? DEFAULT_STEP_TIMEOUT),
-      logFile: join(runDir, `test-${step.name}.log`),
+      logFile: join(runDir, `test-${name}.log`),
     });
     if (!tested.ok) {
       await journal.end('failed', tested.problem, tested.tail);
-      await journal.finish('test-failed', `test ${step.name} failed: ${tested.problem}`);
+      await journal.finish('test-failed', `test ${name} failed: ${tested.problem}`);
       return done('test-failed', journal.run.status.message ?? '', 1);
     }
     await journal.end('succeeded', undefined, tested.tail);
