@@ -10,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authFile, type GatewayHarness, release, run, sha256, skopeo, startGateway } from './helpers/gateway.js';
+import { authFile, type GatewayHarness, release, sha256, skopeo, startGateway } from './helpers/gateway.js';
 import { GatewayBootcHost } from './helpers/gateway-bootc-host.js';
 import { runHosts } from './helpers/http-bootc-host.js';
 import { makeLayoutImage } from './helpers/images.js';

@@ -31,6 +31,7 @@ describe('finalBaseImage', () => {
       'ARG BASE=quay.io/fedora/fedora-bootc:42',
       'FROM --platform=linux/amd64 docker.io/library/golang:1.22 AS build',
       'RUN go build ./...',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Containerfile's own variable syntax
       'FROM ${BASE} AS os',
       'FROM os',
       'COPY --from=build /app /usr/bin/app',

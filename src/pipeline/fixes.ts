@@ -30,7 +30,10 @@ function factsOf(finding: Finding): FixFacts {
   };
   if (finding.fixedVersion !== undefined) fix.fixedVersion = finding.fixedVersion;
   if (finding.cves.length > 0) fix.cves = finding.cves;
-  if (finding.published !== undefined) fix.published = finding.published;
+  // The advisory's own date; a publisher that dates only the fix (Debian's DSA list) published it then.
+  const published =
+    finding.published ?? (finding.fixDateOrigin === 'published' ? finding.fixAvailableSince : undefined);
+  if (published !== undefined) fix.published = published;
   if (finding.fixAvailableSince !== undefined) fix.available = finding.fixAvailableSince;
   if (finding.fixFirstSeen !== undefined) fix.seen = finding.fixFirstSeen;
   return fix;
