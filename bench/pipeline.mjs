@@ -37,7 +37,7 @@ const option = (name, fallback) => {
 };
 const HOSTS = Number(option('hosts', 1000));
 const CANARIES = Number(option('canaries', 10));
-const CYCLE_MS = Number(option('cycle-seconds', 2)) * 1000;
+const CYCLE_MS = Number(option('cycle-seconds', 5)) * 1000;
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 cleanUpOnExit(log);
 
@@ -49,8 +49,8 @@ async function freePort() {
   return port;
 }
 
-function background(command, list, env) {
-  const child = spawn(command, list, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+function background(command, list, env, stderr = 'inherit') {
+  const child = spawn(command, list, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', stderr] });
   children.add(child);
   return child;
 }
@@ -75,7 +75,8 @@ await writeFile(
   join(work, 'registry.yml'),
   `version: 0.1\nstorage: {filesystem: {rootdirectory: ${join(work, 'registry')}}}\nhttp: {addr: 127.0.0.1:${registryPort}}\n`,
 );
-background('docker-registry', ['serve', join(work, 'registry.yml')]);
+// The registry logs every request on stderr: not the benchmark's output.
+background('docker-registry', ['serve', join(work, 'registry.yml')], {}, 'ignore');
 const registry = `127.0.0.1:${registryPort}`;
 await waitFor('the registry', async () =>
   (await fetch(`http://${registry}/v2/`).catch(() => undefined))?.ok ? true : undefined,

@@ -26,7 +26,7 @@ import {
 import { pushImage, RegistryClient, type RegistryClientOptions } from '../oci/registry/index.js';
 import { diffPackages, gateEvidence, gateImage } from '../policy/index.js';
 import { renderGateReport } from '../report/index.js';
-import { scanImage } from '../scan/index.js';
+import { scanInventory } from '../scan/index.js';
 import {
   carryOutPromotion,
   fleetStates,
@@ -38,6 +38,7 @@ import { finalBaseImage } from './containerfile.js';
 import type { PipelineController } from './controller-port.js';
 import { exposureRecords, type FixFacts, fixOf, missingFixesOf, verifyFixes } from './fixes.js';
 import { buildImage, exportImage, removeImage } from './image-tools.js';
+import { InventoryCache } from './inventory-cache.js';
 import { runCommand } from './run-command.js';
 import { sourceDigest } from './source-digest.js';
 import { decideTriggers } from './triggers.js';
@@ -116,16 +117,18 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
       ? await resolveBase(containerfile, options.image)
       : undefined;
   const source = await sourceDigest(context);
+  const inventories = new InventoryCache(join(resolve(options.stateDir), 'inventories'));
   let currentMissing: FixFacts[] | undefined;
+  let currentInventory: Inventory | undefined;
   if (current !== undefined) {
-    log(`${name}: scanning the current image ${current.reference}`);
-    currentMissing = missingFixesOf(
-      await scanImage(`docker://${current.reference}`, {
-        db: options.db,
-        image: options.image,
-        onInventory: (inventory) => options.checkInventory(current.reference, inventory),
-      }),
+    log(`${name}: matching the current image ${current.reference}`);
+    currentInventory = await inventories.inventory(
+      `docker://${current.reference}`,
+      current.digest,
+      options.image,
+      options.checkInventory,
     );
+    currentMissing = missingFixesOf(scanInventory(currentInventory, { db: options.db }));
   }
   const blocked = new Set(failed.flatMap((image) => (image.run.status.shipped ?? []).map(fixKey)));
   const decision = decideTriggers({
@@ -187,6 +190,8 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
       source,
       current,
       currentMissing,
+      currentInventory,
+      inventories,
       facts,
       fleetNames,
       failedDigests: new Set(failed.map((image) => image.digest)),
@@ -215,6 +220,8 @@ interface ShipContext {
   source: string;
   current: ShippedImage | undefined;
   currentMissing: FixFacts[] | undefined;
+  currentInventory: Inventory | undefined;
+  inventories: InventoryCache;
   facts: Map<string, FixFacts>;
   fleetNames: string[];
   failedDigests: Set<string>;
@@ -284,14 +291,8 @@ async function buildAndShip(ship: ShipContext): Promise<PassResult> {
 
   // Verify: what the image ships against the current one, and which intended fixes it still lacks.
   await journal.begin('verify');
-  let newInventory: Inventory | undefined;
-  const newScan = await scanImage(layoutReference, {
-    db: options.db,
-    onInventory: (inventory) => {
-      options.checkInventory(layoutReference, inventory);
-      newInventory = inventory;
-    },
-  });
+  const newInventory = await ship.inventories.inventory(layoutReference, digest, {}, options.checkInventory);
+  const newScan = scanInventory(newInventory, { db: options.db });
   const verification = verifyFixes(run.status.fixes, ship.currentMissing, missingFixesOf(newScan));
   journal.run.status.shipped = verification.shipped.map(fixOf);
   journal.run.status.missing = verification.missing;
@@ -304,7 +305,7 @@ async function buildAndShip(ship: ShipContext): Promise<PassResult> {
       }),
     );
   }
-  const changes = await packageChanges(ship, newInventory);
+  const changes = packageChanges(ship.currentInventory, newInventory);
   const missingNote = verification.missing.map((missing) => `${fixKey(missing.fix)}: ${missing.reason}`).join('; ');
   const noRelease = (why: string): Promise<PassResult> =>
     (async () => {
@@ -464,18 +465,9 @@ async function recordMissing(
 }
 
 /** How many packages differ from the current image; an image with none makes no release. */
-async function packageChanges(ship: ShipContext, next: Inventory | undefined): Promise<number> {
-  if (next === undefined) return 0;
-  if (ship.current === undefined) return next.packages.length;
-  let old: Inventory | undefined;
-  await scanImage(`docker://${ship.current.reference}`, {
-    db: ship.options.db,
-    image: ship.options.image,
-    onInventory: (inventory) => {
-      old = inventory;
-    },
-  });
-  const diff = diffPackages(old!.packages, next.packages);
+function packageChanges(old: Inventory | undefined, next: Inventory): number {
+  if (old === undefined) return next.packages.length;
+  const diff = diffPackages(old.packages, next.packages);
   return diff.added.length + diff.removed.length + diff.upgraded.length + diff.downgraded.length;
 }
 
