@@ -81,6 +81,12 @@ export const gateEvidenceSchema = z.object({
   image: z.object({
     reference: z.string().describe('as given to patchline gate'),
     digest: sha256Digest.optional().describe('the manifest digest of the image that was scanned'),
+    unverifiedIdentity: z
+      .string()
+      .optional()
+      .describe(
+        'present when the source has no digests of its own (docker-archive): the digest was computed, not checked',
+      ),
     created: z.string().optional(),
     base: z.object({ name: z.string(), digest: z.string().optional() }).optional(),
   }),

@@ -76,6 +76,8 @@ export interface GateResult {
     reference: string;
     /** sha256 digest of the manifest that was scanned, when the image has one. */
     digest?: string;
+    /** Why `digest` was computed rather than checked against the source, when it was (docker-archive). */
+    unverifiedIdentity?: string;
     /** The image config's `created`, when it has one. */
     created?: string;
     /** org.opencontainers.image.base.name / .digest labels, when present. */
