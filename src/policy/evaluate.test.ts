@@ -95,31 +95,33 @@ describe('fixes.maxAge and unfixed', () => {
     expect(failing.verdict).toBe('fail');
   });
 
-  it('summarises exposure: every unshipped fix and the oldest, waived ones included', () => {
-    const result = evaluatePolicy(
-      inputs(
-        '  exceptions:\n    - {id: CVE-2023-38545, status: accepted-risk, justification: j, approver: a, expires: 2025-01-01}\n',
-      ),
-      NOW,
-    );
+  it('summarises exposure: every unshipped fix and the oldest, a fix covered in part included', () => {
+    const waive = (id: string) =>
+      `    - {id: ${id}, status: accepted-risk, justification: j, approver: a, expires: 2025-01-01}\n`;
+    // ALSA-2023:5763 fixes CVE-2023-38545 and CVE-2023-38546: one exception leaves the fix unshipped and counted.
+    const result = evaluatePolicy(inputs(`  exceptions:\n${waive('CVE-2023-38545')}`), NOW);
     expect(result.exposure).toEqual({
       unshippedFixes: 3,
       oldestFixAvailableSince: '2023-10-18T00:00:00.000Z',
       oldestFixAgeSeconds: (Date.parse(NOW) - Date.parse('2023-10-18T00:00:00Z')) / 1000,
       oldest: { finding: 'ALSA-2023:5763', package: 'curl' },
     });
+    // Covered whole, the fix is suppressed and no longer counted.
+    const both = evaluatePolicy(inputs(`  exceptions:\n${waive('CVE-2023-38545')}${waive('CVE-2023-38546')}`), NOW);
+    expect(both.exposure.unshippedFixes).toBe(2);
+    expect(both.exposure.oldest?.finding).not.toBe('ALSA-2023:5763');
   });
 });
 
 describe('exceptions', () => {
   const exception = (expires: string, extra = '') =>
-    `  fixes: {maxAge: 31d}\n  exceptions:\n    - id: CVE-2023-38545\n${extra}      status: not_affected\n      justification: vulnerable_code_not_in_execute_path\n      approver: sec@example.com\n      expires: "${expires}"\n`;
+    `  fixes: {maxAge: 31d}\n  exceptions:\n    - id: ALSA-2023:5763\n${extra}      status: not_affected\n      justification: vulnerable_code_not_in_execute_path\n      approver: sec@example.com\n      expires: "${expires}"\n`;
 
   it('one expiring tomorrow suppresses its finding; one that expired yesterday fails the gate and says so', () => {
     const active = evaluatePolicy(inputs(exception('2024-07-02')), NOW);
     expect(active.exceptions[0]).toMatchObject({
       state: 'active',
-      matched: [{ finding: 'ALSA-2023:5763', package: 'curl' }],
+      matched: [{ finding: 'ALSA-2023:5763', package: 'curl', cves: ['CVE-2023-38545', 'CVE-2023-38546'] }],
     });
     expect(rule(active, 'exceptions').outcome).toBe('pass');
     expect(rule(active, 'fixes.maxAge').findings.map((f) => f.id)).toEqual(['ALSA-2024:2447']);
@@ -133,7 +135,7 @@ describe('exceptions', () => {
     expect(expired.exceptions[0]!.state).toBe('expired');
     const failed = rule(expired, 'exceptions');
     expect(failed.outcome).toBe('fail');
-    expect(failed.message).toContain('CVE-2023-38545 (expired 2024-06-30, approved by sec@example.com)');
+    expect(failed.message).toContain('ALSA-2023:5763 (expired 2024-06-30, approved by sec@example.com)');
     // The finding it no longer covers counts again.
     expect(rule(expired, 'fixes.maxAge').findings.map((f) => f.id)).toContain('ALSA-2023:5763');
   });

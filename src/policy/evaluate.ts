@@ -50,7 +50,7 @@ export function evaluatePolicy(inputs: GateInputs, now: Date | string): GateResu
     },
     rules,
     exceptions: exceptions.outcomes,
-    exposure: exposureOf(scan.findings, at),
+    exposure: exposureOf(findings, at),
     scan: exceptions.scan,
   };
   if (image.digest !== undefined) result.image.digest = image.digest;

@@ -69,7 +69,13 @@ const exceptionEvidence = z.object({
   approver: z.string(),
   expires: z.string(),
   state: z.enum(['active', 'unused', 'expired']),
-  matched: z.array(z.object({ finding: z.string(), package: z.string() })),
+  matched: z.array(
+    z.object({
+      finding: z.string(),
+      package: z.string(),
+      cves: z.array(z.string()).optional().describe('the CVEs of the finding the exception covers'),
+    }),
+  ),
 });
 
 export const gateEvidenceSchema = z.object({
