@@ -76,6 +76,10 @@ export const scanJsonSchema = z.object({
   scannedAt: z.string(),
   packages: z.number().int().describe('packages inventoried'),
   ecosystems: z.array(z.object({ ecosystem: z.string(), source: z.string(), note: z.string().optional() })),
+  noData: z
+    .string()
+    .optional()
+    .describe('set when no advisory data applied to the image: no findings then means nothing was looked for'),
   summary: z.object({
     'fix-available': z.number().int(),
     'no-fix-yet': z.number().int(),
@@ -115,6 +119,7 @@ export function scanJson(result: ScanResult): string {
     scannedAt: result.scannedAt,
     packages: result.packages,
     ecosystems: result.ecosystems,
+    ...(result.noData !== undefined ? { noData: result.noData } : {}),
     summary: { ...countByStatus(findings), suppressed: result.suppressed.length },
     findings,
     suppressed: result.suppressed,

@@ -36,6 +36,7 @@ export function scanTable(result: ScanResult): string {
       lines.push(`  ${finding.id} ${finding.package.name}: ${covered.join('; ')}`);
     }
   }
+  if (result.noData !== undefined) lines.push('', `NO ADVISORY DATA: ${result.noData}`);
   lines.push('', summary(result, findings));
   return `${lines.join('\n')}\n`;
 }

@@ -85,4 +85,9 @@ export interface ScanResult {
   database: { path: string; snapshotId: string; builtAt?: string; ageSeconds?: number };
   packages: number;
   scannedAt: string;
+  /**
+   * Set when no advisory data applies to the image (an OS without an ecosystem here, or one the database holds
+   * nothing for): the result found nothing because there was nothing to look in, which is not a clean image.
+   */
+  noData?: string;
 }
