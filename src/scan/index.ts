@@ -2,7 +2,14 @@ export type { EcosystemChoice, NoEcosystem } from './ecosystems.js';
 export { ecosystemFor } from './ecosystems.js';
 export type { EntryVerdict } from './evaluate-entry.js';
 export { evaluateEntry } from './evaluate-entry.js';
-export type { Finding, FindingStatus, ScanResult, SuppressedFinding } from './finding.js';
+export type {
+  CveCoverage,
+  Finding,
+  FindingStatus,
+  ScanResult,
+  SuppressedFinding,
+  SuppressionStatement,
+} from './finding.js';
 export { compareFindings, STATUS_ORDER } from './finding-order.js';
 export type { AdvisoryLookup, MatchOptions } from './match.js';
 export { matchInventory } from './match.js';
