@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { PatchlineError } from '../errors.js';
+import { formatPath, issuePath } from '../schema-issue.js';
 
 // A resource file is a few kilobytes; anything far larger is a mistake (or an attack on the YAML parser).
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -62,8 +63,9 @@ export async function readKindsOfDocuments(
     const result = kind.schema.safeParse(item);
     if (!result.success) {
       const issue = result.error.issues[0];
-      const path = issue?.path.join('.') ?? '';
-      throw new PatchlineError('input', where, `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`);
+      const described = issue === undefined ? { path: [], message: 'invalid' } : issuePath(issue);
+      const path = described.path.length === 0 ? '' : `${formatPath(described.path)}: `;
+      throw new PatchlineError('input', where, `${path}${described.message}`);
     }
     // Sent as written, not as parsed: the schema drops fields it does not know, such as metadata.resourceVersion,
     // which the server checks so that applying an old copy cannot overwrite a newer change.

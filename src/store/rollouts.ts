@@ -2,12 +2,13 @@ import type { Kysely } from 'kysely';
 import {
   desiredDigestFor,
   type Fleet,
+  fleetOfLabels,
+  fleetsMatching,
   fromTimestamp,
   type Host,
   type HostRecord,
   isFinalPhase,
   isInFlight,
-  matchesSelector,
   type Release,
   type Rollout,
   type RolloutActionResult,
@@ -224,8 +225,12 @@ export async function loadRolloutState(db: Kysely<Database>, name: string): Prom
   const fleet = await requireDocument(db, 'fleets', release.resource.spec.fleet);
   const previousName = rollout.resource.spec.previousRelease;
   const previous = previousName === undefined ? undefined : await requireDocument(db, 'releases', previousName);
-  // Reports that arrive after this read are decided on at the next tick.
-  const hosts = await listHostsForDecision(db);
+  // Reports that arrive after this read are decided on at the next tick. A host that another fleet's selector also
+  // matches belongs to neither (the store refuses such overlaps; this covers databases from before that rule).
+  const fleets = (await listDocuments(db, 'fleets')).map((each) => each.resource);
+  const hosts = (await listHostsForDecision(db)).filter(
+    (host) => fleetsMatching(fleets, host.metadata.labels).length <= 1,
+  );
   return {
     state: {
       fleet: fleet.resource,
@@ -369,10 +374,9 @@ function servedRecently(host: Host, digest: string, now: number): boolean {
   return served !== undefined && served.digest === digest && now - fromTimestamp(served.at) < SERVED_RESOLUTION_MS;
 }
 
-/** The fleet a host belongs to: the first, by name, whose selector matches its labels. */
+/** The one fleet a host belongs to (see fleetOfLabels: none when its labels match two). */
 export async function fleetOfHost(db: Kysely<Database>, host: Host): Promise<Stored<Fleet> | undefined> {
-  const fleets = await listDocuments(db, 'fleets');
-  return fleets.find((fleet) => matchesSelector(fleet.resource.spec.selector, host.metadata.labels));
+  return fleetOfLabels(await listDocuments(db, 'fleets'), host.metadata.labels);
 }
 
 /**
