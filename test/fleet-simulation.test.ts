@@ -656,6 +656,16 @@ function checkDecision(title: string, before: RolloutState, decision: RolloutDec
   }
 }
 
+/** The first batch after batch 0 that has neither started (a host pinned to it) nor been judged, worked out here. */
+function nextBatchToStart(rollout: Rollout): number {
+  const status = rollout.status;
+  const started = new Set(Object.values(status?.hosts ?? {}).map((record) => record.batch));
+  const judged = new Set((status?.batchResults ?? []).map((result) => result.batch));
+  let batch = Math.max(1, status?.batch ?? 0);
+  while (started.has(batch) || judged.has(batch)) batch++;
+  return batch;
+}
+
 const SCENARIOS = Number(process.env.FLEET_SCENARIOS ?? 1000);
 const TICK = 15 * MIN;
 const HORIZON = 12 * DAY;
@@ -680,9 +690,9 @@ function runScenario(
 
     const now = simulation.now;
     if (scenario.pauseAt !== undefined && now >= scenario.pauseAt && now < (scenario.resumeAt ?? now)) {
-      simulation.editRollout(pauseRollout);
+      simulation.editRollout((rollout) => pauseRollout(rollout, now));
     } else if (scenario.resumeAt !== undefined && now >= scenario.resumeAt) {
-      simulation.editRollout(resumeRollout);
+      simulation.editRollout((rollout) => resumeRollout(rollout, now));
     }
     if (
       scenario.abortAt !== undefined &&
@@ -691,10 +701,21 @@ function runScenario(
     ) {
       simulation.editRollout((rollout) => abortRollout(rollout, 'changed our mind', 'sim', now));
     }
-    if (simulation.phase === 'waiting-for-approval' && scenario.approveAfterMs !== undefined) {
+    // Operators approve a waiting batch, and sometimes while the rollout is paused: either way the approval must
+    // name the batch that starts next, never one beyond it.
+    if (
+      (simulation.phase === 'waiting-for-approval' || simulation.phase === 'paused') &&
+      scenario.approveAfterMs !== undefined
+    ) {
       waitingSince ??= now;
       if (now - waitingSince >= scenario.approveAfterMs) {
+        const expected = nextBatchToStart(simulation.state.rollout);
+        const given = simulation.state.rollout.spec.approvals?.length ?? 0;
         simulation.editRollout((rollout) => approveNextBatch(rollout, 'sim', now));
+        const approvals = simulation.state.rollout.spec.approvals ?? [];
+        if (approvals.length > given) {
+          assert.equal(approvals.at(-1)?.batch, expected, `${scenario.title}: approved a batch other than the next`);
+        }
         waitingSince = undefined;
       }
     }

@@ -152,6 +152,9 @@ interface StoredEvent {
   reason?: string;
   detail?: string;
   outcome?: string;
+  /** An operator's action (pause, resume, approve, abort), by whom. */
+  action?: string;
+  by?: string;
   message?: string;
   [key: string]: unknown;
 }
@@ -202,8 +205,10 @@ function eventTable(events: StoredEvent[], header: boolean): string {
     event.at ?? '-',
     event.type ?? '-',
     event.host ?? (event.batch === undefined ? '-' : `batch ${event.batch}`),
-    `${event.from ?? ''}${event.from === undefined && event.to === undefined ? (event.outcome ?? '-') : ` -> ${event.to ?? ''}`}`.trim(),
-    [event.reason, event.detail ?? event.message].filter((part) => part !== undefined).join(': ') || '-',
+    `${event.from ?? ''}${event.from === undefined && event.to === undefined ? (event.outcome ?? event.action ?? '-') : ` -> ${event.to ?? ''}`}`.trim(),
+    [event.reason, event.detail ?? event.message, event.by === undefined ? undefined : `by ${event.by}`]
+      .filter((part) => part !== undefined)
+      .join(': ') || '-',
   ]);
   if (!header) return formatTable(['', '', '', '', '', ''], rows).split('\n').slice(1).join('\n');
   return formatTable(['ID', 'AT', 'TYPE', 'SUBJECT', 'CHANGE', 'WHY'], rows);

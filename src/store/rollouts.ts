@@ -186,17 +186,24 @@ export async function deleteRollout(db: Kysely<Database>, name: string): Promise
   await db.deleteFrom('events').where('rollout', '=', name).execute();
 }
 
-/** A hand edit (pause, resume, approve, abort), written over the version it was made on. */
+/**
+ * A hand edit (pause, resume, approve, abort), written over the version it was made on, with the action appended to
+ * the rollout's events. The edit sees the rollout with its host records (an approval needs to know whether the
+ * current batch has started).
+ */
 export async function editRollout(
   db: Kysely<Database>,
   name: string,
   edit: (rollout: Rollout) => RolloutActionResult,
 ): Promise<Rollout> {
-  const stored = await requireDocument(db, 'rollouts', name);
+  const stored = await getRollout(db, name);
+  if (stored === undefined) throw new StoreError('NotFound', `rollout ${name} not found`);
   const result = edit(stored.resource);
   if (!result.ok) throw new StoreError('Conflict', result.problem);
   if (canonicalJson(result.rollout) !== canonicalJson(stored.resource)) {
-    await updateDocument(db, 'rollouts', carriedMetadata(result.rollout, stored.resource), stored.resourceVersion);
+    const next = storedDocument(carriedMetadata(result.rollout, stored.resource));
+    await updateDocument(db, 'rollouts', next, stored.resourceVersion);
+    if (result.action !== undefined) await appendEvents(db, [result.action]);
   }
   return result.rollout;
 }

@@ -1,0 +1,177 @@
+/**
+ * Rollout control against the real server on a real SQLite database: what operators do to a rollout (pause, approve,
+ * retry, supersede) and what hosts see through the host API. The clock is the test's, so windows and deadlines are
+ * exact; the controller is ticked by hand.
+ */
+
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Fleet, Rollout } from '../src/fleet/index.js';
+import { createServer, type PatchlineServer } from '../src/server/index.js';
+import { Store } from '../src/store/index.js';
+import { bootcStatus, digest, fleetDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
+import { tempDir } from './helpers/tmp.js';
+
+const ADMIN = 'rollout-control-admin-token-0123456789abcdef';
+const API = '/apis/patchline.dev/v1';
+const V1 = digest(1);
+const V2 = digest(2);
+const V3 = digest(3);
+const T0 = Date.parse('2026-03-02T10:00:00Z');
+const MIN = 60_000;
+
+interface Harness {
+  server: PatchlineServer;
+  app: FastifyInstance;
+  store: Store;
+  now: { value: number };
+  admin(method: string, url: string, payload?: unknown): Promise<LightMyRequestResponse>;
+  /** Enrolls a host and returns its credential. */
+  enroll(name: string, labels: Record<string, string>): Promise<string>;
+  /** POSTs a host's bootc status and health, as the host hooks do. */
+  report(credential: string, booted: string, options?: { staged?: string; rollback?: string }): Promise<void>;
+  rollout(name: string): Promise<Rollout>;
+  tick(): Promise<void>;
+}
+
+const open: Harness[] = [];
+afterEach(async () => {
+  for (const each of open.splice(0)) {
+    await each.app.close();
+    await each.store.close();
+  }
+});
+
+async function harness(): Promise<Harness> {
+  const store = await Store.open(join(await tempDir('patchline-rollout-control-'), 'controller.db'));
+  const now = { value: T0 };
+  const server = await createServer({ store, adminToken: ADMIN, clock: () => now.value });
+  const { app } = server;
+  const admin = (method: string, url: string, payload?: unknown) =>
+    app.inject({
+      method: method as 'GET',
+      url,
+      headers: { authorization: `Bearer ${ADMIN}` },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+  const made: Harness = {
+    server,
+    app,
+    store,
+    now,
+    admin,
+    async enroll(name, labels) {
+      const token = (await admin('POST', `${API}/enrollment-tokens`, { labels })).json().token as string;
+      const enrolled = await app.inject({ method: 'POST', url: '/host/v1/enroll', payload: { token, name } });
+      expect(enrolled.statusCode, enrolled.body).toBe(201);
+      return enrolled.json().credential as string;
+    },
+    async report(credential, booted, options = {}) {
+      const reported = await app.inject({
+        method: 'POST',
+        url: '/host/v1/status',
+        headers: { authorization: `Bearer ${credential}` },
+        payload: { bootc: bootcStatus(booted, options.staged, options.rollback), health: { state: 'healthy' } },
+      });
+      expect(reported.statusCode, reported.body).toBe(204);
+    },
+    async rollout(name) {
+      const response = await admin('GET', `${API}/rollouts/${name}`);
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json() as Rollout;
+    },
+    async tick() {
+      await server.controller.tick();
+    },
+  };
+  open.push(made);
+  return made;
+}
+
+async function created(response: Promise<LightMyRequestResponse>): Promise<unknown> {
+  const answer = await response;
+  expect(answer.statusCode, answer.body).toBe(201);
+  return answer.json();
+}
+
+/** Fleet `web` with hosts web-01.. on v1 (rolled out, so it is the fleet's current release) and v2 released. */
+async function webFleet(h: Harness, count: number, spec: Partial<Fleet['spec']> = {}): Promise<Record<string, string>> {
+  await created(h.admin('POST', `${API}/fleets`, fleetDoc('web', spec)));
+  await created(h.admin('POST', `${API}/releases`, releaseDoc('v1', 'web', V1)));
+  await created(h.admin('POST', `${API}/releases`, releaseDoc('v2', 'web', V2)));
+  const credentials: Record<string, string> = {};
+  for (let index = 1; index <= count; index++) {
+    const name = `web-0${index}`;
+    credentials[name] = await h.enroll(name, { fleet: 'web' });
+    await h.report(credentials[name], V1);
+  }
+  const first = (await created(h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-v1', 'v1')))) as Rollout;
+  expect(first.status?.phase).toBe('succeeded');
+  return credentials;
+}
+
+interface EventView {
+  type: string;
+  [key: string]: unknown;
+}
+
+async function eventsOf(h: Harness, rollout: string): Promise<EventView[]> {
+  return (await h.admin('GET', `${API}/rollouts/${rollout}/events`)).json().items as EventView[];
+}
+
+describe('operators acting on a rollout', () => {
+  it('approving while paused approves the batch that waits, and pause and approve keep who and why', async () => {
+    const h = await harness();
+    const hosts = await webFleet(h, 3);
+    const rollout = (await created(
+      h.admin(
+        'POST',
+        `${API}/rollouts`,
+        rolloutDoc('roll-v2', 'v2', { approval: 'manual', batches: [{ limit: 1 }, { limit: 1 }] }),
+      ),
+    )) as Rollout;
+    expect(rollout.status?.hosts['web-01']?.state).toBe('selected');
+    // The canary takes the release; batch 1 then waits for an approval.
+    await h.report(hosts['web-01'] as string, V2, { rollback: V1 });
+    await h.tick();
+    expect((await h.rollout('roll-v2')).status).toMatchObject({ phase: 'waiting-for-approval', batch: 1 });
+
+    const paused = await h.admin('POST', `${API}/rollouts/roll-v2/pause`, { by: 'alice', reason: 'change freeze' });
+    expect(paused.json().status.phase).toBe('paused');
+    const approved = await h.admin('POST', `${API}/rollouts/roll-v2/approve`, { by: 'bob', reason: 'canary fine' });
+    expect(approved.json().spec.approvals).toEqual([
+      { batch: 1, by: 'bob', reason: 'canary fine', at: new Date(T0).toISOString() },
+    ]);
+    // Approving again changes nothing: one approval never lets two batches through.
+    expect(
+      (await h.admin('POST', `${API}/rollouts/roll-v2/approve`, { by: 'bob' })).json().spec.approvals,
+    ).toHaveLength(1);
+    const resumed = await h.admin('POST', `${API}/rollouts/roll-v2/resume`, { by: 'alice' });
+    expect(resumed.json().status).toMatchObject({ phase: 'progressing', batch: 1 });
+    expect(resumed.json().status.hosts['web-02']).toMatchObject({ state: 'selected', batch: 1 });
+
+    const actions = (await eventsOf(h, 'roll-v2')).filter((event) => event.type === 'operator-action');
+    expect(actions.map(({ action, by, reason, batch }) => ({ action, by, reason, batch }))).toEqual([
+      { action: 'pause', by: 'alice', reason: 'change freeze', batch: undefined },
+      { action: 'approve', by: 'bob', reason: 'canary fine', batch: 1 },
+      { action: 'resume', by: 'alice', reason: undefined, batch: undefined },
+    ]);
+  });
+
+  it('approving while a batch runs approves the one after it', async () => {
+    const h = await harness();
+    await webFleet(h, 3);
+    await created(
+      h.admin(
+        'POST',
+        `${API}/rollouts`,
+        rolloutDoc('roll-v2', 'v2', { approval: 'manual', batches: [{ limit: 1 }, { limit: 1 }] }),
+      ),
+    );
+    await h.admin('POST', `${API}/rollouts/roll-v2/pause`, {});
+    const approved = await h.admin('POST', `${API}/rollouts/roll-v2/approve`, {});
+    // Batch 0 has started (web-01 was selected before the pause): the approval is for batch 1.
+    expect(approved.json().spec.approvals.map((approval: { batch: number }) => approval.batch)).toEqual([1]);
+  });
+});
