@@ -175,3 +175,55 @@ describe('operators acting on a rollout', () => {
     expect(approved.json().spec.approvals.map((approval: { batch: number }) => approval.batch)).toEqual([1]);
   });
 });
+
+describe('a newer release', () => {
+  it('supersedes a blocked rollout, recorded as its event, but an older one does not', async () => {
+    const h = await harness();
+    await webFleet(h, 2);
+    h.now.value += MIN;
+    await created(h.admin('POST', `${API}/releases`, releaseDoc('v2-bad', 'web', V3, false)));
+    const blocked = (await created(h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-bad', 'v2-bad')))) as Rollout;
+    expect(blocked.status?.phase).toBe('blocked');
+
+    // v2 was released before the blocked one: it does not supersede it.
+    const older = await h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-v2', 'v2'));
+    expect(older.statusCode, older.body).toBe(409);
+    expect(older.json().message).toContain('only a newer release than v2-bad supersedes it');
+
+    h.now.value += MIN;
+    await created(h.admin('POST', `${API}/releases`, releaseDoc('v3', 'web', digest(4))));
+    const newer = (await created(h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-v3', 'v3')))) as Rollout;
+    expect(newer.status?.phase).toBe('progressing');
+    const superseded = await h.rollout('roll-bad');
+    expect(superseded.status).toMatchObject({
+      phase: 'aborted',
+      message: 'superseded by rollout roll-v3 of the newer release v3',
+    });
+    expect((await eventsOf(h, 'roll-bad')).at(-1)).toMatchObject({
+      type: 'phase-changed',
+      from: 'blocked',
+      to: 'aborted',
+      message: 'superseded by rollout roll-v3 of the newer release v3',
+    });
+    // A rollout that is moving hosts is not superseded.
+    h.now.value += MIN;
+    await created(h.admin('POST', `${API}/releases`, releaseDoc('v4', 'web', digest(5))));
+    expect((await h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-v4', 'v4'))).statusCode).toBe(409);
+  });
+
+  it('supersedes a rollout waiting for approval; the hosts it updated follow the new one', async () => {
+    const h = await harness();
+    const hosts = await webFleet(h, 2);
+    await created(
+      h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-v2', 'v2', { approval: 'manual', batches: [{ limit: 1 }] })),
+    );
+    await h.report(hosts['web-01'] as string, V2, { rollback: V1 });
+    await h.tick();
+    expect((await h.rollout('roll-v2')).status?.phase).toBe('waiting-for-approval');
+    h.now.value += MIN;
+    await created(h.admin('POST', `${API}/releases`, releaseDoc('v3', 'web', V3)));
+    const newer = (await created(h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-v3', 'v3')))) as Rollout;
+    expect(newer.spec.previousRelease).toBe('v1');
+    expect((await h.rollout('roll-v2')).status?.phase).toBe('aborted');
+  });
+});

@@ -152,7 +152,15 @@ export {
   rolloutStatusSchema,
 } from './resources.js';
 export type { Actor, RolloutActionResult } from './rollout-actions.js';
-export { abortRollout, approveNextBatch, batchToApprove, pauseRollout, resumeRollout } from './rollout-actions.js';
+export {
+  abortRollout,
+  approveNextBatch,
+  batchToApprove,
+  isSupersedable,
+  pauseRollout,
+  resumeRollout,
+  supersedeRollout,
+} from './rollout-actions.js';
 export type { ResolvedRolloutPolicy, RolloutPolicy } from './rollout-policy.js';
 export { ROLLOUT_POLICY_DEFAULTS, resolveRolloutPolicy, rolloutPolicySchema } from './rollout-policy.js';
 export type { MaintenanceWindow, MaintenanceWindows } from './windows.js';

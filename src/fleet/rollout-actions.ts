@@ -1,6 +1,6 @@
-import type { OperatorAction } from './events.js';
+import type { OperatorAction, PhaseChanged } from './events.js';
 import { type Instant, toMillis, toTimestamp } from './instant.js';
-import { isFinalPhase, type Rollout } from './resources.js';
+import { isFinalPhase, type Rollout, type RolloutPhase } from './resources.js';
 
 /**
  * What people do to a rollout by hand. Each is an edit of the rollout's spec that the next decision acts on, so the
@@ -8,7 +8,7 @@ import { isFinalPhase, type Rollout } from './resources.js';
  * it and why, to the rollout's events.
  */
 export type RolloutActionResult =
-  | { ok: true; rollout: Rollout; action?: OperatorAction | undefined }
+  | { ok: true; rollout: Rollout; action?: OperatorAction | PhaseChanged | undefined }
   | { ok: false; problem: string };
 
 /** Who acted and why, as the operator said it (both optional but for abort's reason). */
@@ -112,4 +112,47 @@ export function abortRollout(
   }
   const abort = { reason, at: toTimestamp(toMillis(now)), ...(by === undefined ? {} : { by }) };
   return withSpec(rollout, { abort }, 'abort', { by, reason }, now);
+}
+
+/** Phases in which a rollout has nothing moving that a newer release could disturb: it only waits. */
+export function isSupersedable(phase: RolloutPhase | undefined): boolean {
+  return phase === 'blocked' || phase === 'waiting-for-approval';
+}
+
+/**
+ * Ends a rollout that waits (blocked by its release's gate, or waiting for an approval) because a rollout of a newer
+ * release of its fleet starts: it becomes aborted, its message and abort say by what, and the phase change is its
+ * event. Hosts it already updated follow the new rollout from then on.
+ */
+export function supersedeRollout(
+  rollout: Rollout,
+  by: { rollout: string; release: string },
+  now: Instant,
+): RolloutActionResult {
+  const status = rollout.status;
+  if (status === undefined || !isSupersedable(status.phase)) {
+    return {
+      ok: false,
+      problem: `rollout ${rollout.metadata.name} is ${status?.phase ?? 'new'}; only a blocked or waiting rollout is superseded`,
+    };
+  }
+  const at = toTimestamp(toMillis(now));
+  const message = `superseded by rollout ${by.rollout} of the newer release ${by.release}`;
+  const event: PhaseChanged = {
+    type: 'phase-changed',
+    at,
+    rollout: rollout.metadata.name,
+    from: status.phase,
+    to: 'aborted',
+    message,
+  };
+  return {
+    ok: true,
+    rollout: {
+      ...rollout,
+      spec: { ...rollout.spec, abort: { reason: message, by: 'patchline', at } },
+      status: { ...status, phase: 'aborted', message, finishedAt: at },
+    },
+    action: event,
+  };
 }

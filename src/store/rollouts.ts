@@ -7,6 +7,7 @@ import {
   type HostRecord,
   isFinalPhase,
   isInFlight,
+  isSupersedable,
   matchesSelector,
   type Release,
   type Rollout,
@@ -20,6 +21,7 @@ import {
   releaseDigests,
   releaseRepository,
   rolloutPolicySchema,
+  supersedeRollout,
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
@@ -114,7 +116,13 @@ export async function createRollout(db: Kysely<Database>, rollout: Rollout, now:
   const moving = await db.selectFrom('rollouts').select(['name', 'phase']).where('fleet', '=', fleetName).execute();
   const busy = moving.find((row) => row.phase === null || !isFinalPhase(row.phase as RolloutPhase));
   if (busy !== undefined && busy.name !== rollout.metadata.name) {
-    throw new StoreError('Conflict', `fleet ${fleetName} already has rollout ${busy.name} in progress`);
+    await supersedeOrRefuse(
+      db,
+      busy.name,
+      fleetName,
+      { rollout: rollout.metadata.name, release: release.resource },
+      now,
+    );
   }
   const spec: Rollout['spec'] = { ...rollout.spec };
   const policy = fleet.resource.spec.rolloutPolicy ?? {};
@@ -146,6 +154,38 @@ export async function createRollout(db: Kysely<Database>, rollout: Rollout, now:
     .where('name', '!=', rollout.metadata.name)
     .execute();
   return created;
+}
+
+/**
+ * A fleet has one moving rollout at a time, but one that only waits (blocked by its release's gate, or waiting for an
+ * approval) gives way to a rollout of a newer release of the fleet: it ends aborted, saying by what, with the phase
+ * change among its events. Anything else in progress refuses the new rollout.
+ */
+async function supersedeOrRefuse(
+  db: Kysely<Database>,
+  busy: string,
+  fleet: string,
+  by: { rollout: string; release: Release },
+  now: number,
+): Promise<void> {
+  const refuse = (why: string) =>
+    new StoreError('Conflict', `fleet ${fleet} already has rollout ${busy} in progress${why}`);
+  const stored = await requireDocument(db, 'rollouts', busy);
+  if (!isSupersedable(stored.resource.status?.phase)) throw refuse('');
+  const waiting = await requireDocument(db, 'releases', stored.resource.spec.release);
+  const createdAt = (release: Release) => fromTimestamp(release.metadata.createdAt ?? '1970-01-01T00:00:00Z');
+  if (createdAt(by.release) <= createdAt(waiting.resource)) {
+    throw refuse(
+      `; it is ${stored.resource.status?.phase}, and only a newer release than ${waiting.resource.metadata.name} supersedes it`,
+    );
+  }
+  const result = supersedeRollout(stored.resource, { rollout: by.rollout, release: by.release.metadata.name }, now);
+  if (!result.ok) throw refuse('');
+  await updateDocument(db, 'rollouts', storedDocument(result.rollout), stored.resourceVersion, {
+    phase: 'aborted',
+    active: 0,
+  });
+  if (result.action !== undefined) await appendEvents(db, [result.action]);
 }
 
 /** Create, or change the spec of a rollout; its release cannot change, and its snapshots stay unless given. */
