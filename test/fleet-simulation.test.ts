@@ -214,6 +214,19 @@ class Simulation {
     return this.state.rollout.status?.phase;
   }
 
+  /** A new rollout of the same release over the same hosts, as an operator retries one that ended. */
+  retry(name: string, spec: Partial<Rollout['spec']>): void {
+    this.state = {
+      ...this.state,
+      rollout: {
+        apiVersion: 'patchline.dev/v1',
+        kind: 'Rollout',
+        metadata: { name },
+        spec: { release: 'v2', previousRelease: 'v1', ...spec },
+      },
+    };
+  }
+
   editRollout(edit: (rollout: Rollout) => { ok: true; rollout: Rollout } | { ok: false; problem: string }): void {
     const result = edit(this.state.rollout);
     if (result.ok) this.state = { ...this.state, rollout: result.rollout };
@@ -402,6 +415,64 @@ describe('a rollout over simulated hosts', () => {
       Object.values(simulation.state.rollout.status?.hosts ?? {}).every((record) => record.state === 'healthy'),
     ).toBe(true);
     expect(rebootsInWindow(simulation)).toBe(true);
+  });
+});
+
+describe('a rollout retried after the controller rolled the fleet back', () => {
+  it('counts as rolled back by greenboot only hosts that booted the release again and came back', () => {
+    // The image fails in zone b only; the canaries (zone a) pass, batch 1 fails, and the controller sends the
+    // canaries back. Then the image is fixed (same digest: the fault was in a service the image reads) and retried.
+    const sick = new Set([V2]);
+    const hosts = Array.from({ length: 6 }, (_, index) => {
+      const zone = index % 2 === 0 ? 'a' : 'b';
+      return new SimulatedHost({
+        name: `web-0${index + 1}`,
+        labels: { fleet: 'sim', zone },
+        booted: V1,
+        sickImages: zone === 'b' ? sick : new Set(),
+        downloadMs: 5 * MIN,
+        rebootMs: 5 * MIN,
+      });
+    });
+    const policy = {
+      batches: [{ name: 'canary', selector: { matchLabels: { zone: 'a' } }, limit: 2 }],
+      successThreshold: 1,
+      onFailure: 'rollback' as const,
+      updateTimeout: '1h',
+    };
+    const simulation = new Simulation({
+      fleet: { selector: { matchLabels: { fleet: 'sim' } }, image: REPO },
+      rollout: policy,
+      hosts,
+      start: Date.parse('2024-06-03T08:00:00Z'),
+      lockSlots: 1,
+    });
+    runToTheEnd(simulation);
+    expect(simulation.phase).toBe('rolled-back');
+    const sentBack = Object.entries(simulation.state.rollout.status?.hosts ?? {})
+      .filter(([, record]) => record.state === 'rolled-back' && record.batch === 0)
+      .map(([name]) => name);
+    expect(sentBack).toEqual(['web-01', 'web-03']);
+
+    sick.clear();
+    simulation.retry('sim-v2-retry', policy);
+    const retryStart = simulation.now;
+    runToTheEnd(simulation);
+    // Every "greenboot rolled it back" in the retry names a host that rebooted during the retry and is not on V2.
+    const blamed = simulation.decisions
+      .flatMap((decision) => decision.events)
+      .filter((event) => event.type === 'host-state-changed' && event.rollout === 'sim-v2-retry')
+      .filter((event) => event.type === 'host-state-changed' && event.reason === 'host-rolled-back');
+    for (const event of blamed) {
+      const host = hosts.find((each) => each.name === (event.type === 'host-state-changed' ? event.host : ''));
+      expect(host?.reboots.some((reboot) => reboot.at >= retryStart)).toBe(true);
+    }
+    expect(blamed).toEqual([]);
+    expect(simulation.phase).toBe('succeeded');
+    for (const name of sentBack) {
+      expect(simulation.state.rollout.status?.hosts[name]).toMatchObject({ state: 'healthy' });
+      expect(hosts.find((host) => host.name === name)?.booted).toBe(V2);
+    }
   });
 });
 

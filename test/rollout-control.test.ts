@@ -227,3 +227,79 @@ describe('a newer release', () => {
     expect((await h.rollout('roll-v2')).status?.phase).toBe('aborted');
   });
 });
+
+describe('a rollout retried after the controller rolled the fleet back', () => {
+  it('does not count a host the controller sent back as rolled back by greenboot', async () => {
+    const h = await harness();
+    const hosts = await webFleet(h, 2);
+    const web01 = hosts['web-01'] as string;
+    const web02 = hosts['web-02'] as string;
+    const policy = { batches: [{ limit: 1 }], onFailure: 'rollback' as const, successThreshold: 1 };
+    await created(h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-v2', 'v2', policy)));
+    // web-01 takes v2 and is healthy; web-02 boots it and greenboot takes it back: batch 1 fails, all go back.
+    await h.report(web01, V2, { rollback: V1 });
+    await h.tick();
+    await h.report(web02, V1, { rollback: V2 });
+    await h.tick();
+    expect((await h.rollout('roll-v2')).status?.phase).toBe('rolling-back');
+    await h.report(web01, V1, { rollback: V2 });
+    await h.tick();
+    const first = await h.rollout('roll-v2');
+    expect(first.status?.phase).toBe('rolled-back');
+    expect(first.status?.hosts['web-01']).toMatchObject({ state: 'rolled-back', reason: 'returned-to-previous' });
+    const web02Events = (await eventsOf(h, 'roll-v2')).filter((event) => event.host === 'web-02');
+    expect(web02Events.map((event) => `${event.to}/${event.reason}`)).toContain('failed/host-rolled-back');
+
+    // The fix is in the image's config, say: the same release is tried again. web-01 has v2 in its rollback slot
+    // because the controller sent it back, not because greenboot rolled it back.
+    h.now.value += MIN;
+    const retry = (await created(
+      h.admin('POST', `${API}/rollouts`, rolloutDoc('retry-v2', 'v2', { ...policy, batches: [{ limit: 1 }] })),
+    )) as Rollout;
+    expect(retry.status?.hosts['web-01']).toMatchObject({
+      state: 'selected',
+      detail: 'the release is in its rollback slot: the controller sent it back from it before',
+    });
+    // web-02, where v2 failed, is never offered it again.
+    expect(retry.status?.hosts['web-02']).toMatchObject({ state: 'not-applicable', reason: 'failed-before' });
+    h.now.value += MIN;
+    await h.report(web01, V1, { rollback: V2 });
+    await h.tick();
+    expect((await h.rollout('retry-v2')).status?.hosts['web-01']?.state).toBe('selected');
+    // It is served v2 (its desired state), stages it, boots it healthy: the retry succeeds.
+    const desired = await h.app.inject({
+      method: 'GET',
+      url: '/host/v1/desired',
+      headers: { authorization: `Bearer ${web01}` },
+    });
+    expect(desired.json()).toMatchObject({ digest: V2 });
+    await h.tick();
+    await h.report(web01, V1, { staged: V2, rollback: V2 });
+    await h.tick();
+    expect((await h.rollout('retry-v2')).status?.hosts['web-01']?.state).toBe('rebooting');
+    await h.report(web01, V2, { rollback: V1 });
+    await h.tick();
+    const done = await h.rollout('retry-v2');
+    expect(done.status?.hosts['web-01']).toMatchObject({ state: 'healthy', reason: 'health-passed' });
+    expect(done.status?.phase).toBe('succeeded');
+  });
+
+  it('still counts a greenboot rollback once the retried host staged the release', async () => {
+    const h = await harness();
+    const hosts = await webFleet(h, 1);
+    const web01 = hosts['web-01'] as string;
+    // The controller sent web-01 back from v2 before: v2 is in its rollback slot.
+    await h.report(web01, V1, { rollback: V2 });
+    await created(h.admin('POST', `${API}/rollouts`, rolloutDoc('roll-v2', 'v2', { onFailure: 'halt' })));
+    await h.app.inject({ method: 'GET', url: '/host/v1/desired', headers: { authorization: `Bearer ${web01}` } });
+    await h.tick();
+    await h.report(web01, V1, { staged: V2, rollback: V2 });
+    await h.tick();
+    // Now it boots v2, greenboot fails it and boots v1 again.
+    await h.report(web01, V1, { rollback: V2 });
+    await h.tick();
+    const halted = await h.rollout('roll-v2');
+    expect(halted.status?.hosts['web-01']).toMatchObject({ state: 'failed', reason: 'host-rolled-back' });
+    expect(halted.status?.phase).toBe('halted');
+  });
+});
