@@ -40,6 +40,7 @@ import {
   type RolloutState,
   releaseLock,
   resumeRollout,
+  revealsNow,
 } from '../src/fleet/index.js';
 import { type ControllerForHosts, SimulatedHost } from './helpers/bootc-host-simulator.js';
 import { seededRandom } from './helpers/seeded-random.js';
@@ -69,6 +70,11 @@ interface SimulationOptions {
   lockSlots?: number | 'from-budget';
   /** Hosts on which the new image already failed in an earlier rollout. */
   failedBefore?: readonly string[];
+  /**
+   * The hosts have no agent: they pull through the registry gateway and bootc's update service applies what it is
+   * told at once (download, stage, reboot), with no FleetLock and no window of its own.
+   */
+  agentless?: boolean;
 }
 
 function release(name: string, digestOf: string): Release {
@@ -103,7 +109,10 @@ class Simulation {
   lock: FleetLockState = EMPTY_FLEETLOCK;
   private readonly lockConfig: FleetLockConfig | undefined;
   private readonly failedBefore: readonly string[];
+  private readonly agentless: boolean;
   private rebootWindowOpen = true;
+  /** Every time the gateway told an agentless host a digest other than the one it booted. */
+  readonly revealed: Array<{ host: string; digest: string; at: number }> = [];
 
   constructor(options: SimulationOptions) {
     this.now = options.start;
@@ -122,6 +131,7 @@ class Simulation {
       hosts: [],
     };
     this.failedBefore = options.failedBefore ?? [];
+    this.agentless = options.agentless ?? false;
     this.enroll();
   }
 
@@ -161,10 +171,20 @@ class Simulation {
   private readonly controller: ControllerForHosts = {
     desiredDigest: (host, now) => {
       const digest = desiredDigestFor(this.stored(host.name), this.state, now);
+      if (this.agentless) {
+        // The gateway's answer: the desired digest when it may be applied now, else what the host runs.
+        const windows = this.state.fleet.spec.maintenanceWindows;
+        const told = this.stored(host.name).status?.lastServed?.digest;
+        const known = new Set([host.booted, ...(told === undefined ? [] : [told])]);
+        if (!revealsNow(digest, known, windows, now)) return host.booted;
+        if (digest !== undefined && !known.has(digest)) this.revealed.push({ host: host.name, digest, at: now });
+      }
       if (digest !== undefined) this.served.set(host.name, { digest, at: new Date(now).toISOString() });
       return digest;
     },
     mayReboot: (host, now) => {
+      // bootc upgrade --apply reboots as soon as the image is staged.
+      if (this.agentless) return true;
       if (!this.rebootWindowOpen) return false;
       if (this.lockConfig === undefined) return true;
       const group = host.labels.zone ?? 'default';
@@ -561,31 +581,39 @@ function generateScenario(seed: number): Scenario {
   // Hosts download for up to 30 minutes and are looked at every 15: a 20-minute timeout is too short for some.
   const updateTimeout = pick(['20m', '1h', '3h']);
   if (updateTimeout === '20m') wellBehaved = false;
-  const scenario: Scenario = {
-    simulation: new Simulation({
-      fleet: {
-        selector: { matchLabels: { fleet: 'sim' } },
-        image: REPO,
-        maintenanceWindows: windows,
-        ...(budget === undefined ? {} : { disruptionBudget: budget }),
-      },
-      rollout: {
-        batches,
-        successThreshold: pick([0.5, 0.8, 0.9, 1]),
-        onFailure: pick(['halt', 'rollback'] as const),
-        approval,
-        updateTimeout,
-        offlineTimeout: pick(['20m', '1h', '2h']),
-      },
-      hosts,
-      start,
-      failedBefore,
-      ...(budget !== undefined && chance(0.5) ? { lockSlots: 'from-budget' as const } : {}),
-    }),
-    wellBehaved,
-    steady,
-    title: '',
+  const options: SimulationOptions = {
+    fleet: {
+      selector: { matchLabels: { fleet: 'sim' } },
+      image: REPO,
+      maintenanceWindows: windows,
+      ...(budget === undefined ? {} : { disruptionBudget: budget }),
+    },
+    rollout: {
+      batches,
+      successThreshold: pick([0.5, 0.8, 0.9, 1]),
+      onFailure: pick(['halt', 'rollback'] as const),
+      approval,
+      updateTimeout,
+      offlineTimeout: pick(['20m', '1h', '2h']),
+    },
+    hosts,
+    start,
+    failedBefore,
+    ...(budget !== undefined && chance(0.5) ? { lockSlots: 'from-budget' as const } : {}),
   };
+  // One fleet in four has no agent: its hosts pull through the gateway and apply at once. Drawn from its own stream
+  // so the other scenarios stay as they were. Such a fleet restricts reboots only; a download window of its own
+  // would have to overlap them (docs/decisions/0038), and FleetLock has no client on those hosts.
+  const agentless = seededRandom(seed + 1_000_003)() < 0.25;
+  if (agentless) {
+    // Such a host reports nothing between being told and booting the image: an hour from its selection must cover
+    // the wait for its timer (15 minutes), the download (up to 30), the reboot (up to 12) and its next report.
+    if (updateTimeout !== '3h') wellBehaved = false;
+    options.agentless = true;
+    delete options.lockSlots;
+    options.fleet = { ...options.fleet, maintenanceWindows: { reboot: windows.reboot ?? [] } };
+  }
+  const scenario: Scenario = { simulation: new Simulation(options), wellBehaved, steady, title: '' };
   if (approval === 'manual') {
     scenario.approveAfterMs = Math.floor(random() * 3) * HOUR;
   }
@@ -598,7 +626,7 @@ function generateScenario(seed: number): Scenario {
     wellBehaved = false;
   }
   scenario.wellBehaved = wellBehaved;
-  scenario.title = `scenario ${seed}: ${hosts.length} hosts, image ${image}${troubled ? ', troubled' : ''}, ${batches.length} batches`;
+  scenario.title = `scenario ${seed}: ${hosts.length} hosts${agentless ? ' (agentless)' : ''}, image ${image}${troubled ? ', troubled' : ''}, ${batches.length} batches`;
   return scenario;
 }
 
@@ -797,6 +825,13 @@ function runScenario(
       simulation.phase !== undefined && isFinalPhase(simulation.phase) && records.every((r) => !isInFlight(r.state));
     quietSince = over ? (quietSince ?? now) : undefined;
     if (quietSince !== undefined && now - quietSince >= DAY) break;
+  }
+
+  // The gateway told agentless hosts of a new image only while they could apply it: both windows open.
+  const windows = simulation.state.fleet.spec.maintenanceWindows;
+  for (const reveal of simulation.revealed) {
+    const open = isAnyWindowOpen(windows?.download, reveal.at) && isAnyWindowOpen(windows?.reboot, reveal.at);
+    assert.ok(open, `${scenario.title}: ${reveal.host} told ${reveal.digest} at ${new Date(reveal.at).toISOString()}`);
   }
 
   const phase = simulation.phase;

@@ -477,7 +477,9 @@ function selectHosts(
       {
         to: 'selected',
         reason: 'selected',
-        deadline: situation.now + situation.policy.updateTimeoutMs,
+        // A host that applies what it is told at once learns of it only inside a reboot window (the gateway holds
+        // it until then): the clock starts when one opens, as for a host that staged.
+        deadline: situation.rebootOpensAt() + situation.policy.updateTimeoutMs,
         ...(sentBack
           ? {
               releaseInRollbackSlot: true,

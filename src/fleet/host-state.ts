@@ -207,6 +207,18 @@ function stepInFlight(record: HostRecord, host: HostObservation, context: StepCo
     // Selected near the end of a window and never started: it waits for the next window like any other host,
     // rather than timing out for a delay that is the window's.
     return { to: 'pending', reason: 'window-closed' };
+  } else if (record.state === 'selected' && context.rebootOpensAt() > now) {
+    // Not told yet, and the reboot window closed: a host that applies what it is told at once is told only inside
+    // one (the registry gateway holds it), so its clock starts again when the next one opens.
+    const deadline = context.rebootOpensAt() + updateTimeoutMs;
+    if (record.deadline === undefined || fromTimestamp(record.deadline) < deadline) {
+      return {
+        to: 'selected',
+        reason: 'window-closed',
+        detail: `waits for the reboot window at ${toTimestamp(context.rebootOpensAt())}`,
+        deadline,
+      };
+    }
   }
   if (host.sinceSeenMs > context.offlineTimeoutMs) {
     return { to: 'timed-out', reason: 'offline', detail: lastSeen(host) };

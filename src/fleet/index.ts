@@ -14,7 +14,7 @@ export type { CronParseResult, CronSchedule } from './cron.js';
 export { cronExpressionSchema, cronFiresAt, cronMatches, cronSchedule, parseCron } from './cron.js';
 export type { HoldReason, RolloutDecision, RolloutState } from './decide.js';
 export { decideRollout } from './decide.js';
-export { desiredDigestFor } from './desired-digest.js';
+export { desiredDigestFor, revealsNow } from './desired-digest.js';
 export { imageDigestSchema, isImageDigest } from './digest.js';
 export { durationSchema, parseDuration, tryParseDuration } from './duration.js';
 export type {
@@ -169,5 +169,6 @@ export {
   isWindowOpen,
   maintenanceWindowSchema,
   maintenanceWindowsSchema,
+  mayApplyNow,
   nextWindowOpening,
 } from './windows.js';
