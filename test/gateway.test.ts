@@ -848,6 +848,60 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     expect(asked[1]?.range ?? 'bytes=0-').toMatch(/^bytes=\d+-$/);
   }, 60_000);
 
+  it('answers 503 with Retry-After, within its timeouts, when upstream accepts and stalls; a stalled blob is resumed', async () => {
+    const fleet = await webFleet();
+    upstream.proxy.reset();
+    // Every request for v1's manifest is accepted and never answered.
+    upstream.proxy.inject({
+      method: 'GET',
+      path: new RegExp(`/manifests/${upstream.v1.digest}$`),
+      times: 100,
+      fault: { kind: 'stall' },
+    });
+    const tag = await fetch(`${fleet.gateway.url}/v2/fleets/web/os/manifests/latest`, {
+      headers: { authorization: basic('web-01', fleet.credentials['web-01'] ?? '') },
+    });
+    expect(tag.headers.get('retry-after')).toBe('30');
+    const error = await registryError(tag);
+    expect(error).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+    expect(error.message).toContain('no response within 4s');
+    // skopeo, as bootc, gets the same answer, and a stalled upstream is asked at most a few times.
+    const creds = `web-02:${fleet.credentials['web-02']}`;
+    const refused = await run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--creds',
+      creds,
+      `docker://${fleet.gateway.address}/fleets/web/os:latest`,
+    ]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('503');
+    const stalled = upstream.proxy.requests.filter((each) => each.fault === 'stall');
+    expect(stalled.length).toBeGreaterThanOrEqual(2);
+    expect(stalled.length).toBeLessThanOrEqual(6);
+    upstream.proxy.reset();
+    expect(await tagDigest(fleet, 'web-02')).toBe(upstream.v1.digest);
+
+    // A layer whose body stops after 10,000 bytes and then says nothing: the rest is asked for again with a Range
+    // request, and the host gets the whole verified blob.
+    const layer = (JSON.parse(upstream.v1.raw.toString()) as { layers: Array<{ digest: string }> }).layers[0]?.digest;
+    upstream.proxy.inject({
+      method: 'GET',
+      path: new RegExp(`/blobs/${layer}$`),
+      times: 1,
+      fault: { kind: 'stall', afterBytes: 10_000 },
+    });
+    const got = await rawGet(
+      `${fleet.gateway.url}/v2/fleets/web/os/blobs/${layer}`,
+      basic('web-03', fleet.credentials['web-03'] ?? ''),
+    );
+    expect([got.complete, sha256(got.bytes)]).toEqual([true, layer]);
+    const asked = upstream.proxy.requests.filter((each) => each.path.endsWith(layer ?? ''));
+    expect(asked.map((each) => each.fault)).toEqual(['stall', undefined]);
+    expect(asked[1]?.range).toMatch(/^bytes=\d+-$/);
+  }, 90_000);
+
   // Last: it stops the upstream proxy.
   it('downloads each layer from upstream once, serves it from the cache when upstream is down, and says 503 for the rest', async () => {
     const fleet = await webFleet();
