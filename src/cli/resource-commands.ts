@@ -119,7 +119,7 @@ export async function createResource<T extends { metadata: { name: string } }>(
   resource: ResourceKind<T>,
   document: T,
   flags: OutputFlags,
-): Promise<void> {
+): Promise<unknown> {
   const client = await connect(flags);
   const response = await client.request('POST', client.resourcePath(resource.plural), { body: document });
   process.stdout.write(
@@ -127,6 +127,7 @@ export async function createResource<T extends { metadata: { name: string } }>(
       ? `${resource.noun}/${document.metadata.name} created\n`
       : formatDocument(response.body, flags.format),
   );
+  return response.body;
 }
 
 /** `create -f FILE`, for the resources whose flags cannot say everything. */
