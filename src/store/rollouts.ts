@@ -9,11 +9,7 @@ import {
   type HostRecord,
   isFinalPhase,
   isInFlight,
-<<<<<<< HEAD
-=======
   isSupersedable,
-  matchesSelector,
->>>>>>> issue-15b
   type Release,
   type Rollout,
   type RolloutActionResult,
