@@ -37,7 +37,7 @@ const option = (name, fallback) => {
 };
 const HOSTS = Number(option('hosts', 1000));
 const CANARIES = Number(option('canaries', 10));
-const CYCLE_MS = Number(option('cycle-seconds', 5)) * 1000;
+const CYCLE_MS = Number(option('cycle-seconds', 10)) * 1000;
 const log = (line) => process.stderr.write(`bench: ${line}\n`);
 cleanUpOnExit(log);
 
@@ -365,6 +365,8 @@ const preRun =
 const build = steps.build ?? 0;
 const smoke = steps['test smoke'] ?? 0;
 const overhead = passSeconds - build - smoke + measured.promotion.seconds;
+// Starting the CLI (node loading every command) is paid once per process: twice here, once in `--every` mode.
+const startup = (await cli(['--version'])).seconds;
 
 // The publish floor: the same layout to the same registry, by skopeo.
 const layout = join(work, 'state', 'web-os', measured.run.metadata.name, 'image');
@@ -383,7 +385,8 @@ aptServer.close();
 
 const rows = [
   ['import the advisory (`db import`)', imported.seconds, 'the fix becomes importable'],
-  ['pass: register, list runs, scan the current image, decide (detect)', preRun + detect, 'Patchline'],
+  ['CLI process start (`patchline --version`, the same load)', startup, 'Patchline, once per process'],
+  ['pass: register, list runs, match the current image, decide (detect; less the process start)', preRun + detect - startup, 'Patchline'],
   ['build (`podman build` + write the OCI layout)', build, 'the build itself'],
   ['verify (scan the new image, diff with the current one)', steps.verify, 'Patchline'],
   ['test: smoke (`podman run`)', smoke, "the user's test"],
@@ -399,7 +402,7 @@ const rows = [
     (measured.canaryDone - Date.parse(measured.run.status.finishedAt)) / 1000,
     'hosts',
   ],
-  ['promotion pass (production release + rollout)', measured.promotion.seconds, 'Patchline'],
+  ['promotion pass (production release + rollout; less the process start)', measured.promotion.seconds - startup, 'Patchline'],
   [
     `production hosts update (${HOSTS - CANARIES} hosts, batches 10% then the rest)`,
     (allBooted - measured.canaryDone) / 1000 - measured.promotion.seconds,
@@ -415,6 +418,7 @@ const result = {
   fixImportableToAllBootedSeconds: (allBooted - fixImportable) / 1000,
   importSeconds: (fixImportable - importStarted) / 1000,
   patchlineOverheadSeconds: overhead,
+  processStartSeconds: startup,
   rows: rows.map(([stage, seconds, who]) => ({ stage, seconds, who })),
   exposure,
 };
@@ -423,7 +427,7 @@ const table = [
   '|---|---:|---|',
   ...rows.map(([stage, seconds, who]) => `| ${stage} | ${Number(seconds ?? 0).toFixed(2)} | ${who} |`),
 ].join('\n');
-const summary = `${table}\n\nFix importable → every host booted: ${result.fixImportableToAllBootedSeconds.toFixed(1)} s. Patchline's own time (both passes, less the build and the smoke test): ${overhead.toFixed(2)} s (target: under 10 s).\n`;
+const summary = `${table}\n\nFix importable → every host booted: ${result.fixImportableToAllBootedSeconds.toFixed(1)} s. Patchline's own time (both passes, less the build and the smoke test): ${overhead.toFixed(2)} s as two \`pipeline run\` processes, ${(overhead - startup).toFixed(2)} s in one \`--every\` process (target: under 10 s).\n`;
 await mkdir(RESULTS, { recursive: true });
 await writeFile(join(RESULTS, 'pipeline.json'), `${JSON.stringify(result, null, 2)}\n`);
 await writeFile(
