@@ -167,19 +167,20 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
   };
   const journal = new RunJournal(run, runDir, controller, clock, leaseMs, log);
   await controller.startRun(run);
-  await journal.save();
+  journal.startRenewing();
   const facts = new Map((currentMissing ?? []).map((fix) => [fixKey(fix), fix]));
   const fleetNames = (spec.promote ?? []).map((promotion) => promotion.fleet);
-  log(`${name}: run ${runName}: ${decision.triggers.map((trigger) => trigger.detail).join('; ')}`);
-  await controller.recordExposures(
-    exposureRecords(
-      decision.fixes.map((fix) => facts.get(fixKey(fix)) ?? (fix as FixFacts)),
-      fleetNames,
-      { state: 'open', stages: { detected: toTimestamp(started) } },
-    ),
-  );
-
   try {
+    await journal.save();
+    log(`${name}: run ${runName}: ${decision.triggers.map((trigger) => trigger.detail).join('; ')}`);
+    await controller.recordExposures(
+      exposureRecords(
+        decision.fixes.map((fix) => facts.get(fixKey(fix)) ?? (fix as FixFacts)),
+        fleetNames,
+        { state: 'open', stages: { detected: toTimestamp(started) } },
+      ),
+    );
+
     return await buildAndShip({
       options,
       journal,
@@ -539,12 +540,15 @@ class RunJournal {
     private readonly clock: () => number,
     private readonly leaseMs: number,
     private readonly log: (line: string) => void,
-  ) {
+  ) {}
+
+  /** Once the controller accepted the run: the lease is renewed while the run works. */
+  startRenewing(): void {
     this.renewTimer = setInterval(
       () => {
         void this.save().catch(() => {});
       },
-      Math.max(1000, leaseMs / 3),
+      Math.max(1000, this.leaseMs / 3),
     );
     this.renewTimer.unref();
   }
