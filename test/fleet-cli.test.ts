@@ -72,10 +72,17 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     const list = JSON.parse(await ok(['fleet', 'list', '-o', 'json']));
     expect([list.kind, list.items.length]).toEqual(['FleetList', 1]);
 
-    await ok(['release', 'create', 'r1', '--fleet', 'web', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed']);
+    // A passed verdict typed by hand, without the gate's evidence, is refused unless forced with a recorded reason.
+    const r1 = ['release', 'create', 'r1', '--fleet', 'web', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed'];
+    expect(await fails(r1)).toMatch(/--gate passed: a passed verdict without the gate's evidence cannot be checked/);
+    await ok([...r1, '--force', 'gated by hand in this test', '--by', 'test']);
+    expect(JSON.parse(await ok(['release', 'get', 'r1', '-o', 'json'])).spec.force).toEqual({
+      reason: 'gated by hand in this test',
+      by: 'test',
+    });
     await ok(['release', 'create', 'r2', '--fleet', 'web', '--image', `${REPO}@${digest(2)}`, '--gate', 'failed']);
     const releases = await ok(['release', 'list']);
-    expect(releases).toMatch(/r1\s+web\s+010101010101\s+passed/);
+    expect(releases).toMatch(/r1\s+web\s+010101010101\s+passed \(forced\)/);
     expect(releases).toMatch(/r2\s+web\s+020202020202\s+failed\s+\d+s\n/);
     expect(await ok(['release', 'delete', 'r2'])).toBe('release/r2 deleted\n');
     expect(await ok(['release', 'list', '-o', 'json'])).not.toContain('"r2"');
@@ -114,8 +121,9 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
 
   it('starts a rollout and pauses, resumes, approves and aborts it, with every step in its events', async () => {
     await ok(['fleet', 'create', 'app', '--selector', 'role=app', '--image', REPO]);
-    await ok(['release', 'create', 'app-1', '--fleet', 'app', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed']);
-    await ok(['release', 'create', 'app-2', '--fleet', 'app', '--image', `${REPO}@${digest(2)}`, '--gate', 'passed']);
+    const forced = ['--gate', 'passed', '--force', 'no gate in this test'];
+    await ok(['release', 'create', 'app-1', '--fleet', 'app', '--image', `${REPO}@${digest(1)}`, ...forced]);
+    await ok(['release', 'create', 'app-2', '--fleet', 'app', '--image', `${REPO}@${digest(2)}`, ...forced]);
     // Three hosts that report once and then sit still: the rollout selects them but nobody moves.
     const hosts = await Promise.all(
       ['app-1', 'app-2', 'app-3'].map(async (name) => {
@@ -172,15 +180,63 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     const last = events.at(-2).id;
     const after = (await ok(['rollout', 'events', 'app-2', '--after', String(last), '-o', 'json'])).trim().split('\n');
     expect(after.map((line) => JSON.parse(line).id)).toEqual([events.at(-1).id]);
-    // --follow on a finished rollout prints what there is and returns.
-    const followed = await ok(['rollout', 'events', 'app-2', '--follow', '--interval', '0.2', '-o', 'json']);
+    // --follow on a finished rollout prints what there is and returns; it ended aborted, so with exit 1.
+    const followed = await runCliAsync(
+      ['rollout', 'events', 'app-2', '--follow', '--interval', '0.2', '-o', 'json'],
+      env(),
+    );
+    expect([followed.status, followed.stderr]).toEqual([
+      1,
+      'patchline: rollout app-2 is aborted: aborted: wrong image\n',
+    ]);
     expect(
-      followed
+      followed.stdout
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line)),
     ).toEqual(events);
     expect(hosts.map((host) => host.failures)).toEqual([[], [], []]);
+  }, 240_000);
+
+  it('exits 1 for a rollout that is blocked or did not succeed, and `rollout wait` says how one ended', async () => {
+    await ok(['fleet', 'create', 'ci', '--selector', 'role=ci', '--image', REPO]);
+    await ok(['release', 'create', 'ci-1', '--fleet', 'ci', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed']);
+    await ok(['release', 'create', 'ci-2', '--fleet', 'ci', '--image', `${REPO}@${digest(2)}`, '--gate', 'failed']);
+    const { token } = JSON.parse(await ok(['host', 'enroll-token', '--label', 'role=ci', '-o', 'json']));
+    const host = new HttpBootcHost(controller.url, {
+      name: 'ci-host',
+      labels: {},
+      booted: digest(1),
+      repository: REPO,
+    });
+    await host.enroll(token);
+    await host.report();
+    // ci-1 is what the host runs already: it succeeds at once.
+    await ok(['rollout', 'start', 'ci-1']);
+    expect(await ok(['rollout', 'wait', 'ci-1', '--timeout', '1m'])).toMatch(/^NAME.*\nci-1\s+ci-1\s+succeeded/);
+
+    // ci-2's gate failed: the rollout is blocked from the start, and start says so with exit 1.
+    const started = await runCliAsync(['rollout', 'start', 'ci-2'], env());
+    expect([started.status, started.stdout]).toEqual([1, 'rollout/ci-2 created\n']);
+    expect(started.stderr).toMatch(/^patchline: rollout ci-2 is blocked: .*gate/);
+    const blocked = await runCliAsync(['rollout', 'wait', 'ci-2'], env());
+    expect([blocked.status, blocked.stderr]).toEqual([1, started.stderr]);
+
+    // Under way (paused by hand, nobody moves) past --timeout: exit 2.
+    await ok(['release', 'create', 'ci-3', '--fleet', 'ci', '--image', `${REPO}@${digest(3)}`, '--gate', 'passed']);
+    await ok(['rollout', 'start', 'ci-3']);
+    await ok(['rollout', 'pause', 'ci-3']);
+    const waited = await runCliAsync(['rollout', 'wait', 'ci-3', '--timeout', '1s', '--interval', '0.2'], env());
+    expect([waited.status, waited.stderr]).toEqual([
+      2,
+      'patchline: error: rollout ci-3: still paused after --timeout 1s\n',
+    ]);
+    const usage = await runCliAsync(['rollout', 'wait', 'ci-3', '--timeout', 'soon'], env());
+    expect([usage.status, usage.stderr]).toEqual([
+      2,
+      'patchline: error: --timeout soon: expected a duration such as 30m, 4h or 1h30m\n',
+    ]);
+    expect((await runCliAsync(['rollout', 'wait', 'nope'], env())).status).toBe(2);
   }, 240_000);
 
   it('makes enrollment tokens with labels and a lifetime', async () => {

@@ -41,6 +41,7 @@ import {
   type RolloutState,
   releaseLock,
   resumeRollout,
+  revealsNow,
 } from '../src/fleet/index.js';
 import { Store, StoreError } from '../src/store/index.js';
 import { type ControllerForHosts, SimulatedHost } from './helpers/bootc-host-simulator.js';
@@ -72,6 +73,11 @@ interface SimulationOptions {
   lockSlots?: number | 'from-budget';
   /** Hosts on which the new image already failed in an earlier rollout. */
   failedBefore?: readonly string[];
+  /**
+   * The hosts have no agent: they pull through the registry gateway and bootc's update service applies what it is
+   * told at once (download, stage, reboot), with no FleetLock and no window of its own.
+   */
+  agentless?: boolean;
 }
 
 function release(name: string, digestOf: string): Release {
@@ -106,7 +112,10 @@ class Simulation {
   lock: FleetLockState = EMPTY_FLEETLOCK;
   private readonly lockConfig: FleetLockConfig | undefined;
   private readonly failedBefore: readonly string[];
+  private readonly agentless: boolean;
   private rebootWindowOpen = true;
+  /** Every time the gateway told an agentless host a digest other than the one it booted. */
+  readonly revealed: Array<{ host: string; digest: string; at: number }> = [];
 
   constructor(options: SimulationOptions) {
     this.now = options.start;
@@ -125,6 +134,7 @@ class Simulation {
       hosts: [],
     };
     this.failedBefore = options.failedBefore ?? [];
+    this.agentless = options.agentless ?? false;
     this.enroll();
   }
 
@@ -164,10 +174,20 @@ class Simulation {
   private readonly controller: ControllerForHosts = {
     desiredDigest: (host, now) => {
       const digest = desiredDigestFor(this.stored(host.name), this.state, now);
+      if (this.agentless) {
+        // The gateway's answer: the desired digest when it may be applied now, else what the host runs.
+        const windows = this.state.fleet.spec.maintenanceWindows;
+        const told = this.stored(host.name).status?.lastServed?.digest;
+        const known = new Set([host.booted, ...(told === undefined ? [] : [told])]);
+        if (!revealsNow(digest, known, windows, now)) return host.booted;
+        if (digest !== undefined && !known.has(digest)) this.revealed.push({ host: host.name, digest, at: now });
+      }
       if (digest !== undefined) this.served.set(host.name, { digest, at: new Date(now).toISOString() });
       return digest;
     },
     mayReboot: (host, now) => {
+      // bootc upgrade --apply reboots as soon as the image is staged.
+      if (this.agentless) return true;
       if (!this.rebootWindowOpen) return false;
       if (this.lockConfig === undefined) return true;
       const group = host.labels.zone ?? 'default';
@@ -215,6 +235,19 @@ class Simulation {
 
   get phase(): RolloutPhase | undefined {
     return this.state.rollout.status?.phase;
+  }
+
+  /** A new rollout of the same release over the same hosts, as an operator retries one that ended. */
+  retry(name: string, spec: Partial<Rollout['spec']>): void {
+    this.state = {
+      ...this.state,
+      rollout: {
+        apiVersion: 'patchline.dev/v1',
+        kind: 'Rollout',
+        metadata: { name },
+        spec: { release: 'v2', previousRelease: 'v1', ...spec },
+      },
+    };
   }
 
   editRollout(edit: (rollout: Rollout) => { ok: true; rollout: Rollout } | { ok: false; problem: string }): void {
@@ -408,6 +441,64 @@ describe('a rollout over simulated hosts', () => {
   });
 });
 
+describe('a rollout retried after the controller rolled the fleet back', () => {
+  it('counts as rolled back by greenboot only hosts that booted the release again and came back', () => {
+    // The image fails in zone b only; the canaries (zone a) pass, batch 1 fails, and the controller sends the
+    // canaries back. Then the image is fixed (same digest: the fault was in a service the image reads) and retried.
+    const sick = new Set([V2]);
+    const hosts = Array.from({ length: 6 }, (_, index) => {
+      const zone = index % 2 === 0 ? 'a' : 'b';
+      return new SimulatedHost({
+        name: `web-0${index + 1}`,
+        labels: { fleet: 'sim', zone },
+        booted: V1,
+        sickImages: zone === 'b' ? sick : new Set(),
+        downloadMs: 5 * MIN,
+        rebootMs: 5 * MIN,
+      });
+    });
+    const policy = {
+      batches: [{ name: 'canary', selector: { matchLabels: { zone: 'a' } }, limit: 2 }],
+      successThreshold: 1,
+      onFailure: 'rollback' as const,
+      updateTimeout: '1h',
+    };
+    const simulation = new Simulation({
+      fleet: { selector: { matchLabels: { fleet: 'sim' } }, image: REPO },
+      rollout: policy,
+      hosts,
+      start: Date.parse('2024-06-03T08:00:00Z'),
+      lockSlots: 1,
+    });
+    runToTheEnd(simulation);
+    expect(simulation.phase).toBe('rolled-back');
+    const sentBack = Object.entries(simulation.state.rollout.status?.hosts ?? {})
+      .filter(([, record]) => record.state === 'rolled-back' && record.batch === 0)
+      .map(([name]) => name);
+    expect(sentBack).toEqual(['web-01', 'web-03']);
+
+    sick.clear();
+    simulation.retry('sim-v2-retry', policy);
+    const retryStart = simulation.now;
+    runToTheEnd(simulation);
+    // Every "greenboot rolled it back" in the retry names a host that rebooted during the retry and is not on V2.
+    const blamed = simulation.decisions
+      .flatMap((decision) => decision.events)
+      .filter((event) => event.type === 'host-state-changed' && event.rollout === 'sim-v2-retry')
+      .filter((event) => event.type === 'host-state-changed' && event.reason === 'host-rolled-back');
+    for (const event of blamed) {
+      const host = hosts.find((each) => each.name === (event.type === 'host-state-changed' ? event.host : ''));
+      expect(host?.reboots.some((reboot) => reboot.at >= retryStart)).toBe(true);
+    }
+    expect(blamed).toEqual([]);
+    expect(simulation.phase).toBe('succeeded');
+    for (const name of sentBack) {
+      expect(simulation.state.rollout.status?.hosts[name]).toMatchObject({ state: 'healthy' });
+      expect(hosts.find((host) => host.name === name)?.booted).toBe(V2);
+    }
+  });
+});
+
 // ── Generated fleets: invariants over 1,000 seeded scenarios ─────────────────────────────────────────────────────
 
 interface Scenario {
@@ -493,31 +584,39 @@ function generateScenario(seed: number): Scenario {
   // Hosts download for up to 30 minutes and are looked at every 15: a 20-minute timeout is too short for some.
   const updateTimeout = pick(['20m', '1h', '3h']);
   if (updateTimeout === '20m') wellBehaved = false;
-  const scenario: Scenario = {
-    simulation: new Simulation({
-      fleet: {
-        selector: { matchLabels: { fleet: 'sim' } },
-        image: REPO,
-        maintenanceWindows: windows,
-        ...(budget === undefined ? {} : { disruptionBudget: budget }),
-      },
-      rollout: {
-        batches,
-        successThreshold: pick([0.5, 0.8, 0.9, 1]),
-        onFailure: pick(['halt', 'rollback'] as const),
-        approval,
-        updateTimeout,
-        offlineTimeout: pick(['20m', '1h', '2h']),
-      },
-      hosts,
-      start,
-      failedBefore,
-      ...(budget !== undefined && chance(0.5) ? { lockSlots: 'from-budget' as const } : {}),
-    }),
-    wellBehaved,
-    steady,
-    title: '',
+  const options: SimulationOptions = {
+    fleet: {
+      selector: { matchLabels: { fleet: 'sim' } },
+      image: REPO,
+      maintenanceWindows: windows,
+      ...(budget === undefined ? {} : { disruptionBudget: budget }),
+    },
+    rollout: {
+      batches,
+      successThreshold: pick([0.5, 0.8, 0.9, 1]),
+      onFailure: pick(['halt', 'rollback'] as const),
+      approval,
+      updateTimeout,
+      offlineTimeout: pick(['20m', '1h', '2h']),
+    },
+    hosts,
+    start,
+    failedBefore,
+    ...(budget !== undefined && chance(0.5) ? { lockSlots: 'from-budget' as const } : {}),
   };
+  // One fleet in four has no agent: its hosts pull through the gateway and apply at once. Drawn from its own stream
+  // so the other scenarios stay as they were. Such a fleet restricts reboots only; a download window of its own
+  // would have to overlap them (docs/decisions/0038), and FleetLock has no client on those hosts.
+  const agentless = seededRandom(seed + 1_000_003)() < 0.25;
+  if (agentless) {
+    // Such a host reports nothing between being told and booting the image: an hour from its selection must cover
+    // the wait for its timer (15 minutes), the download (up to 30), the reboot (up to 12) and its next report.
+    if (updateTimeout !== '3h') wellBehaved = false;
+    options.agentless = true;
+    delete options.lockSlots;
+    options.fleet = { ...options.fleet, maintenanceWindows: { reboot: windows.reboot ?? [] } };
+  }
+  const scenario: Scenario = { simulation: new Simulation(options), wellBehaved, steady, title: '' };
   if (approval === 'manual') {
     scenario.approveAfterMs = Math.floor(random() * 3) * HOUR;
   }
@@ -530,7 +629,7 @@ function generateScenario(seed: number): Scenario {
     wellBehaved = false;
   }
   scenario.wellBehaved = wellBehaved;
-  scenario.title = `scenario ${seed}: ${hosts.length} hosts, image ${image}${troubled ? ', troubled' : ''}, ${batches.length} batches`;
+  scenario.title = `scenario ${seed}: ${hosts.length} hosts${agentless ? ' (agentless)' : ''}, image ${image}${troubled ? ', troubled' : ''}, ${batches.length} batches`;
   return scenario;
 }
 
@@ -659,6 +758,16 @@ function checkDecision(title: string, before: RolloutState, decision: RolloutDec
   }
 }
 
+/** The first batch after batch 0 that has neither started (a host pinned to it) nor been judged, worked out here. */
+function nextBatchToStart(rollout: Rollout): number {
+  const status = rollout.status;
+  const started = new Set(Object.values(status?.hosts ?? {}).map((record) => record.batch));
+  const judged = new Set((status?.batchResults ?? []).map((result) => result.batch));
+  let batch = Math.max(1, status?.batch ?? 0);
+  while (started.has(batch) || judged.has(batch)) batch++;
+  return batch;
+}
+
 const SCENARIOS = Number(process.env.FLEET_SCENARIOS ?? 1000);
 const TICK = 15 * MIN;
 const HORIZON = 12 * DAY;
@@ -683,9 +792,9 @@ function runScenario(
 
     const now = simulation.now;
     if (scenario.pauseAt !== undefined && now >= scenario.pauseAt && now < (scenario.resumeAt ?? now)) {
-      simulation.editRollout(pauseRollout);
+      simulation.editRollout((rollout) => pauseRollout(rollout, now));
     } else if (scenario.resumeAt !== undefined && now >= scenario.resumeAt) {
-      simulation.editRollout(resumeRollout);
+      simulation.editRollout((rollout) => resumeRollout(rollout, now));
     }
     if (
       scenario.abortAt !== undefined &&
@@ -694,10 +803,21 @@ function runScenario(
     ) {
       simulation.editRollout((rollout) => abortRollout(rollout, 'changed our mind', 'sim', now));
     }
-    if (simulation.phase === 'waiting-for-approval' && scenario.approveAfterMs !== undefined) {
+    // Operators approve a waiting batch, and sometimes while the rollout is paused: either way the approval must
+    // name the batch that starts next, never one beyond it.
+    if (
+      (simulation.phase === 'waiting-for-approval' || simulation.phase === 'paused') &&
+      scenario.approveAfterMs !== undefined
+    ) {
       waitingSince ??= now;
       if (now - waitingSince >= scenario.approveAfterMs) {
+        const expected = nextBatchToStart(simulation.state.rollout);
+        const given = simulation.state.rollout.spec.approvals?.length ?? 0;
         simulation.editRollout((rollout) => approveNextBatch(rollout, 'sim', now));
+        const approvals = simulation.state.rollout.spec.approvals ?? [];
+        if (approvals.length > given) {
+          assert.equal(approvals.at(-1)?.batch, expected, `${scenario.title}: approved a batch other than the next`);
+        }
         waitingSince = undefined;
       }
     }
@@ -708,6 +828,13 @@ function runScenario(
       simulation.phase !== undefined && isFinalPhase(simulation.phase) && records.every((r) => !isInFlight(r.state));
     quietSince = over ? (quietSince ?? now) : undefined;
     if (quietSince !== undefined && now - quietSince >= DAY) break;
+  }
+
+  // The gateway told agentless hosts of a new image only while they could apply it: both windows open.
+  const windows = simulation.state.fleet.spec.maintenanceWindows;
+  for (const reveal of simulation.revealed) {
+    const open = isAnyWindowOpen(windows?.download, reveal.at) && isAnyWindowOpen(windows?.reboot, reveal.at);
+    assert.ok(open, `${scenario.title}: ${reveal.host} told ${reveal.digest} at ${new Date(reveal.at).toISOString()}`);
   }
 
   const phase = simulation.phase;

@@ -12,6 +12,7 @@ import { createServer, type PatchlineServer, type ServerLimits } from '../src/se
 import { Store } from '../src/store/index.js';
 import { bootcStatus, digest, fleetDoc, hostDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { parsePrometheus } from './helpers/prometheus.js';
 import { tempDir } from './helpers/tmp.js';
 
 const ADMIN = 'admin-secret-for-tests';
@@ -942,31 +943,3 @@ describe('TLS', () => {
     }
   });
 });
-
-/**
- * A reader of the Prometheus text format written from its specification (not from our writer): comments, then
- * `name{label="value",…} number` lines. Fails on any other line.
- */
-function parsePrometheus(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  const types = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const comment = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
-    if (comment !== null) {
-      if (comment[1] === 'TYPE') {
-        expect(['counter', 'gauge', 'histogram', 'summary', 'untyped']).toContain(comment[3]);
-        types.set(comment[2]!, comment[3]!);
-      }
-      continue;
-    }
-    const sample =
-      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,(?=[a-zA-Z_]))?)*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$/.exec(
-        line,
-      );
-    expect(sample, `not a Prometheus sample line: ${line}`).not.toBeNull();
-    expect(types.has(sample![1]!), `${sample![1]} has no TYPE`).toBe(true);
-    samples.set(`${sample![1]}${sample![2] ?? ''}`, Number(sample![3]));
-  }
-  return samples;
-}

@@ -11,7 +11,7 @@ import { type ErrorKind, PatchlineError } from '../errors.js';
 export const API_PREFIX = '/apis/patchline.dev/v1';
 
 /** The resources of the admin API by their URL plural. */
-export type ResourcePlural = 'fleets' | 'releases' | 'rollouts' | 'hosts';
+export type ResourcePlural = 'fleets' | 'releases' | 'rollouts' | 'hosts' | 'pipelines';
 
 export interface ControllerFlags {
   server?: string;

@@ -160,6 +160,7 @@ export type RolloutPhase = (typeof rolloutPhases)[number];
 export const approvalSchema = z.object({
   batch: z.number().int().positive(),
   by: z.string().optional(),
+  reason: z.string().optional(),
   at: timestampSchema.optional(),
 });
 export type Approval = z.infer<typeof approvalSchema>;

@@ -66,3 +66,12 @@ export function nextWindowOpening(
   }
   return undefined;
 }
+
+/**
+ * Whether a host that applies an update the moment it learns of it (bootc's update service runs `bootc upgrade
+ * --apply`: download, stage and reboot at once) may be told of one now: both its download and its reboot windows
+ * are open. The registry gateway reveals a new digest only then (docs/decisions/0038).
+ */
+export function mayApplyNow(windows: MaintenanceWindows | undefined, at: Instant): boolean {
+  return isAnyWindowOpen(windows?.download, at) && isAnyWindowOpen(windows?.reboot, at);
+}

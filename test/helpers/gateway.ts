@@ -81,10 +81,14 @@ export interface GatewayHarness {
 export const ADMIN = 'gateway-test-admin';
 export const API = '/apis/patchline.dev/v1';
 
-/** The server on a fresh SQLite database with the gateway on; the clock is real time plus `now.offsetMs`. */
+/**
+ * The server on a fresh SQLite database with the gateway on; the clock is real time plus `now.offsetMs`. A test that
+ * moves the clock and ticks the controller by hand passes `handTicked`, so no tick a host call asked for runs at a
+ * moment the test did not choose.
+ */
 export async function startGateway(
   gateway: Partial<GatewayOptions> = {},
-  options: { tickMs?: number; database?: string } = {},
+  options: { tickMs?: number; database?: string; handTicked?: boolean } = {},
 ): Promise<GatewayHarness> {
   const dir = await tempDir('patchline-gateway-');
   const database = options.database ?? join(dir, 'controller.db');
@@ -96,7 +100,8 @@ export async function startGateway(
     adminToken: ADMIN,
     clock: () => Date.now() + now.offsetMs,
     tickMs: options.tickMs,
-    nudgeDelayMs: 50,
+    // A nudge that never comes due within a test: the test's own tick() calls are the only decisions.
+    nudgeDelayMs: options.handTicked === true ? 24 * 3_600_000 : 50,
     gateway: { cacheDir, ...gateway },
   });
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
