@@ -39,16 +39,22 @@ export function parseYamlDocument<T>(text: string, input: string, schema: z.ZodT
   throw new PatchlineError('input', input, `${problems.join('; ')}${more > 0 ? `; and ${more} more` : ''}`);
 }
 
-function describeIssue(
+/**
+ * One schema problem of a YAML document as `path: problem (line N)`. `within` is where the checked value sits in the
+ * document (`['items', 2]` for the third item of a List); the path shown is the value's own.
+ */
+export function describeIssue(
   issue: z.core.$ZodIssue,
-  document: ReturnType<typeof parseDocument>,
+  document: Pick<ReturnType<typeof parseDocument>, 'getIn'>,
   lines: LineCounter,
+  within: readonly (string | number)[] = [],
 ): string {
   const described = issuePath(issue);
   const path = described.path.map(String);
   const message = described.message;
-  const node = document.getIn(path, true) as { range?: [number, number, number] } | undefined;
-  const parent = document.getIn(path.slice(0, -1), true);
+  const full = [...within.map(String), ...path];
+  const node = document.getIn(full, true) as { range?: [number, number, number] } | undefined;
+  const parent = document.getIn(full.slice(0, -1), true);
   // The key's own position for an unknown key, the value's otherwise; the parent mapping's when the key is missing.
   let offset = node?.range?.[0];
   if (isMap(parent)) {

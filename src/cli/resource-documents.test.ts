@@ -81,7 +81,13 @@ describe('readResourceDocuments', () => {
   it('refuses an unknown key in a spec before sending anything, naming its path', async () => {
     const typo = `apiVersion: patchline.dev/v1\nkind: Fleet\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {role: web}}\n  image: quay.io/example/os\n  rolloutPolicy: {sucessThreshold: 0.5}\n`;
     expect(await failure(readResourceDocuments(await file(typo), 'Fleet', fleetSchema))).toMatch(
-      /\(Fleet 1\): spec\.rolloutPolicy\.sucessThreshold: unknown key$/,
+      /\(Fleet 1\): spec\.rolloutPolicy\.sucessThreshold: unknown key \(line 7\)$/,
+    );
+    const fleet = (name: string, extra = '') =>
+      `  - apiVersion: patchline.dev/v1\n    kind: Fleet\n    metadata: {name: ${name}}\n    spec:\n      selector: {}\n      image: quay.io/example/os\n${extra}`;
+    const list = `kind: FleetList\nitems:\n${fleet('a')}${fleet('b', '      evil: 1\n')}`;
+    expect(await failure(readResourceDocuments(await file(list), 'Fleet', fleetSchema))).toMatch(
+      /\(Fleet 2\): spec\.evil: unknown key \(line 15\)$/,
     );
   });
 

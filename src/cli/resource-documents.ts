@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
-import { parseAllDocuments } from 'yaml';
+import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { PatchlineError } from '../errors.js';
-import { formatPath, issuePath } from '../schema-issue.js';
+import { describeIssue } from '../yaml-document.js';
 
 // A resource file is a few kilobytes; anything far larger is a mistake (or an attack on the YAML parser).
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -27,14 +27,16 @@ export async function readKindsOfDocuments(
 ): Promise<Array<{ kind: string; item: unknown }>> {
   const names = kinds.map((each) => each.kind);
   const text = await readText(file);
+  const lines = new LineCounter();
   let parsed: ReturnType<typeof parseAllDocuments>;
   try {
-    parsed = parseAllDocuments(text);
+    parsed = parseAllDocuments(text, { lineCounter: lines });
   } catch (error) {
     throw new PatchlineError('input', file, `is not YAML or JSON (${(error as Error).message})`);
   }
   const documents = Array.isArray(parsed) ? parsed : [parsed];
-  const values: unknown[] = [];
+  // Each item with the document it came from and where in it, so a problem can be named by its line.
+  const items: Array<{ item: unknown; document: Document; within: Array<string | number> }> = [];
   for (const [index, document] of documents.entries()) {
     const error = document.errors[0];
     if (error !== undefined) {
@@ -48,12 +50,13 @@ export async function readKindsOfDocuments(
       throw new PatchlineError('input', `${file} (document ${index + 1})`, (error as Error).message);
     }
     if (value === null || value === undefined) continue;
-    values.push(value);
+    items.push(
+      ...unwrapList(value, names).map((item, at) => ({ item, document, within: item === value ? [] : ['items', at] })),
+    );
   }
-  const items = values.flatMap((value) => unwrapList(value, names));
   const wanted = names.join(' or ');
   if (items.length === 0) throw new PatchlineError('input', file, `holds no ${wanted} document`);
-  return items.map((item, index) => {
+  return items.map(({ item, document, within }, index) => {
     const actual = (item as { kind?: unknown } | null)?.kind;
     const kind = kinds.find((each) => each.kind === actual);
     const where = `${file} (${typeof actual === 'string' ? actual : 'document'} ${index + 1})`;
@@ -62,10 +65,10 @@ export async function readKindsOfDocuments(
     }
     const result = kind.schema.safeParse(item);
     if (!result.success) {
+      // Named by path and line, as policy and pipeline documents are (src/yaml-document.ts).
       const issue = result.error.issues[0];
-      const described = issue === undefined ? { path: [], message: 'invalid' } : issuePath(issue);
-      const path = described.path.length === 0 ? '' : `${formatPath(described.path)}: `;
-      throw new PatchlineError('input', where, `${path}${described.message}`);
+      const problem = issue === undefined ? 'invalid' : describeIssue(issue, document, lines, within);
+      throw new PatchlineError('input', where, problem);
     }
     // Sent as written, not as parsed: the schema drops fields it does not know, such as metadata.resourceVersion,
     // which the server checks so that applying an old copy cannot overwrite a newer change.
