@@ -272,7 +272,7 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
       'spec.image: expected repository@sha256',
     );
     // A release is for a fleet that exists, in that fleet's repository (the server checks; the CLI says so, exit 2).
-    const release = ['release', 'create', 'x', '--gate', 'passed', '--image'];
+    const release = ['release', 'create', 'x', '--gate', 'failed', '--image'];
     expect(await fails([...release, `${REPO}@${digest(1)}`, '--fleet', 'nope'])).toBe(
       `patchline: error: POST ${controller.url}/apis/patchline.dev/v1/releases: spec.fleet: fleet nope not found\n`,
     );
