@@ -41,7 +41,7 @@ import { buildImage, exportImage, removeImage } from './image-tools.js';
 import { InventoryCache } from './inventory-cache.js';
 import { runCommand } from './run-command.js';
 import { sourceDigest } from './source-digest.js';
-import { decideTriggers } from './triggers.js';
+import { decideTriggers, lastBuildAttempt } from './triggers.js';
 
 /**
  * One reconcile pass of a pipeline: advance the promotions of the image it already shipped, then, if a trigger
@@ -173,13 +173,19 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
   try {
     await journal.save();
     log(`${name}: run ${runName}: ${decision.triggers.map((trigger) => trigger.detail).join('; ')}`);
-    await controller.recordExposures(
-      exposureRecords(
-        decision.fixes.map((fix) => facts.get(fixKey(fix)) ?? (fix as FixFacts)),
-        fleetNames,
-        { state: 'open', stages: { detected: toTimestamp(started) } },
-      ),
-    );
+    // A fix the last build could not install stays reported so while this build tries again: its state changes
+    // when the verify step knows more, not because a new attempt started.
+    const lastMissing = new Map((lastBuildAttempt(runs)?.status.missing ?? []).map((item) => [fixKey(item.fix), item]));
+    for (const fix of decision.fixes) {
+      const missing = lastMissing.get(fixKey(fix));
+      await controller.recordExposures(
+        exposureRecords([facts.get(fixKey(fix)) ?? (fix as FixFacts)], fleetNames, {
+          state: missing === undefined ? 'open' : 'not-installable',
+          stages: { detected: toTimestamp(started) },
+          ...(missing === undefined ? {} : { note: missing.reason }),
+        }),
+      );
+    }
 
     return await buildAndShip({
       options,
