@@ -72,10 +72,17 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     const list = JSON.parse(await ok(['fleet', 'list', '-o', 'json']));
     expect([list.kind, list.items.length]).toEqual(['FleetList', 1]);
 
-    await ok(['release', 'create', 'r1', '--fleet', 'web', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed']);
+    // A passed verdict typed by hand, without the gate's evidence, is refused unless forced with a recorded reason.
+    const r1 = ['release', 'create', 'r1', '--fleet', 'web', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed'];
+    expect(await fails(r1)).toMatch(/--gate passed: a passed verdict without the gate's evidence cannot be checked/);
+    await ok([...r1, '--force', 'gated by hand in this test', '--by', 'test']);
+    expect(JSON.parse(await ok(['release', 'get', 'r1', '-o', 'json'])).spec.force).toEqual({
+      reason: 'gated by hand in this test',
+      by: 'test',
+    });
     await ok(['release', 'create', 'r2', '--fleet', 'web', '--image', `${REPO}@${digest(2)}`, '--gate', 'failed']);
     const releases = await ok(['release', 'list']);
-    expect(releases).toMatch(/r1\s+web\s+010101010101\s+passed/);
+    expect(releases).toMatch(/r1\s+web\s+010101010101\s+passed \(forced\)/);
     expect(releases).toMatch(/r2\s+web\s+020202020202\s+failed\s+\d+s\n/);
     expect(await ok(['release', 'delete', 'r2'])).toBe('release/r2 deleted\n');
     expect(await ok(['release', 'list', '-o', 'json'])).not.toContain('"r2"');
@@ -114,8 +121,9 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
 
   it('starts a rollout and pauses, resumes, approves and aborts it, with every step in its events', async () => {
     await ok(['fleet', 'create', 'app', '--selector', 'role=app', '--image', REPO]);
-    await ok(['release', 'create', 'app-1', '--fleet', 'app', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed']);
-    await ok(['release', 'create', 'app-2', '--fleet', 'app', '--image', `${REPO}@${digest(2)}`, '--gate', 'passed']);
+    const forced = ['--gate', 'passed', '--force', 'no gate in this test'];
+    await ok(['release', 'create', 'app-1', '--fleet', 'app', '--image', `${REPO}@${digest(1)}`, ...forced]);
+    await ok(['release', 'create', 'app-2', '--fleet', 'app', '--image', `${REPO}@${digest(2)}`, ...forced]);
     // Three hosts that report once and then sit still: the rollout selects them but nobody moves.
     const hosts = await Promise.all(
       ['app-1', 'app-2', 'app-3'].map(async (name) => {

@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ import {
   isInFlight,
   isSettled,
   lockHolders,
+  matchesSelector,
   parseDuration,
   pauseRollout,
   type Release,
@@ -42,8 +43,10 @@ import {
   resumeRollout,
   revealsNow,
 } from '../src/fleet/index.js';
+import { Store, StoreError } from '../src/store/index.js';
 import { type ControllerForHosts, SimulatedHost } from './helpers/bootc-host-simulator.js';
 import { seededRandom } from './helpers/seeded-random.js';
+import { tempDir } from './helpers/tmp.js';
 
 const REPO = 'quay.io/example/os';
 const MIN = 60_000;
@@ -891,5 +894,160 @@ describe(`generated fleets (${SCENARIOS} seeded scenarios)`, () => {
       succeeded: expect.toSatisfy((count: number) => count >= SCENARIOS / 10),
       'well-behaved': expect.toSatisfy((count: number) => count >= SCENARIOS / 10),
     });
+  });
+});
+
+// ── Who belongs to which fleet, under random admin and host actions on a real store ─────────────────────────────
+
+/**
+ * Admins create and change fleets with overlapping selectors, make enrollment tokens, register and relabel hosts;
+ * hosts enroll asking for whatever labels they like. A model predicts each outcome, and after every step the store
+ * must hold: every host is in at most one fleet, the store's fleetOfHost agrees with it, and a host's labels are
+ * exactly what an admin gave it (token, registration or relabel), never what the host asked for.
+ */
+const MEMBERSHIP_SCENARIOS = Number(process.env.MEMBERSHIP_SCENARIOS ?? 30);
+const LABEL_VALUES: Record<string, string[]> = { role: ['web', 'db'], env: ['prod', 'test'], zone: ['a', 'b'] };
+
+type Outcome = 'ok' | 'AlreadyExists' | 'Conflict' | 'Forbidden';
+
+async function runMembershipScenario(seed: number, outcomes: Map<string, number>): Promise<void> {
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const chance = (p: number) => random() < p;
+  const someLabels = (): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(LABEL_VALUES)
+        .filter(() => chance(0.5))
+        .map(([key, values]) => [key, pick(values)]),
+    );
+  const store = await Store.open(join(await tempDir('patchline-membership-'), 'controller.db'));
+  // The model: fleets by name, hosts by name with the labels an admin gave them and whether they hold a credential.
+  const fleets = new Map<string, Fleet>();
+  const hosts = new Map<string, { labels: Record<string, string>; enrolled: boolean }>();
+  const overlapping = (candidate: Map<string, Fleet>, labels: Record<string, string>) =>
+    [...candidate.values()].filter((fleet) => matchesSelector(fleet.spec.selector, labels)).length > 1;
+  const note = (step: string, outcome: Outcome) =>
+    outcomes.set(`${step} ${outcome}`, (outcomes.get(`${step} ${outcome}`) ?? 0) + 1);
+  async function attempt(step: string, expected: Outcome, action: () => Promise<unknown>): Promise<boolean> {
+    let actual: Outcome = 'ok';
+    try {
+      await action();
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      actual = error.reason as Outcome;
+    }
+    assert.equal(actual, expected, `seed ${seed}: ${step}`);
+    note(step.split(' ')[0]!, actual);
+    return actual === 'ok';
+  }
+  try {
+    for (let step = 0; step < 40; step++) {
+      const now = T_MEMBERSHIP + step * MIN;
+      const name = `h${Math.floor(random() * 8)}`;
+      const roll = random();
+      if (roll < 0.25) {
+        const fleetName = pick(['f1', 'f2', 'f3']);
+        const matchLabels = someLabels();
+        const fleet: Fleet = {
+          apiVersion: 'patchline.dev/v1',
+          kind: 'Fleet',
+          metadata: { name: fleetName },
+          spec: {
+            selector: {
+              matchLabels,
+              ...(chance(0.3)
+                ? { matchExpressions: [{ key: pick(Object.keys(LABEL_VALUES)), operator: 'DoesNotExist' as const }] }
+                : {}),
+            },
+            image: REPO,
+          },
+        };
+        const next = new Map(fleets).set(fleetName, fleet);
+        const clash = [...hosts.values()].some(
+          (host) => matchesSelector(fleet.spec.selector, host.labels) && overlapping(next, host.labels),
+        );
+        if (await attempt(`fleet ${fleetName}`, clash ? 'Conflict' : 'ok', () => store.applyFleet(fleet, now))) {
+          fleets.set(fleetName, fleet);
+        }
+      } else if (roll < 0.4) {
+        const labels = someLabels();
+        const expected: Outcome = hosts.has(name) ? 'AlreadyExists' : overlapping(fleets, labels) ? 'Conflict' : 'ok';
+        const host: Host = { apiVersion: 'patchline.dev/v1', kind: 'Host', metadata: { name, labels } };
+        if (await attempt(`register ${name}`, expected, () => store.createHost(host, now))) {
+          hosts.set(name, { labels, enrolled: false });
+        }
+      } else if (roll < 0.55) {
+        if (!hosts.has(name)) continue;
+        const labels = someLabels();
+        const host: Host = { apiVersion: 'patchline.dev/v1', kind: 'Host', metadata: { name, labels } };
+        const expected: Outcome = overlapping(fleets, labels) ? 'Conflict' : 'ok';
+        if (await attempt(`relabel ${name}`, expected, () => store.applyHost(host, now))) {
+          hosts.get(name)!.labels = labels;
+        }
+      } else {
+        const tokenLabels = someLabels();
+        const { token } = await store.createEnrollmentToken(tokenLabels, HOUR, now);
+        const known = hosts.get(name);
+        const registered = known?.labels ?? {};
+        const granted = { ...registered, ...tokenLabels };
+        // Mostly what the token grants, sometimes more (a host trying to choose its fleet).
+        const asked = chance(0.5) ? { ...tokenLabels } : { ...tokenLabels, ...someLabels() };
+        let expected: Outcome = 'ok';
+        if (known?.enrolled === true) expected = 'AlreadyExists';
+        else if (
+          Object.entries(tokenLabels).some(([key, value]) => registered[key] !== undefined && registered[key] !== value)
+        )
+          expected = 'Conflict';
+        else if (Object.entries(asked).some(([key, value]) => granted[key] !== value)) expected = 'Forbidden';
+        else if (overlapping(fleets, granted)) expected = 'Conflict';
+        if (await attempt(`enroll ${name}`, expected, () => store.enroll(token, name, asked, now))) {
+          hosts.set(name, { labels: granted, enrolled: true });
+        }
+      }
+      // The invariants, read back from the store.
+      const storedFleets = (await store.listFleets()).map((each) => each.resource);
+      for (const stored of await store.listHosts()) {
+        const hostName = stored.resource.metadata.name;
+        const labels = stored.resource.metadata.labels ?? {};
+        assert.deepEqual(
+          labels,
+          hosts.get(hostName)?.labels,
+          `seed ${seed}: host ${hostName} has labels no admin gave`,
+        );
+        const matching = storedFleets.filter((fleet) => matchesSelector(fleet.spec.selector, labels));
+        assert.ok(
+          matching.length <= 1,
+          `seed ${seed}: host ${hostName} is in fleets ${matching.map((f) => f.metadata.name)}`,
+        );
+        const own = await store.fleetOfHost(hostName);
+        assert.equal(own?.resource.metadata.name, matching[0]?.metadata.name, `seed ${seed}: fleetOfHost(${hostName})`);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+const T_MEMBERSHIP = Date.parse('2026-03-02T10:00:00Z');
+
+describe(`generated fleet membership (${MEMBERSHIP_SCENARIOS} seeded scenarios on a real store)`, () => {
+  it('keeps every host in at most one fleet, with the labels an admin gave it', { timeout: 120_000 }, async () => {
+    const outcomes = new Map<string, number>();
+    for (let seed = 1; seed <= MEMBERSHIP_SCENARIOS; seed++) await runMembershipScenario(seed, outcomes);
+    // Every kind of step must both succeed and be refused for each reason it can be, or the model checked too little.
+    expect([...outcomes.keys()].sort()).toEqual(
+      expect.arrayContaining([
+        'enroll AlreadyExists',
+        'enroll Conflict',
+        'enroll Forbidden',
+        'enroll ok',
+        'fleet Conflict',
+        'fleet ok',
+        'register Conflict',
+        'register ok',
+        'relabel Conflict',
+        'relabel ok',
+      ]),
+    );
   });
 });

@@ -54,7 +54,7 @@ describe.skipIf(!HAVE_SHARED)(
             approver: 'security@example.com',
             expires: '2026-08-31',
             state: 'expired',
-            matched: [{ finding: first.id, package: first.package.name }],
+            matched: [{ finding: first.id, package: first.package.name, cves: first.cves }],
           },
         ],
       });

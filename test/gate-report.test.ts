@@ -49,7 +49,7 @@ function exception(state: ExceptionOutcome['state'], expires: string, matched: F
     approver: 'security@example.com',
     expires,
     state,
-    matched: [{ finding: matched.id, package: matched.package.name }],
+    matched: [{ finding: matched.id, package: matched.package.name, cves: matched.cves.slice(0, 1) }],
   };
 }
 

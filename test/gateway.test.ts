@@ -443,8 +443,8 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
       headers: { authorization: `Bearer ${forged}.${own.token.slice((payload ?? '').length + 1)}` },
     });
     expect(await registryError(forgedResponse)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
-    // A second controller sharing the admin token (or this one restarted) accepts it too.
-    const second = await startGateway({ upstreamAuthFile: upstream.auth });
+    // A second controller sharing the admin token and the database (or this one restarted) accepts it too.
+    const second = await startGateway({ upstreamAuthFile: upstream.auth }, { database: fleet.gateway.database });
     servers.push(second);
     const elsewhere = await fetch(`${second.url}/v2/`, { headers: { authorization: `Bearer ${own.token}` } });
     expect(elsewhere.status).toBe(200);

@@ -265,7 +265,9 @@ describe.each<Dialect>(['sqlite', 'postgres'])('store on %s', (dialect) => {
   it('refuses expired tokens, and keeps a token whose enrollment failed', async () => {
     const expired = await store.createEnrollmentToken({}, MIN, T0);
     expect((await rejection(store.enroll(expired.token, 'late', {}, T0 + 2 * MIN))).reason).toBe('Unauthorized');
+    // An admin-registered host is claimed by its first enrollment; after that its name is taken.
     await store.createHost(hostDoc('taken', {}), T0);
+    await store.enroll((await store.createEnrollmentToken({}, MIN, T0)).token, 'taken', {}, T0);
     const good = await store.createEnrollmentToken({}, MIN, T0);
     expect((await rejection(store.enroll(good.token, 'taken', {}, T0))).reason).toBe('AlreadyExists');
     await store.enroll(good.token, 'not-taken', {}, T0);

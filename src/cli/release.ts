@@ -50,7 +50,10 @@ export function releaseCommand(): Command {
       '--evidence <file>',
       "the gate's evidence (patchline gate --evidence, the record or its in-toto statement) for this image: sets the verdict and records the file's sha256",
     )
-    .option('--force <reason>', 'let it roll out although its gate failed, and record why')
+    .option(
+      '--force <reason>',
+      'let it roll out although its gate failed, or with --gate passed but no evidence, and record why',
+    )
     .option('--by <who>', 'who forced it (recorded with the reason)')
     .action(async (name: string | undefined, flags: CreateFlags) => {
       if (flags.filename !== undefined) {
@@ -77,6 +80,14 @@ async function releaseFromFlags(name: string | undefined, flags: CreateFlags): P
   }
   if (flags.by !== undefined && flags.force === undefined) {
     throw new PatchlineError('usage', `--by ${flags.by}`, 'only goes with --force');
+  }
+  // A verdict typed by hand is a claim nobody can check: like a failed gate, it needs a recorded reason.
+  if (flags.gate === 'passed' && flags.force === undefined) {
+    throw new PatchlineError(
+      'usage',
+      `release create ${name} --gate passed`,
+      "a passed verdict without the gate's evidence cannot be checked: give --evidence FILE (patchline gate --evidence), or --force REASON to record why it is taken on trust",
+    );
   }
   const gate =
     flags.evidence !== undefined

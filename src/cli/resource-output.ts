@@ -49,7 +49,9 @@ export const releaseColumns: Columns<Release> = {
         ? 'forced'
         : '-'
       : release.spec.gate.passed
-        ? 'passed'
+        ? release.spec.force && release.spec.gate.evidence === undefined
+          ? 'passed (forced)'
+          : 'passed'
         : release.spec.force
           ? 'failed (forced)'
           : 'failed',

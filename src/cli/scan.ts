@@ -27,6 +27,7 @@ interface ScanFlags extends ImageFlags {
   showNotAffected?: boolean;
   allowEmpty?: boolean;
   allowPartial?: boolean;
+  allowNoData?: boolean;
 }
 
 const WRITERS: Record<ScanFormat, (result: ScanResult) => string> = {
@@ -42,7 +43,8 @@ export const SCAN_EXIT_CODES = `Exit codes:
   1  the scan ran, and found what --fail-on names: a fix available (fix-available), or any finding (any);
      findings suppressed by --vex and publisher not-affected statements never count
   2  error: bad usage, unreadable image or VEX file, no advisory database, or one older than --db-max-age
-     (run \`patchline db update\`, or \`patchline db import PATH\` where there is no network)`;
+     (run \`patchline db update\`, or \`patchline db import PATH\` where there is no network), or no data in it for
+     the image's OS (unless --allow-no-data)`;
 
 export function scanCommand(): Command {
   const command = new Command('scan')
@@ -67,7 +69,11 @@ export function scanCommand(): Command {
     .option('--db-max-age <duration>', 'fail (exit 2) when the database was last updated longer ago (e.g. 72h, 3d)')
     .option('--show-not-affected', 'also list packages the publisher states are not affected')
     .option('--allow-empty', 'succeed even when no package database is found (scratch or static images)')
-    .option('--allow-partial', 'succeed even when a package database could be read only in part');
+    .option('--allow-partial', 'succeed even when a package database could be read only in part')
+    .option(
+      '--allow-no-data',
+      "succeed even when the advisory database holds no data for the image's OS (the output says so)",
+    );
   for (const option of imageOptions()) command.addOption(option);
   command.addHelpText('after', `\n${SCAN_EXIT_CODES}\n`);
   return command.action(async (image: string, flags: ScanFlags) => {
@@ -91,6 +97,9 @@ export function scanCommand(): Command {
       });
     } finally {
       status(undefined);
+    }
+    if (scanned.noData !== undefined && !flags.allowNoData) {
+      throw new PatchlineError('input', image, `${scanned.noData} (pass --allow-no-data to accept an empty result)`);
     }
     const result = applyVex(scanned, statements);
     await writeOutput(WRITERS[flags.format](result), flags.output);

@@ -52,6 +52,7 @@ export {
   EMPTY_FLEETLOCK,
   expireLocks,
   FLEETLOCK_GROUP_PATTERN,
+  fleetLockIdSchema,
   fleetLockRequestSchema,
   lockHolders,
   parseFleetLockBody,
@@ -83,14 +84,13 @@ export {
 export type { Instant } from './instant.js';
 export { fromTimestamp, timestampSchema, toMillis, toTimestamp } from './instant.js';
 export type { LabelSelector, Labels } from './labels.js';
-export { labelSelectorSchema, labelsSchema, matchesSelector } from './labels.js';
+export { labelKeySchema, labelSelectorSchema, labelsSchema, labelValueSchema, matchesSelector } from './labels.js';
 export type { WallClock } from './local-time.js';
 export { isTimeZone, utcOffset, wallClock } from './local-time.js';
+export { fleetOfLabels, fleetOverlaps, fleetsMatching } from './membership.js';
 export type { Pipeline, PipelineSpec, Promotion, TestStep } from './pipeline-resource.js';
 export {
-  commandStepSchema,
   DEFAULT_STEP_TIMEOUT,
-  gateStepSchema,
   pipelineJsonSchema,
   pipelineSchema,
   pipelineSpecSchema,

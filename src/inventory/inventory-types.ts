@@ -10,6 +10,8 @@ export interface InventoryTarget {
   /** The reference as given, in transport syntax. */
   name: string;
   digest?: Digest;
+  /** Why `digest` was computed rather than checked against the source, when it was (docker-archive). */
+  unverifiedIdentity?: string;
   configDigest?: Digest;
   platform?: string;
   created?: string;

@@ -133,6 +133,7 @@ function describeTarget(tree: FileTree, image: Image | undefined): InventoryTarg
     })),
   };
   if (image.config.created) target.created = image.config.created;
+  if (image.unverifiedIdentity !== undefined) target.unverifiedIdentity = image.unverifiedIdentity;
   return target;
 }
 

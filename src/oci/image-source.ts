@@ -6,6 +6,8 @@ export interface ManifestBytes {
   bytes: Buffer;
   mediaType: string;
   digest: Digest;
+  /** The size the descriptor that named this manifest declares, when one did (an OCI layout's index.json entry). */
+  size?: number;
 }
 
 /**
@@ -22,4 +24,9 @@ export interface ImageSource {
   /** Bytes this source fetched over the network so far (0 for local sources, and for blobs served from the cache). */
   bytesDownloaded(): number;
   close(): Promise<void>;
+  /**
+   * Set when the source has no digests of its own, so the identity `openImage` reports was computed by Patchline
+   * rather than checked against the source (docker-archive). Says so in words, for reports and gate evidence.
+   */
+  readonly unverifiedIdentity?: string;
 }

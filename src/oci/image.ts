@@ -74,6 +74,8 @@ export interface Image {
   mediaType: string;
   /** Digest of the index the reference named, when it named one. */
   indexDigest?: Digest;
+  /** Set when the source carries no digests of its own (docker-archive): why `digest` was computed, not checked. */
+  unverifiedIdentity?: string;
   platform: Platform;
   manifest: Manifest;
   config: ImageConfig;
@@ -178,6 +180,9 @@ async function resolveImage(
   limits: ImageLimits,
 ): Promise<Omit<Image, 'close'>> {
   let top = await source.getManifest();
+  // The manifest the reference resolves to is checked like every other: a source only delivers bytes, and a layout
+  // whose blob was rewritten under the same name must not be read as the image its digest names.
+  verifyBuffer(top.bytes, top.digest, `${name}: manifest ${top.digest}`, top.size);
   let indexDigest: Digest | undefined;
   // An index may point at another index (rare, but legal); two levels are plenty.
   for (let depth = 0; isIndexType(top.mediaType) && depth < 2; depth++) {
@@ -249,6 +254,7 @@ async function resolveImage(
     bytesDownloaded: () => source.bytesDownloaded(),
   };
   if (indexDigest !== undefined) image.indexDigest = indexDigest;
+  if (source.unverifiedIdentity !== undefined) image.unverifiedIdentity = source.unverifiedIdentity;
   return image;
 }
 

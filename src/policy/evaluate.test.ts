@@ -30,6 +30,9 @@ function database(lastSync = '2024-07-01T00:00:00Z', ecosystems = ['AlmaLinux:9'
   };
 }
 
+// The least a policy may say (an empty one is refused): the default of the one rule that never fails.
+const REPORT_ONLY = '  unfixed: report\n';
+
 function inputs(spec: string, overrides: Partial<GateInputs> = {}): GateInputs {
   return {
     policy: { path: 'p.yaml', digest: 'sha256:00', policy: parsePolicy(policyText(spec), 'p.yaml') },
@@ -95,31 +98,36 @@ describe('fixes.maxAge and unfixed', () => {
     expect(failing.verdict).toBe('fail');
   });
 
-  it('summarises exposure: every unshipped fix and the oldest, waived ones included', () => {
-    const result = evaluatePolicy(
-      inputs(
-        '  exceptions:\n    - {id: CVE-2023-38545, status: accepted-risk, justification: j, approver: a, expires: 2025-01-01}\n',
-      ),
-      NOW,
-    );
+  it('summarises exposure: every unshipped fix and the oldest, a fix covered in part included', () => {
+    const waive = (id: string) =>
+      `    - {id: ${id}, status: accepted-risk, justification: j, approver: a, expires: 2025-01-01}\n`;
+    // ALSA-2023:5763 fixes CVE-2023-38545 and CVE-2023-38546: one exception leaves the fix unshipped and counted.
+    const result = evaluatePolicy(inputs(`${REPORT_ONLY}  exceptions:\n${waive('CVE-2023-38545')}`), NOW);
     expect(result.exposure).toEqual({
       unshippedFixes: 3,
       oldestFixAvailableSince: '2023-10-18T00:00:00.000Z',
       oldestFixAgeSeconds: (Date.parse(NOW) - Date.parse('2023-10-18T00:00:00Z')) / 1000,
       oldest: { finding: 'ALSA-2023:5763', package: 'curl' },
     });
+    // Covered whole, the fix is suppressed and no longer counted.
+    const both = evaluatePolicy(
+      inputs(`${REPORT_ONLY}  exceptions:\n${waive('CVE-2023-38545')}${waive('CVE-2023-38546')}`),
+      NOW,
+    );
+    expect(both.exposure.unshippedFixes).toBe(2);
+    expect(both.exposure.oldest?.finding).not.toBe('ALSA-2023:5763');
   });
 });
 
 describe('exceptions', () => {
   const exception = (expires: string, extra = '') =>
-    `  fixes: {maxAge: 31d}\n  exceptions:\n    - id: CVE-2023-38545\n${extra}      status: not_affected\n      justification: vulnerable_code_not_in_execute_path\n      approver: sec@example.com\n      expires: "${expires}"\n`;
+    `  fixes: {maxAge: 31d}\n  exceptions:\n    - id: ALSA-2023:5763\n${extra}      status: not_affected\n      justification: vulnerable_code_not_in_execute_path\n      approver: sec@example.com\n      expires: "${expires}"\n`;
 
   it('one expiring tomorrow suppresses its finding; one that expired yesterday fails the gate and says so', () => {
     const active = evaluatePolicy(inputs(exception('2024-07-02')), NOW);
     expect(active.exceptions[0]).toMatchObject({
       state: 'active',
-      matched: [{ finding: 'ALSA-2023:5763', package: 'curl' }],
+      matched: [{ finding: 'ALSA-2023:5763', package: 'curl', cves: ['CVE-2023-38545', 'CVE-2023-38546'] }],
     });
     expect(rule(active, 'exceptions').outcome).toBe('pass');
     expect(rule(active, 'fixes.maxAge').findings.map((f) => f.id)).toEqual(['ALSA-2024:2447']);
@@ -133,7 +141,7 @@ describe('exceptions', () => {
     expect(expired.exceptions[0]!.state).toBe('expired');
     const failed = rule(expired, 'exceptions');
     expect(failed.outcome).toBe('fail');
-    expect(failed.message).toContain('CVE-2023-38545 (expired 2024-06-30, approved by sec@example.com)');
+    expect(failed.message).toContain('ALSA-2023:5763 (expired 2024-06-30, approved by sec@example.com)');
     // The finding it no longer covers counts again.
     expect(rule(expired, 'fixes.maxAge').findings.map((f) => f.id)).toContain('ALSA-2023:5763');
   });
@@ -193,7 +201,7 @@ describe('image, base, packages, kernel and database rules', () => {
     expect(outcome(found({ diffIds: [] }))).toBe('fail');
     expect(outcome({ kind: 'error', reference: 'r.example/base:1', problem: 'manifest unknown' })).toBe('fail');
     expect(outcome({ kind: 'unknown', reason: 'no label' })).toBe('fail');
-    expect(rule(evaluatePolicy(inputs(''), NOW), 'base.mustBeLatest').outcome).toBe('not-configured');
+    expect(rule(evaluatePolicy(inputs(REPORT_ONLY), NOW), 'base.mustBeLatest').outcome).toBe('not-configured');
   });
 
   it('packages: forbidden globs present fail, required globs missing fail', () => {
@@ -246,7 +254,7 @@ describe('image, base, packages, kernel and database rules', () => {
   });
 
   it('database: fails closed on a missing source even without maxAge, and on stale data with it', () => {
-    const missing = evaluatePolicy(inputs('', { database: database(undefined, ['Debian:12']) }), NOW);
+    const missing = evaluatePolicy(inputs(REPORT_ONLY, { database: database(undefined, ['Debian:12']) }), NOW);
     expect(rule(missing, 'database.maxAge')).toMatchObject({
       outcome: 'fail',
       message: expect.stringContaining('holds no data for AlmaLinux:9'),
@@ -263,13 +271,13 @@ describe('image, base, packages, kernel and database rules', () => {
       NOW,
     );
     expect(rule(fresh, 'database.maxAge').outcome).toBe('pass');
-    const noOs = inputs('');
+    const noOs = inputs(REPORT_ONLY);
     delete noOs.scan.os;
     expect(rule(evaluatePolicy(noOs, NOW), 'database.maxAge').outcome).toBe('fail');
   });
 
   it('records every rule, in the order of the document, with not-configured ones', () => {
-    const result = evaluatePolicy(inputs(''), NOW);
+    const result = evaluatePolicy(inputs(REPORT_ONLY), NOW);
     expect(result.rules.map((r) => [r.rule, r.outcome])).toEqual([
       ['database.maxAge', 'pass'],
       ['fixes.maxAge', 'not-configured'],

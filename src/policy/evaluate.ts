@@ -50,10 +50,11 @@ export function evaluatePolicy(inputs: GateInputs, now: Date | string): GateResu
     },
     rules,
     exceptions: exceptions.outcomes,
-    exposure: exposureOf(scan.findings, at),
+    exposure: exposureOf(findings, at),
     scan: exceptions.scan,
   };
   if (image.digest !== undefined) result.image.digest = image.digest;
+  if (image.unverifiedIdentity !== undefined) result.image.unverifiedIdentity = image.unverifiedIdentity;
   if (image.created !== undefined) result.image.created = image.created;
   const baseName = image.labels[BASE_NAME_LABEL];
   if (baseName !== undefined) {

@@ -69,7 +69,13 @@ const exceptionEvidence = z.object({
   approver: z.string(),
   expires: z.string(),
   state: z.enum(['active', 'unused', 'expired']),
-  matched: z.array(z.object({ finding: z.string(), package: z.string() })),
+  matched: z.array(
+    z.object({
+      finding: z.string(),
+      package: z.string(),
+      cves: z.array(z.string()).optional().describe('the CVEs of the finding the exception covers'),
+    }),
+  ),
 });
 
 export const gateEvidenceSchema = z.object({
@@ -81,6 +87,12 @@ export const gateEvidenceSchema = z.object({
   image: z.object({
     reference: z.string().describe('as given to patchline gate'),
     digest: sha256Digest.optional().describe('the manifest digest of the image that was scanned'),
+    unverifiedIdentity: z
+      .string()
+      .optional()
+      .describe(
+        'present when the source has no digests of its own (docker-archive): the digest was computed, not checked',
+      ),
     created: z.string().optional(),
     base: z.object({ name: z.string(), digest: z.string().optional() }).optional(),
   }),

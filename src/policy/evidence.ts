@@ -23,6 +23,7 @@ export function gateEvidence(result: GateResult): GateEvidence {
     image: {
       reference: result.image.reference,
       ...(result.image.digest ? { digest: result.image.digest } : {}),
+      ...(result.image.unverifiedIdentity ? { unverifiedIdentity: result.image.unverifiedIdentity } : {}),
       ...(result.image.created ? { created: result.image.created } : {}),
       ...(result.image.base ? { base: result.image.base } : {}),
     },

@@ -1,11 +1,14 @@
-import type { Finding, ScanResult, SuppressedFinding } from '../scan/index.js';
+import { coverageOf, vulnerabilitiesNamed } from '../scan/cve-coverage.js';
+import type { Finding, ScanResult, SuppressedFinding, SuppressionStatement } from '../scan/index.js';
 import type { ExceptionOutcome, RuleResult } from './gate-result.js';
 import { matchesGlob } from './glob.js';
 import type { PolicyException } from './policy-document.js';
 
 /**
  * Policy exceptions: VEX-shaped, approved statements that take findings out of the gate until they expire. An
- * exception in force suppresses every finding it names whatever its status (the status is what the approver states,
+ * exception names one vulnerability: a CVE covers that CVE of every advisory that lists it, an advisory id covers all
+ * of that advisory's CVEs; a finding leaves the gate only when all its CVEs are covered (src/scan/cve-coverage.ts).
+ * An exception in force covers what it names whatever its status (the status is what the approver states,
  * kept for the record); an expired one suppresses nothing and fails the gate, so a waiver never outlives its date
  * silently.
  */
@@ -17,16 +20,14 @@ export function expiryOf(exception: PolicyException): number {
   );
 }
 
-/** Whether the exception names this finding: by its id, an alias or a CVE, and by package name or source name. */
-export function exceptionMatches(exception: PolicyException, finding: Finding): boolean {
-  const id = exception.id.toUpperCase();
-  const ids = [finding.id, ...finding.aliases, ...finding.cves].map((known) => known.toUpperCase());
-  if (!ids.includes(id)) return false;
-  if (exception.package === undefined) return true;
+/** The finding's CVEs the exception covers (by its id, an alias or a CVE, and by package or source name), if any. */
+export function exceptionCovers(exception: PolicyException, finding: Finding): string[] {
+  const covered = vulnerabilitiesNamed(finding, [exception.id]);
+  if (covered.length === 0 || exception.package === undefined) return covered;
   const { name, sourceName } = finding.package;
-  return (
-    matchesGlob(exception.package, name) || (sourceName !== undefined && matchesGlob(exception.package, sourceName))
-  );
+  const packageMatches =
+    matchesGlob(exception.package, name) || (sourceName !== undefined && matchesGlob(exception.package, sourceName));
+  return packageMatches ? covered : [];
 }
 
 export interface AppliedExceptions {
@@ -43,40 +44,52 @@ export function applyExceptions(
   policyName: string,
 ): AppliedExceptions {
   const outcomes: ExceptionOutcome[] = [];
-  const suppressedBy = new Map<Finding, PolicyException>();
+  // Per finding, the exception that covers each of its CVEs (the first one listed, when several do).
+  const coveredBy = new Map<Finding, Map<string, PolicyException>>();
   for (const exception of exceptions ?? []) {
     const expired = !(now < expiryOf(exception));
-    const matched = scan.findings.filter((finding) => exceptionMatches(exception, finding));
-    if (!expired) for (const finding of matched) if (!suppressedBy.has(finding)) suppressedBy.set(finding, exception);
+    const matches = scan.findings
+      .map((finding) => ({ finding, cves: exceptionCovers(exception, finding) }))
+      .filter((match) => match.cves.length > 0);
+    if (!expired) {
+      for (const { finding, cves } of matches) {
+        const byCve = coveredBy.get(finding) ?? new Map<string, PolicyException>();
+        for (const cve of cves) if (!byCve.has(cve)) byCve.set(cve, exception);
+        coveredBy.set(finding, byCve);
+      }
+    }
     const outcome: ExceptionOutcome = {
       id: exception.id,
       status: exception.status,
       justification: exception.justification,
       approver: exception.approver,
       expires: exception.expires,
-      state: expired ? 'expired' : matched.length > 0 ? 'active' : 'unused',
-      matched: matched.map((finding) => ({ finding: finding.id, package: finding.package.name })),
+      state: expired ? 'expired' : matches.length > 0 ? 'active' : 'unused',
+      matched: matches.map(({ finding, cves }) => ({ finding: finding.id, package: finding.package.name, cves })),
     };
     if (exception.package !== undefined) outcome.package = exception.package;
     outcomes.push(outcome);
   }
+  const describe = (exception: PolicyException): SuppressionStatement => ({
+    source: `policy ${policyName} exception ${exception.id} (approved by ${exception.approver}, until ${exception.expires})`,
+    status: exception.status,
+    justification: exception.justification,
+  });
   const suppressed: SuppressedFinding[] = [...scan.suppressed];
-  for (const [finding, exception] of suppressedBy) {
-    suppressed.push({
-      finding,
-      statement: {
-        source: `policy ${policyName} exception ${exception.id} (approved by ${exception.approver}, until ${exception.expires})`,
-        status: exception.status,
-        justification: exception.justification,
-      },
-    });
+  const findings: Finding[] = [];
+  for (const finding of scan.findings) {
+    const byCve = coveredBy.get(finding);
+    if (byCve === undefined) {
+      findings.push(finding);
+      continue;
+    }
+    const { complete, coverage } = coverageOf(finding, byCve, describe);
+    if (complete) suppressed.push({ finding, statement: coverage[0]!.statement, coverage });
+    else findings.push({ ...finding, coverage: [...(finding.coverage ?? []), ...coverage] });
   }
-  const after: ScanResult = {
-    ...scan,
-    findings: scan.findings.filter((finding) => !suppressedBy.has(finding)),
-    suppressed,
-  };
-  return { outcomes, scan: after, rule: exceptionsRule(exceptions, outcomes, suppressedBy.size) };
+  const after: ScanResult = { ...scan, findings, suppressed };
+  const count = suppressed.length - scan.suppressed.length;
+  return { outcomes, scan: after, rule: exceptionsRule(exceptions, outcomes, count) };
 }
 
 function exceptionsRule(

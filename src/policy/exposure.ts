@@ -2,8 +2,9 @@ import type { Finding } from '../scan/index.js';
 import type { GateResult } from './gate-result.js';
 
 /**
- * Exposure: the fixes the image lacks and the oldest of them. Counted before exceptions: a waiver accepts a missing
- * fix, it does not ship it, so the exposure stays on record.
+ * Exposure: the fixes the image lacks and the oldest of them, among the findings left after VEX and exceptions. A fix
+ * whose every CVE a statement covers is not counted (it is on record in `scan.suppressed`, with the statement); a fix
+ * an exception covers only in part still is.
  */
 export function exposureOf(findings: readonly Finding[], now: number): GateResult['exposure'] {
   const available = findings.filter((finding) => finding.status === 'fix-available');

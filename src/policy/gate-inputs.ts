@@ -11,6 +11,8 @@ import type { LoadedPolicy } from './load-policy.js';
 export interface ImageFacts {
   reference: string;
   digest?: string;
+  /** Why `digest` was computed rather than checked against the source, when it was (docker-archive). */
+  unverifiedIdentity?: string;
   /** The image config's `created`, as written. */
   created?: string;
   labels: Record<string, string>;

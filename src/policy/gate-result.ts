@@ -48,7 +48,8 @@ export interface ExceptionOutcome {
   /** active: in force and used; unused: in force but matched no finding; expired: past `expires` (fails the gate). */
   state: 'active' | 'unused' | 'expired';
   /** The findings (Finding.id + package name) it suppressed, or would have suppressed had it not expired. */
-  matched: Array<{ finding: string; package: string }>;
+  /** The findings it covers, and which of each one's CVEs (a finding leaves the gate only when all are covered). */
+  matched: Array<{ finding: string; package: string; cves: string[] }>;
 }
 
 export interface RuleResult {
@@ -76,6 +77,8 @@ export interface GateResult {
     reference: string;
     /** sha256 digest of the manifest that was scanned, when the image has one. */
     digest?: string;
+    /** Why `digest` was computed rather than checked against the source, when it was (docker-archive). */
+    unverifiedIdentity?: string;
     /** The image config's `created`, when it has one. */
     created?: string;
     /** org.opencontainers.image.base.name / .digest labels, when present. */

@@ -75,6 +75,7 @@ function imageFacts(reference: string, inventory: Inventory): ImageFacts {
     ),
   };
   if (target.digest !== undefined) facts.digest = target.digest;
+  if (target.unverifiedIdentity !== undefined) facts.unverifiedIdentity = target.unverifiedIdentity;
   if (target.created !== undefined) facts.created = target.created;
   return facts;
 }

@@ -48,7 +48,10 @@ const exceptionSchema = z
   })
   .describe('A VEX-shaped statement that takes matching findings out of the gate until it expires');
 
-export const policySpecSchema = z.strictObject({
+/** The rules a policy can set; exceptions are not one (they only take findings out of the rules). */
+const RULES = ['fixes', 'unfixed', 'image', 'base', 'packages', 'kernel', 'database'] as const;
+
+const policySpecFields = z.strictObject({
   fixes: z
     .strictObject({
       maxAge: duration.describe('A fix available longer than this and not in the image fails the gate; 0: any fix'),
@@ -91,6 +94,12 @@ export const policySpecSchema = z.strictObject({
       maxAge: duration.describe('The advisory data for the image may be at most this old (since its last update)'),
     })
     .optional(),
+});
+
+// An empty policy passes every image, fixes or not: that is a mistake (a wrong file, an unfinished edit), never a
+// policy, so it is refused rather than read as "nothing is required".
+export const policySpecSchema = policySpecFields.refine((spec) => RULES.some((rule) => spec[rule] !== undefined), {
+  message: `sets no rule, so it would pass every image; set at least fixes.maxAge (0: every available fix must ship). Rules: ${RULES.join(', ')}`,
 });
 
 export const policySchema = z

@@ -35,6 +35,10 @@ export function cyclonedxVexBom(result: ScanResult, now: Date = new Date(result.
     ...(purl ? { purl } : {}),
   });
   bom.metadata.properties.add(new CDX.Models.Property('patchline:database:snapshot', result.database.snapshotId));
+  if (result.noData !== undefined) {
+    // An empty vulnerability list here means nothing was looked for, not a clean image.
+    bom.metadata.properties.add(new CDX.Models.Property('patchline:no-advisory-data', result.noData));
+  }
 
   const components = new Map<string, CDX.Models.Component>();
   const componentOf = (finding: Finding): CDX.Models.Component => {

@@ -38,7 +38,7 @@ const exceptionSchema = z
     approver: z.string(),
     expires: z.string(),
     state: z.enum(['active', 'unused', 'expired']),
-    matched: z.array(z.object({ finding: z.string(), package: z.string() })),
+    matched: z.array(z.object({ finding: z.string(), package: z.string(), cves: z.array(z.string()).optional() })),
   })
   .loose();
 

@@ -61,18 +61,20 @@ function render(result: ScanResult, findings: Finding[], leftOut: number): strin
     ruleIndex.set(finding.id, rules.length);
     rules.push(rule(finding));
   }
-  const notifications =
-    leftOut > 0
-      ? [
-          {
-            level: 'warning',
-            descriptor: { id: 'results-truncated' },
-            message: {
-              text: `${leftOut} of ${leftOut + findings.length} results were left out to stay within GitHub's limits (${GITHUB_SARIF_RESULT_LIMIT} results, ${GITHUB_SARIF_GZIP_LIMIT / 1024 / 1024} MB gzip'd): the least urgent ones; \`patchline scan --format json\` lists them all.`,
-            },
-          },
-        ]
-      : [];
+  const notifications: object[] = [];
+  if (result.noData !== undefined) {
+    // No results here means nothing was looked for, not a clean image: the run says so where a reader looks first.
+    notifications.push({ level: 'error', descriptor: { id: 'no-advisory-data' }, message: { text: result.noData } });
+  }
+  if (leftOut > 0) {
+    notifications.push({
+      level: 'warning',
+      descriptor: { id: 'results-truncated' },
+      message: {
+        text: `${leftOut} of ${leftOut + findings.length} results were left out to stay within GitHub's limits (${GITHUB_SARIF_RESULT_LIMIT} results, ${GITHUB_SARIF_GZIP_LIMIT / 1024 / 1024} MB gzip'd): the least urgent ones; \`patchline scan --format json\` lists them all.`,
+      },
+    });
+  }
   const document = {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
@@ -95,6 +97,7 @@ function render(result: ScanResult, findings: Finding[], leftOut: number): strin
           ...(result.target.digest ? { imageDigest: result.target.digest } : {}),
           databaseSnapshot: result.database.snapshotId,
           ...(leftOut > 0 ? { resultsLeftOut: leftOut } : {}),
+          ...(result.noData !== undefined ? { noAdvisoryData: result.noData } : {}),
         },
       },
     ],

@@ -11,6 +11,17 @@ export const SCAN_JSON_SCHEMA_VERSION = 1;
 
 const status = z.enum(['fix-available', 'no-fix-yet', 'will-not-fix', 'not-affected']);
 
+const statementSchema = z.object({
+  source: z.string().describe('the VEX file (and statement) or the policy exception'),
+  status: z.string(),
+  justification: z.string().optional(),
+  impact: z.string().optional(),
+});
+
+const coverageSchema = z
+  .array(z.object({ cves: z.array(z.string()), statement: statementSchema }))
+  .describe('which of the CVEs each statement covers');
+
 export const scanFindingSchema = z.object({
   id: z.string().describe('the advisory id (ALSA-2024:0001, CVE-2023-38545): stable across scans'),
   aliases: z.array(z.string()).describe('other ids of the advisory (CVE, RHSA, ALSA, DSA), sorted'),
@@ -38,6 +49,9 @@ export const scanFindingSchema = z.object({
   summary: z.string().optional(),
   source: z.object({ format: z.string(), ecosystem: z.string(), note: z.string().optional() }),
   references: z.array(z.string()).optional(),
+  coverage: coverageSchema
+    .optional()
+    .describe('statements covering some, not all, of its CVEs: it stays a finding until all are covered'),
 });
 
 export const scanJsonSchema = z.object({
@@ -62,6 +76,10 @@ export const scanJsonSchema = z.object({
   scannedAt: z.string(),
   packages: z.number().int().describe('packages inventoried'),
   ecosystems: z.array(z.object({ ecosystem: z.string(), source: z.string(), note: z.string().optional() })),
+  noData: z
+    .string()
+    .optional()
+    .describe('set when no advisory data applied to the image: no findings then means nothing was looked for'),
   summary: z.object({
     'fix-available': z.number().int(),
     'no-fix-yet': z.number().int(),
@@ -73,12 +91,8 @@ export const scanJsonSchema = z.object({
   suppressed: z.array(
     z.object({
       finding: scanFindingSchema,
-      statement: z.object({
-        source: z.string().describe('the VEX file the statement came from'),
-        status: z.string(),
-        justification: z.string().optional(),
-        impact: z.string().optional(),
-      }),
+      statement: statementSchema,
+      coverage: coverageSchema.optional(),
     }),
   ),
 });
@@ -105,6 +119,7 @@ export function scanJson(result: ScanResult): string {
     scannedAt: result.scannedAt,
     packages: result.packages,
     ecosystems: result.ecosystems,
+    ...(result.noData !== undefined ? { noData: result.noData } : {}),
     summary: { ...countByStatus(findings), suppressed: result.suppressed.length },
     findings,
     suppressed: result.suppressed,

@@ -37,7 +37,7 @@ describe('scanTable', () => {
 
   it('lists suppressed findings with their statement, and sums up per status with the oldest unshipped fix', () => {
     expect(text).toMatch(
-      /Suppressed by VEX:\nPACKAGE.*\nvim-minimal\s+2:8\.2\.2637-20\.el9_1\s+ALSA-2024:1000 \(CVE-2024-2222\)\s+not_affected\s+vulnerable_code_not_in_execute_path\s+vex\/base\.openvex\.json/,
+      /Suppressed by VEX:\nPACKAGE.*\nvim-minimal\s+2:8\.2\.2637-20\.el9_1\s+ALSA-2024:1000\s+CVE-2024-2222\s+not_affected\s+vulnerable_code_not_in_execute_path\s+vex\/base\.openvex\.json/,
     );
     expect(text).toContain(
       '5 finding(s) in 212 package(s): 3 fix-available, 1 no-fix-yet, 1 will-not-fix, 0 not-affected; 1 suppressed by VEX',

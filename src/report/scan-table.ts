@@ -14,17 +14,29 @@ export function scanTable(result: ScanResult): string {
     lines.push('', table([header, ...findings.map((finding) => row(finding, result.scannedAt))]));
   }
   if (result.suppressed.length > 0) {
-    const header = ['PACKAGE', 'INSTALLED', 'ADVISORY', 'VEX STATUS', 'JUSTIFICATION', 'STATEMENT'];
-    const rows = result.suppressed.map(({ finding, statement }) => [
-      finding.package.name,
-      finding.package.installed,
-      advisoryCell(finding),
-      statement.status,
-      statement.justification ?? statement.impact ?? '',
-      statement.source,
-    ]);
+    const header = ['PACKAGE', 'INSTALLED', 'ADVISORY', 'CVES', 'VEX STATUS', 'JUSTIFICATION', 'STATEMENT'];
+    const rows = result.suppressed.flatMap(({ finding, statement, coverage }) =>
+      (coverage ?? [{ cves: finding.cves, statement }]).map((entry) => [
+        finding.package.name,
+        finding.package.installed,
+        finding.id,
+        entry.cves.join(', '),
+        entry.statement.status,
+        entry.statement.justification ?? entry.statement.impact ?? '',
+        entry.statement.source,
+      ]),
+    );
     lines.push('', 'Suppressed by VEX:', table([header, ...rows]));
   }
+  const partial = findings.filter((finding) => finding.coverage !== undefined && finding.coverage.length > 0);
+  if (partial.length > 0) {
+    lines.push('', 'Covered in part (still findings: a statement covers some of their CVEs, not all):');
+    for (const finding of partial) {
+      const covered = finding.coverage!.map((entry) => `${entry.cves.join(', ')} by ${entry.statement.source}`);
+      lines.push(`  ${finding.id} ${finding.package.name}: ${covered.join('; ')}`);
+    }
+  }
+  if (result.noData !== undefined) lines.push('', `NO ADVISORY DATA: ${result.noData}`);
   lines.push('', summary(result, findings));
   return `${lines.join('\n')}\n`;
 }

@@ -66,6 +66,26 @@ export function ecosystemFor(os: OperatingSystem | undefined): EcosystemChoice |
       if (!branch) return needVersion('Alpine');
       return { ecosystem: `Alpine:v${branch[1]}.${branch[2]}`, sources: ['alpine-secdb', 'osv'] };
     }
+    // SUSE's OSV ecosystems, as the OSV importer reduces them (importers/osv-ecosystem.ts): every product of
+    // SLE 15 SP5 is `SUSE:15.5`, the VERSION_ID of SLES 15 SP5; SLE Micro has its own numbering.
+    case 'sles':
+    case 'sled':
+    case 'sles_sap':
+    case 'sle_hpc': {
+      const release = /^\d+(?:\.\d+)?/.exec(os.versionId ?? '')?.[0];
+      return release ? { ecosystem: `SUSE:${release}`, sources: ['osv'] } : needVersion('SUSE Linux Enterprise');
+    }
+    case 'sle-micro':
+    case 'sl-micro': {
+      const release = /^\d+\.\d+/.exec(os.versionId ?? '')?.[0];
+      return release ? { ecosystem: `SUSE:Micro:${release}`, sources: ['osv'] } : needVersion('SLE Micro');
+    }
+    case 'opensuse-leap': {
+      const release = /^\d+\.\d+/.exec(os.versionId ?? '')?.[0];
+      return release ? { ecosystem: `openSUSE:Leap ${release}`, sources: ['osv'] } : needVersion('openSUSE Leap');
+    }
+    case 'opensuse-tumbleweed':
+      return { ecosystem: 'openSUSE:Tumbleweed', sources: ['osv'] };
     case 'wolfi':
       return { ecosystem: 'Wolfi', sources: ['osv'] };
     case 'chainguard':

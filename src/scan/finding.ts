@@ -44,12 +44,34 @@ export interface Finding {
   /** Where the data came from: publisher format and ecosystem (`osv AlmaLinux:8`, `redhat-csaf-vex Red Hat:9 (for CentOS Stream 9)`). */
   source: { format: AdvisorySource; ecosystem: string; note?: string };
   references?: string[];
+  /**
+   * Statements (VEX or policy exceptions) that cover some, not all, of the finding's CVEs: it stays a finding until
+   * every CVE is covered (src/scan/cve-coverage.ts).
+   */
+  coverage?: CveCoverage[];
 }
 
-/** A finding a VEX statement (or a policy exception, later) took out of the results, and why. */
+/** A VEX statement or policy exception, as a report names it. */
+export interface SuppressionStatement {
+  source: string;
+  status: string;
+  justification?: string;
+  impact?: string;
+}
+
+/** The CVEs of one finding that one statement covers. */
+export interface CveCoverage {
+  cves: string[];
+  statement: SuppressionStatement;
+}
+
+/** A finding whose every CVE a VEX statement or policy exception covers, taken out of the results, and by what. */
 export interface SuppressedFinding {
   finding: Finding;
-  statement: { source: string; status: string; justification?: string; impact?: string };
+  /** The statement that covers it (the latest, when several share its CVEs). */
+  statement: SuppressionStatement;
+  /** Which CVEs each statement covers, when the finding was suppressed per CVE. */
+  coverage?: CveCoverage[];
 }
 
 export interface ScanResult {
@@ -63,4 +85,9 @@ export interface ScanResult {
   database: { path: string; snapshotId: string; builtAt?: string; ageSeconds?: number };
   packages: number;
   scannedAt: string;
+  /**
+   * Set when no advisory data applies to the image (an OS without an ecosystem here, or one the database holds
+   * nothing for): the result found nothing because there was nothing to look in, which is not a clean image.
+   */
+  noData?: string;
 }

@@ -4,6 +4,7 @@ import { tempDir } from '../../test/helpers/tmp.js';
 import type { AdvisoryRecord, AffectedPackage } from '../advisories/advisory.js';
 import { AdvisoryDatabase, type AffectedMatch } from '../advisories/database.js';
 import { osvImporter } from '../advisories/importers/osv.js';
+import { readOsvEcosystem } from '../advisories/importers/osv-ecosystem.js';
 import type { Inventory } from '../inventory/inventory-types.js';
 import type { OperatingSystem } from '../inventory/os.js';
 import type { Package } from '../inventory/package.js';
@@ -79,6 +80,7 @@ function lookupOf(records: AdvisoryRecord[], firstSeen = '2025-06-01T00:00:00.00
       }
       return matches;
     },
+    ecosystems: () => [...new Set(records.flatMap((record) => record.affected.map((entry) => entry.ecosystem)))],
   };
 }
 
@@ -115,6 +117,18 @@ describe('ecosystemFor', () => {
     const choice = ecosystemFor(system);
     expect(choice.ecosystem).toBe(ecosystem);
     expect('note' in choice ? choice.note : undefined).toBe(note);
+  });
+
+  it.each([
+    [os('sles', '15.5'), 'SUSE:Linux Enterprise Server 15 SP5'],
+    [os('sles', '15.5'), 'SUSE:Linux Enterprise Module for Basesystem 15 SP5'],
+    [os('sles', '12'), 'SUSE:Linux Enterprise Server 12'],
+    [os('sle-micro', '5.5'), 'SUSE:Linux Enterprise Micro 5.5'],
+    [os('opensuse-leap', '15.5'), 'openSUSE:Leap 15.5'],
+    [os('opensuse-tumbleweed', '20240601'), 'openSUSE:Tumbleweed'],
+  ])('%o is looked up where the OSV importer files %s', (system, osvEcosystem) => {
+    expect(ecosystemFor(system).ecosystem).toBe(readOsvEcosystem(osvEcosystem)?.ecosystem);
+    expect(ecosystemFor(system).ecosystem).toBeDefined();
   });
 
   it('says why there is none: unknown OS, no os-release, no VERSION_ID', () => {

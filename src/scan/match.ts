@@ -16,6 +16,8 @@ import { cachedComparators } from './version-cache.js';
 /** What matching needs from the advisory database (AdvisoryDatabase is one). */
 export interface AdvisoryLookup {
   lookup(ecosystem: string, names: readonly string[]): AffectedMatch[];
+  /** Every ecosystem the data holds: a scan of an OS whose ecosystem is not among them found nothing to find. */
+  ecosystems(): string[];
 }
 
 export interface MatchOptions {
@@ -153,6 +155,13 @@ export function matchInventory(
   const choice = ecosystemFor(inventory.os);
   if (choice.ecosystem === undefined) {
     result.ecosystems.push({ ecosystem: '', source: 'none', note: choice.reason });
+    result.noData = `no advisory data can apply: ${choice.reason}`;
+    return result;
+  }
+  if (!advisories.ecosystems().includes(choice.ecosystem)) {
+    // Fail closed: nothing found in no data is not a clean image.
+    result.ecosystems.push({ ecosystem: choice.ecosystem, source: 'none', note: 'no data in the advisory database' });
+    result.noData = `the advisory database holds no data for ${choice.ecosystem} (${choice.sources.join(' or ')}): a scan against it finds nothing; run \`patchline db update\`, or \`patchline db import PATH\` offline`;
     return result;
   }
 

@@ -1,6 +1,7 @@
 import { PackageURL } from 'packageurl-js';
 import type { InventoryTarget } from '../inventory/inventory-types.js';
 import type { OperatingSystem } from '../inventory/os.js';
+import { vulnerabilitiesNamed } from './cve-coverage.js';
 import type { Finding } from './finding.js';
 import type { VexProduct, VexStatement } from './vex-statement.js';
 
@@ -11,13 +12,14 @@ export interface VexSubject {
   os?: OperatingSystem | undefined;
 }
 
-/** Whether the statement names this finding's vulnerability (by id or any alias) and its package. */
-export function statementApplies(statement: VexStatement, subject: VexSubject): boolean {
-  const ids = new Set(
-    [subject.finding.id, ...subject.finding.aliases, ...subject.finding.cves].map((id) => id.toUpperCase()),
-  );
-  if (!statement.vulnerabilities.some((id) => ids.has(id.toUpperCase()))) return false;
-  return statement.products.some((product) => productApplies(product, subject));
+/**
+ * The finding's vulnerabilities this statement speaks of: none unless it names the finding's package (or image or
+ * platform); then the CVEs it names, or all of them when it names the advisory itself.
+ */
+export function statementCovers(statement: VexStatement, subject: VexSubject): string[] {
+  const named = vulnerabilitiesNamed(subject.finding, statement.vulnerabilities);
+  if (named.length === 0) return [];
+  return statement.products.some((product) => productApplies(product, subject)) ? named : [];
 }
 
 function productApplies(product: VexProduct, subject: VexSubject): boolean {

@@ -37,24 +37,31 @@ const ids = (findings: ScanResult['findings']) => findings.map((item) => item.id
 
 describe('OpenVEX', () => {
   it('suppresses a finding named by CVE alias, on the image with the package as subcomponent, any version', async () => {
-    const result = await apply(
-      sampleScanResult(),
-      openvex([
-        {
-          vulnerability: { name: 'CVE-2023-38545' },
-          products: [{ '@id': IMAGE_PURL, subcomponents: [{ '@id': 'pkg:rpm/almalinux/curl' }] }],
-          status: 'not_affected',
-          justification: 'vulnerable_code_not_in_execute_path',
-        },
-      ]),
-    );
+    const statement = (cve: string) => ({
+      vulnerability: { name: cve },
+      products: [{ '@id': IMAGE_PURL, subcomponents: [{ '@id': 'pkg:rpm/almalinux/curl' }] }],
+      status: 'not_affected',
+      justification: 'vulnerable_code_not_in_execute_path',
+    });
+    // ALSA-2023:5763 fixes two CVEs: a statement about one of them leaves the finding, saying what it covers.
+    const one = await apply(sampleScanResult(), openvex([statement('CVE-2023-38545')]));
+    const partial = one.findings.find((item) => item.id === 'ALSA-2023:5763');
+    expect(partial?.coverage).toEqual([
+      { cves: ['CVE-2023-38545'], statement: expect.objectContaining({ status: 'not_affected' }) },
+    ]);
+    expect(one.suppressed).toHaveLength(1);
+    const result = await apply(sampleScanResult(), openvex([statement('CVE-2023-38545'), statement('CVE-2023-38546')]));
     expect(ids(result.findings)).not.toContain('ALSA-2023:5763');
     const entry = result.suppressed.find((item) => item.finding.id === 'ALSA-2023:5763');
     expect(entry?.statement).toMatchObject({
       status: 'not_affected',
       justification: 'vulnerable_code_not_in_execute_path',
     });
-    expect(entry?.statement.source).toMatch(/0\.json \$\.statements\[0\]$/);
+    expect(entry?.statement.source).toMatch(/0\.json \$\.statements\[1\]$/);
+    expect(entry?.coverage?.map((item) => [item.cves, item.statement.source.slice(-15)])).toEqual([
+      [['CVE-2023-38545'], '$.statements[0]'],
+      [['CVE-2023-38546'], '$.statements[1]'],
+    ]);
     // The earlier suppressed finding stays; nothing else moved.
     expect(result.suppressed).toHaveLength(2);
     expect(result.findings).toHaveLength(4);
@@ -62,7 +69,7 @@ describe('OpenVEX', () => {
 
   it('matches purls with version and qualifiers only when they agree with the installed package', async () => {
     const statement = (purl: string) => ({
-      vulnerability: 'CVE-2023-38545', // 0.0.x form: the vulnerability as a string
+      vulnerability: 'ALSA-2023:5763', // 0.0.x form: the vulnerability as a string; the advisory covers all its CVEs
       products: [purl],
       status: 'not_affected',
       impact_statement: 'curl is only used with --proto =https',
@@ -131,13 +138,11 @@ describe('CycloneDX VEX', () => {
       serialNumber: 'urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79',
       version: 1,
       components: [{ 'bom-ref': 'curl-comp', type: 'library', name: 'curl', purl: 'pkg:rpm/almalinux/curl' }],
-      vulnerabilities: [
-        {
-          id: 'CVE-2023-38545',
-          analysis: { state, justification: 'code_not_reachable', detail: 'SOCKS5 is not used' },
-          affects: [{ ref }],
-        },
-      ],
+      vulnerabilities: ['CVE-2023-38545', 'CVE-2023-38546'].map((id) => ({
+        id,
+        analysis: { state, justification: 'code_not_reachable', detail: 'SOCKS5 is not used' },
+        affects: [{ ref }],
+      })),
     };
   }
 

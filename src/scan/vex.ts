@@ -1,18 +1,19 @@
 import { readFile, stat } from 'node:fs/promises';
 import { PatchlineError } from '../errors.js';
-import type { Finding, ScanResult, SuppressedFinding } from './finding.js';
+import { coverageOf } from './cve-coverage.js';
+import type { Finding, ScanResult, SuppressedFinding, SuppressionStatement } from './finding.js';
 import { isCsaf, readCsafVex } from './vex-csaf.js';
 import { isCyclonedx, readCyclonedxVex } from './vex-cyclonedx.js';
-import { statementApplies } from './vex-match.js';
+import { statementCovers } from './vex-match.js';
 import { isOpenvex, readOpenvex } from './vex-openvex.js';
 import { checkDepth } from './vex-parse.js';
 import type { VexStatement } from './vex-statement.js';
 
 /**
  * `--vex FILE…`: statements from OpenVEX, CycloneDX VEX and CSAF VEX documents. A `not_affected` or `fixed` statement
- * about a finding's vulnerability and package moves the finding to `suppressed` with the statement; `affected` and
- * `under_investigation` leave it. When several statements speak of one finding, the latest wins (by timestamp, then by
- * the order of files and statements), as OpenVEX's statement ordering says.
+ * about a finding's vulnerability and package covers that CVE (or every CVE, when it names the advisory); a finding
+ * moves to `suppressed` only when all its CVEs are covered (src/scan/cve-coverage.ts). When several statements speak
+ * of one CVE, the latest wins (by timestamp, then by the order of files and statements), as OpenVEX's ordering says.
  */
 
 // Red Hat's largest VEX documents are a few MB; a file past this is not a VEX document we should hold in memory.
@@ -72,22 +73,34 @@ export function applyVex(result: ScanResult, statements: readonly VexStatement[]
   const suppressed: SuppressedFinding[] = [...result.suppressed];
   for (const finding of result.findings) {
     const subject = { finding, target: result.target, os: result.os };
-    const latest = ordered.findLast((statement) => statementApplies(statement, subject));
-    if (latest && (latest.status === 'not_affected' || latest.status === 'fixed')) {
-      suppressed.push({
-        finding,
-        statement: {
-          source: `${latest.source} ${latest.at}`,
-          status: latest.status,
-          ...(latest.justification ? { justification: latest.justification } : {}),
-          ...(latest.impact ? { impact: latest.impact } : {}),
-        },
-      });
+    // Per CVE, the latest statement about it decides; only not_affected and fixed cover it.
+    const latest = new Map<string, VexStatement>();
+    for (const statement of ordered) for (const id of statementCovers(statement, subject)) latest.set(id, statement);
+    const deciding = new Map([...latest].filter(([, statement]) => suppresses(statement)));
+    const { complete, coverage } = coverageOf(finding, deciding, describeStatement);
+    if (complete) {
+      const last = ordered.findLast((statement) => [...deciding.values()].includes(statement))!;
+      suppressed.push({ finding, statement: describeStatement(last), coverage });
     } else {
-      findings.push(finding);
+      findings.push(
+        coverage.length > 0 ? { ...finding, coverage: [...(finding.coverage ?? []), ...coverage] } : finding,
+      );
     }
   }
   return { ...result, findings, suppressed };
+}
+
+function suppresses(statement: VexStatement): boolean {
+  return statement.status === 'not_affected' || statement.status === 'fixed';
+}
+
+function describeStatement(statement: VexStatement): SuppressionStatement {
+  return {
+    source: `${statement.source} ${statement.at}`,
+    status: statement.status,
+    ...(statement.justification ? { justification: statement.justification } : {}),
+    ...(statement.impact ? { impact: statement.impact } : {}),
+  };
 }
 
 export type { VexProduct, VexStatement, VexStatus } from './vex-statement.js';

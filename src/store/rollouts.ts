@@ -2,13 +2,14 @@ import type { Kysely } from 'kysely';
 import {
   desiredDigestFor,
   type Fleet,
+  fleetOfLabels,
+  fleetsMatching,
   fromTimestamp,
   type Host,
   type HostRecord,
   isFinalPhase,
   isInFlight,
   isSupersedable,
-  matchesSelector,
   type Release,
   type Rollout,
   type RolloutActionResult,
@@ -271,8 +272,12 @@ export async function loadRolloutState(db: Kysely<Database>, name: string): Prom
   const fleet = await requireDocument(db, 'fleets', release.resource.spec.fleet);
   const previousName = rollout.resource.spec.previousRelease;
   const previous = previousName === undefined ? undefined : await requireDocument(db, 'releases', previousName);
-  // Reports that arrive after this read are decided on at the next tick.
-  const hosts = await listHostsForDecision(db);
+  // Reports that arrive after this read are decided on at the next tick. A host that another fleet's selector also
+  // matches belongs to neither (the store refuses such overlaps; this covers databases from before that rule).
+  const fleets = (await listDocuments(db, 'fleets')).map((each) => each.resource);
+  const hosts = (await listHostsForDecision(db)).filter(
+    (host) => fleetsMatching(fleets, host.metadata.labels).length <= 1,
+  );
   return {
     state: {
       fleet: fleet.resource,
@@ -355,7 +360,7 @@ export async function commitDecision(
   }
   if (decision.rolloutPhase === 'succeeded') {
     // In the same transaction as the decision: the ledger closes exactly when the rollout's last host is healthy.
-    await completeExposures(db, { ...rollout, status: decision.status });
+    await completeExposures(db, { ...rollout, status: decision.status }, now);
   }
   return true;
 }
@@ -416,10 +421,9 @@ function servedRecently(host: Host, digest: string, now: number): boolean {
   return served !== undefined && served.digest === digest && now - fromTimestamp(served.at) < SERVED_RESOLUTION_MS;
 }
 
-/** The fleet a host belongs to: the first, by name, whose selector matches its labels. */
+/** The one fleet a host belongs to (see fleetOfLabels: none when its labels match two). */
 export async function fleetOfHost(db: Kysely<Database>, host: Host): Promise<Stored<Fleet> | undefined> {
-  const fleets = await listDocuments(db, 'fleets');
-  return fleets.find((fleet) => matchesSelector(fleet.resource.spec.selector, host.metadata.labels));
+  return fleetOfLabels(await listDocuments(db, 'fleets'), host.metadata.labels);
 }
 
 /**

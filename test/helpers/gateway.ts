@@ -70,6 +70,8 @@ export interface GatewayHarness {
   address: string;
   now: { offsetMs: number };
   cacheDir: string;
+  /** The SQLite file; a second server may be started on it (controllers sharing a database). */
+  database: string;
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: () => unknown; body: string }>;
   /** Enrolls a host and returns its credential. */
   enroll(name: string, labels: Record<string, string>): Promise<string>;
@@ -86,10 +88,11 @@ export const API = '/apis/patchline.dev/v1';
  */
 export async function startGateway(
   gateway: Partial<GatewayOptions> = {},
-  options: { tickMs?: number; handTicked?: boolean } = {},
+  options: { tickMs?: number; database?: string; handTicked?: boolean } = {},
 ): Promise<GatewayHarness> {
   const dir = await tempDir('patchline-gateway-');
-  const store = await Store.open(join(dir, 'controller.db'));
+  const database = options.database ?? join(dir, 'controller.db');
+  const store = await Store.open(database);
   const now = { offsetMs: 0 };
   const cacheDir = join(dir, 'cache');
   const server = await createServer({
@@ -118,6 +121,7 @@ export async function startGateway(
     address: url.replace(/^http:\/\//, ''),
     now,
     cacheDir,
+    database,
     admin,
     async enroll(name, labels) {
       const token = ((await admin('POST', 'enrollment-tokens', { labels })).json() as { token: string }).token;

@@ -3,7 +3,7 @@ import type { CatalogContext, Cataloger, CatalogResult } from '../cataloger.js';
 import type { OperatingSystem } from '../os.js';
 import type { CatalogProblem, Package } from '../package.js';
 import { buildPurl, distroQualifier } from '../purl.js';
-import { type ApkRecord, parseApkInstalled } from './installed.js';
+import { type ApkRecord, apkCutShort, parseApkInstalled } from './installed.js';
 
 const INSTALLED = 'lib/apk/db/installed';
 
@@ -18,8 +18,11 @@ export const apkCataloger: Cataloger = {
   async catalog(files: FoundFile[], context: CatalogContext): Promise<CatalogResult> {
     const file = files.find((candidate) => candidate.path === INSTALLED && candidate.content);
     if (!file) return { packages: [], problems: [], databases: [] };
-    const { records, problems } = parseApkInstalled(await file.content!.text());
+    const text = await file.content!.text();
+    const { records, problems } = parseApkInstalled(text);
     const found: CatalogProblem[] = problems.map((message) => ({ path: INSTALLED, message }));
+    const cut = apkCutShort(text);
+    if (cut !== undefined) found.push({ path: INSTALLED, message: cut });
     return {
       packages: records.map((record) => toPackage(record, file, context.os)),
       problems: found,

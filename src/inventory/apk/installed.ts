@@ -39,6 +39,17 @@ interface Draft {
   folder: string;
 }
 
+/**
+ * Why an installed database reads as cut short, if it does: apk writes a blank line after every package, so a file
+ * that does not end with one lost its end (and with it packages or their files) and must not read as complete.
+ */
+export function apkCutShort(text: string): string | undefined {
+  if (text === '' || text.endsWith('\n\n')) return undefined;
+  return text.endsWith('\n')
+    ? 'its last package is not closed by the blank line apk writes after every package: the file is cut short'
+    : 'ends mid-line (no final newline): the file is cut short';
+}
+
 export function parseApkInstalled(text: string): ApkParseResult {
   const records: ApkRecord[] = [];
   const problems: string[] = [];

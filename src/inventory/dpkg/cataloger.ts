@@ -3,7 +3,7 @@ import type { CatalogContext, Cataloger, CatalogResult } from '../cataloger.js';
 import type { OperatingSystem } from '../os.js';
 import type { CatalogProblem, Package } from '../package.js';
 import { buildPurl, distroQualifier } from '../purl.js';
-import { type DpkgRecord, hasFilesInstalled, parseDpkgStatus } from './status.js';
+import { type DpkgRecord, dpkgCutShort, hasFilesInstalled, parseDpkgStatus } from './status.js';
 
 const STATUS = 'var/lib/dpkg/status';
 const STATUS_DIR = 'var/lib/dpkg/status.d';
@@ -34,8 +34,11 @@ export const dpkgCataloger: Cataloger = {
     }
 
     const read = async (file: FoundFile, kind: 'status' | 'status.d') => {
-      const { records, problems: found } = parseDpkgStatus(await file.content!.text());
+      const text = await file.content!.text();
+      const { records, problems: found } = parseDpkgStatus(text);
       for (const message of found) problems.push({ path: file.path, message });
+      const cut = dpkgCutShort(text, kind);
+      if (cut !== undefined) problems.push({ path: file.path, message: cut });
       for (const record of records) {
         // A package in both the status file and status.d (or twice in one) is one package; the first read wins.
         const key = `${record.name}:${record.architecture ?? ''}`;

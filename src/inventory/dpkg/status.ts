@@ -61,6 +61,21 @@ export function hasFilesInstalled(record: DpkgRecord, file: 'status' | 'status.d
   return STATES_WITH_FILES.has(record.status.state);
 }
 
+/**
+ * Why a status file reads as cut short, if it does. dpkg ends every paragraph of `status` with a blank line, and
+ * `dpkg-query` refuses a file whose last line has no newline ("missing final newline"); a database cut mid-record
+ * would otherwise read as a complete one with fewer packages. A distroless `status.d` file is one paragraph: it must
+ * end with a newline.
+ */
+export function dpkgCutShort(text: string, file: 'status' | 'status.d'): string | undefined {
+  if (text === '') return undefined;
+  if (!text.endsWith('\n')) return 'ends mid-line (missing final newline, as dpkg-query says): the file is cut short';
+  if (file === 'status' && !text.endsWith('\n\n')) {
+    return 'its last paragraph is not closed by the blank line dpkg writes after every package: the file is cut short';
+  }
+  return undefined;
+}
+
 /** Splits text into paragraphs of fields (lowercased names; continuation lines joined with newlines). */
 function paragraphs(text: string): Array<{ line: number; fields: Map<string, string> }> {
   const result: Array<{ line: number; fields: Map<string, string> }> = [];

@@ -70,6 +70,12 @@ export const rpmCataloger: Cataloger = {
       if (!isPatchlineError(error)) throw error;
       found.push(withoutPrefix(error.message, path));
     }
+    // An rpm-based OS always has packages (its release package at least): an empty database was emptied or replaced
+    // (a layer with a fresh `rpm --initdb` hides every package below it), and must not read as an image with nothing.
+    const family = context.os?.family;
+    if (packages.length === 0 && found.length === 0 && (family === 'redhat' || family === 'suse')) {
+      found.push(`holds no packages, but ${context.os?.prettyName ?? context.os?.id} installs its software with rpm`);
+    }
     const problems: CatalogProblem[] = found.map((message) => ({ path, message }));
     return { packages, problems, databases: [path] };
   },

@@ -36,7 +36,7 @@ export async function pushImage(
   }
   const result: PushResult = { digest: '' as Digest, blobsPushed: 0, blobsSkipped: 0 };
   const top = await source.getManifest(manifestDigest);
-  verifyBuffer(top.bytes, top.digest, `manifest ${top.digest} of ${source.name}`);
+  verifyBuffer(top.bytes, top.digest, `manifest ${top.digest} of ${source.name}`, top.size);
   if (target.digest !== undefined && target.digest !== top.digest) {
     throw new PatchlineError(
       'usage',

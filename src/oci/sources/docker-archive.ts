@@ -97,6 +97,9 @@ export async function openDockerArchive(
     },
     bytesDownloaded: () => 0,
     async close() {},
+    unverifiedIdentity:
+      'docker-archive carries no manifest digest: this digest is of a manifest Patchline built from manifest.json; ' +
+      "layers were checked against the config's diff_ids, but nothing ties the archive to a registry image",
   };
 }
 

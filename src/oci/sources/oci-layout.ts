@@ -46,8 +46,11 @@ export async function openOciLayout(files: LayoutFiles, name: string, tag: strin
         return { bytes: indexBytes, mediaType: OCI_INDEX, digest: chosen.digest };
       }
       const bytes = await readBlob(wanted);
-      const mediaType = digest === undefined ? chosen.mediaType : sniffManifestMediaType(bytes, `${name}@${wanted}`);
-      return { bytes, mediaType, digest: wanted };
+      if (digest !== undefined) {
+        return { bytes, mediaType: sniffManifestMediaType(bytes, `${name}@${wanted}`), digest: wanted };
+      }
+      // index.json's entry declares the digest and size; openImage checks the bytes against both before using them.
+      return { bytes, mediaType: chosen.mediaType, digest: wanted, size: chosen.size };
     },
     async openBlob(descriptor: Descriptor): Promise<Readable> {
       const path = blobPath(descriptor.digest);
