@@ -200,7 +200,8 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
 
   it('exits 1 for a rollout that is blocked or did not succeed, and `rollout wait` says how one ended', async () => {
     await ok(['fleet', 'create', 'ci', '--selector', 'role=ci', '--image', REPO]);
-    await ok(['release', 'create', 'ci-1', '--fleet', 'ci', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed']);
+    const forced = ['--gate', 'passed', '--force', 'no gate in this test'];
+    await ok(['release', 'create', 'ci-1', '--fleet', 'ci', '--image', `${REPO}@${digest(1)}`, ...forced]);
     await ok(['release', 'create', 'ci-2', '--fleet', 'ci', '--image', `${REPO}@${digest(2)}`, '--gate', 'failed']);
     const { token } = JSON.parse(await ok(['host', 'enroll-token', '--label', 'role=ci', '-o', 'json']));
     const host = new HttpBootcHost(controller.url, {
@@ -223,7 +224,7 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     expect([blocked.status, blocked.stderr]).toEqual([1, started.stderr]);
 
     // Under way (paused by hand, nobody moves) past --timeout: exit 2.
-    await ok(['release', 'create', 'ci-3', '--fleet', 'ci', '--image', `${REPO}@${digest(3)}`, '--gate', 'passed']);
+    await ok(['release', 'create', 'ci-3', '--fleet', 'ci', '--image', `${REPO}@${digest(3)}`, ...forced]);
     await ok(['rollout', 'start', 'ci-3']);
     await ok(['rollout', 'pause', 'ci-3']);
     const waited = await runCliAsync(['rollout', 'wait', 'ci-3', '--timeout', '1s', '--interval', '0.2'], env());
