@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
+    // Under CI, tests that need ../shared must fail rather than skip when it is missing.
+    globalSetup: ['test/helpers/shared-fixtures.ts'],
   },
 });

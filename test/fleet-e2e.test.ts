@@ -8,7 +8,6 @@
 
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BootcHost } from '../src/fleet/index.js';
 import { createServer } from '../src/server/index.js';
@@ -332,9 +331,13 @@ describe.each(backends)('patchline serve on $name with simulated bootc hosts', (
       60_000,
     );
     const before = await consistentSnapshot(controller, 'v2');
+    const failedBefore = hosts.map((host) => host.failures.length);
     await controller.kill('SIGKILL');
     const port = Number(new URL(controller.url).port);
-    await sleep(2 * HOST_TICK_MS);
+    // The hosts carry on against a dead controller until each has failed a call, as they would during an outage.
+    await until('every host to meet the dead controller', async () =>
+      hosts.every((host, index) => host.failures.length > (failedBefore[index] ?? 0)) ? true : undefined,
+    );
     controller = await start(database, port, controller.adminToken);
 
     // Everything written before the kill is still there, unchanged, and the rollout carries on from it.

@@ -141,8 +141,8 @@ export async function manifestRoutes(app: FastifyInstance, parts: GatewayParts):
       const kept = await keptImage(hostStatus, own);
       // A change is revealed only while the host may apply it at once (bootc's update service downloads, stages and
       // reboots as soon as it sees a new digest): inside the fleet's download and reboot windows. Until then, and
-      // when nothing speaks for the host, it is answered what it runs.
-      // Nothing new to the host: what it runs, and what it was last told (it may still be downloading that).
+      // when nothing speaks for the host, it is answered what it runs. Nothing new to the host: what it runs, and
+      // what it was last told (it may still be downloading that).
       const known = new Set((kept?.releases ?? []).flatMap((each) => [...releaseDigests(each)]));
       if (kept !== undefined) known.add(kept.digest);
       const told = hostStatus?.lastServed?.digest;
