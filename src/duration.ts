@@ -15,7 +15,8 @@ const UNIT_SECONDS: Record<string, number> = { w: 604_800, d: 86_400, h: 3_600, 
 /** Seconds in a duration (`0`, and the YAML number 0, are zero), or undefined when it is not one or is too long. */
 export function durationSeconds(value: string | number): number | undefined {
   if (value === 0) return 0;
-  if (typeof value !== 'string' || !DURATION_PATTERN.test(value)) return undefined;
+  // Anything this long is not a duration a person wrote, and its digits are not worth reading.
+  if (typeof value !== 'string' || value.length > 64 || !DURATION_PATTERN.test(value)) return undefined;
   let seconds = 0;
   for (const [, count, unit] of value.matchAll(/(\d+)([wdhms])/g)) {
     seconds += Number(count) * UNIT_SECONDS[unit!]!;

@@ -1,6 +1,7 @@
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PatchlineError } from './errors.js';
+import { formatPath, issuePath } from './schema-issue.js';
 
 const MAX_ISSUES = 5;
 
@@ -43,15 +44,9 @@ function describeIssue(
   document: ReturnType<typeof parseDocument>,
   lines: LineCounter,
 ): string {
-  let path = issue.path.map(String);
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    // Named at the key itself, which is what the reader has to delete or correct.
-    path = [...path, issue.keys[0] ?? ''];
-    message = issue.keys.length > 1 ? `unknown keys ${issue.keys.join(', ')}` : 'unknown key';
-  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
-    message = 'is required';
-  }
+  const described = issuePath(issue);
+  const path = described.path.map(String);
+  const message = described.message;
   const node = document.getIn(path, true) as { range?: [number, number, number] } | undefined;
   const parent = document.getIn(path.slice(0, -1), true);
   // The key's own position for an unknown key, the value's otherwise; the parent mapping's when the key is missing.
@@ -64,13 +59,4 @@ function describeIssue(
   }
   const where = offset === undefined ? '' : ` (line ${lines.linePos(offset).line})`;
   return `${formatPath(path)}: ${message}${where}`;
-}
-
-/** `spec.exceptions[0].status`, as a reader of the YAML would write the path. */
-export function formatPath(path: readonly (string | number)[]): string {
-  if (path.length === 0) return '(document)';
-  return path
-    .map(String)
-    .map((key, i) => (/^\d+$/.test(key) ? `[${key}]` : i === 0 ? key : `.${key}`))
-    .join('');
 }

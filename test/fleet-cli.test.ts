@@ -180,15 +180,63 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     const last = events.at(-2).id;
     const after = (await ok(['rollout', 'events', 'app-2', '--after', String(last), '-o', 'json'])).trim().split('\n');
     expect(after.map((line) => JSON.parse(line).id)).toEqual([events.at(-1).id]);
-    // --follow on a finished rollout prints what there is and returns.
-    const followed = await ok(['rollout', 'events', 'app-2', '--follow', '--interval', '0.2', '-o', 'json']);
+    // --follow on a finished rollout prints what there is and returns; it ended aborted, so with exit 1.
+    const followed = await runCliAsync(
+      ['rollout', 'events', 'app-2', '--follow', '--interval', '0.2', '-o', 'json'],
+      env(),
+    );
+    expect([followed.status, followed.stderr]).toEqual([
+      1,
+      'patchline: rollout app-2 is aborted: aborted: wrong image\n',
+    ]);
     expect(
-      followed
+      followed.stdout
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line)),
     ).toEqual(events);
     expect(hosts.map((host) => host.failures)).toEqual([[], [], []]);
+  }, 240_000);
+
+  it('exits 1 for a rollout that is blocked or did not succeed, and `rollout wait` says how one ended', async () => {
+    await ok(['fleet', 'create', 'ci', '--selector', 'role=ci', '--image', REPO]);
+    await ok(['release', 'create', 'ci-1', '--fleet', 'ci', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed']);
+    await ok(['release', 'create', 'ci-2', '--fleet', 'ci', '--image', `${REPO}@${digest(2)}`, '--gate', 'failed']);
+    const { token } = JSON.parse(await ok(['host', 'enroll-token', '--label', 'role=ci', '-o', 'json']));
+    const host = new HttpBootcHost(controller.url, {
+      name: 'ci-host',
+      labels: {},
+      booted: digest(1),
+      repository: REPO,
+    });
+    await host.enroll(token);
+    await host.report();
+    // ci-1 is what the host runs already: it succeeds at once.
+    await ok(['rollout', 'start', 'ci-1']);
+    expect(await ok(['rollout', 'wait', 'ci-1', '--timeout', '1m'])).toMatch(/^NAME.*\nci-1\s+ci-1\s+succeeded/);
+
+    // ci-2's gate failed: the rollout is blocked from the start, and start says so with exit 1.
+    const started = await runCliAsync(['rollout', 'start', 'ci-2'], env());
+    expect([started.status, started.stdout]).toEqual([1, 'rollout/ci-2 created\n']);
+    expect(started.stderr).toMatch(/^patchline: rollout ci-2 is blocked: .*gate/);
+    const blocked = await runCliAsync(['rollout', 'wait', 'ci-2'], env());
+    expect([blocked.status, blocked.stderr]).toEqual([1, started.stderr]);
+
+    // Under way (paused by hand, nobody moves) past --timeout: exit 2.
+    await ok(['release', 'create', 'ci-3', '--fleet', 'ci', '--image', `${REPO}@${digest(3)}`, '--gate', 'passed']);
+    await ok(['rollout', 'start', 'ci-3']);
+    await ok(['rollout', 'pause', 'ci-3']);
+    const waited = await runCliAsync(['rollout', 'wait', 'ci-3', '--timeout', '1s', '--interval', '0.2'], env());
+    expect([waited.status, waited.stderr]).toEqual([
+      2,
+      'patchline: error: rollout ci-3: still paused after --timeout 1s\n',
+    ]);
+    const usage = await runCliAsync(['rollout', 'wait', 'ci-3', '--timeout', 'soon'], env());
+    expect([usage.status, usage.stderr]).toEqual([
+      2,
+      'patchline: error: --timeout soon: expected a duration such as 30m, 4h or 1h30m\n',
+    ]);
+    expect((await runCliAsync(['rollout', 'wait', 'nope'], env())).status).toBe(2);
   }, 240_000);
 
   it('makes enrollment tokens with labels and a lifetime', async () => {

@@ -92,7 +92,9 @@ async function cliJson<T>(controller: ControllerProcess, ...args: string[]): Pro
 async function enroll(controller: ControllerProcess, options: HttpHostOptions[]): Promise<HttpBootcHost[]> {
   return Promise.all(
     options.map(async (each) => {
-      const { token } = await cliJson<{ token: string }>(controller, 'host', 'enroll-token', '--ttl', '10m');
+      // The token decides the labels that place a host in a fleet; the host repeats them.
+      const labels = Object.entries(each.labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
+      const { token } = await cliJson<{ token: string }>(controller, 'host', 'enroll-token', '--ttl', '10m', ...labels);
       const host = new HttpBootcHost(controller.url, { repository: REPO, ...each });
       await host.enroll(token);
       return host;

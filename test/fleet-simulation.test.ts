@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,7 @@ import {
   isInFlight,
   isSettled,
   lockHolders,
+  matchesSelector,
   parseDuration,
   pauseRollout,
   type Release,
@@ -40,9 +41,12 @@ import {
   type RolloutState,
   releaseLock,
   resumeRollout,
+  revealsNow,
 } from '../src/fleet/index.js';
+import { Store, StoreError } from '../src/store/index.js';
 import { type ControllerForHosts, SimulatedHost } from './helpers/bootc-host-simulator.js';
 import { seededRandom } from './helpers/seeded-random.js';
+import { tempDir } from './helpers/tmp.js';
 
 const REPO = 'quay.io/example/os';
 const MIN = 60_000;
@@ -69,6 +73,11 @@ interface SimulationOptions {
   lockSlots?: number | 'from-budget';
   /** Hosts on which the new image already failed in an earlier rollout. */
   failedBefore?: readonly string[];
+  /**
+   * The hosts have no agent: they pull through the registry gateway and bootc's update service applies what it is
+   * told at once (download, stage, reboot), with no FleetLock and no window of its own.
+   */
+  agentless?: boolean;
 }
 
 function release(name: string, digestOf: string): Release {
@@ -103,7 +112,10 @@ class Simulation {
   lock: FleetLockState = EMPTY_FLEETLOCK;
   private readonly lockConfig: FleetLockConfig | undefined;
   private readonly failedBefore: readonly string[];
+  private readonly agentless: boolean;
   private rebootWindowOpen = true;
+  /** Every time the gateway told an agentless host a digest other than the one it booted. */
+  readonly revealed: Array<{ host: string; digest: string; at: number }> = [];
 
   constructor(options: SimulationOptions) {
     this.now = options.start;
@@ -122,6 +134,7 @@ class Simulation {
       hosts: [],
     };
     this.failedBefore = options.failedBefore ?? [];
+    this.agentless = options.agentless ?? false;
     this.enroll();
   }
 
@@ -161,10 +174,20 @@ class Simulation {
   private readonly controller: ControllerForHosts = {
     desiredDigest: (host, now) => {
       const digest = desiredDigestFor(this.stored(host.name), this.state, now);
+      if (this.agentless) {
+        // The gateway's answer: the desired digest when it may be applied now, else what the host runs.
+        const windows = this.state.fleet.spec.maintenanceWindows;
+        const told = this.stored(host.name).status?.lastServed?.digest;
+        const known = new Set([host.booted, ...(told === undefined ? [] : [told])]);
+        if (!revealsNow(digest, known, windows, now)) return host.booted;
+        if (digest !== undefined && !known.has(digest)) this.revealed.push({ host: host.name, digest, at: now });
+      }
       if (digest !== undefined) this.served.set(host.name, { digest, at: new Date(now).toISOString() });
       return digest;
     },
     mayReboot: (host, now) => {
+      // bootc upgrade --apply reboots as soon as the image is staged.
+      if (this.agentless) return true;
       if (!this.rebootWindowOpen) return false;
       if (this.lockConfig === undefined) return true;
       const group = host.labels.zone ?? 'default';
@@ -212,6 +235,19 @@ class Simulation {
 
   get phase(): RolloutPhase | undefined {
     return this.state.rollout.status?.phase;
+  }
+
+  /** A new rollout of the same release over the same hosts, as an operator retries one that ended. */
+  retry(name: string, spec: Partial<Rollout['spec']>): void {
+    this.state = {
+      ...this.state,
+      rollout: {
+        apiVersion: 'patchline.dev/v1',
+        kind: 'Rollout',
+        metadata: { name },
+        spec: { release: 'v2', previousRelease: 'v1', ...spec },
+      },
+    };
   }
 
   editRollout(edit: (rollout: Rollout) => { ok: true; rollout: Rollout } | { ok: false; problem: string }): void {
@@ -405,6 +441,64 @@ describe('a rollout over simulated hosts', () => {
   });
 });
 
+describe('a rollout retried after the controller rolled the fleet back', () => {
+  it('counts as rolled back by greenboot only hosts that booted the release again and came back', () => {
+    // The image fails in zone b only; the canaries (zone a) pass, batch 1 fails, and the controller sends the
+    // canaries back. Then the image is fixed (same digest: the fault was in a service the image reads) and retried.
+    const sick = new Set([V2]);
+    const hosts = Array.from({ length: 6 }, (_, index) => {
+      const zone = index % 2 === 0 ? 'a' : 'b';
+      return new SimulatedHost({
+        name: `web-0${index + 1}`,
+        labels: { fleet: 'sim', zone },
+        booted: V1,
+        sickImages: zone === 'b' ? sick : new Set(),
+        downloadMs: 5 * MIN,
+        rebootMs: 5 * MIN,
+      });
+    });
+    const policy = {
+      batches: [{ name: 'canary', selector: { matchLabels: { zone: 'a' } }, limit: 2 }],
+      successThreshold: 1,
+      onFailure: 'rollback' as const,
+      updateTimeout: '1h',
+    };
+    const simulation = new Simulation({
+      fleet: { selector: { matchLabels: { fleet: 'sim' } }, image: REPO },
+      rollout: policy,
+      hosts,
+      start: Date.parse('2024-06-03T08:00:00Z'),
+      lockSlots: 1,
+    });
+    runToTheEnd(simulation);
+    expect(simulation.phase).toBe('rolled-back');
+    const sentBack = Object.entries(simulation.state.rollout.status?.hosts ?? {})
+      .filter(([, record]) => record.state === 'rolled-back' && record.batch === 0)
+      .map(([name]) => name);
+    expect(sentBack).toEqual(['web-01', 'web-03']);
+
+    sick.clear();
+    simulation.retry('sim-v2-retry', policy);
+    const retryStart = simulation.now;
+    runToTheEnd(simulation);
+    // Every "greenboot rolled it back" in the retry names a host that rebooted during the retry and is not on V2.
+    const blamed = simulation.decisions
+      .flatMap((decision) => decision.events)
+      .filter((event) => event.type === 'host-state-changed' && event.rollout === 'sim-v2-retry')
+      .filter((event) => event.type === 'host-state-changed' && event.reason === 'host-rolled-back');
+    for (const event of blamed) {
+      const host = hosts.find((each) => each.name === (event.type === 'host-state-changed' ? event.host : ''));
+      expect(host?.reboots.some((reboot) => reboot.at >= retryStart)).toBe(true);
+    }
+    expect(blamed).toEqual([]);
+    expect(simulation.phase).toBe('succeeded');
+    for (const name of sentBack) {
+      expect(simulation.state.rollout.status?.hosts[name]).toMatchObject({ state: 'healthy' });
+      expect(hosts.find((host) => host.name === name)?.booted).toBe(V2);
+    }
+  });
+});
+
 // ── Generated fleets: invariants over 1,000 seeded scenarios ─────────────────────────────────────────────────────
 
 interface Scenario {
@@ -490,31 +584,39 @@ function generateScenario(seed: number): Scenario {
   // Hosts download for up to 30 minutes and are looked at every 15: a 20-minute timeout is too short for some.
   const updateTimeout = pick(['20m', '1h', '3h']);
   if (updateTimeout === '20m') wellBehaved = false;
-  const scenario: Scenario = {
-    simulation: new Simulation({
-      fleet: {
-        selector: { matchLabels: { fleet: 'sim' } },
-        image: REPO,
-        maintenanceWindows: windows,
-        ...(budget === undefined ? {} : { disruptionBudget: budget }),
-      },
-      rollout: {
-        batches,
-        successThreshold: pick([0.5, 0.8, 0.9, 1]),
-        onFailure: pick(['halt', 'rollback'] as const),
-        approval,
-        updateTimeout,
-        offlineTimeout: pick(['20m', '1h', '2h']),
-      },
-      hosts,
-      start,
-      failedBefore,
-      ...(budget !== undefined && chance(0.5) ? { lockSlots: 'from-budget' as const } : {}),
-    }),
-    wellBehaved,
-    steady,
-    title: '',
+  const options: SimulationOptions = {
+    fleet: {
+      selector: { matchLabels: { fleet: 'sim' } },
+      image: REPO,
+      maintenanceWindows: windows,
+      ...(budget === undefined ? {} : { disruptionBudget: budget }),
+    },
+    rollout: {
+      batches,
+      successThreshold: pick([0.5, 0.8, 0.9, 1]),
+      onFailure: pick(['halt', 'rollback'] as const),
+      approval,
+      updateTimeout,
+      offlineTimeout: pick(['20m', '1h', '2h']),
+    },
+    hosts,
+    start,
+    failedBefore,
+    ...(budget !== undefined && chance(0.5) ? { lockSlots: 'from-budget' as const } : {}),
   };
+  // One fleet in four has no agent: its hosts pull through the gateway and apply at once. Drawn from its own stream
+  // so the other scenarios stay as they were. Such a fleet restricts reboots only; a download window of its own
+  // would have to overlap them (docs/decisions/0038), and FleetLock has no client on those hosts.
+  const agentless = seededRandom(seed + 1_000_003)() < 0.25;
+  if (agentless) {
+    // Such a host reports nothing between being told and booting the image: an hour from its selection must cover
+    // the wait for its timer (15 minutes), the download (up to 30), the reboot (up to 12) and its next report.
+    if (updateTimeout !== '3h') wellBehaved = false;
+    options.agentless = true;
+    delete options.lockSlots;
+    options.fleet = { ...options.fleet, maintenanceWindows: { reboot: windows.reboot ?? [] } };
+  }
+  const scenario: Scenario = { simulation: new Simulation(options), wellBehaved, steady, title: '' };
   if (approval === 'manual') {
     scenario.approveAfterMs = Math.floor(random() * 3) * HOUR;
   }
@@ -527,7 +629,7 @@ function generateScenario(seed: number): Scenario {
     wellBehaved = false;
   }
   scenario.wellBehaved = wellBehaved;
-  scenario.title = `scenario ${seed}: ${hosts.length} hosts, image ${image}${troubled ? ', troubled' : ''}, ${batches.length} batches`;
+  scenario.title = `scenario ${seed}: ${hosts.length} hosts${agentless ? ' (agentless)' : ''}, image ${image}${troubled ? ', troubled' : ''}, ${batches.length} batches`;
   return scenario;
 }
 
@@ -656,6 +758,16 @@ function checkDecision(title: string, before: RolloutState, decision: RolloutDec
   }
 }
 
+/** The first batch after batch 0 that has neither started (a host pinned to it) nor been judged, worked out here. */
+function nextBatchToStart(rollout: Rollout): number {
+  const status = rollout.status;
+  const started = new Set(Object.values(status?.hosts ?? {}).map((record) => record.batch));
+  const judged = new Set((status?.batchResults ?? []).map((result) => result.batch));
+  let batch = Math.max(1, status?.batch ?? 0);
+  while (started.has(batch) || judged.has(batch)) batch++;
+  return batch;
+}
+
 const SCENARIOS = Number(process.env.FLEET_SCENARIOS ?? 1000);
 const TICK = 15 * MIN;
 const HORIZON = 12 * DAY;
@@ -680,9 +792,9 @@ function runScenario(
 
     const now = simulation.now;
     if (scenario.pauseAt !== undefined && now >= scenario.pauseAt && now < (scenario.resumeAt ?? now)) {
-      simulation.editRollout(pauseRollout);
+      simulation.editRollout((rollout) => pauseRollout(rollout, now));
     } else if (scenario.resumeAt !== undefined && now >= scenario.resumeAt) {
-      simulation.editRollout(resumeRollout);
+      simulation.editRollout((rollout) => resumeRollout(rollout, now));
     }
     if (
       scenario.abortAt !== undefined &&
@@ -691,10 +803,21 @@ function runScenario(
     ) {
       simulation.editRollout((rollout) => abortRollout(rollout, 'changed our mind', 'sim', now));
     }
-    if (simulation.phase === 'waiting-for-approval' && scenario.approveAfterMs !== undefined) {
+    // Operators approve a waiting batch, and sometimes while the rollout is paused: either way the approval must
+    // name the batch that starts next, never one beyond it.
+    if (
+      (simulation.phase === 'waiting-for-approval' || simulation.phase === 'paused') &&
+      scenario.approveAfterMs !== undefined
+    ) {
       waitingSince ??= now;
       if (now - waitingSince >= scenario.approveAfterMs) {
+        const expected = nextBatchToStart(simulation.state.rollout);
+        const given = simulation.state.rollout.spec.approvals?.length ?? 0;
         simulation.editRollout((rollout) => approveNextBatch(rollout, 'sim', now));
+        const approvals = simulation.state.rollout.spec.approvals ?? [];
+        if (approvals.length > given) {
+          assert.equal(approvals.at(-1)?.batch, expected, `${scenario.title}: approved a batch other than the next`);
+        }
         waitingSince = undefined;
       }
     }
@@ -705,6 +828,13 @@ function runScenario(
       simulation.phase !== undefined && isFinalPhase(simulation.phase) && records.every((r) => !isInFlight(r.state));
     quietSince = over ? (quietSince ?? now) : undefined;
     if (quietSince !== undefined && now - quietSince >= DAY) break;
+  }
+
+  // The gateway told agentless hosts of a new image only while they could apply it: both windows open.
+  const windows = simulation.state.fleet.spec.maintenanceWindows;
+  for (const reveal of simulation.revealed) {
+    const open = isAnyWindowOpen(windows?.download, reveal.at) && isAnyWindowOpen(windows?.reboot, reveal.at);
+    assert.ok(open, `${scenario.title}: ${reveal.host} told ${reveal.digest} at ${new Date(reveal.at).toISOString()}`);
   }
 
   const phase = simulation.phase;
@@ -764,5 +894,160 @@ describe(`generated fleets (${SCENARIOS} seeded scenarios)`, () => {
       succeeded: expect.toSatisfy((count: number) => count >= SCENARIOS / 10),
       'well-behaved': expect.toSatisfy((count: number) => count >= SCENARIOS / 10),
     });
+  });
+});
+
+// ── Who belongs to which fleet, under random admin and host actions on a real store ─────────────────────────────
+
+/**
+ * Admins create and change fleets with overlapping selectors, make enrollment tokens, register and relabel hosts;
+ * hosts enroll asking for whatever labels they like. A model predicts each outcome, and after every step the store
+ * must hold: every host is in at most one fleet, the store's fleetOfHost agrees with it, and a host's labels are
+ * exactly what an admin gave it (token, registration or relabel), never what the host asked for.
+ */
+const MEMBERSHIP_SCENARIOS = Number(process.env.MEMBERSHIP_SCENARIOS ?? 30);
+const LABEL_VALUES: Record<string, string[]> = { role: ['web', 'db'], env: ['prod', 'test'], zone: ['a', 'b'] };
+
+type Outcome = 'ok' | 'AlreadyExists' | 'Conflict' | 'Forbidden';
+
+async function runMembershipScenario(seed: number, outcomes: Map<string, number>): Promise<void> {
+  const random = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+  const chance = (p: number) => random() < p;
+  const someLabels = (): Record<string, string> =>
+    Object.fromEntries(
+      Object.entries(LABEL_VALUES)
+        .filter(() => chance(0.5))
+        .map(([key, values]) => [key, pick(values)]),
+    );
+  const store = await Store.open(join(await tempDir('patchline-membership-'), 'controller.db'));
+  // The model: fleets by name, hosts by name with the labels an admin gave them and whether they hold a credential.
+  const fleets = new Map<string, Fleet>();
+  const hosts = new Map<string, { labels: Record<string, string>; enrolled: boolean }>();
+  const overlapping = (candidate: Map<string, Fleet>, labels: Record<string, string>) =>
+    [...candidate.values()].filter((fleet) => matchesSelector(fleet.spec.selector, labels)).length > 1;
+  const note = (step: string, outcome: Outcome) =>
+    outcomes.set(`${step} ${outcome}`, (outcomes.get(`${step} ${outcome}`) ?? 0) + 1);
+  async function attempt(step: string, expected: Outcome, action: () => Promise<unknown>): Promise<boolean> {
+    let actual: Outcome = 'ok';
+    try {
+      await action();
+    } catch (error) {
+      if (!(error instanceof StoreError)) throw error;
+      actual = error.reason as Outcome;
+    }
+    assert.equal(actual, expected, `seed ${seed}: ${step}`);
+    note(step.split(' ')[0]!, actual);
+    return actual === 'ok';
+  }
+  try {
+    for (let step = 0; step < 40; step++) {
+      const now = T_MEMBERSHIP + step * MIN;
+      const name = `h${Math.floor(random() * 8)}`;
+      const roll = random();
+      if (roll < 0.25) {
+        const fleetName = pick(['f1', 'f2', 'f3']);
+        const matchLabels = someLabels();
+        const fleet: Fleet = {
+          apiVersion: 'patchline.dev/v1',
+          kind: 'Fleet',
+          metadata: { name: fleetName },
+          spec: {
+            selector: {
+              matchLabels,
+              ...(chance(0.3)
+                ? { matchExpressions: [{ key: pick(Object.keys(LABEL_VALUES)), operator: 'DoesNotExist' as const }] }
+                : {}),
+            },
+            image: REPO,
+          },
+        };
+        const next = new Map(fleets).set(fleetName, fleet);
+        const clash = [...hosts.values()].some(
+          (host) => matchesSelector(fleet.spec.selector, host.labels) && overlapping(next, host.labels),
+        );
+        if (await attempt(`fleet ${fleetName}`, clash ? 'Conflict' : 'ok', () => store.applyFleet(fleet, now))) {
+          fleets.set(fleetName, fleet);
+        }
+      } else if (roll < 0.4) {
+        const labels = someLabels();
+        const expected: Outcome = hosts.has(name) ? 'AlreadyExists' : overlapping(fleets, labels) ? 'Conflict' : 'ok';
+        const host: Host = { apiVersion: 'patchline.dev/v1', kind: 'Host', metadata: { name, labels } };
+        if (await attempt(`register ${name}`, expected, () => store.createHost(host, now))) {
+          hosts.set(name, { labels, enrolled: false });
+        }
+      } else if (roll < 0.55) {
+        if (!hosts.has(name)) continue;
+        const labels = someLabels();
+        const host: Host = { apiVersion: 'patchline.dev/v1', kind: 'Host', metadata: { name, labels } };
+        const expected: Outcome = overlapping(fleets, labels) ? 'Conflict' : 'ok';
+        if (await attempt(`relabel ${name}`, expected, () => store.applyHost(host, now))) {
+          hosts.get(name)!.labels = labels;
+        }
+      } else {
+        const tokenLabels = someLabels();
+        const { token } = await store.createEnrollmentToken(tokenLabels, HOUR, now);
+        const known = hosts.get(name);
+        const registered = known?.labels ?? {};
+        const granted = { ...registered, ...tokenLabels };
+        // Mostly what the token grants, sometimes more (a host trying to choose its fleet).
+        const asked = chance(0.5) ? { ...tokenLabels } : { ...tokenLabels, ...someLabels() };
+        let expected: Outcome = 'ok';
+        if (known?.enrolled === true) expected = 'AlreadyExists';
+        else if (
+          Object.entries(tokenLabels).some(([key, value]) => registered[key] !== undefined && registered[key] !== value)
+        )
+          expected = 'Conflict';
+        else if (Object.entries(asked).some(([key, value]) => granted[key] !== value)) expected = 'Forbidden';
+        else if (overlapping(fleets, granted)) expected = 'Conflict';
+        if (await attempt(`enroll ${name}`, expected, () => store.enroll(token, name, asked, now))) {
+          hosts.set(name, { labels: granted, enrolled: true });
+        }
+      }
+      // The invariants, read back from the store.
+      const storedFleets = (await store.listFleets()).map((each) => each.resource);
+      for (const stored of await store.listHosts()) {
+        const hostName = stored.resource.metadata.name;
+        const labels = stored.resource.metadata.labels ?? {};
+        assert.deepEqual(
+          labels,
+          hosts.get(hostName)?.labels,
+          `seed ${seed}: host ${hostName} has labels no admin gave`,
+        );
+        const matching = storedFleets.filter((fleet) => matchesSelector(fleet.spec.selector, labels));
+        assert.ok(
+          matching.length <= 1,
+          `seed ${seed}: host ${hostName} is in fleets ${matching.map((f) => f.metadata.name)}`,
+        );
+        const own = await store.fleetOfHost(hostName);
+        assert.equal(own?.resource.metadata.name, matching[0]?.metadata.name, `seed ${seed}: fleetOfHost(${hostName})`);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+const T_MEMBERSHIP = Date.parse('2026-03-02T10:00:00Z');
+
+describe(`generated fleet membership (${MEMBERSHIP_SCENARIOS} seeded scenarios on a real store)`, () => {
+  it('keeps every host in at most one fleet, with the labels an admin gave it', { timeout: 120_000 }, async () => {
+    const outcomes = new Map<string, number>();
+    for (let seed = 1; seed <= MEMBERSHIP_SCENARIOS; seed++) await runMembershipScenario(seed, outcomes);
+    // Every kind of step must both succeed and be refused for each reason it can be, or the model checked too little.
+    expect([...outcomes.keys()].sort()).toEqual(
+      expect.arrayContaining([
+        'enroll AlreadyExists',
+        'enroll Conflict',
+        'enroll Forbidden',
+        'enroll ok',
+        'fleet Conflict',
+        'fleet ok',
+        'register Conflict',
+        'register ok',
+        'relabel Conflict',
+        'relabel ok',
+      ]),
+    );
   });
 });

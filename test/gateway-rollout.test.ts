@@ -10,8 +10,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authFile, type GatewayHarness, release, run, sha256, skopeo, startGateway } from './helpers/gateway.js';
-import { HttpBootcHost, type HttpHostOptions, runHosts } from './helpers/http-bootc-host.js';
+import { authFile, type GatewayHarness, release, sha256, skopeo, startGateway } from './helpers/gateway.js';
+import { GatewayBootcHost } from './helpers/gateway-bootc-host.js';
+import { runHosts } from './helpers/http-bootc-host.js';
 import { makeLayoutImage } from './helpers/images.js';
 import { pseudoBytes } from './helpers/pseudo-bytes.js';
 import { hasBinary, startRegistry, type TestRegistry } from './helpers/registry.js';
@@ -23,56 +24,6 @@ if (missing.length > 0) console.warn(`skipping the gateway rollout test: ${missi
 
 const CREDS = 'builder:upstream-secret';
 const HOST_TICK_MS = 1500;
-
-/**
- * A simulated bootc host whose only source of instructions is the registry gateway: each timer run it asks for the
- * fleet's tag with skopeo (as bootc's `upgrade --check` reads the manifest), and, when it pulls whole images, copies
- * the image it is told about before staging it. The host API is used only to report, as the host hooks do.
- */
-class GatewayBootcHost extends HttpBootcHost {
-  readonly pullFailures: string[] = [];
-  /** Digests whose whole image this host copied, and where. */
-  readonly copied = new Map<string, string>();
-
-  constructor(
-    server: string,
-    private readonly gateway: string,
-    private readonly fullPull: boolean,
-    options: HttpHostOptions,
-  ) {
-    super(server, options);
-  }
-
-  override async pollDesired(): Promise<void> {
-    const reference = `docker://${this.gateway}/fleets/e2e/os:latest`;
-    const creds = `${this.name}:${this.credential}`;
-    const inspected = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', '--creds', creds, reference]);
-    if (inspected.status !== 0) {
-      // bootc keeps its image when the registry fails; the next timer run asks again.
-      this.pullFailures.push(inspected.stderr.trim());
-      return;
-    }
-    const digest = sha256(inspected.stdout);
-    if (this.fullPull && digest !== this.host.booted && !this.copied.has(digest)) {
-      const dir = join(await tempDir('patchline-host-pull-'), 'image');
-      const copied = await run('skopeo', [
-        'copy',
-        '--quiet',
-        '--src-tls-verify=false',
-        '--src-creds',
-        creds,
-        `docker://${this.gateway}/fleets/e2e/os@${digest}`,
-        `oci:${dir}:staged`,
-      ]);
-      if (copied.status !== 0) {
-        this.pullFailures.push(copied.stderr.trim());
-        return;
-      }
-      this.copied.set(digest, dir);
-    }
-    this.desired = { version: digest, image: `fleets/e2e/os@${digest}`, digest };
-  }
-}
 
 interface Images {
   v1: string;

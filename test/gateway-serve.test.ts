@@ -33,7 +33,7 @@ afterAll(async () => {
 describe('patchline serve --gateway-*', () => {
   it('refuses unreadable or malformed upstream auth files and bad flag values (exit 2)', async () => {
     const dir = await tempDir('patchline-gateway-serve-');
-    const env = { PATCHLINE_ADMIN_TOKEN: 't' };
+    const env = { PATCHLINE_ADMIN_TOKEN: 'a-long-enough-admin-token-for-these-checks' };
     const database = join(dir, 'c.db');
     const absent = runCli(['serve', '--database', database, '--upstream-auth', join(dir, 'nope.json')], env);
     expect([absent.status, absent.stderr]).toEqual([

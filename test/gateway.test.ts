@@ -443,8 +443,8 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
       headers: { authorization: `Bearer ${forged}.${own.token.slice((payload ?? '').length + 1)}` },
     });
     expect(await registryError(forgedResponse)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
-    // A second controller sharing the admin token (or this one restarted) accepts it too.
-    const second = await startGateway({ upstreamAuthFile: upstream.auth });
+    // A second controller sharing the admin token and the database (or this one restarted) accepts it too.
+    const second = await startGateway({ upstreamAuthFile: upstream.auth }, { database: fleet.gateway.database });
     servers.push(second);
     const elsewhere = await fetch(`${second.url}/v2/`, { headers: { authorization: `Bearer ${own.token}` } });
     expect(elsewhere.status).toBe(200);
@@ -651,7 +651,7 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     ]);
   }, 120_000);
 
-  it('lets a host keep the release it runs while no rollout speaks for it, and nothing else', async () => {
+  it('answers a host the image it runs while no rollout speaks for it, and refuses a host that never said', async () => {
     const gateway = await startGateway({ upstreamAuthFile: upstream.auth });
     servers.push(gateway);
     const created = await gateway.admin('POST', 'fleets', {
@@ -674,15 +674,93 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     expect((await tag('on-v1')).headers.get('docker-content-digest')).toBe(upstream.v1.digest);
     // Keeping a host where it is tells it nothing new: it is not recorded as served.
     expect((await gateway.store.getHost('on-v1'))?.resource.status?.lastServed).toBeUndefined();
-    for (const name of ['elsewhere', 'silent']) {
-      const refused = await registryError(await tag(name));
-      expect(refused).toMatchObject({ status: 404, code: 'MANIFEST_UNKNOWN' });
-      expect(refused.message).toBe(`no release of fleet web is meant for host ${name} yet; it keeps the image it runs`);
+    // A host that runs an image of the fleet's repository no release names is answered that image: nothing new.
+    expect((await tag('elsewhere')).headers.get('docker-content-digest')).toBe(upstream.stranger.digest);
+    expect((await gateway.store.getHost('elsewhere'))?.resource.status?.lastServed).toBeUndefined();
+    // A host that never said what it runs cannot be answered that.
+    const refused = await registryError(await tag('silent'));
+    expect(refused).toMatchObject({ status: 404, code: 'MANIFEST_UNKNOWN' });
+    expect(refused.message).toBe(
+      'host silent has not reported the image it runs, and no release of fleet web is meant for it yet',
+    );
+  }, 60_000);
+
+  it('answers a host of a fleet with no release yet the image it runs, as bootc reads it', async () => {
+    const gateway = await startGateway({ upstreamAuthFile: upstream.auth });
+    servers.push(gateway);
+    const created = await gateway.admin('POST', 'fleets', {
+      apiVersion: 'patchline.dev/v1',
+      kind: 'Fleet',
+      metadata: { name: 'web' },
+      spec: { selector: { matchLabels: { fleet: 'web' } }, image: upstream.repository },
+    });
+    expect(created.status, created.body).toBe(201);
+    const credential = await gateway.enroll('new-host', { fleet: 'web' });
+    await report(gateway, credential, upstream.v1.digest);
+    // bootc's update check: the tag's manifest is the one it booted, so there is nothing to do (no 404 to fail on).
+    const fleet: Fleet = { gateway, credentials: { 'new-host': credential } };
+    expect(await tagDigest(fleet, 'new-host')).toBe(upstream.v1.digest);
+    expect((await gateway.store.getHost('new-host'))?.resource.status?.lastServed).toBeUndefined();
+  }, 60_000);
+
+  it("reveals a new digest only when the fleet's reboot window is open too, to hosts that apply it at once", async () => {
+    const gateway = await startGateway({ upstreamAuthFile: upstream.auth }, { handTicked: true });
+    servers.push(gateway);
+    const hour = 3_600_000;
+    const day = 24 * hour;
+    // Noon UTC on the coming day: downloads are allowed any time, reboots only 02:00-04:00 UTC.
+    const noon = Math.ceil(Date.now() / day) * day + 12 * hour;
+    gateway.now.offsetMs = noon - Date.now();
+    const created = await gateway.admin('POST', 'fleets', {
+      apiVersion: 'patchline.dev/v1',
+      kind: 'Fleet',
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { fleet: 'web' } },
+        image: upstream.repository,
+        maintenanceWindows: { reboot: [{ schedule: '0 2 * * *', timeZone: 'UTC', duration: '2h' }] },
+      },
+    });
+    expect(created.status, created.body).toBe(201);
+    await gateway.admin('POST', 'releases', release('v1', 'web', `${upstream.repository}@${upstream.v1.digest}`));
+    await gateway.admin('POST', 'releases', release('v3', 'web', `${upstream.repository}@${upstream.v3.digest}`));
+    const credential = await gateway.enroll('web-01', { fleet: 'web' });
+    await report(gateway, credential, upstream.v1.digest);
+    for (const [name, version] of [
+      ['roll-v1', 'v1'],
+      ['roll-v3', 'v3'],
+    ]) {
+      await gateway.admin('POST', 'rollouts', {
+        apiVersion: 'patchline.dev/v1',
+        kind: 'Rollout',
+        metadata: { name },
+        spec: { release: version, updateTimeout: '1h' },
+      });
     }
+    const state = async () =>
+      ((await gateway.admin('GET', 'rollouts/roll-v3')).json() as { status: { hosts: Record<string, unknown> } }).status
+        .hosts['web-01'] as { state: string };
+    expect(await state()).toMatchObject({ state: 'selected' });
+    const fleet: Fleet = { gateway, credentials: { 'web-01': credential } };
+    // Selected at noon, but bootc would reboot into it at once: it is told v1, and not counted as served.
+    expect(await tagDigest(fleet, 'web-01')).toBe(upstream.v1.digest);
+    expect((await gateway.store.getHost('web-01'))?.resource.status?.lastServed?.digest).not.toBe(upstream.v3.digest);
+    // Waiting for the window is not slowness: hours later, past the 1h update timeout, it is still selected.
+    gateway.now.offsetMs += 13 * hour;
+    await report(gateway, credential, upstream.v1.digest);
+    await gateway.server.controller.tick();
+    expect(await state()).toMatchObject({ state: 'selected' });
+    expect(await tagDigest(fleet, 'web-01')).toBe(upstream.v1.digest);
+    // 02:30: both windows are open; it learns of v3 and starts.
+    gateway.now.offsetMs += 1.5 * hour;
+    await report(gateway, credential, upstream.v1.digest);
+    expect(await tagDigest(fleet, 'web-01')).toBe(upstream.v3.digest);
+    await gateway.server.controller.tick();
+    expect(await state()).toMatchObject({ state: 'updating', reason: 'release-served' });
   }, 60_000);
 
   it("reveals a new digest to a selected host only inside the fleet's download window", async () => {
-    const gateway = await startGateway({ upstreamAuthFile: upstream.auth });
+    const gateway = await startGateway({ upstreamAuthFile: upstream.auth }, { handTicked: true });
     servers.push(gateway);
     const hour = 3_600_000;
     const day = 24 * hour;
@@ -731,7 +809,6 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     gateway.now.offsetMs += 2 * hour;
     await report(gateway, credential, upstream.v1.digest);
     expect(await tag()).toBe(upstream.v1.digest);
-    await sleep(200);
     await gateway.server.controller.tick();
     gateway.now.offsetMs += day - 2 * hour;
     await report(gateway, credential, upstream.v1.digest);
@@ -770,6 +847,60 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     expect(asked.map((each) => each.fault)).toEqual(['cut', undefined]);
     expect(asked[1]?.range ?? 'bytes=0-').toMatch(/^bytes=\d+-$/);
   }, 60_000);
+
+  it('answers 503 with Retry-After, within its timeouts, when upstream accepts and stalls; a stalled blob is resumed', async () => {
+    const fleet = await webFleet();
+    upstream.proxy.reset();
+    // Every request for v1's manifest is accepted and never answered.
+    upstream.proxy.inject({
+      method: 'GET',
+      path: new RegExp(`/manifests/${upstream.v1.digest}$`),
+      times: 100,
+      fault: { kind: 'stall' },
+    });
+    const tag = await fetch(`${fleet.gateway.url}/v2/fleets/web/os/manifests/latest`, {
+      headers: { authorization: basic('web-01', fleet.credentials['web-01'] ?? '') },
+    });
+    expect(tag.headers.get('retry-after')).toBe('30');
+    const error = await registryError(tag);
+    expect(error).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+    expect(error.message).toContain('no response within 4s');
+    // skopeo, as bootc, gets the same answer, and a stalled upstream is asked at most a few times.
+    const creds = `web-02:${fleet.credentials['web-02']}`;
+    const refused = await run('skopeo', [
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--creds',
+      creds,
+      `docker://${fleet.gateway.address}/fleets/web/os:latest`,
+    ]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain('503');
+    const stalled = upstream.proxy.requests.filter((each) => each.fault === 'stall');
+    expect(stalled.length).toBeGreaterThanOrEqual(2);
+    expect(stalled.length).toBeLessThanOrEqual(6);
+    upstream.proxy.reset();
+    expect(await tagDigest(fleet, 'web-02')).toBe(upstream.v1.digest);
+
+    // A layer whose body stops after 10,000 bytes and then says nothing: the rest is asked for again with a Range
+    // request, and the host gets the whole verified blob.
+    const layer = (JSON.parse(upstream.v1.raw.toString()) as { layers: Array<{ digest: string }> }).layers[0]?.digest;
+    upstream.proxy.inject({
+      method: 'GET',
+      path: new RegExp(`/blobs/${layer}$`),
+      times: 1,
+      fault: { kind: 'stall', afterBytes: 10_000 },
+    });
+    const got = await rawGet(
+      `${fleet.gateway.url}/v2/fleets/web/os/blobs/${layer}`,
+      basic('web-03', fleet.credentials['web-03'] ?? ''),
+    );
+    expect([got.complete, sha256(got.bytes)]).toEqual([true, layer]);
+    const asked = upstream.proxy.requests.filter((each) => each.path.endsWith(layer ?? ''));
+    expect(asked.map((each) => each.fault)).toEqual(['stall', undefined]);
+    expect(asked[1]?.range).toMatch(/^bytes=\d+-$/);
+  }, 90_000);
 
   // Last: it stops the upstream proxy.
   it('downloads each layer from upstream once, serves it from the cache when upstream is down, and says 503 for the rest', async () => {

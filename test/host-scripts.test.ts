@@ -165,7 +165,7 @@ async function makeHost(
 
 /** A host in no fleet, enrolled by its own enroll script: for tests of its checks and hooks alone. */
 async function enrolledHost(shell: string, name: string): Promise<ScriptHost> {
-  const token = await enrollmentToken({ fleet: 'none' });
+  const token = await enrollmentToken({ fleet: 'none', shell });
   const host = await makeHost(shell, { fleet: `site-${shell}`, name, token, booted: images.v1 });
   const enrolled = await host.script('enroll');
   expect(enrolled.status, enrolled.stderr).toBe(0);
@@ -224,7 +224,12 @@ describe.skipIf(missing.length > 0)('the generated host scripts against a real c
         );
         expect(made.status, made.body).toBe(201);
       }
-      const host = await makeHost(shell, { fleet, name, token: await enrollmentToken({ fleet }), booted: images.v1 });
+      const host = await makeHost(shell, {
+        fleet,
+        name,
+        token: await enrollmentToken({ fleet, shell }),
+        booted: images.v1,
+      });
 
       // First boot: patchline-enroll.service.
       const enrolled = await host.script('enroll');
@@ -234,7 +239,7 @@ describe.skipIf(missing.length > 0)('the generated host scripts against a real c
       expect((await stat(join(host.root, 'etc/ostree/auth.json'))).mode & 0o777).toBe(0o600);
       expect(await readdir(host.etc)).not.toContain('enrollment-token');
       const view = await hostView(name);
-      // The token's label and the one the files ask for.
+      // The token's labels; the files ask for shell too, which a host may only repeat, never add.
       expect(view.metadata.labels).toEqual({ fleet, shell });
       expect(view.status?.report?.bootc.status.booted.image.imageDigest).toBe(images.v1);
       // A second run (the unit's condition aside) changes nothing.

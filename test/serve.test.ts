@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../src/store/index.js';
 import { cliPath, ensureBuilt, projectRoot, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
+
+const LONG_TOKEN = 'an-admin-token-of-more-than-32-characters';
 
 beforeAll(() => {
   ensureBuilt();
@@ -15,7 +18,18 @@ describe('patchline serve', () => {
     const noToken = runCli(['serve', '--database', database], { PATCHLINE_ADMIN_TOKEN: '' });
     expect(noToken.status).toBe(2);
     expect(noToken.stderr).toMatch(/PATCHLINE_ADMIN_TOKEN: is not set/);
-    const env = { PATCHLINE_ADMIN_TOKEN: 't' };
+    const short = runCli(['serve', '--database', database], { PATCHLINE_ADMIN_TOKEN: 'x'.repeat(31) });
+    expect([short.status, short.stderr]).toEqual([
+      2,
+      expect.stringMatching(/PATCHLINE_ADMIN_TOKEN: holds a 31-character admin token; it must have at least 32/),
+    ]);
+    const dir = await tempDir('patchline-serve-');
+    await writeFile(join(dir, 'token'), 'short\n');
+    const shortFile = runCli(['serve', '--database', database, '--admin-token-file', join(dir, 'token')], {});
+    expect([shortFile.status, shortFile.stderr]).toEqual([2, expect.stringMatching(/token: holds a 5-character/)]);
+    const missing = runCli(['serve', '--database', database, '--admin-token-file', join(dir, 'nope')], {});
+    expect([missing.status, missing.stderr]).toEqual([2, expect.stringMatching(/nope: cannot be read \(ENOENT\)/)]);
+    const env = { PATCHLINE_ADMIN_TOKEN: LONG_TOKEN };
     expect(runCli(['serve', '--database', database, '--listen', 'nowhere'], env).stderr).toMatch(/--listen=nowhere/);
     expect(runCli(['serve', '--database', database, '--tick', 'soon'], env).stderr).toMatch(/--tick=soon/);
     expect(runCli(['serve', '--database', database, '--host-rate-limit', '0'], env).stderr).toMatch(
@@ -29,12 +43,26 @@ describe('patchline serve', () => {
   it('serves, logs to stderr, and stops cleanly on SIGTERM even with a long poll open', async () => {
     const dir = await tempDir('patchline-serve-');
     const database = join(dir, 'c.db');
+    const tokenFile = join(dir, 'admin-token');
+    await writeFile(tokenFile, `${LONG_TOKEN}\n`, { mode: 0o600 });
     const child = spawn(
       process.execPath,
-      [cliPath, 'serve', '--listen', '127.0.0.1:0', '--database', database, '--tick', '1s'],
+      [
+        cliPath,
+        'serve',
+        '--listen',
+        '127.0.0.1:0',
+        '--database',
+        database,
+        '--tick',
+        '1s',
+        '--admin-token-file',
+        tokenFile,
+      ],
       {
         cwd: projectRoot,
-        env: { ...process.env, PATCHLINE_ADMIN_TOKEN: 'admin-token' },
+        // From a file, as a service manager's credential would hand it over.
+        env: { ...process.env, PATCHLINE_ADMIN_TOKEN: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -57,7 +85,7 @@ describe('patchline serve', () => {
       expect(url, stderr).toBeDefined();
       const health = await fetch(`${url}/healthz`);
       expect(await health.json()).toEqual({ status: 'ok' });
-      const admin = { authorization: 'Bearer admin-token', 'content-type': 'application/json' };
+      const admin = { authorization: `Bearer ${LONG_TOKEN}`, 'content-type': 'application/json' };
       const token = (await (
         await fetch(`${url}/apis/patchline.dev/v1/enrollment-tokens`, { method: 'POST', headers: admin, body: '{}' })
       ).json()) as { token: string };

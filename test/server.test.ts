@@ -10,8 +10,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createServer, type PatchlineServer, type ServerLimits } from '../src/server/index.js';
 import { Store } from '../src/store/index.js';
-import { bootcStatus, digest, fleetDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
+import { bootcStatus, digest, fleetDoc, hostDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
+import { parsePrometheus } from './helpers/prometheus.js';
 import { tempDir } from './helpers/tmp.js';
 
 const ADMIN = 'admin-secret-for-tests';
@@ -446,6 +447,262 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
     });
   });
 
+  describe('what the admin API accepts', () => {
+    it('rejects unknown keys in a Fleet spec and in rollout policies, naming their path, and stores nothing', async () => {
+      const h = await harness();
+      const evil = { ...fleetDoc('web'), spec: { ...fleetDoc('web').spec, evil: 1 } };
+      expect(expectStatus(await h.admin('POST', `${API}/fleets`, evil), 422, 'Invalid')).toBe(
+        'Fleet is invalid: spec.evil: unknown key',
+      );
+      const typo = fleetDoc('web', { rolloutPolicy: { sucessThreshold: 0.5 } as never });
+      expect(expectStatus(await h.admin('PUT', `${API}/fleets/web`, typo), 422, 'Invalid')).toBe(
+        'Fleet is invalid: spec.rolloutPolicy.sucessThreshold: unknown key',
+      );
+      const batchTypo = fleetDoc('web', { rolloutPolicy: { batches: [{ limit: 1, selecter: {} }] } as never });
+      expect(expectStatus(await h.admin('POST', `${API}/fleets`, batchTypo), 422, 'Invalid')).toBe(
+        'Fleet is invalid: spec.rolloutPolicy.batches[0].selecter: unknown key',
+      );
+      expect((await h.admin('GET', `${API}/fleets`)).json().items).toEqual([]);
+      await runningFleet(h, ['web-01']);
+      const rollout = rolloutDoc('roll-v2', 'v2', { onFailur: 'halt' } as never);
+      expect(expectStatus(await h.admin('POST', `${API}/rollouts`, rollout), 422, 'Invalid')).toBe(
+        'Rollout is invalid: spec.onFailur: unknown key',
+      );
+      expectStatus(await h.admin('GET', `${API}/rollouts/roll-v2`), 404, 'NotFound');
+    });
+  });
+
+  describe('hosts and fleets', () => {
+    const enrollAs = (h: Harness, token: string, name: string, labels?: Record<string, string>) =>
+      h.app.inject({ method: 'POST', url: '/host/v1/enroll', payload: { token, name, labels } });
+    const tokenFor = async (h: Harness, labels: Record<string, string>) =>
+      (await h.admin('POST', `${API}/enrollment-tokens`, { labels })).json().token as string;
+
+    it("takes a host's labels from its enrollment token, never from the host", async () => {
+      const h = await harness();
+      await runningFleet(h, ['web-01']);
+      expect(
+        (await h.admin('POST', `${API}/fleets`, fleetDoc('prod', { selector: { matchLabels: { env: 'prod' } } })))
+          .statusCode,
+      ).toBe(201);
+      const prodDigest = digest(9);
+      expect((await h.admin('POST', `${API}/releases`, releaseDoc('p1', 'prod', prodDigest))).statusCode).toBe(201);
+      const token = await tokenFor(h, { role: 'web' });
+      const sneaky = await enrollAs(h, token, 'intruder', { role: 'web', env: 'prod' });
+      expect(expectStatus(sneaky, 403, 'Forbidden')).toMatch(
+        /^labels env=prod: a host's labels come from its enrollment token/,
+      );
+      expectStatus(await h.admin('GET', `${API}/hosts/intruder`), 404, 'NotFound');
+      // The refusal consumed nothing: the same token still enrolls the host, with the token's labels only.
+      const honest = await enrollAs(h, token, 'intruder', { role: 'web' });
+      expect(honest.statusCode, honest.body).toBe(201);
+      expect((await h.admin('GET', `${API}/hosts/intruder`)).json().metadata.labels).toEqual({ role: 'web' });
+      const desired = await h.host(honest.json().credential, 'GET', '/host/v1/desired');
+      expect(desired.json()).toEqual({ version: 'none', image: null, digest: null });
+    });
+
+    it("refuses a fleet, a host's labels or an enrollment that would put a host in two fleets, with the names", async () => {
+      const h = await harness();
+      await runningFleet(h, ['web-01', 'web-02']);
+      const zoneA = fleetDoc('zone-a', { selector: { matchLabels: { zone: 'a' } } });
+      expect(expectStatus(await h.admin('POST', `${API}/fleets`, zoneA), 409, 'Conflict')).toBe(
+        "host web-01 would be in fleets web and zone-a; host web-02 would be in fleets web and zone-a: a host belongs to one fleet; narrow fleet zone-a's selector or relabel the hosts",
+      );
+      expectStatus(await h.admin('PUT', `${API}/fleets/zone-a`, zoneA), 409, 'Conflict');
+      // Narrowed to hosts of no other fleet, it is fine; then no host may join both.
+      const narrowed = fleetDoc('zone-a', {
+        selector: { matchLabels: { zone: 'a' }, matchExpressions: [{ key: 'fleet', operator: 'DoesNotExist' }] },
+      });
+      expect((await h.admin('POST', `${API}/fleets`, narrowed)).statusCode).toBe(201);
+      const widened = await h.admin('PUT', `${API}/fleets/zone-a`, zoneA);
+      expect(expectStatus(widened, 409, 'Conflict')).toMatch(/^host web-01 would be in fleets web and zone-a;/);
+      expect(
+        (await h.admin('POST', `${API}/fleets`, fleetDoc('db', { selector: { matchLabels: { role: 'db' } } })))
+          .statusCode,
+      ).toBe(201);
+      const relabel = await h.admin('PUT', `${API}/hosts/web-02`, hostDoc('web-02', { fleet: 'web', role: 'db' }));
+      expect(expectStatus(relabel, 409, 'Conflict')).toBe(
+        'host web-02 would be in fleets db and web: a host belongs to one fleet; give it labels only one fleet selects',
+      );
+      expect((await h.admin('GET', `${API}/hosts/web-02`)).json().metadata.labels).toEqual({ fleet: 'web', zone: 'a' });
+      expectStatus(
+        await h.admin('POST', `${API}/hosts`, hostDoc('both', { fleet: 'web', role: 'db' })),
+        409,
+        'Conflict',
+      );
+      const token = await tokenFor(h, { fleet: 'web', role: 'db' });
+      expect(expectStatus(await enrollAs(h, token, 'both'), 409, 'Conflict')).toMatch(
+        /^host both would be in fleets db and web/,
+      );
+      expectStatus(await h.admin('GET', `${API}/hosts/both`), 404, 'NotFound');
+      // Moving a host from one fleet to another is a relabel like any other.
+      const moved = await h.admin('PUT', `${API}/hosts/web-02`, hostDoc('web-02', { role: 'db' }));
+      expect([moved.statusCode, moved.json().status.fleet]).toEqual([200, 'db']);
+    });
+
+    it('lets a host an admin registered enroll and get its credential, once', async () => {
+      const h = await harness();
+      await runningFleet(h, ['web-01']);
+      expect((await h.admin('POST', `${API}/hosts`, hostDoc('web-09', { fleet: 'web' }))).statusCode).toBe(201);
+      const clash = await enrollAs(h, await tokenFor(h, { fleet: 'db' }), 'web-09');
+      expect(expectStatus(clash, 409, 'Conflict')).toBe(
+        'host web-09 was registered with fleet=web, and the token says fleet=db',
+      );
+      const claimed = await enrollAs(h, await tokenFor(h, { zone: 'b' }), 'web-09', { fleet: 'web' });
+      expect(claimed.statusCode, claimed.body).toBe(201);
+      expect((await h.admin('GET', `${API}/hosts/web-09`)).json().metadata.labels).toEqual({ fleet: 'web', zone: 'b' });
+      const desired = await h.host(claimed.json().credential, 'GET', '/host/v1/desired');
+      expect(desired.json().digest).toBe(V1);
+      const again = await enrollAs(h, await tokenFor(h, {}), 'web-09');
+      expect(expectStatus(again, 409, 'AlreadyExists')).toMatch(/^host web-09 is enrolled already/);
+      expectStatus(await enrollAs(h, await tokenFor(h, {}), 'web-01'), 409, 'AlreadyExists');
+    });
+  });
+
+  describe('names', () => {
+    it('refuses labels with NUL or "=" and image names with ".."', async () => {
+      const h = await harness();
+      const bad: Array<Record<string, string>> = [
+        { 'role\u0000x': 'web' },
+        { role: 'web\u0000' },
+        { 'role=web': 'x' },
+        { role: 'a=b' },
+      ];
+      for (const labels of bad) {
+        const token = await h.admin('POST', `${API}/enrollment-tokens`, { labels });
+        expect(expectStatus(token, 422, 'Invalid')).toMatch(/^enrollment token request is invalid: labels/);
+        const host = await h.admin('POST', `${API}/hosts`, hostDoc('h1', labels));
+        expect(expectStatus(host, 422, 'Invalid')).toMatch(/^Host is invalid: metadata\.labels/);
+      }
+      const selector = fleetDoc('web', { selector: { matchLabels: { fleet: 'a=b' } } });
+      expectStatus(await h.admin('POST', `${API}/fleets`, selector), 422, 'Invalid');
+      for (const image of ['quay.io/example/../os', 'quay.io/../os', 'quay..io/os', 'quay.io/example//os']) {
+        const fleet = await h.admin('POST', `${API}/fleets`, fleetDoc('web', { image }));
+        expect(expectStatus(fleet, 422, 'Invalid')).toMatch(/^Fleet is invalid: spec\.image: /);
+      }
+      expect((await h.admin('POST', `${API}/fleets`, fleetDoc('web'))).statusCode).toBe(201);
+      const release = releaseDoc('v1', 'web', V1);
+      release.spec.image = `quay.io/example/../os@${V1}`;
+      expect(expectStatus(await h.admin('POST', `${API}/releases`, release), 422, 'Invalid')).toMatch(
+        /^Release is invalid: spec\.image: /,
+      );
+      expect((await h.admin('GET', `${API}/hosts`)).json().items).toEqual([]);
+    });
+  });
+
+  describe('releases', () => {
+    it("names a fleet that exists, and an image in that fleet's repository", async () => {
+      const h = await harness();
+      expect(expectStatus(await h.admin('POST', `${API}/releases`, releaseDoc('v1', 'nope', V1)), 422, 'Invalid')).toBe(
+        'spec.fleet: fleet nope not found',
+      );
+      expectStatus(await h.admin('PUT', `${API}/releases/v1`, releaseDoc('v1', 'nope', V1)), 422, 'Invalid');
+      expect((await h.admin('POST', `${API}/fleets`, fleetDoc('web'))).statusCode).toBe(201);
+      const elsewhere = releaseDoc('stray', 'web', V1);
+      elsewhere.spec.image = `quay.io/example/other@${V1}`;
+      expect(expectStatus(await h.admin('POST', `${API}/releases`, elsewhere), 422, 'Invalid')).toBe(
+        "spec.image: quay.io/example/other is not fleet web's repository quay.io/example/os",
+      );
+      expectStatus(await h.admin('PUT', `${API}/releases/stray`, elsewhere), 422, 'Invalid');
+      expect((await h.admin('GET', `${API}/releases`)).json().items).toEqual([]);
+      expect((await h.admin('POST', `${API}/releases`, releaseDoc('v1', 'web', V1))).statusCode).toBe(201);
+    });
+  });
+
+  describe('numbers and nesting out of range', () => {
+    it('answers 422 naming the field, and stores nothing, for durations past any clock and 8,000-deep JSON', async () => {
+      const h = await harness();
+      const ttl = await h.admin('POST', `${API}/enrollment-tokens`, { labels: {}, ttl: '999999999999d' });
+      expect(expectStatus(ttl, 422, 'Invalid')).toMatch(/^enrollment token request is invalid: ttl: /);
+      await runningFleet(h, ['web-01']);
+      const slow = rolloutDoc('roll-v2', 'v2', { updateTimeout: '999999999999d' });
+      expect(expectStatus(await h.admin('POST', `${API}/rollouts`, slow), 422, 'Invalid')).toMatch(
+        /^Rollout is invalid: spec\.updateTimeout: /,
+      );
+      expectStatus(await h.admin('GET', `${API}/rollouts/roll-v2`), 404, 'NotFound');
+      const credential = await h.enroll('deep', { fleet: 'web' });
+      // Written as text: JSON.stringify itself cannot write a value this deep.
+      const report = JSON.stringify({ bootc: { ...bootcStatus(V2), extra: 'DEEP' }, health: { state: 'healthy' } });
+      const deep = report.replace('"DEEP"', `${'['.repeat(8000)}"bottom"${']'.repeat(8000)}`);
+      const sent = await h.app.inject({
+        method: 'POST',
+        url: '/host/v1/status',
+        headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+        payload: deep,
+      });
+      expect(expectStatus(sent, 422, 'Invalid')).toMatch(
+        /^status report is invalid: bootc\.extra(\[0\])+: nested deeper than/,
+      );
+      expect((await h.store.getHost('deep'))?.resource.status?.report).toBeUndefined();
+    });
+  });
+
+  describe('FleetLock for enrolled hosts only', () => {
+    const call = (h: Harness, operation: string, id: string, group: string, url = `/v1/${operation}`) =>
+      h.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'fleet-lock-protocol': 'true' },
+        payload: { client_params: { id, group } },
+      });
+    const holders = async (h: Harness) =>
+      (await h.admin('GET', `${API}/locks`))
+        .json()
+        .items.map((each: { fleet: string; group: string; id: string }) => [each.fleet, each.group, each.id]);
+
+    it('locks for the enrolled host, by its name or Zincati id, in the group its fleet decides', async () => {
+      const h = await harness();
+      // One reboot slot per zone: two hosts in zone a, at most 50% down.
+      await runningFleet(h, ['web-01'], { disruptionBudget: { groupBy: 'zone', maxUnavailable: '50%' } });
+      const zincatiId = 'f3a05b9c2d7e4a1b8c6d0e9f1a2b3c4d';
+      const token = (await h.admin('POST', `${API}/enrollment-tokens`, { labels: { fleet: 'web', zone: 'a' } })).json();
+      const enrolled = await h.app.inject({
+        method: 'POST',
+        url: '/host/v1/enroll',
+        payload: { token: token.token, name: 'web-02', fleetLockId: zincatiId },
+      });
+      expect(enrolled.statusCode, enrolled.body).toBe(201);
+
+      const ghost = await call(h, 'pre-reboot', 'never-enrolled', 'a');
+      expect([ghost.statusCode, ghost.json().value]).toEqual([
+        403,
+        expect.stringMatching(/^client_params\.id: never-enrolled is not an enrolled host/),
+      ]);
+      // A group of the client's own making is not a slot of its own: the fleet's budget says zone a.
+      expect((await call(h, 'pre-reboot', zincatiId, 'made-up')).statusCode).toBe(200);
+      expect(await holders(h)).toEqual([['web', 'a', 'web-02']]);
+      const full = await call(h, 'pre-reboot', 'web-01', 'another-made-up');
+      expect([full.statusCode, full.json().kind]).toEqual([409, 'failed_lock_semaphore_full']);
+      expect((await call(h, 'pre-reboot', 'web-01', 'a', '/fleets/other/v1/pre-reboot')).statusCode).toBe(404);
+      expect((await h.admin('POST', `${API}/fleets`, fleetDoc('other'))).statusCode).toBe(201);
+      expect((await call(h, 'pre-reboot', 'web-01', 'a', '/fleets/other/v1/pre-reboot')).statusCode).toBe(403);
+      // Giving back is the host's, in whatever group it says.
+      expect((await call(h, 'steady-state', zincatiId, 'whatever')).statusCode).toBe(200);
+      expect((await call(h, 'pre-reboot', 'web-01', 'a')).statusCode).toBe(200);
+      expect(await holders(h)).toEqual([['web', 'a', 'web-01']]);
+      // An id is one host's.
+      const again = (await h.admin('POST', `${API}/enrollment-tokens`, { labels: { fleet: 'web' } })).json();
+      const taken = await h.app.inject({
+        method: 'POST',
+        url: '/host/v1/enroll',
+        payload: { token: again.token, name: 'web-03', fleetLockId: zincatiId },
+      });
+      expect(expectStatus(taken, 409, 'Conflict')).toBe(`fleetLockId: ${zincatiId} is already host web-02's`);
+    });
+
+    it('bounds ids and groups, and stores nothing for anything else', async () => {
+      const h = await harness();
+      await runningFleet(h, ['web-01']);
+      const long = await call(h, 'pre-reboot', 'x'.repeat(100_000), 'a');
+      expect([long.statusCode, long.json().value]).toEqual([400, expect.stringMatching(/^client_params\.id: /)]);
+      expect(long.body.length).toBeLessThan(500);
+      const group = await call(h, 'pre-reboot', 'web-01', 'g'.repeat(100_000));
+      expect([group.statusCode, group.json().value]).toEqual([400, expect.stringMatching(/^client_params\.group: /)]);
+      for (let n = 0; n < 20; n++) expect((await call(h, 'pre-reboot', `stranger-${n}`, 'a')).statusCode).toBe(403);
+      expect(await holders(h)).toEqual([]);
+    });
+  });
+
   describe('limits', () => {
     it('refuses oversized bodies with 413', async () => {
       const h = await harness({ limits: { bodyBytes: 64 * 1024 } });
@@ -460,6 +717,26 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       const padded = { bootc: { ...bootcStatus(V1), extra: 'y'.repeat(16 * 1024) } };
       expectStatus(await smaller.host(host, 'POST', '/host/v1/status', padded), 413, 'RequestEntityTooLarge');
       expect((await smaller.host(host, 'POST', '/host/v1/status', { bootc: bootcStatus(V1) })).statusCode).toBe(204);
+    });
+
+    it('counts wrong admin guesses apart from enrollment and FleetLock from the same address', async () => {
+      const h = await harness({ limits: { anonymous: { perMinute: 60, burst: 3 } } });
+      const token = (await h.admin('POST', `${API}/enrollment-tokens`, {})).json().token as string;
+      const guess = () =>
+        h.app.inject({ method: 'GET', url: `${API}/fleets`, headers: { authorization: 'Bearer not-the-token' } });
+      for (let n = 0; n < 3; n++) expectStatus(await guess(), 401, 'Unauthorized');
+      expectStatus(await guess(), 429, 'TooManyRequests');
+      const enrolled = await h.app.inject({ method: 'POST', url: '/host/v1/enroll', payload: { token, name: 'h1' } });
+      expect(enrolled.statusCode, enrolled.body).toBe(201);
+      // Wrong host credentials count as guesses too, not against the address's anonymous calls.
+      expectStatus(await h.host('plh_wrong', 'GET', '/host/v1/desired'), 429, 'TooManyRequests');
+      const lock = await h.app.inject({
+        method: 'POST',
+        url: '/v1/pre-reboot',
+        headers: { 'fleet-lock-protocol': 'true' },
+        payload: { client_params: { id: 'h1', group: 'default' } },
+      });
+      expect(lock.statusCode, lock.body).toBe(200);
     });
 
     it('limits each host on its own, with Retry-After', async () => {
@@ -494,7 +771,8 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
       expect(samples.get('patchline_hosts')).toBe(3);
       expect(samples.get('patchline_rollout_hosts{rollout="roll-v2",fleet="web",state="selected"}')).toBe(1);
       expect(samples.get('patchline_rollout_hosts{rollout="roll-v2",fleet="web",state="pending"}')).toBe(2);
-      expect(samples.get('patchline_fleetlock_holders{fleet="web",group="a"}')).toBe(1);
+      // No disruption budget: the host's group is FleetLock's default, whatever group the client named.
+      expect(samples.get('patchline_fleetlock_holders{fleet="web",group="default"}')).toBe(1);
       // v2 was created at T0 and no host boots it: exposed for as long as it has existed.
       expect(samples.get('patchline_fleet_exposure_seconds{fleet="web"}')).toBe(90);
     });
@@ -518,6 +796,77 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
         expect(document.paths[path], path).toBeDefined();
       }
     });
+  });
+});
+
+describe("the registry gateway's challenge", () => {
+  it('builds the token realm from the configured URL, never from a Host header that could add parameters', async () => {
+    const dir = await tempDir('patchline-challenge-');
+    const store = await Store.open(join(dir, 'controller.db'));
+    const plain = await createServer({ store, adminToken: ADMIN, gateway: { cacheDir: join(dir, 'cache') } });
+    const configured = await createServer({
+      store,
+      adminToken: ADMIN,
+      gateway: { cacheDir: join(dir, 'cache'), publicUrl: 'https://patchline.example:8443' },
+    });
+    try {
+      const challenge = async (server: PatchlineServer, host: string) =>
+        (await server.app.inject({ method: 'GET', url: '/v2/', headers: { host } })).headers['www-authenticate'];
+      const injected = 'evil.example",scope="repository:fleets/prod/os:pull';
+      expect(await challenge(plain, 'controller.example:8080')).toBe(
+        'Bearer realm="http://controller.example:8080/v2/token",service="patchline"',
+      );
+      expect(await challenge(plain, injected)).toBe('Basic realm="patchline"');
+      for (const host of ['controller.example:8080', injected]) {
+        expect(await challenge(configured, host)).toBe(
+          'Bearer realm="https://patchline.example:8443/v2/token",service="patchline"',
+        );
+      }
+    } finally {
+      await plain.app.close();
+      await configured.app.close();
+      await store.close();
+    }
+  });
+});
+
+describe("the registry gateway's bearer tokens", () => {
+  it('die with the credential they were issued for: a host deleted and enrolled again starts without one', async () => {
+    const dir = await tempDir('patchline-bearer-');
+    const store = await Store.open(join(dir, 'controller.db'));
+    const { app } = await createServer({ store, adminToken: ADMIN, gateway: { cacheDir: join(dir, 'cache') } });
+    const admin = { authorization: `Bearer ${ADMIN}` };
+    const enroll = async () => {
+      const token = (
+        await app.inject({ method: 'POST', url: `${API}/enrollment-tokens`, headers: admin, payload: {} })
+      ).json().token as string;
+      return (await app.inject({ method: 'POST', url: '/host/v1/enroll', payload: { token, name: 'web-01' } })).json()
+        .credential as string;
+    };
+    const bearerFor = async (credential: string) => {
+      const basic = Buffer.from(`web-01:${credential}`).toString('base64');
+      const answer = await app.inject({
+        method: 'GET',
+        url: '/v2/token?service=patchline',
+        headers: { authorization: `Basic ${basic}` },
+      });
+      expect(answer.statusCode, answer.body).toBe(200);
+      return answer.json().token as string;
+    };
+    const ping = async (bearer: string) =>
+      (await app.inject({ method: 'GET', url: '/v2/', headers: { authorization: `Bearer ${bearer}` } })).statusCode;
+    try {
+      const old = await bearerFor(await enroll());
+      expect(await ping(old)).toBe(200);
+      expect((await app.inject({ method: 'DELETE', url: `${API}/hosts/web-01`, headers: admin })).statusCode).toBe(200);
+      expect(await ping(old)).toBe(401);
+      const fresh = await bearerFor(await enroll());
+      expect(await ping(old)).toBe(401);
+      expect(await ping(fresh)).toBe(200);
+    } finally {
+      await app.close();
+      await store.close();
+    }
   });
 });
 
@@ -573,31 +922,3 @@ describe('TLS', () => {
     }
   });
 });
-
-/**
- * A reader of the Prometheus text format written from its specification (not from our writer): comments, then
- * `name{label="value",…} number` lines. Fails on any other line.
- */
-function parsePrometheus(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  const types = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line === '') continue;
-    const comment = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
-    if (comment !== null) {
-      if (comment[1] === 'TYPE') {
-        expect(['counter', 'gauge', 'histogram', 'summary', 'untyped']).toContain(comment[3]);
-        types.set(comment[2]!, comment[3]!);
-      }
-      continue;
-    }
-    const sample =
-      /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"(?:,(?=[a-zA-Z_]))?)*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$/.exec(
-        line,
-      );
-    expect(sample, `not a Prometheus sample line: ${line}`).not.toBeNull();
-    expect(types.has(sample![1]!), `${sample![1]} has no TYPE`).toBe(true);
-    samples.set(`${sample![1]}${sample![2] ?? ''}`, Number(sample![3]));
-  }
-  return samples;
-}

@@ -196,12 +196,13 @@ describe.each<Dialect>(['sqlite', 'postgres'])('store on %s', (dialect) => {
       const loaded = await loadRolloutState(fresh.db, 'roll-v2');
       const decision: RolloutDecision = decideRollout(loaded.state, now);
       expect(decision.events.length).toBeGreaterThan(0);
-      await fresh.editRollout('roll-v2', pauseRollout);
+      await fresh.editRollout('roll-v2', (rollout) => pauseRollout(rollout, now, { by: 'alice' }));
       const conflict = await rejection(
         fresh.db.transaction().execute((trx) => commitDecision(trx, loaded, decision, now)),
       );
       expect(conflict.reason).toBe('Conflict');
-      expect(await fresh.events('roll-v2')).toEqual([]);
+      // Only the pause is recorded, none of the decision's events.
+      expect((await fresh.events('roll-v2')).map((event) => event.type)).toEqual(['operator-action']);
       expect((await fresh.getRollout('roll-v2'))?.resource.status).toBeUndefined();
       expect((await fresh.getRollout('roll-v2'))?.resource.spec.paused).toBe(true);
     } finally {
@@ -264,7 +265,9 @@ describe.each<Dialect>(['sqlite', 'postgres'])('store on %s', (dialect) => {
   it('refuses expired tokens, and keeps a token whose enrollment failed', async () => {
     const expired = await store.createEnrollmentToken({}, MIN, T0);
     expect((await rejection(store.enroll(expired.token, 'late', {}, T0 + 2 * MIN))).reason).toBe('Unauthorized');
+    // An admin-registered host is claimed by its first enrollment; after that its name is taken.
     await store.createHost(hostDoc('taken', {}), T0);
+    await store.enroll((await store.createEnrollmentToken({}, MIN, T0)).token, 'taken', {}, T0);
     const good = await store.createEnrollmentToken({}, MIN, T0);
     expect((await rejection(store.enroll(good.token, 'taken', {}, T0))).reason).toBe('AlreadyExists');
     await store.enroll(good.token, 'not-taken', {}, T0);

@@ -11,7 +11,7 @@ import { type ErrorKind, PatchlineError } from '../errors.js';
 export const API_PREFIX = '/apis/patchline.dev/v1';
 
 /** The resources of the admin API by their URL plural. */
-export type ResourcePlural = 'fleets' | 'releases' | 'rollouts' | 'hosts';
+export type ResourcePlural = 'fleets' | 'releases' | 'rollouts' | 'hosts' | 'pipelines';
 
 export interface ControllerFlags {
   server?: string;
@@ -126,18 +126,21 @@ export class ControllerClient {
   }
 }
 
-async function adminToken(flags: ControllerFlags, env: NodeJS.ProcessEnv): Promise<string> {
-  if (flags.tokenFile !== undefined) {
-    let text: string;
-    try {
-      text = await readFile(flags.tokenFile, 'utf8');
-    } catch (error) {
-      throw new PatchlineError('input', flags.tokenFile, `cannot be read (${cause(error)})`);
-    }
-    const token = text.trim();
-    if (token === '') throw new PatchlineError('input', flags.tokenFile, 'is empty (expected the admin token)');
-    return token;
+/** An admin token kept in a file (so it shows in neither `ps` nor the environment), surrounding space trimmed. */
+export async function readTokenFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new PatchlineError('input', file, `cannot be read (${cause(error)})`);
   }
+  const token = text.trim();
+  if (token === '') throw new PatchlineError('input', file, 'is empty (expected the admin token)');
+  return token;
+}
+
+async function adminToken(flags: ControllerFlags, env: NodeJS.ProcessEnv): Promise<string> {
+  if (flags.tokenFile !== undefined) return readTokenFile(flags.tokenFile);
   const token = env.PATCHLINE_ADMIN_TOKEN;
   if (token === undefined || token === '') {
     throw new PatchlineError(

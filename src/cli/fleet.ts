@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { PatchlineError } from '../errors.js';
 import { API_VERSION, type Fleet, fleetSchema } from '../fleet/index.js';
+import { PIPELINE } from './pipeline.js';
 import { policyFlags, type RolloutPolicyFlags, rolloutPolicyOptions } from './policy-flags.js';
 import {
   applyCommand,
@@ -51,7 +52,7 @@ export function fleetCommand(): Command {
     .addCommand(create)
     .addCommand(listCommand(FLEET))
     .addCommand(getCommand(FLEET))
-    .addCommand(applyCommand(FLEET))
+    .addCommand(applyCommand(FLEET, [PIPELINE]))
     .addCommand(deleteCommand(FLEET));
 }
 

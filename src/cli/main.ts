@@ -3,10 +3,12 @@ import { isPatchlineError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { dbCommand } from './db.js';
 import { diffCommand } from './diff.js';
+import { exposureCommand } from './exposure.js';
 import { fleetCommand } from './fleet.js';
 import { gateCommand } from './gate.js';
 import { hostCommand } from './host.js';
 import { inspectCommand } from './inspect.js';
+import { pipelineCommand } from './pipeline.js';
 import { releaseCommand } from './release.js';
 import { ResultExit } from './result-exit.js';
 import { rolloutCommand } from './rollout.js';
@@ -29,7 +31,9 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(fleetCommand())
     .addCommand(releaseCommand())
     .addCommand(rolloutCommand())
-    .addCommand(hostCommand());
+    .addCommand(hostCommand())
+    .addCommand(pipelineCommand())
+    .addCommand(exposureCommand());
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`patchline: ${text}`) });
   }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import type { z } from 'zod';
 import { PatchlineError } from '../errors.js';
 import { ControllerClient, type ControllerFlags, controllerOptions, type ResourcePlural } from './controller-client.js';
-import { readResourceDocuments } from './resource-documents.js';
+import { readKindsOfDocuments, readResourceDocuments } from './resource-documents.js';
 import { type Columns, formatDocument, formatOption, formatTable, type OutputFormat } from './resource-output.js';
 
 /**
@@ -82,22 +82,32 @@ export function deleteCommand<T>(resource: ResourceKind<T>): Command {
     });
 }
 
-/** `apply -f FILE`: create or update every document (PUT), after checking them all. */
-export function applyCommand<T extends { metadata: { name: string } }>(resource: ResourceKind<T>): Command {
+/**
+ * `apply -f FILE`: create or update every document (PUT), after checking them all. `alsoKinds` are other kinds the
+ * file may hold, applied in the file's order (a Fleet before the Pipeline that promotes to it).
+ */
+export function applyCommand<T extends { metadata: { name: string } }>(
+  resource: ResourceKind<T>,
+  // biome-ignore lint/suspicious/noExplicitAny: kinds of any document type, each checked by its own schema
+  alsoKinds: ReadonlyArray<ResourceKind<any>> = [],
+): Command {
+  const kinds = [resource, ...alsoKinds];
+  const what = kinds.map((kind) => kind.plural).join(' and ');
   return controllerCommand('apply')
-    .description(`create or update ${resource.plural} from a YAML or JSON file (one or many documents; - for stdin)`)
+    .description(`create or update ${what} from a YAML or JSON file (one or many documents; - for stdin)`)
     .requiredOption('-f, --filename <file>', 'the file to apply')
     .action(async (flags: OutputFlags & { filename: string }) => {
-      const documents = await readResourceDocuments(flags.filename, resource.kind, resource.schema);
+      const documents = await readKindsOfDocuments(flags.filename, kinds);
       const client = await connect(flags);
       const results: unknown[] = [];
-      for (const document of documents) {
-        const path = client.resourcePath(resource.plural, document.metadata.name);
-        const response = await client.request('PUT', path, { body: document });
+      for (const { kind, item } of documents) {
+        const each = kinds.find((candidate) => candidate.kind === kind) ?? resource;
+        const name = (item as { metadata: { name: string } }).metadata.name;
+        const response = await client.request('PUT', client.resourcePath(each.plural, name), { body: item });
         results.push(response.body);
         if (flags.format === 'table') {
           const verb = response.status === 201 ? 'created' : 'configured';
-          process.stdout.write(`${resource.noun}/${document.metadata.name} ${verb}\n`);
+          process.stdout.write(`${each.noun}/${name} ${verb}\n`);
         }
       }
       if (flags.format !== 'table') process.stdout.write(printMany(resource, results, flags.format));
@@ -109,7 +119,7 @@ export async function createResource<T extends { metadata: { name: string } }>(
   resource: ResourceKind<T>,
   document: T,
   flags: OutputFlags,
-): Promise<void> {
+): Promise<unknown> {
   const client = await connect(flags);
   const response = await client.request('POST', client.resourcePath(resource.plural), { body: document });
   process.stdout.write(
@@ -117,6 +127,7 @@ export async function createResource<T extends { metadata: { name: string } }>(
       ? `${resource.noun}/${document.metadata.name} created\n`
       : formatDocument(response.body, flags.format),
   );
+  return response.body;
 }
 
 /** `create -f FILE`, for the resources whose flags cannot say everything. */

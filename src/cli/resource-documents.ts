@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { PatchlineError } from '../errors.js';
+import { formatPath, issuePath } from '../schema-issue.js';
 
 // A resource file is a few kilobytes; anything far larger is a mistake (or an attack on the YAML parser).
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -12,6 +13,19 @@ const MAX_FILE_BYTES = 4 * 1024 * 1024;
  * document does not leave the first two applied.
  */
 export async function readResourceDocuments<T>(file: string, kind: string, schema: z.ZodType<T>): Promise<T[]> {
+  const documents = await readKindsOfDocuments(file, [{ kind, schema }]);
+  return documents.map((document) => document.item as T);
+}
+
+/**
+ * The documents of a file that may hold several kinds (`fleet apply -f` takes Fleets and the Pipelines that promote
+ * to them), each checked against its own kind's schema; in the file's order.
+ */
+export async function readKindsOfDocuments(
+  file: string,
+  kinds: ReadonlyArray<{ kind: string; schema: z.ZodType<unknown> }>,
+): Promise<Array<{ kind: string; item: unknown }>> {
+  const names = kinds.map((each) => each.kind);
   const text = await readText(file);
   let parsed: ReturnType<typeof parseAllDocuments>;
   try {
@@ -36,29 +50,33 @@ export async function readResourceDocuments<T>(file: string, kind: string, schem
     if (value === null || value === undefined) continue;
     values.push(value);
   }
-  const items = values.flatMap((value) => unwrapList(value, kind));
-  if (items.length === 0) throw new PatchlineError('input', file, `holds no ${kind} document`);
+  const items = values.flatMap((value) => unwrapList(value, names));
+  const wanted = names.join(' or ');
+  if (items.length === 0) throw new PatchlineError('input', file, `holds no ${wanted} document`);
   return items.map((item, index) => {
-    const where = `${file} (${kind} ${index + 1})`;
     const actual = (item as { kind?: unknown } | null)?.kind;
-    if (actual !== kind) {
-      throw new PatchlineError('input', where, `has kind ${JSON.stringify(actual)}; this command applies ${kind}`);
+    const kind = kinds.find((each) => each.kind === actual);
+    const where = `${file} (${typeof actual === 'string' ? actual : 'document'} ${index + 1})`;
+    if (kind === undefined) {
+      throw new PatchlineError('input', where, `has kind ${JSON.stringify(actual)}; this command applies ${wanted}`);
     }
-    const result = schema.safeParse(item);
+    const result = kind.schema.safeParse(item);
     if (!result.success) {
       const issue = result.error.issues[0];
-      const path = issue?.path.join('.') ?? '';
-      throw new PatchlineError('input', where, `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`);
+      const described = issue === undefined ? { path: [], message: 'invalid' } : issuePath(issue);
+      const path = described.path.length === 0 ? '' : `${formatPath(described.path)}: `;
+      throw new PatchlineError('input', where, `${path}${described.message}`);
     }
     // Sent as written, not as parsed: the schema drops fields it does not know, such as metadata.resourceVersion,
     // which the server checks so that applying an old copy cannot overwrite a newer change.
-    return item as T;
+    return { kind: kind.kind, item };
   });
 }
 
-function unwrapList(value: unknown, kind: string): unknown[] {
+function unwrapList(value: unknown, kinds: readonly string[]): unknown[] {
   const list = value as { kind?: unknown; items?: unknown };
-  return list?.kind === `${kind}List` && Array.isArray(list.items) ? list.items : [value];
+  const listed = kinds.some((kind) => list?.kind === `${kind}List`);
+  return listed && Array.isArray(list.items) ? list.items : [value];
 }
 
 async function readText(file: string): Promise<string> {

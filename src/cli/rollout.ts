@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { PatchlineError } from '../errors.js';
-import { API_VERSION, isFinalPhase, type Rollout, rolloutSchema } from '../fleet/index.js';
+import {
+  API_VERSION,
+  isFinalPhase,
+  type Rollout,
+  type RolloutPhase,
+  rolloutSchema,
+  tryParseDuration,
+} from '../fleet/index.js';
 import type { ControllerClient } from './controller-client.js';
 import { policyFlags, type RolloutPolicyFlags, rolloutPolicyOptions } from './policy-flags.js';
 import {
@@ -19,6 +26,7 @@ import {
   type ResourceKind,
 } from './resource-commands.js';
 import { formatDocument, formatTable, rolloutColumns } from './resource-output.js';
+import { ResultExit } from './result-exit.js';
 
 export const ROLLOUT: ResourceKind<Rollout> = {
   noun: 'rollout',
@@ -43,7 +51,25 @@ export function rolloutCommand(): Command {
     .addCommand(actionCommand('resume', 'carry on after a pause'))
     .addCommand(actionCommand('approve', 'let the next batch start (with --approval manual)'))
     .addCommand(actionCommand('abort', 'stop for good: nobody new gets the release; hosts that have it keep it'))
-    .addCommand(eventsCommand());
+    .addCommand(eventsCommand())
+    .addCommand(waitCommand());
+}
+
+/**
+ * How a rollout stands for a script: succeeded, failed (halted, rolling back or rolled back, aborted, or blocked
+ * from the start), or still under way (including paused and waiting for an approval, which a person may yet end).
+ */
+export function rolloutOutcome(phase: RolloutPhase | undefined): 'succeeded' | 'failed' | 'under-way' {
+  if (phase === 'succeeded') return 'succeeded';
+  const failed: Array<RolloutPhase | undefined> = ['halted', 'rolling-back', 'rolled-back', 'aborted', 'blocked'];
+  return failed.includes(phase) ? 'failed' : 'under-way';
+}
+
+/** Exit 1 with the rollout's phase and message, for a rollout that ended (or stands) other than succeeded. */
+function failedRollout(rollout: Rollout): ResultExit {
+  const status = rollout.status;
+  const message = status?.message === undefined ? '' : `: ${status.message}`;
+  return new ResultExit(`rollout ${rollout.metadata.name} is ${status?.phase ?? 'new'}${message}`);
 }
 
 interface StartFlags extends OutputFlags, RolloutPolicyFlags {
@@ -68,7 +94,9 @@ function startCommand(): Command {
       },
       `rollout start ${release}`,
     );
-    await createResource(ROLLOUT, rollout, flags);
+    const created = (await createResource(ROLLOUT, rollout, flags)) as Rollout | undefined;
+    // The server decides at once: a release that may not roll out (its gate failed) shows as blocked already.
+    if (created?.status?.phase === 'blocked') throw failedRollout(created);
   });
 }
 
@@ -152,6 +180,9 @@ interface StoredEvent {
   reason?: string;
   detail?: string;
   outcome?: string;
+  /** An operator's action (pause, resume, approve, abort), by whom. */
+  action?: string;
+  by?: string;
   message?: string;
   [key: string]: unknown;
 }
@@ -184,8 +215,57 @@ function eventsCommand(): Command {
         if (last !== undefined) after = String(last.id);
         if (!flags.follow) return;
         const rollout = (await client.get(client.resourcePath('rollouts', name))) as Rollout;
-        if (rollout.status !== undefined && isFinalPhase(rollout.status.phase) && events.length === 0) return;
+        if (rollout.status !== undefined && isFinalPhase(rollout.status.phase) && events.length === 0) {
+          if (rollout.status.phase !== 'succeeded') throw failedRollout(rollout);
+          return;
+        }
         await sleep(interval * 1000);
+      }
+    });
+}
+
+interface WaitFlags extends OutputFlags {
+  timeout?: string;
+  interval: string;
+}
+
+function waitCommand(): Command {
+  return controllerCommand('wait')
+    .description(
+      'wait until a rollout succeeds (exit 0) or fails: halted, rolling back, rolled back, aborted or blocked (exit 1)',
+    )
+    .argument('<name>', 'rollout name')
+    .option('--timeout <duration>', 'give up after this long (e.g. 30m, 2h), exit 2')
+    .option('--interval <seconds>', 'seconds between polls', '2')
+    .action(async (name: string, flags: WaitFlags) => {
+      const interval = Number(flags.interval);
+      if (!(interval > 0)) throw new PatchlineError('usage', `--interval ${flags.interval}`, 'expected seconds > 0');
+      const timeoutMs = flags.timeout === undefined ? undefined : tryParseDuration(flags.timeout);
+      if (flags.timeout !== undefined && timeoutMs === undefined) {
+        throw new PatchlineError('usage', `--timeout ${flags.timeout}`, 'expected a duration such as 30m, 4h or 1h30m');
+      }
+      const client = await connect(flags);
+      const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+      for (;;) {
+        const rollout = (await client.get(client.resourcePath('rollouts', name))) as Rollout;
+        const outcome = rolloutOutcome(rollout.status?.phase);
+        if (outcome !== 'under-way') {
+          process.stdout.write(printOne(ROLLOUT, rollout, flags.format));
+          if (outcome === 'failed') throw failedRollout(rollout);
+          return;
+        }
+        if (deadline !== undefined && Date.now() >= deadline) {
+          throw new PatchlineError(
+            'limit',
+            `rollout ${name}`,
+            `still ${rollout.status?.phase ?? 'new'} after --timeout ${flags.timeout}`,
+          );
+        }
+        const pause = Math.min(
+          interval * 1000,
+          deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now(),
+        );
+        await sleep(Math.max(pause, 0));
       }
     });
 }
@@ -202,8 +282,10 @@ function eventTable(events: StoredEvent[], header: boolean): string {
     event.at ?? '-',
     event.type ?? '-',
     event.host ?? (event.batch === undefined ? '-' : `batch ${event.batch}`),
-    `${event.from ?? ''}${event.from === undefined && event.to === undefined ? (event.outcome ?? '-') : ` -> ${event.to ?? ''}`}`.trim(),
-    [event.reason, event.detail ?? event.message].filter((part) => part !== undefined).join(': ') || '-',
+    `${event.from ?? ''}${event.from === undefined && event.to === undefined ? (event.outcome ?? event.action ?? '-') : ` -> ${event.to ?? ''}`}`.trim(),
+    [event.reason, event.detail ?? event.message, event.by === undefined ? undefined : `by ${event.by}`]
+      .filter((part) => part !== undefined)
+      .join(': ') || '-',
   ]);
   if (!header) return formatTable(['', '', '', '', '', ''], rows).split('\n').slice(1).join('\n');
   return formatTable(['ID', 'AT', 'TYPE', 'SUBJECT', 'CHANGE', 'WHY'], rows);

@@ -7,6 +7,7 @@ import { tryParseDuration } from '../fleet/index.js';
 import { defaultCacheDir } from '../oci/index.js';
 import { createServer, DEFAULT_LIMITS, type GatewayOptions, type ServerLimits } from '../server/index.js';
 import { redact, Store } from '../store/index.js';
+import { readTokenFile } from './controller-client.js';
 import { parseSize } from './options.js';
 
 interface ServeFlags {
@@ -16,6 +17,7 @@ interface ServeFlags {
   tlsKey?: string;
   tick: string;
   insecureNoAdminToken?: boolean;
+  adminTokenFile?: string;
   logLevel: string;
   maxBody: number;
   hostRateLimit?: number;
@@ -25,11 +27,13 @@ interface ServeFlags {
   upstreamAuth?: string;
   upstreamTlsVerify: string;
   gatewayChallenge: 'bearer' | 'basic';
+  publicUrl?: string;
 }
 
 /**
- * `patchline serve`: the fleet controller. The admin token comes from PATCHLINE_ADMIN_TOKEN only (never a flag, which
- * would show in `ps`); without one the server refuses to start unless told --insecure-no-admin-token.
+ * `patchline serve`: the fleet controller. The admin token comes from --admin-token-file or PATCHLINE_ADMIN_TOKEN
+ * (never the token itself as a flag, which would show in `ps`); without one the server refuses to start unless told
+ * --insecure-no-admin-token.
  */
 export function serveCommand(): Command {
   return new Command('serve')
@@ -89,6 +93,18 @@ export function serveCommand(): Command {
         .choices(['bearer', 'basic'])
         .default('bearer'),
     )
+    .addOption(
+      new Option(
+        '--admin-token-file <file>',
+        `file holding the admin token, at least ${MIN_ADMIN_TOKEN_LENGTH} characters (default: $PATCHLINE_ADMIN_TOKEN)`,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--public-url <url>',
+        "the controller's URL as hosts reach it (e.g. https://patchline.example:8443), for the gateway's token realm",
+      ),
+    )
     .addOption(new Option('--insecure-no-admin-token', 'run the admin API without authentication (tests only)'))
     .addOption(
       new Option('--log-level <level>', 'log level on stderr')
@@ -113,19 +129,12 @@ async function serve(flags: ServeFlags): Promise<void> {
       '--tls-cert and --tls-key go together',
     );
   }
-  const token = process.env.PATCHLINE_ADMIN_TOKEN;
-  if ((token === undefined || token === '') && flags.insecureNoAdminToken !== true) {
-    throw new PatchlineError(
-      'usage',
-      'PATCHLINE_ADMIN_TOKEN',
-      'is not set; set it to a long random secret (or pass --insecure-no-admin-token for a throwaway controller)',
-    );
-  }
+  const token = await adminTokenOf(flags);
   const gateway = await gatewayFrom(flags);
   const store = await Store.open(flags.database);
   const { app } = await createServer({
     store,
-    adminToken: token === undefined || token === '' ? null : token,
+    adminToken: token,
     tls:
       flags.tlsCert === undefined || flags.tlsKey === undefined
         ? undefined
@@ -166,6 +175,36 @@ async function serve(flags: ServeFlags): Promise<void> {
   await stopped;
 }
 
+/**
+ * The admin token opens the whole API and keys the gateway's token signatures, so it must not be guessable: at least
+ * 32 characters (`openssl rand -hex 32` makes 64).
+ */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+async function adminTokenOf(flags: ServeFlags): Promise<string | null> {
+  const source = flags.adminTokenFile ?? 'PATCHLINE_ADMIN_TOKEN';
+  const token =
+    flags.adminTokenFile === undefined
+      ? (process.env.PATCHLINE_ADMIN_TOKEN ?? '')
+      : await readTokenFile(flags.adminTokenFile);
+  if (token === '') {
+    if (flags.insecureNoAdminToken === true) return null;
+    throw new PatchlineError(
+      'usage',
+      source,
+      'is not set; set it to a long random secret, e.g. openssl rand -hex 32 (or pass --insecure-no-admin-token for a throwaway controller)',
+    );
+  }
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new PatchlineError(
+      'usage',
+      source,
+      `holds a ${token.length}-character admin token; it must have at least ${MIN_ADMIN_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`,
+    );
+  }
+  return token;
+}
+
 const authFileSchema = z.object({ auths: z.record(z.string(), z.object({}).passthrough()) });
 
 async function gatewayFrom(flags: ServeFlags): Promise<GatewayOptions> {
@@ -199,7 +238,33 @@ async function gatewayFrom(flags: ServeFlags): Promise<GatewayOptions> {
     upstreamAuthFile: flags.upstreamAuth,
     upstreamTlsVerify: flags.upstreamTlsVerify === 'true',
     challenge: flags.gatewayChallenge,
+    publicUrl: flags.publicUrl === undefined ? undefined : parsePublicUrl(flags.publicUrl),
   };
+}
+
+/** scheme://host[:port] and nothing else: the token realm is built on it and answered to every host. */
+function parsePublicUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new PatchlineError('usage', `--public-url=${text}`, 'expected a URL such as https://patchline.example:8443');
+  }
+  if (
+    (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+    url.username !== '' ||
+    url.password !== '' ||
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== ''
+  ) {
+    throw new PatchlineError(
+      'usage',
+      `--public-url=${text}`,
+      'expected http(s)://host[:port] without credentials, path or query',
+    );
+  }
+  return `${url.protocol}//${url.host}`;
 }
 
 function perMinute(value: string): number {

@@ -6,7 +6,7 @@ import { quantitySchema, resolveQuantity } from './quantity.js';
  * One step of a rollout: up to `limit` hosts, taken from those the selector matches (all hosts without one). A
  * percentage is of the fleet's hosts that the selector matches, so "50% of zone=a" means half of zone a.
  */
-export const batchSchema = z.object({
+export const batchSchema = z.strictObject({
   name: z.string().min(1).optional(),
   selector: labelSelectorSchema.optional(),
   limit: quantitySchema,

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import type { Labels } from './labels.js';
+import { type Labels, labelKeySchema } from './labels.js';
 import { percentageSchema, resolveQuantity } from './quantity.js';
 
 /**
  * How much of the fleet may be down at once: hosts are grouped by the value of one label (a rack, a zone, a
  * database replica set) and each group may have at most `maxUnavailable` hosts unavailable.
  */
-export const disruptionBudgetSchema = z.object({
-  groupBy: z.string().min(1),
+export const disruptionBudgetSchema = z.strictObject({
+  groupBy: labelKeySchema,
   maxUnavailable: z.union([z.number().int().positive(), percentageSchema]),
 });
 export type DisruptionBudget = z.infer<typeof disruptionBudgetSchema>;

@@ -493,13 +493,13 @@ describe('decideRollout', () => {
     const approved = approveNextBatch(state.rollout, 'alice', T0 + 2 * MIN);
     if (!approved.ok) throw new Error(approved.problem);
     expect(approved.rollout.spec.approvals).toEqual([{ batch: 1, at: '2024-05-01T10:02:00.000Z', by: 'alice' }]);
-    const paused = pauseRollout(approved.rollout);
+    const paused = pauseRollout(approved.rollout, T0 + 2 * MIN);
     if (!paused.ok) throw new Error(paused.problem);
     ({ decision, state } = decide({ ...state, rollout: paused.rollout }, T0 + 2 * MIN));
     expect(decision.rolloutPhase).toBe('paused');
     expect(decision.selections).toEqual([]);
 
-    const resumed = resumeRollout(state.rollout);
+    const resumed = resumeRollout(state.rollout, T0 + 3 * MIN);
     if (!resumed.ok) throw new Error(resumed.problem);
     ({ decision, state } = decide({ ...state, rollout: resumed.rollout }, T0 + 3 * MIN));
     expect(decision.rolloutPhase).toBe('progressing');
@@ -526,7 +526,7 @@ describe('decideRollout', () => {
       'web-01': { served: { digest: NEW, at: T0 }, seen: T0 + MIN },
       'web-02': { seen: T0 + MIN },
     });
-    const paused = pauseRollout(state.rollout);
+    const paused = pauseRollout(state.rollout, T0 + MIN);
     if (!paused.ok) throw new Error(paused.problem);
     let decision: RolloutDecision;
     ({ decision, state } = decide({ ...state, rollout: paused.rollout }, T0 + MIN));
@@ -534,7 +534,7 @@ describe('decideRollout', () => {
     expect(states(state)).toEqual({ 'web-01': 'updating', 'web-02': 'pending' });
     expect(decision.status.hosts['web-02']).toMatchObject({ reason: 'withdrawn' });
     expect(state.hosts.map((each) => desiredDigestFor(each, state, T0 + MIN))).toEqual([NEW, OLD]);
-    const resumed = resumeRollout(state.rollout);
+    const resumed = resumeRollout(state.rollout, T0 + 2 * MIN);
     if (!resumed.ok) throw new Error(resumed.problem);
     ({ decision } = decide({ ...state, rollout: resumed.rollout }, T0 + 2 * MIN));
     expect(decision.selections).toEqual(['web-02']);

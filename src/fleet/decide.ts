@@ -11,6 +11,7 @@ import {
   type HostRolloutState,
   type HostStep,
   isInFlight,
+  releaseInRollbackSlot,
   type StepContext,
   stepHost,
   stepHostInRollback,
@@ -468,11 +469,24 @@ function selectHosts(
       continue;
     }
     room.set(group, left - cost);
+    const sentBack = releaseInRollbackSlot(host, situation.releaseDigests);
     record(
       draft,
       situation,
       name,
-      { to: 'selected', reason: 'selected', deadline: situation.now + situation.policy.updateTimeoutMs },
+      {
+        to: 'selected',
+        reason: 'selected',
+        // A host that applies what it is told at once learns of it only inside a reboot window (the gateway holds
+        // it until then): the clock starts when one opens, as for a host that staged.
+        deadline: situation.rebootOpensAt() + situation.policy.updateTimeoutMs,
+        ...(sentBack
+          ? {
+              releaseInRollbackSlot: true,
+              detail: 'the release is in its rollback slot: the controller sent it back from it before',
+            }
+          : {}),
+      },
       batch,
     );
     selections.push(name);

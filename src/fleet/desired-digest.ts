@@ -3,7 +3,7 @@ import { type Instant, toMillis } from './instant.js';
 import { matchesSelector } from './labels.js';
 import { releaseDigest, releaseDigests } from './releases.js';
 import type { Host } from './resources.js';
-import { isAnyWindowOpen } from './windows.js';
+import { isAnyWindowOpen, type MaintenanceWindows, mayApplyNow } from './windows.js';
 
 /**
  * The image digest a host should run now, as the registry gateway will answer its pull; undefined when the rollout
@@ -49,4 +49,19 @@ export function desiredDigestFor(host: Host, state: RolloutState, now: Instant):
     default:
       return previous;
   }
+}
+
+/**
+ * Whether a host that applies what it is told at once (bootc's update service, through the registry gateway) is told
+ * the desired digest now: when it is nothing new to the host (`known`: the digests it runs, and the one it was last
+ * told, whose download may still be under way), or while the fleet's download and reboot windows are both open.
+ * Otherwise it is answered what it runs (docs/decisions/0038).
+ */
+export function revealsNow(
+  desired: string | undefined,
+  known: ReadonlySet<string>,
+  windows: MaintenanceWindows | undefined,
+  now: Instant,
+): boolean {
+  return desired !== undefined && (known.has(desired) || mayApplyNow(windows, now));
 }

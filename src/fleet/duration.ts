@@ -1,12 +1,21 @@
 import { z } from 'zod';
-import { DURATION_HINT, durationSeconds } from '../duration.js';
+import { DURATION_HINT, durationSeconds, MAX_DURATION_SECONDS } from '../duration.js';
 
 /**
  * Rollout durations, in the tool's one duration grammar (src/duration.ts). A rollout duration is never zero: a zero
  * timeout or window is a mistake, so these refuse it.
  */
 
-/** Milliseconds in a duration such as "1h30m", or undefined when the text is not one (or is zero long). */
+/**
+ * The longest duration anything takes: ten years. Every duration is added to a clock reading somewhere (a token's
+ * expiry, a host's update deadline), and a date far past this is no date at all (999999999999d threw RangeError).
+ */
+export const MAX_DURATION_DAYS = MAX_DURATION_SECONDS / 86_400;
+
+/**
+ * Milliseconds in a duration such as "1h30m", or undefined when the text is not one (or is zero long, or longer
+ * than MAX_DURATION_DAYS).
+ */
 export function tryParseDuration(text: string): number | undefined {
   const seconds = durationSeconds(text);
   return seconds !== undefined && seconds > 0 ? seconds * 1000 : undefined;

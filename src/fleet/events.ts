@@ -6,7 +6,7 @@ import type { RolloutPhase } from './resources.js';
  * What happened, as data: decisions return events rather than logging them, and the store appends them in the same
  * transaction as the state they describe.
  */
-export type RolloutEvent = HostStateChanged | BatchCompleted | PhaseChanged;
+export type RolloutEvent = HostStateChanged | BatchCompleted | PhaseChanged | OperatorAction;
 
 interface EventBase {
   /** When the decision that saw it was taken. */
@@ -44,4 +44,14 @@ export interface HostTransition {
   host: string;
   from?: HostRecord | undefined;
   to: HostRecord;
+}
+
+/** Something an operator did to the rollout (pause, resume, approve, abort), who did it and why. */
+export interface OperatorAction extends EventBase {
+  type: 'operator-action';
+  action: 'pause' | 'resume' | 'approve' | 'abort';
+  by?: string | undefined;
+  reason?: string | undefined;
+  /** For an approval: the batch it lets start. */
+  batch?: number | undefined;
 }

@@ -15,10 +15,20 @@ import { type Instant, toMillis } from './instant.js';
 /** Client groups as the protocol allows them. */
 export const FLEETLOCK_GROUP_PATTERN = /^[a-zA-Z0-9.-]+$/;
 
+/**
+ * A client id: a host name or the id a FleetLock client sends for its machine (Zincati: 32 hex digits). Bounded, as
+ * is the group: both come from anyone who can reach the endpoint, and are logged.
+ */
+export const fleetLockIdSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9._-]+$/, 'expected an id of letters, digits, ".", "_" and "-"');
+
 export const fleetLockRequestSchema = z.object({
   client_params: z.object({
-    id: z.string().min(1),
-    group: z.string().regex(FLEETLOCK_GROUP_PATTERN, 'expected a group of letters, digits, "." and "-"'),
+    id: fleetLockIdSchema,
+    group: z.string().max(63).regex(FLEETLOCK_GROUP_PATTERN, 'expected a group of letters, digits, "." and "-"'),
   }),
 });
 export type FleetLockRequest = z.infer<typeof fleetLockRequestSchema>;

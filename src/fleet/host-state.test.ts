@@ -13,6 +13,7 @@ const OLD = `sha256:${'a'.repeat(64)}`;
 const NEW = `sha256:${'b'.repeat(64)}`;
 const T0 = Date.parse('2024-05-01T10:00:00Z');
 const MIN = 60_000;
+const AFTER_REBOOT_WINDOW = new Date(T0 + 180 * MIN).toISOString();
 
 const context: StepContext = {
   now: T0,
@@ -70,14 +71,28 @@ describe('stepHost', () => {
       {},
       'not-applicable/offline',
     ],
-    ['selected, not served the release yet', 'selected', {}, {}, undefined],
-    ['selected, served something else', 'selected', { served: { digest: OLD, at: T0 } }, {}, undefined],
+    // (The context's reboot window opens at T0 + 2h: these were selected with the deadline that gives.)
+    ['selected, not served the release yet', 'selected', {}, { deadline: AFTER_REBOOT_WINDOW }, undefined],
+    [
+      'selected, served something else',
+      'selected',
+      { served: { digest: OLD, at: T0 } },
+      { deadline: AFTER_REBOOT_WINDOW },
+      undefined,
+    ],
     [
       'selected, served before it was selected',
       'selected',
       { served: { digest: NEW, at: T0 - 6 * MIN } },
-      {},
+      { deadline: AFTER_REBOOT_WINDOW },
       undefined,
+    ],
+    [
+      'selected inside a reboot window that closed before it was told: it waits for the next',
+      'selected',
+      {},
+      { deadline: new Date(T0 + 55 * MIN).toISOString() },
+      'selected/window-closed',
     ],
     [
       'selected, served the release since',

@@ -61,6 +61,12 @@ export const hostRecordSchema = z.object({
   batch: z.number().int().nonnegative().optional(),
   /** While in flight: when the host times out unless it moves on. */
   deadline: timestampSchema.optional(),
+  /**
+   * The release already sat in the host's rollback slot when it was selected: the controller (or someone) sent the
+   * host back from it before, since a release that failed on it is never offered again. Until the host stages or
+   * boots the release in this rollout, that slot is no sign that greenboot rolled it back.
+   */
+  releaseInRollbackSlot: z.literal(true).optional(),
 });
 export type HostRecord = z.infer<typeof hostRecordSchema>;
 
@@ -80,6 +86,8 @@ export interface HostStep {
   detail?: string | undefined;
   /** A new deadline, for steps into a state that has one. */
   deadline?: number | undefined;
+  /** At selection: the release is in the host's rollback slot already (see hostRecordSchema). */
+  releaseInRollbackSlot?: true | undefined;
 }
 
 export interface StepContext {
@@ -131,10 +139,10 @@ export function stepHost(
     case 'healthy':
       // Health is judged once, after the boot into the new image (greenboot's verdict). A later unhealthy report is
       // about the host's life, not the update; but a host that later rolls itself back has left the release.
-      return leftRelease(host, context) ? rolledBackByHost(host) : undefined;
+      return leftRelease(record, host, context) ? rolledBackByHost(host) : undefined;
     case 'timed-out':
       // A host we stopped waiting for may still finish; record how it ended.
-      return judgeBoot(host, context) ?? (leftRelease(host, context) ? rolledBackByHost(host) : undefined);
+      return judgeBoot(host, context) ?? (leftRelease(record, host, context) ? rolledBackByHost(host) : undefined);
     case 'failed':
     case 'rolled-back':
       return undefined;
@@ -183,7 +191,7 @@ function stepInFlight(record: HostRecord, host: HostObservation, context: StepCo
       return { to: 'verifying', reason: 'booted', deadline: now + updateTimeoutMs };
     }
   } else if (
-    leftRelease(host, context) ||
+    leftRelease(record, host, context) ||
     ((record.state === 'rebooting' || record.state === 'verifying') && !has(releaseDigests, host.staged))
   ) {
     // It had the image staged (or booted) and now boots something else: greenboot, or someone, rolled it back.
@@ -199,6 +207,18 @@ function stepInFlight(record: HostRecord, host: HostObservation, context: StepCo
     // Selected near the end of a window and never started: it waits for the next window like any other host,
     // rather than timing out for a delay that is the window's.
     return { to: 'pending', reason: 'window-closed' };
+  } else if (record.state === 'selected' && context.rebootOpensAt() > now) {
+    // Not told yet, and the reboot window closed: a host that applies what it is told at once is told only inside
+    // one (the registry gateway holds it), so its clock starts again when the next one opens.
+    const deadline = context.rebootOpensAt() + updateTimeoutMs;
+    if (record.deadline === undefined || fromTimestamp(record.deadline) < deadline) {
+      return {
+        to: 'selected',
+        reason: 'window-closed',
+        detail: `waits for the reboot window at ${toTimestamp(context.rebootOpensAt())}`,
+        deadline,
+      };
+    }
   }
   if (host.sinceSeenMs > context.offlineTimeoutMs) {
     return { to: 'timed-out', reason: 'offline', detail: lastSeen(host) };
@@ -242,9 +262,23 @@ function judgeBoot(host: HostObservation, context: StepContext): HostStep | unde
   return host.health?.state === 'healthy' ? { to: 'healthy', reason: 'health-passed' } : undefined;
 }
 
-/** Boots something else while the release sits in the rollback slot: it booted the release and went back. */
-function leftRelease(host: HostObservation, context: StepContext): boolean {
-  return !has(context.releaseDigests, host.booted) && has(context.releaseDigests, host.rollback);
+/**
+ * Boots something else while the release sits in the rollback slot: it booted the release and went back. Not when
+ * the release sat there before this rollout moved the host at all: the controller had sent it back from it.
+ */
+function leftRelease(record: HostRecord, host: HostObservation, context: StepContext): boolean {
+  // A release staged again is on its way in, whatever the rollback slot still holds from before.
+  return (
+    record.releaseInRollbackSlot !== true &&
+    !has(context.releaseDigests, host.booted) &&
+    !has(context.releaseDigests, host.staged) &&
+    has(context.releaseDigests, host.rollback)
+  );
+}
+
+/** Whether a host being selected has the release in its rollback slot already (the controller sent it back). */
+export function releaseInRollbackSlot(host: HostObservation, releaseDigests: ReadonlySet<string>): boolean {
+  return has(releaseDigests, host.rollback) && !has(releaseDigests, host.booted);
 }
 
 function rolledBackByHost(host: HostObservation): HostStep {
@@ -307,6 +341,13 @@ export function applyStep(record: HostRecord | undefined, step: HostStep, now: n
   const deadline = step.deadline !== undefined ? toTimestamp(step.deadline) : record?.deadline;
   if (isInFlight(step.to) && deadline !== undefined) {
     next.deadline = deadline;
+  }
+  // The stale rollback slot is remembered until the host stages or boots the release, which replaces it as evidence.
+  const staleSlot =
+    step.releaseInRollbackSlot ??
+    (step.to === 'updating' || step.to === 'timed-out' ? record?.releaseInRollbackSlot : undefined);
+  if (staleSlot === true) {
+    next.releaseInRollbackSlot = true;
   }
   return next;
 }

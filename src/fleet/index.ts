@@ -14,10 +14,17 @@ export type { CronParseResult, CronSchedule } from './cron.js';
 export { cronExpressionSchema, cronFiresAt, cronMatches, cronSchedule, parseCron } from './cron.js';
 export type { HoldReason, RolloutDecision, RolloutState } from './decide.js';
 export { decideRollout } from './decide.js';
-export { desiredDigestFor } from './desired-digest.js';
+export { desiredDigestFor, revealsNow } from './desired-digest.js';
 export { imageDigestSchema, isImageDigest } from './digest.js';
 export { durationSchema, parseDuration, tryParseDuration } from './duration.js';
-export type { BatchCompleted, HostStateChanged, HostTransition, PhaseChanged, RolloutEvent } from './events.js';
+export type {
+  BatchCompleted,
+  HostStateChanged,
+  HostTransition,
+  OperatorAction,
+  PhaseChanged,
+  RolloutEvent,
+} from './events.js';
 export type { Exposure, ExposureStage, ExposureState, StageDuration } from './exposure.js';
 export {
   exposureKey,
@@ -45,6 +52,7 @@ export {
   EMPTY_FLEETLOCK,
   expireLocks,
   FLEETLOCK_GROUP_PATTERN,
+  fleetLockIdSchema,
   fleetLockRequestSchema,
   lockHolders,
   parseFleetLockBody,
@@ -76,14 +84,13 @@ export {
 export type { Instant } from './instant.js';
 export { fromTimestamp, timestampSchema, toMillis, toTimestamp } from './instant.js';
 export type { LabelSelector, Labels } from './labels.js';
-export { labelSelectorSchema, labelsSchema, matchesSelector } from './labels.js';
+export { labelKeySchema, labelSelectorSchema, labelsSchema, labelValueSchema, matchesSelector } from './labels.js';
 export type { WallClock } from './local-time.js';
 export { isTimeZone, utcOffset, wallClock } from './local-time.js';
+export { fleetOfLabels, fleetOverlaps, fleetsMatching } from './membership.js';
 export type { Pipeline, PipelineSpec, Promotion, TestStep } from './pipeline-resource.js';
 export {
-  commandStepSchema,
   DEFAULT_STEP_TIMEOUT,
-  gateStepSchema,
   pipelineJsonSchema,
   pipelineSchema,
   pipelineSpecSchema,
@@ -144,8 +151,16 @@ export {
   rolloutSchema,
   rolloutStatusSchema,
 } from './resources.js';
-export type { RolloutActionResult } from './rollout-actions.js';
-export { abortRollout, approveNextBatch, pauseRollout, resumeRollout } from './rollout-actions.js';
+export type { Actor, RolloutActionResult } from './rollout-actions.js';
+export {
+  abortRollout,
+  approveNextBatch,
+  batchToApprove,
+  isSupersedable,
+  pauseRollout,
+  resumeRollout,
+  supersedeRollout,
+} from './rollout-actions.js';
 export type { ResolvedRolloutPolicy, RolloutPolicy } from './rollout-policy.js';
 export { ROLLOUT_POLICY_DEFAULTS, resolveRolloutPolicy, rolloutPolicySchema } from './rollout-policy.js';
 export type { MaintenanceWindow, MaintenanceWindows } from './windows.js';
@@ -154,5 +169,6 @@ export {
   isWindowOpen,
   maintenanceWindowSchema,
   maintenanceWindowsSchema,
+  mayApplyNow,
   nextWindowOpening,
 } from './windows.js';

@@ -2,13 +2,33 @@ import { z } from 'zod';
 
 export type Labels = Readonly<Record<string, string>>;
 
-export const labelsSchema = z.record(z.string().min(1), z.string());
+/**
+ * Label keys and values as Kubernetes has them: a key is an optional DNS prefix and a name of letters, digits, "-",
+ * "_" and "."; a value is up to 63 such characters. So no "=" or "," (which `--label k=v` and selectors split on),
+ * no control characters (NUL) and nothing a log line or a shell would read differently.
+ */
+export const labelKeySchema = z
+  .string()
+  .max(253)
+  .regex(
+    /^([a-z0-9]([a-z0-9.-]*[a-z0-9])?\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
+    'expected a label key such as zone or example.com/zone',
+  );
+export const labelValueSchema = z
+  .string()
+  .max(63)
+  .regex(
+    /^([A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?)?$/,
+    'expected a label value of letters, digits, "-", "_" and "."',
+  );
+
+export const labelsSchema = z.record(labelKeySchema, labelValueSchema);
 
 const requirementSchema = z
-  .object({
-    key: z.string().min(1),
+  .strictObject({
+    key: labelKeySchema,
     operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
-    values: z.array(z.string()).optional(),
+    values: z.array(labelValueSchema).optional(),
   })
   .refine(
     (requirement) =>
@@ -19,7 +39,7 @@ const requirementSchema = z
   );
 
 /** A Kubernetes label selector: every matchLabels pair and every expression must hold. */
-export const labelSelectorSchema = z.object({
+export const labelSelectorSchema = z.strictObject({
   matchLabels: labelsSchema.optional(),
   matchExpressions: z.array(requirementSchema).optional(),
 });

@@ -26,22 +26,46 @@ const tagTemplateSchema = z
   )
   .max(128);
 
-export const commandStepSchema = z.strictObject({
-  name: resourceNameSchema,
-  /** argv, not a shell line: `{{image}}` is replaced by the built image as podman knows it. */
-  run: commandSchema,
-  /** Killed (and failed) after this long; 30m when unset. */
-  timeout: durationSchema.optional(),
-});
-
-export const gateStepSchema = z.strictObject({
-  gate: z.strictObject({
-    /** A Policy document (patchline.dev/v1), relative to the Pipeline file. */
-    policy: z.string().min(1),
-  }),
-});
-
-export const testStepSchema = z.union([commandStepSchema, gateStepSchema]);
+/**
+ * One test step: a command (`name` and `run`, with `{{image}}` replaced by the built image as podman knows it), or
+ * the gate. One object with a rule rather than a union, so a typo is reported at its key, not as "no variant fits".
+ */
+export const testStepSchema = z
+  .strictObject({
+    name: resourceNameSchema.optional(),
+    /** argv, not a shell line. */
+    run: commandSchema.optional(),
+    /** Killed (and failed) after this long; 30m when unset. */
+    timeout: durationSchema.optional(),
+    gate: z
+      .strictObject({
+        /** A Policy document (patchline.dev/v1), relative to the Pipeline file. */
+        policy: z.string().min(1),
+      })
+      .optional(),
+  })
+  .superRefine((step, context) => {
+    if (step.gate !== undefined) {
+      for (const key of ['name', 'run', 'timeout'] as const) {
+        if (step[key] !== undefined) {
+          context.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'does not go with gate: a gate step has only gate',
+          });
+        }
+      }
+      return;
+    }
+    if (step.run === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['run'],
+        message: 'is required (or make the step a gate: {policy: FILE})',
+      });
+    }
+    if (step.name === undefined) context.addIssue({ code: 'custom', path: ['name'], message: 'is required' });
+  });
 export type TestStep = z.infer<typeof testStepSchema>;
 
 export const promotionSchema = z.strictObject({

@@ -1,16 +1,25 @@
 import { z } from 'zod';
 import type { Fleet, Release } from './resources.js';
 
-// A repository as registries name them (host[:port]/path), without tag or digest.
-const REPOSITORY_PATTERN = /^[a-zA-Z0-9.-]+(?::\d+)?(?:\/[a-z0-9._-]+)+$/;
-const RELEASE_IMAGE_PATTERN = /^([^\s@]+)@(sha256:[a-f0-9]{64})$/;
+// A repository as the OCI distribution spec names them, without tag or digest: a registry host (DNS labels, an
+// optional port) and path components of lower-case letters and digits joined by one ".", one or two "_" or dashes,
+// so no "..", no empty component and nothing a URL or file path would read differently.
+const HOST = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]{1,5})?';
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REPOSITORY = `${HOST}(?:/${COMPONENT})+`;
+const REPOSITORY_PATTERN = new RegExp(`^${REPOSITORY}$`);
+const RELEASE_IMAGE_PATTERN = new RegExp(`^(${REPOSITORY})@(sha256:[a-f0-9]{64})$`);
+// The distribution spec's limit on a repository name.
+const MAX_REPOSITORY = 255;
 
 export const repositorySchema = z
   .string()
+  .max(MAX_REPOSITORY)
   .regex(REPOSITORY_PATTERN, 'expected an image repository without tag or digest, e.g. quay.io/example/os');
 
 export const releaseImageSchema = z
   .string()
+  .max(MAX_REPOSITORY + 72)
   .regex(RELEASE_IMAGE_PATTERN, 'expected repository@sha256:<64 hex digits>: a release never moves');
 
 // The schema has checked the image; this only splits it, and runs for every host poll, so no regular expression.

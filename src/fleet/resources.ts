@@ -86,7 +86,9 @@ export const fleetSchema = z.object({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal('Fleet'),
   metadata: objectMetaSchema,
-  spec: z.object({
+  // Specs are strict: a typo in what someone wants must fail, not be dropped (metadata and status stay open, as
+  // documents read back from the API carry fields such as metadata.resourceVersion).
+  spec: z.strictObject({
     /** The hosts of the fleet, by their labels. */
     selector: labelSelectorSchema,
     /** The image repository the fleet runs, without tag or digest: quay.io/example/os. */
@@ -114,7 +116,7 @@ export const releaseSchema = z.object({
   apiVersion: z.literal(API_VERSION),
   kind: z.literal('Release'),
   metadata: objectMetaSchema,
-  spec: z.object({
+  spec: z.strictObject({
     fleet: resourceNameSchema,
     /** Immutable: repository@sha256:… of the image (or image index) to run. */
     image: releaseImageSchema,
@@ -124,9 +126,9 @@ export const releaseSchema = z.object({
      */
     platformDigests: z.array(imageDigestSchema).optional(),
     /** The `patchline gate` verdict; evidence is attached once the gate lands. */
-    gate: z.object({ passed: z.boolean(), evidence: z.string().optional() }).optional(),
+    gate: z.strictObject({ passed: z.boolean(), evidence: z.string().optional() }).optional(),
     /** Roll out although the gate did not pass, and why. */
-    force: z.object({ reason: z.string().min(1), by: z.string().optional() }).optional(),
+    force: z.strictObject({ reason: z.string().min(1), by: z.string().optional() }).optional(),
   }),
 });
 export type Release = z.infer<typeof releaseSchema>;
@@ -158,6 +160,7 @@ export type RolloutPhase = (typeof rolloutPhases)[number];
 export const approvalSchema = z.object({
   batch: z.number().int().positive(),
   by: z.string().optional(),
+  reason: z.string().optional(),
   at: timestampSchema.optional(),
 });
 export type Approval = z.infer<typeof approvalSchema>;

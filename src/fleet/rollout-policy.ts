@@ -6,7 +6,7 @@ import { durationSchema, parseDuration } from './duration.js';
  * How a release moves over a fleet. A fleet carries its policy; a rollout may override any field of it; whatever
  * neither sets comes from ROLLOUT_POLICY_DEFAULTS.
  */
-export const rolloutPolicySchema = z.object({
+export const rolloutPolicySchema = z.strictObject({
   /** Listed batches, in order; the hosts none of them takes form one implicit final batch. */
   batches: z.array(batchSchema).optional(),
   /** The share of a batch's applicable hosts that must end healthy (0–1). */

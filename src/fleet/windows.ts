@@ -8,7 +8,7 @@ import { floorToMinute, isTimeZone, MINUTE_MS } from './local-time.js';
  * A maintenance window: it opens whenever the cron schedule fires in the time zone, and stays open for the duration
  * (real elapsed time, so a 4h window that spans a DST change is still 4 hours long).
  */
-export const maintenanceWindowSchema = z.object({
+export const maintenanceWindowSchema = z.strictObject({
   schedule: cronExpressionSchema,
   timeZone: z.string().refine(isTimeZone, 'expected an IANA time zone such as Europe/Berlin or UTC'),
   duration: durationSchema,
@@ -19,7 +19,7 @@ export type MaintenanceWindow = z.infer<typeof maintenanceWindowSchema>;
  * When hosts may download a new image and when they may reboot into it. An absent or empty list means "any time":
  * most fleets restrict reboots and let downloads run whenever.
  */
-export const maintenanceWindowsSchema = z.object({
+export const maintenanceWindowsSchema = z.strictObject({
   download: z.array(maintenanceWindowSchema).optional(),
   reboot: z.array(maintenanceWindowSchema).optional(),
 });
@@ -65,4 +65,13 @@ export function nextWindowOpening(
     }
   }
   return undefined;
+}
+
+/**
+ * Whether a host that applies an update the moment it learns of it (bootc's update service runs `bootc upgrade
+ * --apply`: download, stage and reboot at once) may be told of one now: both its download and its reboot windows
+ * are open. The registry gateway reveals a new digest only then (docs/decisions/0038).
+ */
+export function mayApplyNow(windows: MaintenanceWindows | undefined, at: Instant): boolean {
+  return isAnyWindowOpen(windows?.download, at) && isAnyWindowOpen(windows?.reboot, at);
 }

@@ -90,7 +90,7 @@ export const hostFilesOptionsSchema = z
     /** Default: every 15 minutes; the gateway decides when a host actually sees a new image. */
     updateSchedule: calendarSchema.default('*:0/15'),
     statusInterval: timeSpanSchema.default('1min'),
-    /** Labels a host asks for when it enrolls at first boot (the enrollment token's labels win). */
+    /** Labels a host expects when it enrolls at first boot: the token must carry them (a host cannot add labels). */
     labels: z.record(labelKeySchema, labelValueSchema).default({}),
     /** Files for one host that is already enrolled: its name and credential, and the auth.json made from them. */
     enrolled: z.object({ name: hostResourceNameSchema, credential: credentialSchema }).optional(),

@@ -14,6 +14,6 @@ export { compareFindings, STATUS_ORDER } from './finding-order.js';
 export type { AdvisoryLookup, MatchOptions } from './match.js';
 export { matchInventory } from './match.js';
 export type { ScanImageOptions } from './scan-image.js';
-export { scanImage } from './scan-image.js';
+export { scanImage, scanInventory } from './scan-image.js';
 export type { VexProduct, VexStatement, VexStatus } from './vex.js';
 export { applyVex, MAX_VEX_BYTES, readVexFile, readVexFiles } from './vex.js';

@@ -25,6 +25,11 @@ export async function scanImage(reference: string, options: ScanImageOptions = {
     await tree.close();
   }
   options.onInventory?.(inventory);
+  return scanInventory(inventory, options);
+}
+
+/** Matches an inventory already read (a pipeline keeps its images' inventories by digest) against the database. */
+export function scanInventory(inventory: Inventory, options: ScanImageOptions = {}): ScanResult {
   const db = AdvisoryDatabase.open(options.db ?? AdvisoryDatabase.defaultPath(), { readonly: true });
   try {
     const status = db.summary();

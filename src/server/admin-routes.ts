@@ -168,9 +168,9 @@ export async function adminRoutes(app: FastifyInstance, context: ServerContext):
   });
   const actions: Record<string, (rollout: Rollout, body: z.infer<typeof rolloutActionSchema>) => RolloutActionResult> =
     {
-      pause: (rollout) => pauseRollout(rollout),
-      resume: (rollout) => resumeRollout(rollout),
-      approve: (rollout, body) => approveNextBatch(rollout, body.by, clock()),
+      pause: (rollout, body) => pauseRollout(rollout, clock(), body),
+      resume: (rollout, body) => resumeRollout(rollout, clock(), body),
+      approve: (rollout, body) => approveNextBatch(rollout, body, clock()),
       abort: (rollout, body) => abortRollout(rollout, body.reason ?? '', body.by, clock()),
     };
   for (const [action, edit] of Object.entries(actions)) {

@@ -20,6 +20,15 @@ export function withinRate(context: ServerContext, reply: FastifyReply, key: str
   return false;
 }
 
+/**
+ * The bucket wrong credentials (admin token, host credential, gateway login) count against: per address, and apart
+ * from the address's anonymous calls, so someone guessing from a shared address (a NAT, a proxy) does not lock that
+ * address's hosts out of enrollment and FleetLock.
+ */
+export function guessKey(ip: string): string {
+  return `guess:${ip}`;
+}
+
 /** onRequest hook for the admin API: the admin bearer token, then its rate limit. */
 export function adminAuth(context: ServerContext) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -31,7 +40,7 @@ export function adminAuth(context: ServerContext) {
         return reply;
       }
       if (!sameSecret(token, context.adminToken)) {
-        if (!withinRate(context, reply, `ip:${request.ip}`, context.limits.anonymous)) return reply;
+        if (!withinRate(context, reply, guessKey(request.ip), context.limits.anonymous)) return reply;
         sendStatus(reply, 'Unauthorized', 'the admin token is not valid');
         return reply;
       }
@@ -59,7 +68,7 @@ export function hostAuth(context: ServerContext) {
     const host = await context.store.hostOfCredential(token);
     if (host === undefined) {
       // Wrong guesses count against the caller's address, so credentials cannot be tried at full speed.
-      if (!withinRate(context, reply, `ip:${request.ip}`, context.limits.anonymous)) return reply;
+      if (!withinRate(context, reply, guessKey(request.ip), context.limits.anonymous)) return reply;
       sendStatus(reply, 'Unauthorized', 'the host credential is not valid');
       return reply;
     }

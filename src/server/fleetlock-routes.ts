@@ -1,22 +1,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   acquireLock,
+  budgetGroup,
   checkFleetLockHeader,
   type FleetLockConfig,
-  type FleetLockRequest,
   type FleetLockResponse,
   type FleetLockState,
   parseFleetLockBody,
   releaseLock,
 } from '../fleet/index.js';
-import { lockConfigFor } from '../store/index.js';
+import { DEFAULT_LOCK_GROUP, lockConfigFor } from '../store/index.js';
 import { anonymousLimit } from './auth.js';
 import type { ServerContext } from './context.js';
 
 /**
- * The FleetLock protocol (Zincati's reboot manager, and any other client): POST pre-reboot to take a reboot slot of
- * the client's group, POST steady-state to give it back. Under /fleets/{fleet}/ the fleet is named; at the top level
- * it is the fleet of the host whose name is the client id, else the only fleet, else a fleet-less pool.
+ * The FleetLock protocol (Zincati's reboot manager, and any other client): POST pre-reboot to take a reboot slot,
+ * POST steady-state to give it back. The client id must be an enrolled host (its name, or the fleetLockId it enrolled
+ * with); its fleet and group come from the controller (the host's fleet, and the group its disruption budget's
+ * groupBy label puts it in), whatever the client says. Under /fleets/{fleet}/ the named fleet must be the host's.
  * FleetLock has no authentication of its own (Zincati sends none), so these routes are rate limited per address;
  * see docs/decisions/0015-controller-store-and-server.md for why that is acceptable and how to restrict them.
  */
@@ -54,14 +55,6 @@ export async function fleetLockRoutes(app: FastifyInstance, context: ServerConte
     return config;
   }
 
-  async function fleetFor(request: FleetLockRequest, named: string | undefined): Promise<string | undefined> {
-    if (named !== undefined) return (await store.getFleet(named)) === undefined ? undefined : named;
-    const ofHost = await store.fleetOfHost(request.client_params.id);
-    if (ofHost !== undefined) return ofHost.resource.metadata.name;
-    const fleets = await store.listFleets();
-    return fleets.length === 1 ? fleets[0]!.resource.metadata.name : '';
-  }
-
   async function handle(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -72,26 +65,41 @@ export async function fleetLockRoutes(app: FastifyInstance, context: ServerConte
     const parsed = parseFleetLockBody(typeof request.body === 'string' ? tryJson(request.body) : request.body);
     if (!parsed.ok) return send(reply, parsed.response);
     const named = (request.params as { fleet?: string }).fleet;
-    const fleet = await fleetFor(parsed.request, named);
-    if (fleet === undefined) {
-      return reply.code(404).send({ kind: 'bad_request_invalid_body', value: `fleet ${named} not found` });
+    if (named !== undefined && (await store.getFleet(named)) === undefined) {
+      return reply.code(404).send({ kind: 'bad_request_invalid_body', value: `fleet ${clip(named)} not found` });
     }
+    const client = parsed.request.client_params;
+    // The lock is the enrolled host's, in the group its fleet's disruption budget puts it in: neither an id nobody
+    // enrolled nor a group the client made up can take or give back a reboot slot.
+    const host = await store.hostOfLockId(client.id);
+    if (host === undefined) {
+      return reply.code(403).send({
+        kind: 'bad_request_invalid_body',
+        value: `client_params.id: ${clip(client.id)} is not an enrolled host (Zincati's id is given at enrollment as fleetLockId)`,
+      });
+    }
+    const own = await store.fleetOfHost(host);
+    const fleet = own?.resource.metadata.name ?? '';
+    if (named !== undefined && named !== fleet) {
+      return reply.code(403).send({
+        kind: 'bad_request_invalid_body',
+        value: `host ${host} is in ${fleet === '' ? 'no fleet' : `fleet ${fleet}`}, not ${clip(named)}`,
+      });
+    }
+    const labels = (await store.getHost(host))?.resource.metadata.labels;
+    const group = budgetGroup(own?.resource.spec.disruptionBudget, labels) || DEFAULT_LOCK_GROUP;
+    const lockRequest = { client_params: { id: host, group } };
     const now = clock();
     let call: (state: FleetLockState) => ReturnType<typeof acquireLock>;
     if (operation === 'pre-reboot') {
       const config = await configFor(fleet);
-      call = (state) => acquireLock(state, config, parsed.request, now);
+      call = (state) => acquireLock(state, config, lockRequest, now);
     } else {
-      call = (state) => releaseLock(state, parsed.request, now);
+      call = (state) => releaseLock(state, lockRequest, now);
     }
     const outcome = await store.fleetLock(fleet, call);
     request.log.info(
-      {
-        fleet,
-        id: parsed.request.client_params.id,
-        group: parsed.request.client_params.group,
-        status: outcome.response.status,
-      },
+      { fleet, host, id: clip(client.id), group, askedGroup: clip(client.group), status: outcome.response.status },
       `fleetlock ${operation}`,
     );
     return send(reply, outcome.response);
@@ -105,6 +113,13 @@ export async function fleetLockRoutes(app: FastifyInstance, context: ServerConte
 
 function send(reply: FastifyReply, response: FleetLockResponse): FastifyReply {
   return response.status === 200 ? reply.code(200).send({}) : reply.code(response.status).send(response.body);
+}
+
+// What a client sent is logged at most this long; the schema bounds it too, this keeps logs small whatever it allows.
+const LOGGED_CHARS = 64;
+
+function clip(text: string): string {
+  return text.length <= LOGGED_CHARS ? text : `${text.slice(0, LOGGED_CHARS)}…`;
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { bootcHostSchema, hostHealthSchema, labelsSchema, resourceNameSchema, toTimestamp } from '../fleet/index.js';
+import {
+  bootcHostSchema,
+  fleetLockIdSchema,
+  hostHealthSchema,
+  labelsSchema,
+  resourceNameSchema,
+  toTimestamp,
+} from '../fleet/index.js';
 import type { Desired } from '../store/index.js';
 import { anonymousLimit, hostAuth } from './auth.js';
 import type { ServerContext } from './context.js';
@@ -10,6 +17,11 @@ export const enrollRequestSchema = z.object({
   token: z.string().min(1),
   name: resourceNameSchema,
   labels: labelsSchema.optional(),
+  /**
+   * The id the host's FleetLock client sends, when it is not the host name. Zincati sends the machine's app-specific
+   * id: `systemd-id128 machine-id --app-specific=de35106b6ec24688b63afddaa156679b`.
+   */
+  fleetLockId: fleetLockIdSchema.optional(),
 });
 
 /** A host's report: `bootc status --format=json` as printed, and greenboot's verdict on the current boot. */
@@ -58,7 +70,7 @@ export async function hostRoutes(app: FastifyInstance, context: ServerContext): 
     anonymous.addHook('onRequest', anonymousLimit(context));
     anonymous.post('/host/v1/enroll', async (request, reply) => {
       const body = parseBody(enrollRequestSchema, request.body, 'enrollment');
-      const { credential } = await store.enroll(body.token, body.name, body.labels ?? {}, clock());
+      const { credential } = await store.enroll(body.token, body.name, body.labels ?? {}, clock(), body.fleetLockId);
       return reply.code(201).send({ name: body.name, credential });
     });
   });

@@ -1,4 +1,4 @@
-import { hostRolloutStates } from '../fleet/index.js';
+import { exposureStages, exposureWindowSeconds, hostRolloutStates, stageDurations } from '../fleet/index.js';
 import type { MetricsSnapshot } from '../store/index.js';
 import type { GatewayMetricsSnapshot } from './gateway/gateway-metrics.js';
 
@@ -8,10 +8,10 @@ import type { GatewayMetricsSnapshot } from './gateway/gateway-metrics.js';
  */
 export function metricsText(
   snapshot: MetricsSnapshot,
-  extra: { waitingPolls: number; gateway?: GatewayMetricsSnapshot | undefined },
+  extra: { waitingPolls: number; gateway?: GatewayMetricsSnapshot | undefined; now?: number },
 ): string {
   const lines: string[] = [];
-  const family = (name: string, type: 'gauge' | 'counter', help: string): void => {
+  const family = (name: string, type: 'gauge' | 'counter' | 'histogram', help: string): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   };
   const sample = (name: string, labels: Record<string, string>, value: number): void => {
@@ -76,6 +76,8 @@ export function metricsText(
   family('patchline_desired_polls_waiting', 'gauge', 'Desired-state long polls being held open.');
   sample('patchline_desired_polls_waiting', {}, extra.waitingPolls);
 
+  exposureMetrics(snapshot, family, sample, extra.now ?? Date.now());
+
   const gateway = extra.gateway;
   if (gateway !== undefined) {
     family('patchline_gateway_requests_total', 'counter', 'Registry gateway requests by kind and HTTP status code.');
@@ -107,4 +109,88 @@ function formatNumber(value: number): string {
   if (value === Number.POSITIVE_INFINITY) return '+Inf';
   if (value === Number.NEGATIVE_INFINITY) return '-Inf';
   return String(value);
+}
+
+// Exposure windows run from hours to months: the buckets follow the deadlines policies name (a day, a week, a month).
+const WINDOW_BUCKETS = [3600, 6 * 3600, 86400, 3 * 86400, 7 * 86400, 14 * 86400, 30 * 86400, 90 * 86400];
+const STAGE_BUCKETS = [1, 10, 60, 600, 3600, 6 * 3600, 86400, 7 * 86400];
+const OPEN_AGES: Array<{ label: string; below: number }> = [
+  { label: '1d', below: 86400 },
+  { label: '7d', below: 7 * 86400 },
+  { label: '30d', below: 30 * 86400 },
+  { label: '+Inf', below: Number.POSITIVE_INFINITY },
+];
+
+/** The exposure ledger as metrics: open exposures by age, closed windows and each stage's time as histograms. */
+function exposureMetrics(
+  snapshot: MetricsSnapshot,
+  family: (name: string, type: 'gauge' | 'counter' | 'histogram', help: string) => void,
+  sample: (name: string, labels: Record<string, string>, value: number) => void,
+  now: number,
+): void {
+  const fleets = [...new Set(snapshot.exposures.map((exposure) => exposure.fleet))].sort();
+  family(
+    'patchline_exposures_open',
+    'gauge',
+    'Fixes published but not yet on every host of the fleet, by state and by age (le: open no longer than).',
+  );
+  for (const fleet of fleets) {
+    for (const state of ['open', 'not-installable', 'blocked']) {
+      const ages = snapshot.exposures
+        .filter((exposure) => exposure.fleet === fleet && exposure.state === state)
+        .map((exposure) => exposureWindowSeconds(exposure, now) ?? 0);
+      for (const bucket of OPEN_AGES) {
+        sample(
+          'patchline_exposures_open',
+          { fleet, state, le: bucket.label },
+          ages.filter((age) => age <= bucket.below).length,
+        );
+      }
+    }
+  }
+  family(
+    'patchline_exposure_window_seconds',
+    'histogram',
+    'Closed exposure windows: from a fix’s publication to the last host of the fleet booting it.',
+  );
+  for (const fleet of fleets) {
+    const windows = snapshot.exposures
+      .filter((exposure) => exposure.fleet === fleet && exposure.state === 'closed')
+      .map((exposure) => exposureWindowSeconds(exposure, now))
+      .filter((seconds): seconds is number => seconds !== undefined);
+    histogram('patchline_exposure_window_seconds', { fleet }, windows, WINDOW_BUCKETS, sample);
+  }
+  family(
+    'patchline_exposure_stage_seconds',
+    'histogram',
+    'Time each stage of the exposure ledger took, from the stage before it (detected, built, released, …).',
+  );
+  for (const stage of exposureStages) {
+    const seconds = snapshot.exposures.flatMap((exposure) =>
+      stageDurations(exposure)
+        .filter((duration) => duration.stage === stage)
+        .map((duration) => duration.seconds),
+    );
+    if (stage === 'published') continue;
+    histogram('patchline_exposure_stage_seconds', { stage }, seconds, STAGE_BUCKETS, sample);
+  }
+}
+
+function histogram(
+  name: string,
+  labels: Record<string, string>,
+  values: readonly number[],
+  buckets: readonly number[],
+  sample: (name: string, labels: Record<string, string>, value: number) => void,
+): void {
+  for (const bound of buckets) {
+    sample(`${name}_bucket`, { ...labels, le: String(bound) }, values.filter((value) => value <= bound).length);
+  }
+  sample(`${name}_bucket`, { ...labels, le: '+Inf' }, values.length);
+  sample(
+    `${name}_sum`,
+    labels,
+    values.reduce((sum, value) => sum + value, 0),
+  );
+  sample(`${name}_count`, labels, values.length);
 }

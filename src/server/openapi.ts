@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { fleetLockRequestSchema, fleetSchema, hostSchema, releaseSchema, rolloutSchema } from '../fleet/index.js';
+import {
+  exposureSchema,
+  fleetLockRequestSchema,
+  fleetSchema,
+  hostSchema,
+  pipelineRunSchema,
+  pipelineSchema,
+  releaseSchema,
+  rolloutSchema,
+} from '../fleet/index.js';
 import { VERSION } from '../version.js';
 import { API_PREFIX, enrollmentTokenRequestSchema, rolloutActionSchema } from './admin-routes.js';
 import { desiredResponseSchema, enrollRequestSchema, statusRequestSchema } from './host-routes.js';
@@ -72,6 +81,43 @@ export function openApiDocument(): Record<string, unknown> {
     ...resourcePaths('releases', 'Release'),
     ...resourcePaths('rollouts', 'Rollout'),
     ...resourcePaths('hosts', 'Host'),
+    ...resourcePaths('pipelines', 'Pipeline'),
+  };
+  paths[`${API_PREFIX}/pipelines/{name}/runs`] = {
+    parameters: [nameParameter, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } }],
+    get: {
+      summary: "A pipeline's runs, newest first",
+      responses: { 200: { description: 'PipelineRunList' }, 404: failure },
+    },
+    post: {
+      summary: 'Start a run: it holds the pipeline until it finishes or its lease runs out',
+      requestBody: { required: true, ...json('PipelineRun') },
+      responses: { 201: { description: 'Started', ...json('PipelineRun') }, 409: failure, 422: failure },
+    },
+  };
+  paths[`${API_PREFIX}/pipelines/{name}/runs/{run}`] = {
+    parameters: [nameParameter, { name: 'run', in: 'path', required: true, schema: { type: 'string' } }],
+    get: {
+      summary: 'One run',
+      responses: { 200: { description: 'PipelineRun', ...json('PipelineRun') }, 404: failure },
+    },
+    put: {
+      summary: "Record a run's progress (a finished run does not change)",
+      requestBody: { required: true, ...json('PipelineRun') },
+      responses: { 200: { description: 'Recorded', ...json('PipelineRun') }, 409: failure, 422: failure },
+    },
+  };
+  paths[`${API_PREFIX}/exposures`] = {
+    parameters: [{ name: 'fleet', in: 'query', schema: { type: 'string' } }],
+    get: {
+      summary: 'The exposure ledger: one entry per fix and fleet',
+      responses: { 200: { description: 'ExposureList' } },
+    },
+    post: {
+      summary: 'Record exposure observations (each stage keeps its first time; closed stays closed)',
+      requestBody: json('ExposureList'),
+      responses: { 200: { description: 'Recorded' }, 422: failure },
+    },
   };
   for (const action of ['pause', 'resume', 'approve', 'abort']) {
     paths[`${API_PREFIX}/rollouts/{name}/${action}`] = {
@@ -176,6 +222,13 @@ export function openApiDocument(): Record<string, unknown> {
         Release: schema(releaseSchema),
         Rollout: schema(rolloutSchema),
         Host: schema(hostSchema),
+        Pipeline: schema(pipelineSchema),
+        PipelineRun: schema(pipelineRunSchema),
+        ExposureList: {
+          type: 'object',
+          required: ['items'],
+          properties: { items: { type: 'array', items: schema(exposureSchema) } },
+        },
         RolloutAction: schema(rolloutActionSchema),
         EnrollmentTokenRequest: schema(enrollmentTokenRequestSchema),
         EnrollRequest: schema(enrollRequestSchema),

@@ -2,9 +2,9 @@ import {
   API_VERSION,
   DEFAULT_HOST_OFFLINE_AFTER,
   type Fleet,
+  fleetOfLabels,
   fromTimestamp,
   type Host,
-  matchesSelector,
   parseDuration,
 } from '../fleet/index.js';
 import type { Stored } from '../store/index.js';
@@ -24,7 +24,7 @@ export function list(kind: string, items: unknown[]): { apiVersion: string; kind
 /** A host with whether it is online, judged by its fleet's hostOfflineAfter (5m when it has no fleet). */
 export function presentHost(stored: Stored<Host>, fleets: ReadonlyArray<Stored<Fleet>>, now: number): Host {
   const host = present(stored);
-  const fleet = fleets.find((each) => matchesSelector(each.resource.spec.selector, host.metadata.labels));
+  const fleet = fleetOfLabels(fleets, host.metadata.labels);
   const offlineAfter = parseDuration(fleet?.resource.spec.hostOfflineAfter ?? DEFAULT_HOST_OFFLINE_AFTER);
   const lastSeen = host.status?.lastSeen;
   const online = lastSeen !== undefined && now - fromTimestamp(lastSeen) <= offlineAfter;

@@ -117,7 +117,9 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
       const snapshot = await context.store.metrics(clock());
       return reply
         .type('text/plain; version=0.0.4; charset=utf-8')
-        .send(metricsText(snapshot, { waitingPolls: waiters.size(), gateway: gatewayMetrics?.snapshot() }));
+        .send(
+          metricsText(snapshot, { waitingPolls: waiters.size(), gateway: gatewayMetrics?.snapshot(), now: clock() }),
+        );
     });
   });
   app.register(async (scope) => adminRoutes(scope, context));

@@ -1,6 +1,8 @@
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
+import { formatPath, issuePath } from '../schema-issue.js';
 import type { StoreErrorReason } from '../store/index.js';
+import { MAX_NESTING, tooDeep } from './nesting.js';
 
 /** Failures in the Kubernetes Status shape, so kubectl-minded clients and our CLI read them the same way. */
 export type StatusReason =
@@ -56,13 +58,20 @@ export class InvalidRequest extends Error {
   }
 }
 
-/** Parses with a schema or throws InvalidRequest naming every problem with its path ("spec.selector: …"). */
+/**
+ * Parses with a schema or throws InvalidRequest naming every problem with its path ("spec.selector: …", "spec.evil:
+ * unknown key").
+ */
 export function parseBody<T extends z.ZodType>(schema: T, body: unknown, what: string): z.infer<T> {
+  const deep = tooDeep(body);
+  if (deep !== undefined) {
+    throw new InvalidRequest(`${what} is invalid: ${formatPath(deep)}: nested deeper than ${MAX_NESTING} levels`);
+  }
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.slice(0, 5).map((issue) => {
-    const path = issue.path.length === 0 ? what : issue.path.map(String).join('.');
-    return `${path}: ${issue.message}`;
+    const { path, message } = issuePath(issue);
+    return `${path.length === 0 ? what : formatPath(path)}: ${message}`;
   });
   throw new InvalidRequest(`${what} is invalid: ${problems.join('; ')}`);
 }

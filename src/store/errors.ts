@@ -1,7 +1,7 @@
 /**
  * Why the store refused a change. The reasons are Kubernetes Status reasons, so the server passes them on as they are.
  */
-export type StoreErrorReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'Unauthorized';
+export type StoreErrorReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'Unauthorized' | 'Forbidden';
 
 export class StoreError extends Error {
   readonly reason: StoreErrorReason;

@@ -9,8 +9,9 @@ import {
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
+import { checkHostMembership } from './membership.js';
 import { carriedMetadata, checkExpectedVersion, emptyHost, freshMetadata, type Stored } from './resources.js';
-import type { Database } from './schema.js';
+import type { Database, Dialect } from './schema.js';
 import { hashSecret, newSecret } from './secrets.js';
 
 type HostRow = Selectable<Database['hosts']>;
@@ -108,6 +109,10 @@ export async function listHosts(db: Kysely<Database>): Promise<Array<Stored<Host
 async function insertHost(db: Kysely<Database>, host: Host, now: number): Promise<void> {
   const exists = await db.selectFrom('hosts').select('name').where('name', '=', host.metadata.name).executeTakeFirst();
   if (exists !== undefined) throw new StoreError('AlreadyExists', `host ${host.metadata.name} already exists`);
+  const answersTo = await lockIdHolder(db, host.metadata.name);
+  if (answersTo !== undefined) {
+    throw new StoreError('Conflict', `host ${answersTo} already answers FleetLock as ${host.metadata.name}`);
+  }
   const fresh = freshMetadata({ ...host, status: undefined }, now);
   delete fresh.status;
   await db
@@ -198,16 +203,21 @@ export async function createEnrollmentToken(
 }
 
 /**
- * Trades a one-time enrollment token for a host and its credential. The token is consumed by a conditional update,
- * so of two hosts racing with the same token exactly one wins, in either database. Labels given with the token win
- * over the host's own: the token is what an admin decided.
+ * Trades a one-time enrollment token for a host and its credential: the one way a host gets a credential. The token
+ * is consumed by a conditional update, so of two hosts racing with the same token exactly one wins, in either
+ * database. The labels that place a host in a fleet are an admin's decision, never the host's: they are the token's,
+ * merged with those an admin registered the host with (enrollment claims a registered host that has no credential
+ * yet). The host may repeat labels it expects, and is refused if it asks for any other (see
+ * docs/decisions/0032-enrollment-decides-labels.md). Every check fails the whole transaction, token included.
  */
 export async function enrollHost(
   db: Kysely<Database>,
+  dialect: Dialect,
   token: string,
   name: string,
-  labels: Labels,
+  asked: Labels,
   now: number,
+  fleetLockId?: string,
 ): Promise<{ credential: string }> {
   const stamp = toTimestamp(now);
   const hash = hashSecret(token);
@@ -227,13 +237,79 @@ export async function enrollHost(
     .where('hash', '=', hash)
     .executeTakeFirstOrThrow();
   const tokenLabels = JSON.parse(row.labels) as Labels;
-  await insertHost(db, emptyHost(name, { ...labels, ...tokenLabels }), now);
+  const registered = await getHost(db, name);
+  if (registered !== undefined && (await credentialOf(db, name)) !== undefined) {
+    throw new StoreError(
+      'AlreadyExists',
+      `host ${name} is enrolled already; to enroll it again an admin deletes it first (patchline host delete ${name})`,
+    );
+  }
+  const labels = registered === undefined ? tokenLabels : claimLabels(name, registered.resource, tokenLabels);
+  const foreign = Object.entries(asked).filter(([key, value]) => labels[key] !== value);
+  if (foreign.length > 0) {
+    throw new StoreError(
+      'Forbidden',
+      `labels ${foreign.map(([key, value]) => `${key}=${value}`).join(', ')}: a host's labels come from its enrollment token (or its registration), not from the host; ask the admin for a token that carries them`,
+    );
+  }
+  await checkHostMembership(db, dialect, name, labels);
+  if (registered === undefined) {
+    await insertHost(db, emptyHost(name, labels), now);
+  } else {
+    const resource = registered.resource;
+    await applyHost(db, { ...resource, metadata: { ...resource.metadata, labels } }, now, registered.resourceVersion);
+  }
+  if (fleetLockId !== undefined && fleetLockId !== name) await setFleetLockId(db, name, fleetLockId);
   const credential = newSecret('plh_');
   await db
     .insertInto('host_credentials')
     .values({ hash: hashSecret(credential), host: name, created_at: stamp })
     .execute();
   return { credential };
+}
+
+/** The host whose FleetLock client sends this id (other than its own name), if any. */
+async function lockIdHolder(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('hosts').select('name').where('fleetlock_id', '=', id).executeTakeFirst();
+  return row?.name;
+}
+
+/** Records the id the host's FleetLock client sends; one host per id, and never another host's name. */
+async function setFleetLockId(db: Kysely<Database>, name: string, id: string): Promise<void> {
+  const holder = await lockIdHolder(db, id);
+  const named = await db.selectFrom('hosts').select('name').where('name', '=', id).executeTakeFirst();
+  if ((holder !== undefined && holder !== name) || named !== undefined) {
+    throw new StoreError('Conflict', `fleetLockId: ${id} is already host ${holder ?? named?.name}'s`);
+  }
+  await db.updateTable('hosts').set({ fleetlock_id: id }).where('name', '=', name).execute();
+}
+
+/**
+ * The enrolled host a FleetLock client id stands for: the host of that name, else the host that gave the id at
+ * enrollment (Zincati sends the machine's app-specific id, not a host name).
+ */
+export async function hostOfLockId(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  const named = await db.selectFrom('hosts').select('name').where('name', '=', id).executeTakeFirst();
+  return named?.name ?? (await lockIdHolder(db, id));
+}
+
+/** A registered host's labels with the token's added; a token that says otherwise about a label is refused. */
+function claimLabels(name: string, registered: Host, tokenLabels: Labels): Labels {
+  const own = registered.metadata.labels ?? {};
+  const clashes = Object.entries(tokenLabels).filter(([key, value]) => own[key] !== undefined && own[key] !== value);
+  if (clashes.length > 0) {
+    throw new StoreError(
+      'Conflict',
+      `host ${name} was registered with ${clashes.map(([key]) => `${key}=${own[key]}`).join(', ')}, and the token says ${clashes.map(([key, value]) => `${key}=${value}`).join(', ')}`,
+    );
+  }
+  return { ...own, ...tokenLabels };
+}
+
+/** The hash of the host's credential, if it has one. */
+export async function credentialOf(db: Kysely<Database>, name: string): Promise<string | undefined> {
+  const row = await db.selectFrom('host_credentials').select('hash').where('host', '=', name).executeTakeFirst();
+  return row?.hash;
 }
 
 /** The host a credential belongs to, if any. */

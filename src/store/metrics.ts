@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import {
   DEFAULT_HOST_OFFLINE_AFTER,
+  type Exposure,
   fromTimestamp,
   matchesSelector,
   parseDuration,
@@ -8,6 +9,7 @@ import {
   releaseBlockers,
   releaseDigests,
 } from '../fleet/index.js';
+import { listExposures } from './pipelines.js';
 import { listDocuments } from './resources.js';
 import type { Database } from './schema.js';
 
@@ -24,6 +26,8 @@ export interface MetricsSnapshot {
   rollouts: Array<{ rollout: string; fleet: string; phase: string; batch: number; hosts: Record<string, number> }>;
   locks: Array<{ fleet: string; group: string; holders: number }>;
   hostsTotal: number;
+  /** The exposure ledger, for open exposures by age and the closed windows' histogram. */
+  exposures: Exposure[];
 }
 
 export async function metricsSnapshot(db: Kysely<Database>, now: number): Promise<MetricsSnapshot> {
@@ -107,6 +111,7 @@ export async function metricsSnapshot(db: Kysely<Database>, now: number): Promis
     rollouts,
     locks: lockRows.map((row) => ({ fleet: row.fleet, group: row.grp, holders: Number(row.count) })),
     hostsTotal: hosts.length,
+    exposures: await listExposures(db),
   };
 }
 

@@ -12,6 +12,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0001-initial': initial(dialect),
         '0002-host-observed': hostObserved,
         '0003-pipelines': pipelines,
+        '0005-host-fleetlock-id': hostFleetLockId,
       };
     },
   };
@@ -152,5 +153,17 @@ const pipelines: Migration = {
       .addPrimaryKeyConstraint('exposures_pk', ['fleet', 'advisory', 'package'])
       .execute();
     await db.schema.createIndex('exposures_state').on('exposures').columns(['state', 'fleet']).execute();
+  },
+};
+
+/**
+ * The id a host's FleetLock client sends (Zincati: the machine's app-specific id), given at enrollment, so a lock is
+ * taken for an enrolled host and never for an id nobody enrolled. Unique: two hosts cannot answer to one id.
+ */
+const hostFleetLockId: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('hosts').addColumn('fleetlock_id', 'text').execute();
+    await db.schema.createIndex('hosts_fleetlock_id').unique().on('hosts').column('fleetlock_id').execute();
   },
 };

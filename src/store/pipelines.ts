@@ -293,8 +293,10 @@ export async function recordExposures(db: Kysely<Database>, updates: readonly Ex
  * After a rollout succeeded: the open exposures its release holds close at the moment its last host became healthy,
  * if every host of it did. Called in the transaction that commits the decision, so the ledger cannot miss it.
  */
-export async function completeExposures(db: Kysely<Database>, rollout: Rollout): Promise<number> {
-  const at = lastHostHealthyAt(rollout.status?.hosts ?? {});
+export async function completeExposures(db: Kysely<Database>, rollout: Rollout, now: number): Promise<number> {
+  const hosts = rollout.status?.hosts ?? {};
+  // A fleet with no hosts lacks no fix: its exposures close when its rollout does.
+  const at = Object.keys(hosts).length === 0 ? now : lastHostHealthyAt(hosts);
   if (at === undefined) return 0;
   const release = rollout.spec.release;
   const rows = await db

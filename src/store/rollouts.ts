@@ -2,12 +2,14 @@ import type { Kysely } from 'kysely';
 import {
   desiredDigestFor,
   type Fleet,
+  fleetOfLabels,
+  fleetsMatching,
   fromTimestamp,
   type Host,
   type HostRecord,
   isFinalPhase,
   isInFlight,
-  matchesSelector,
+  isSupersedable,
   type Release,
   type Rollout,
   type RolloutActionResult,
@@ -20,6 +22,7 @@ import {
   releaseDigests,
   releaseRepository,
   rolloutPolicySchema,
+  supersedeRollout,
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
@@ -114,7 +117,13 @@ export async function createRollout(db: Kysely<Database>, rollout: Rollout, now:
   const moving = await db.selectFrom('rollouts').select(['name', 'phase']).where('fleet', '=', fleetName).execute();
   const busy = moving.find((row) => row.phase === null || !isFinalPhase(row.phase as RolloutPhase));
   if (busy !== undefined && busy.name !== rollout.metadata.name) {
-    throw new StoreError('Conflict', `fleet ${fleetName} already has rollout ${busy.name} in progress`);
+    await supersedeOrRefuse(
+      db,
+      busy.name,
+      fleetName,
+      { rollout: rollout.metadata.name, release: release.resource },
+      now,
+    );
   }
   const spec: Rollout['spec'] = { ...rollout.spec };
   const policy = fleet.resource.spec.rolloutPolicy ?? {};
@@ -146,6 +155,38 @@ export async function createRollout(db: Kysely<Database>, rollout: Rollout, now:
     .where('name', '!=', rollout.metadata.name)
     .execute();
   return created;
+}
+
+/**
+ * A fleet has one moving rollout at a time, but one that only waits (blocked by its release's gate, or waiting for an
+ * approval) gives way to a rollout of a newer release of the fleet: it ends aborted, saying by what, with the phase
+ * change among its events. Anything else in progress refuses the new rollout.
+ */
+async function supersedeOrRefuse(
+  db: Kysely<Database>,
+  busy: string,
+  fleet: string,
+  by: { rollout: string; release: Release },
+  now: number,
+): Promise<void> {
+  const refuse = (why: string) =>
+    new StoreError('Conflict', `fleet ${fleet} already has rollout ${busy} in progress${why}`);
+  const stored = await requireDocument(db, 'rollouts', busy);
+  if (!isSupersedable(stored.resource.status?.phase)) throw refuse('');
+  const waiting = await requireDocument(db, 'releases', stored.resource.spec.release);
+  const createdAt = (release: Release) => fromTimestamp(release.metadata.createdAt ?? '1970-01-01T00:00:00Z');
+  if (createdAt(by.release) <= createdAt(waiting.resource)) {
+    throw refuse(
+      `; it is ${stored.resource.status?.phase}, and only a newer release than ${waiting.resource.metadata.name} supersedes it`,
+    );
+  }
+  const result = supersedeRollout(stored.resource, { rollout: by.rollout, release: by.release.metadata.name }, now);
+  if (!result.ok) throw refuse('');
+  await updateDocument(db, 'rollouts', storedDocument(result.rollout), stored.resourceVersion, {
+    phase: 'aborted',
+    active: 0,
+  });
+  if (result.action !== undefined) await appendEvents(db, [result.action]);
 }
 
 /** Create, or change the spec of a rollout; its release cannot change, and its snapshots stay unless given. */
@@ -186,17 +227,24 @@ export async function deleteRollout(db: Kysely<Database>, name: string): Promise
   await db.deleteFrom('events').where('rollout', '=', name).execute();
 }
 
-/** A hand edit (pause, resume, approve, abort), written over the version it was made on. */
+/**
+ * A hand edit (pause, resume, approve, abort), written over the version it was made on, with the action appended to
+ * the rollout's events. The edit sees the rollout with its host records (an approval needs to know whether the
+ * current batch has started).
+ */
 export async function editRollout(
   db: Kysely<Database>,
   name: string,
   edit: (rollout: Rollout) => RolloutActionResult,
 ): Promise<Rollout> {
-  const stored = await requireDocument(db, 'rollouts', name);
+  const stored = await getRollout(db, name);
+  if (stored === undefined) throw new StoreError('NotFound', `rollout ${name} not found`);
   const result = edit(stored.resource);
   if (!result.ok) throw new StoreError('Conflict', result.problem);
   if (canonicalJson(result.rollout) !== canonicalJson(stored.resource)) {
-    await updateDocument(db, 'rollouts', carriedMetadata(result.rollout, stored.resource), stored.resourceVersion);
+    const next = storedDocument(carriedMetadata(result.rollout, stored.resource));
+    await updateDocument(db, 'rollouts', next, stored.resourceVersion);
+    if (result.action !== undefined) await appendEvents(db, [result.action]);
   }
   return result.rollout;
 }
@@ -224,8 +272,12 @@ export async function loadRolloutState(db: Kysely<Database>, name: string): Prom
   const fleet = await requireDocument(db, 'fleets', release.resource.spec.fleet);
   const previousName = rollout.resource.spec.previousRelease;
   const previous = previousName === undefined ? undefined : await requireDocument(db, 'releases', previousName);
-  // Reports that arrive after this read are decided on at the next tick.
-  const hosts = await listHostsForDecision(db);
+  // Reports that arrive after this read are decided on at the next tick. A host that another fleet's selector also
+  // matches belongs to neither (the store refuses such overlaps; this covers databases from before that rule).
+  const fleets = (await listDocuments(db, 'fleets')).map((each) => each.resource);
+  const hosts = (await listHostsForDecision(db)).filter(
+    (host) => fleetsMatching(fleets, host.metadata.labels).length <= 1,
+  );
   return {
     state: {
       fleet: fleet.resource,
@@ -308,7 +360,7 @@ export async function commitDecision(
   }
   if (decision.rolloutPhase === 'succeeded') {
     // In the same transaction as the decision: the ledger closes exactly when the rollout's last host is healthy.
-    await completeExposures(db, { ...rollout, status: decision.status });
+    await completeExposures(db, { ...rollout, status: decision.status }, now);
   }
   return true;
 }
@@ -369,10 +421,9 @@ function servedRecently(host: Host, digest: string, now: number): boolean {
   return served !== undefined && served.digest === digest && now - fromTimestamp(served.at) < SERVED_RESOLUTION_MS;
 }
 
-/** The fleet a host belongs to: the first, by name, whose selector matches its labels. */
+/** The one fleet a host belongs to (see fleetOfLabels: none when its labels match two). */
 export async function fleetOfHost(db: Kysely<Database>, host: Host): Promise<Stored<Fleet> | undefined> {
-  const fleets = await listDocuments(db, 'fleets');
-  return fleets.find((fleet) => matchesSelector(fleet.resource.spec.selector, host.metadata.labels));
+  return fleetOfLabels(await listDocuments(db, 'fleets'), host.metadata.labels);
 }
 
 /**

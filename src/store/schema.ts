@@ -36,6 +36,8 @@ export interface Database {
     booted: string | null;
     /** JSON FailedDigest[] */
     failed_digests: string;
+    /** The id the host's FleetLock client sends, when it differs from the host name (Zincati's machine id). */
+    fleetlock_id: string | null;
   };
   host_credentials: { hash: string; host: string; created_at: string };
   enrollment_tokens: {

@@ -19,3 +19,12 @@ export function sameSecret(given: string, expected: string): boolean {
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
 }
+
+/**
+ * A short mark of a host's credential that a signed token can carry: it changes when the host gets a new credential
+ * (deleted and enrolled again), so tokens issued for the old one stop working. Derived from the stored hash, so it
+ * says nothing about the credential itself.
+ */
+export function credentialMark(hash: string): string {
+  return createHash('sha256').update(`credential-mark:${hash}`).digest('base64url').slice(0, 22);
+}

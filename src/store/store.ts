@@ -1,24 +1,26 @@
 import type { Kysely, Transaction } from 'kysely';
-import type {
-  Exposure,
-  Fleet,
-  FleetLockOutcome,
-  FleetLockState,
-  Host,
-  HostReport,
-  Labels,
-  Pipeline,
-  PipelineRun,
-  Release,
-  Rollout,
-  RolloutActionResult,
-  RolloutDecision,
-  RolloutState,
+import {
+  type Exposure,
+  type Fleet,
+  type FleetLockOutcome,
+  type FleetLockState,
+  type Host,
+  type HostReport,
+  type Labels,
+  type Pipeline,
+  type PipelineRun,
+  type Release,
+  type Rollout,
+  type RolloutActionResult,
+  type RolloutDecision,
+  type RolloutState,
+  releaseRepository,
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
 import { allLocks, runLockCall, type StoredLockHolder } from './fleet-locks.js';
 import * as hosts from './hosts.js';
+import { checkFleetMembership, checkHostMembership } from './membership.js';
 import { type MetricsSnapshot, metricsSnapshot } from './metrics.js';
 import { openDatabase } from './open-database.js';
 import * as pipelines from './pipelines.js';
@@ -35,6 +37,7 @@ import {
 } from './resources.js';
 import * as rollouts from './rollouts.js';
 import type { Database, Dialect } from './schema.js';
+import { credentialMark } from './secrets.js';
 
 export type ApplyResult = 'created' | 'updated' | 'unchanged';
 
@@ -91,6 +94,7 @@ export class Store {
 
   createFleet(fleet: Fleet, now: number): Promise<Fleet> {
     return this.transaction(async (trx) => {
+      await checkFleetMembership(trx, this.dialect, fleet);
       const created = freshMetadata(withoutStatus(fleet), now);
       await insertDocument(trx, 'fleets', created, now);
       return created;
@@ -100,6 +104,7 @@ export class Store {
   /** Create or change a fleet's spec; its status is the controller's and is kept. */
   applyFleet(fleet: Fleet, now: number, expectedVersion?: number): Promise<ApplyResult> {
     return this.transaction(async (trx) => {
+      await checkFleetMembership(trx, this.dialect, fleet);
       const stored = await getDocument(trx, 'fleets', fleet.metadata.name);
       if (stored === undefined) {
         await insertDocument(trx, 'fleets', freshMetadata(withoutStatus(fleet), now), now);
@@ -140,6 +145,7 @@ export class Store {
 
   createRelease(release: Release, now: number): Promise<Release> {
     return this.transaction(async (trx) => {
+      await checkReleaseFleet(trx, release);
       const created = freshMetadata(release, now);
       await insertDocument(trx, 'releases', created, now, { fleet: release.spec.fleet });
       return created;
@@ -151,6 +157,7 @@ export class Store {
     return this.transaction(async (trx) => {
       const stored = await getDocument(trx, 'releases', release.metadata.name);
       if (stored === undefined) {
+        await checkReleaseFleet(trx, release);
         await insertDocument(trx, 'releases', freshMetadata(release, now), now, { fleet: release.spec.fleet });
         return 'created';
       }
@@ -251,11 +258,18 @@ export class Store {
   }
 
   createHost(host: Host, now: number): Promise<void> {
-    return this.transaction((trx) => hosts.createHost(trx, host, now));
+    return this.transaction(async (trx) => {
+      await hosts.createHost(trx, host, now);
+      await checkHostMembership(trx, this.dialect, host.metadata.name, host.metadata.labels);
+    });
   }
 
   applyHost(host: Host, now: number, expectedVersion?: number): Promise<ApplyResult> {
-    return this.transaction((trx) => hosts.applyHost(trx, host, now, expectedVersion));
+    return this.transaction(async (trx) => {
+      const result = await hosts.applyHost(trx, host, now, expectedVersion);
+      await checkHostMembership(trx, this.dialect, host.metadata.name, host.metadata.labels);
+      return result;
+    });
   }
 
   deleteHost(name: string): Promise<void> {
@@ -266,12 +280,30 @@ export class Store {
     return hosts.createEnrollmentToken(this.db, labels, ttlMs, now);
   }
 
-  enroll(token: string, name: string, labels: Labels, now: number): Promise<{ credential: string }> {
-    return this.transaction((trx) => hosts.enrollHost(trx, token, name, labels, now));
+  /** Enrolls a host; `fleetLockId` is the id its FleetLock client sends when that is not its name (Zincati's). */
+  enroll(
+    token: string,
+    name: string,
+    labels: Labels,
+    now: number,
+    fleetLockId?: string,
+  ): Promise<{ credential: string }> {
+    return this.transaction((trx) => hosts.enrollHost(trx, this.dialect, token, name, labels, now, fleetLockId));
+  }
+
+  /** The enrolled host a FleetLock client id stands for (its name, or the id it enrolled with). */
+  hostOfLockId(id: string): Promise<string | undefined> {
+    return hosts.hostOfLockId(this.db, id);
   }
 
   hostOfCredential(credential: string): Promise<string | undefined> {
     return hosts.hostOfCredential(this.db, credential);
+  }
+
+  /** The mark of the host's current credential (see credentialMark); undefined when it has none. */
+  async credentialMarkOf(host: string): Promise<string | undefined> {
+    const hash = await hosts.credentialOf(this.db, host);
+    return hash === undefined ? undefined : credentialMark(hash);
   }
 
   /**
@@ -363,6 +395,25 @@ export class Store {
 
   metrics(now: number): Promise<MetricsSnapshot> {
     return metricsSnapshot(this.db, now);
+  }
+}
+
+/**
+ * A release is for a fleet that exists, and its image is in that fleet's repository: the gateway lets a fleet's
+ * hosts pull what its releases name, so a release elsewhere would widen that (and a later release of the same digest
+ * would be served from the wrong repository).
+ */
+async function checkReleaseFleet(db: Kysely<Database>, release: Release): Promise<void> {
+  const fleet = await getDocument(db, 'fleets', release.spec.fleet);
+  if (fleet === undefined) {
+    throw new StoreError('Invalid', `spec.fleet: fleet ${release.spec.fleet} not found`);
+  }
+  const repository = releaseRepository(release);
+  if (repository !== fleet.resource.spec.image) {
+    throw new StoreError(
+      'Invalid',
+      `spec.image: ${repository} is not fleet ${release.spec.fleet}'s repository ${fleet.resource.spec.image}`,
+    );
   }
 }
 

@@ -9,7 +9,13 @@ import type { AddressInfo } from 'node:net';
  */
 export type Fault =
   | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string }
-  | { kind: 'cut'; afterBytes: number };
+  | { kind: 'cut'; afterBytes: number }
+  /**
+   * Accept the request and then go silent, as an overloaded or wedged registry does: before any header, or (with
+   * afterBytes) after the headers and that many bytes of the body. The connection stays open until the client
+   * gives up or the proxy stops.
+   */
+  | { kind: 'stall'; afterBytes?: number };
 
 export interface FaultRule {
   method?: string;
@@ -49,7 +55,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     return rule;
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, cutAfter: number | undefined) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, cutAfter: number | undefined, stall = false) => {
     const upstreamRequest = httpRequest(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (upstreamResponse) => {
@@ -68,10 +74,17 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
             return;
           }
           upstreamResponse.destroy();
+          if (stall) {
+            // Hold the connection open with nothing more to say.
+            res.write(part);
+            return;
+          }
           // Once the bytes are handed to the kernel, drop the connection mid-body, as a network fault would.
           res.write(part, () => res.socket?.destroy());
         });
-        upstreamResponse.on('end', () => res.end());
+        upstreamResponse.on('end', () => {
+          if (!stall) res.end();
+        });
       },
     );
     upstreamRequest.on('error', () => res.socket?.destroy());
@@ -90,6 +103,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       req.resume();
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body ?? '');
+      return;
+    }
+    if (rule?.fault.kind === 'stall') {
+      if (rule.fault.afterBytes === undefined) {
+        req.resume();
+        return;
+      }
+      forward(req, res, rule.fault.afterBytes, true);
       return;
     }
     forward(req, res, rule?.fault.kind === 'cut' ? rule.fault.afterBytes : undefined);

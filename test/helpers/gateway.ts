@@ -70,6 +70,8 @@ export interface GatewayHarness {
   address: string;
   now: { offsetMs: number };
   cacheDir: string;
+  /** The SQLite file; a second server may be started on it (controllers sharing a database). */
+  database: string;
   admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: () => unknown; body: string }>;
   /** Enrolls a host and returns its credential. */
   enroll(name: string, labels: Record<string, string>): Promise<string>;
@@ -79,13 +81,18 @@ export interface GatewayHarness {
 export const ADMIN = 'gateway-test-admin';
 export const API = '/apis/patchline.dev/v1';
 
-/** The server on a fresh SQLite database with the gateway on; the clock is real time plus `now.offsetMs`. */
+/**
+ * The server on a fresh SQLite database with the gateway on; the clock is real time plus `now.offsetMs`. A test that
+ * moves the clock and ticks the controller by hand passes `handTicked`, so no tick a host call asked for runs at a
+ * moment the test did not choose.
+ */
 export async function startGateway(
   gateway: Partial<GatewayOptions> = {},
-  options: { tickMs?: number } = {},
+  options: { tickMs?: number; database?: string; handTicked?: boolean } = {},
 ): Promise<GatewayHarness> {
   const dir = await tempDir('patchline-gateway-');
-  const store = await Store.open(join(dir, 'controller.db'));
+  const database = options.database ?? join(dir, 'controller.db');
+  const store = await Store.open(database);
   const now = { offsetMs: 0 };
   const cacheDir = join(dir, 'cache');
   const server = await createServer({
@@ -93,7 +100,8 @@ export async function startGateway(
     adminToken: ADMIN,
     clock: () => Date.now() + now.offsetMs,
     tickMs: options.tickMs,
-    nudgeDelayMs: 50,
+    // A nudge that never comes due within a test: the test's own tick() calls are the only decisions.
+    nudgeDelayMs: options.handTicked === true ? 24 * 3_600_000 : 50,
     gateway: { cacheDir, ...gateway },
   });
   const url = await server.app.listen({ host: '127.0.0.1', port: 0 });
@@ -113,6 +121,7 @@ export async function startGateway(
     address: url.replace(/^http:\/\//, ''),
     now,
     cacheDir,
+    database,
     admin,
     async enroll(name, labels) {
       const token = ((await admin('POST', 'enrollment-tokens', { labels })).json() as { token: string }).token;

@@ -40,6 +40,8 @@ export interface AuthOptions {
   fetchToken: TokenFetch;
   /** Token answers are small; this bounds a hostile one. */
   maxTokenBytes: number;
+  /** The longest wait for the next chunk of a token answer. */
+  idleMs: number;
 }
 
 const tokenResponseSchema = z
@@ -173,7 +175,13 @@ export class RegistryAuth {
         },
       );
     }
-    const body = await readBounded(response, this.options.maxTokenBytes, need.input, 'token response');
+    const body = await readBounded(
+      response,
+      this.options.maxTokenBytes,
+      need.input,
+      'token response',
+      this.options.idleMs,
+    );
     let parsed: z.infer<typeof tokenResponseSchema>;
     try {
       parsed = tokenResponseSchema.parse(JSON.parse(body.toString('utf8')));

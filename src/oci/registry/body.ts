@@ -1,8 +1,18 @@
 import { Readable } from 'node:stream';
 import { PatchlineError } from '../../errors.js';
+import { DEFAULT_TIMEOUTS, readWithin } from './timeouts.js';
 
-/** A whole small response body (a manifest, a token), refusing more than `limit` bytes before reading them. */
-export async function readBounded(response: Response, limit: number, input: string, what: string): Promise<Buffer> {
+/**
+ * A whole small response body (a manifest, a token), refusing more than `limit` bytes before reading them, and
+ * failing when no data comes for `idleMs`.
+ */
+export async function readBounded(
+  response: Response,
+  limit: number,
+  input: string,
+  what: string,
+  idleMs = DEFAULT_TIMEOUTS.idleMs,
+): Promise<Buffer> {
   const declared = Number(response.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) {
     await response.body?.cancel().catch(() => undefined);
@@ -14,7 +24,7 @@ export async function readBounded(response: Response, limit: number, input: stri
   let size = 0;
   try {
     for (;;) {
-      const { done, value } = await reader.read();
+      const { done, value } = await readWithin(reader, idleMs);
       if (done) break;
       size += value.byteLength;
       if (size > limit) {
@@ -41,10 +51,10 @@ export async function readBounded(response: Response, limit: number, input: stri
 export type Reopen = (offset: number) => Promise<Response>;
 
 /**
- * A blob body as one Node stream that survives broken connections: when the body fails mid-way, the rest is asked for
- * with a Range request and the stream goes on from the byte where it stopped. The consumer sees one continuous stream;
- * only after `maxResumes` breaks does it see the error. (A body that ends early without an error cannot be told from
- * a short blob here; the digest check the caller runs catches that.)
+ * A blob body as one Node stream that survives broken connections: when the body fails mid-way, or sends nothing for
+ * `idleMs`, the rest is asked for with a Range request and the stream goes on from the byte where it stopped. The
+ * consumer sees one continuous stream; only after `maxResumes` breaks does it see the error. (A body that ends early
+ * without an error cannot be told from a short blob here; the digest check the caller runs catches that.)
  */
 export function resumingStream(
   first: Response,
@@ -52,6 +62,7 @@ export function resumingStream(
   reopen: Reopen,
   maxResumes: number,
   input: string,
+  idleMs = DEFAULT_TIMEOUTS.idleMs,
 ): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
     let response = first;
@@ -60,12 +71,18 @@ export function resumingStream(
     for (;;) {
       const body = response.body;
       if (body === null) return;
+      const reader = body.getReader();
+      let ended = false;
       try {
-        for await (const chunk of body as AsyncIterable<Uint8Array>) {
+        for (;;) {
+          const { done, value: chunk } = await readWithin(reader, idleMs);
+          if (done) {
+            ended = true;
+            return;
+          }
           position += chunk.byteLength;
           yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         }
-        return;
       } catch (error) {
         if (resumes >= maxResumes) {
           throw new PatchlineError(
@@ -77,6 +94,9 @@ export function resumingStream(
         }
         resumes++;
         response = await reopen(position);
+      } finally {
+        // A consumer that stopped early (or a body we gave up on) must not hold the connection.
+        if (!ended) void reader.cancel().catch(() => undefined);
       }
     }
   }

@@ -9,6 +9,7 @@ import { readBounded, resumingStream } from './body.js';
 import { type Credentials, defaultAuthFiles } from './credentials.js';
 import { type FailedRequest, networkFailure, type Subject, statusFailure } from './failures.js';
 import { fetchWithRetry, type RetryOptions, type RetryPolicy, retryPolicy } from './retry.js';
+import { DEFAULT_TIMEOUTS, fetchWithin, type RequestTimeouts } from './timeouts.js';
 
 export interface RegistryClientOptions {
   /**
@@ -29,6 +30,8 @@ export interface RegistryClientOptions {
   maxResumes?: number;
   /** Manifests, token answers and tag lists larger than this are refused. Default 4 MiB (what distribution allows). */
   maxJsonBytes?: number;
+  /** How long a request may wait for its answer, and a body for its next bytes. Default 60 s each. */
+  timeouts?: Partial<RequestTimeouts>;
 }
 
 export interface ManifestInfo {
@@ -74,6 +77,7 @@ export class RegistryClient {
   private readonly userAgent: string;
   private readonly maxResumes: number;
   private readonly maxJsonBytes: number;
+  private readonly timeouts: RequestTimeouts;
 
   constructor(registry: string, options: RegistryClientOptions = {}) {
     this.registry = registry;
@@ -83,11 +87,13 @@ export class RegistryClient {
     this.userAgent = options.userAgent ?? 'patchline';
     this.maxResumes = options.maxResumes ?? 5;
     this.maxJsonBytes = options.maxJsonBytes ?? DEFAULT_MAX_JSON;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const authOptions = {
       registry,
       authFiles: options.authFiles ?? defaultAuthFiles(),
       now: () => this.retry.clock.now(),
       maxTokenBytes: this.maxJsonBytes,
+      idleMs: this.timeouts.idleMs,
       fetchToken: (url: string, headers: Record<string, string>) =>
         this.send({ method: 'GET', url, subject: 'token', input: registry, repository: '', actions: [], headers }),
     };
@@ -111,7 +117,7 @@ export class RegistryClient {
       },
       [200],
     );
-    const bytes = await readBounded(response, this.maxJsonBytes, input, 'manifest');
+    const bytes = await readBounded(response, this.maxJsonBytes, input, 'manifest', this.timeouts.idleMs);
     const header = response.headers.get('docker-content-digest') ?? undefined;
     let digest: Digest;
     if (isDigest(reference)) {
@@ -173,7 +179,7 @@ export class RegistryClient {
       return response;
     };
     const start = options.offset ?? 0;
-    return resumingStream(await open(start), start, open, this.maxResumes, input);
+    return resumingStream(await open(start), start, open, this.maxResumes, input, this.timeouts.idleMs);
   }
 
   async blobExists(repository: string, digest: Digest): Promise<boolean> {
@@ -308,7 +314,7 @@ export class RegistryClient {
         { method: 'GET', url, subject: 'tags', input, repository, actions: ['pull'] },
         [200],
       );
-      const body = await readBounded(response, this.maxJsonBytes, input, 'tag list');
+      const body = await readBounded(response, this.maxJsonBytes, input, 'tag list', this.timeouts.idleMs);
       tags.push(...parseTagList(body, input));
       url = nextLink(response.headers.get('link'), url);
     }
@@ -362,8 +368,10 @@ export class RegistryClient {
           init.body = await exchange.body();
           // Node's fetch requires this for a streamed request body.
           init.duplex = 'half';
+          // An upload is answered only once its body is sent: no bound on the answer but the body's own pace.
+          return fetch(exchange.url, init);
         }
-        return fetch(exchange.url, init);
+        return fetchWithin(exchange.url, init, this.timeouts.responseMs);
       }, this.retry);
       return { response, attempts };
     } catch (error) {

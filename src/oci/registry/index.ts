@@ -12,3 +12,5 @@ export type { RegistrySourceOptions } from './registry-source.js';
 export { openRegistrySource } from './registry-source.js';
 export type { RetryClock, RetryOptions } from './retry.js';
 export { parseRetryAfter } from './retry.js';
+export type { RequestTimeouts } from './timeouts.js';
+export { DEFAULT_TIMEOUTS } from './timeouts.js';

@@ -122,6 +122,23 @@ describe('fetchWithRetry', () => {
     expect(clock.slept).toEqual([50, 100, 200]);
   });
 
+  it('starts no retry past the deadline, counting the time the attempts themselves took', async () => {
+    const clock = fakeClock(0);
+    let sent = 0;
+    // Each attempt times out after 4 s of (fake) waiting for an answer.
+    const stalled = async () => {
+      sent++;
+      await clock.sleep(4000);
+      throw Object.assign(new Error('no response within 4s'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+    };
+    await expect(
+      fetchWithRetry(stalled, retryPolicy({ attempts: 5, baseDelayMs: 200, deadlineMs: 8000, clock })),
+    ).rejects.toThrow('no response within 4s');
+    // 4 s, a 100 ms wait, 4 s more: a third attempt would start past 8 s.
+    expect(sent).toBe(2);
+    expect(clock.slept).toEqual([4000, 100, 4000]);
+  });
+
   it('gives up at once when Retry-After asks for longer than the bounds allow', async () => {
     const clock = fakeClock();
     let sent = 0;

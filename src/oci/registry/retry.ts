@@ -14,6 +14,8 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Sum of all waits for one request; a retry that would exceed it is not made. */
   maxTotalWaitMs?: number;
+  /** No retry starts later than this after the first attempt did (attempts and waits together); none by default. */
+  deadlineMs?: number;
   clock?: RetryClock;
 }
 
@@ -36,6 +38,7 @@ export interface RetryPolicy {
   baseDelayMs: number;
   maxDelayMs: number;
   maxTotalWaitMs: number;
+  deadlineMs: number;
   clock: RetryClock;
 }
 
@@ -45,6 +48,7 @@ export function retryPolicy(options: RetryOptions = {}): RetryPolicy {
     baseDelayMs: options.baseDelayMs ?? 500,
     maxDelayMs: options.maxDelayMs ?? 30_000,
     maxTotalWaitMs: options.maxTotalWaitMs ?? 60_000,
+    deadlineMs: options.deadlineMs ?? Number.POSITIVE_INFINITY,
     clock: options.clock ?? systemClock,
   };
 }
@@ -131,6 +135,7 @@ export async function fetchWithRetry(
   onRetry?: (event: RetryEvent) => void,
 ): Promise<Response> {
   let waited = 0;
+  const started = policy.clock.now();
   for (let attempt = 1; ; attempt++) {
     let response: Response | undefined;
     let failure: unknown;
@@ -147,7 +152,8 @@ export async function fetchWithRetry(
     const retryAfter = response ? parseRetryAfter(response.headers.get('retry-after'), policy.clock.now()) : undefined;
     const delay = retryAfter ?? backoffDelay(attempt, policy);
     // A registry asking us to wait longer than our bounds allow will not be served by waiting less: give up now.
-    if (delay > policy.maxDelayMs || waited + delay > policy.maxTotalWaitMs) {
+    const late = policy.clock.now() - started + delay > policy.deadlineMs;
+    if (delay > policy.maxDelayMs || waited + delay > policy.maxTotalWaitMs || late) {
       if (response) return response;
       throw failure;
     }

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Fleet } from '../../fleet/index.js';
 import type { Stored } from '../../store/index.js';
+import { guessKey } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import type { RateLimit } from '../rate-limit.js';
 import { authenticate, challengeFor, createTokenSigner, type TokenSigner } from './gateway-auth.js';
@@ -43,7 +44,7 @@ export function createAccess(context: ServerContext, options: GatewayOptions): A
       ? undefined
       : createHmac('sha256', context.adminToken).update('patchline registry gateway tokens v1').digest(),
   );
-  const scheme = options.challenge ?? 'bearer';
+  const challenge = { scheme: options.challenge ?? 'bearer', publicUrl: options.publicUrl } as const;
   const gatewayRate = options.rateLimit ?? DEFAULT_GATEWAY_RATE;
   const seconds = () => Math.floor(clock() / 1000);
 
@@ -61,10 +62,10 @@ export function createAccess(context: ServerContext, options: GatewayOptions): A
     seconds,
     limit,
     async caller(request, repository) {
-      const caller = await authenticate(request, store, signer, seconds(), scheme, repository);
+      const caller = await authenticate(request, store, signer, seconds(), challenge, repository);
       if (caller instanceof RegistryError) {
         // Wrong guesses count against the address, so credentials cannot be tried at full speed.
-        if (request.headers.authorization !== undefined) limit(`ip:${request.ip}`, context.limits.anonymous);
+        if (request.headers.authorization !== undefined) limit(guessKey(request.ip), context.limits.anonymous);
         throw caller;
       }
       limit(`gateway:${caller.host}`);
@@ -86,7 +87,12 @@ export function createAccess(context: ServerContext, options: GatewayOptions): A
     checkScope(request, caller, repository) {
       if (caller.token !== undefined && caller.token !== repository) {
         throw new RegistryError('UNAUTHORIZED', `the token does not grant pull on ${repository}`, {
-          'www-authenticate': challengeFor(request, 'bearer', repository, 'insufficient_scope'),
+          'www-authenticate': challengeFor(
+            request,
+            { scheme: 'bearer', publicUrl: options.publicUrl },
+            repository,
+            'insufficient_scope',
+          ),
         });
       }
     },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createTokenSigner } from './gateway-auth.js';
 
 describe('createTokenSigner', () => {
-  const claims = { host: 'web-01', repository: 'fleets/web/os', exp: 1000 };
+  const claims = { host: 'web-01', cred: 'mark', repository: 'fleets/web/os', exp: 1000 };
 
   it('verifies its own tokens until they expire', () => {
     const signer = createTokenSigner();
@@ -24,7 +24,7 @@ describe('createTokenSigner', () => {
     // Signed, but not claims of our shape.
     const key = Buffer.alloc(32, 1);
     const keyed = createTokenSigner(key);
-    const odd = keyed.issue({ host: '', repository: null, exp: 10 });
+    const odd = keyed.issue({ host: '', cred: 'mark', repository: null, exp: 10 });
     expect(keyed.verify(odd, 0)).toBeUndefined();
   });
 });

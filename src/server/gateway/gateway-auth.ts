@@ -15,9 +15,13 @@ import { RegistryError } from './registry-errors.js';
 
 export const TOKEN_SERVICE = 'patchline';
 
-/** What a token grants: pull on one repository, for one host, until `exp` (seconds since the epoch). */
+/**
+ * What a token grants: pull on one repository, for one host holding the credential marked `cred`, until `exp`
+ * (seconds since the epoch).
+ */
 const tokenClaimsSchema = z.object({
   host: z.string().min(1).max(253),
+  cred: z.string().min(1).max(64),
   repository: z.string().max(300).nullable(),
   exp: z.number().int(),
 });
@@ -78,15 +82,32 @@ export async function hostOfBasic(store: Store, credentials: BasicCredentials): 
   return host !== undefined && host === credentials.username ? host : undefined;
 }
 
-/** The WWW-Authenticate challenge the gateway answers unauthenticated requests with. */
+/** How the gateway challenges: the scheme, and the controller's address as hosts reach it, when configured. */
+export interface ChallengeOptions {
+  scheme: 'bearer' | 'basic';
+  /** `serve --public-url`: where the token endpoint is, whatever Host header a request came with. */
+  publicUrl?: string | undefined;
+}
+
+// A Host header that is only a host name or address and a port, so it can stand in a quoted realm unescaped.
+const PLAIN_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?$/;
+
+/**
+ * The WWW-Authenticate challenge the gateway answers unauthenticated requests with. The bearer realm is the token
+ * endpoint's URL: from the configured public URL, else from the request's Host header only when that is a plain
+ * host[:port] (a client's header must not write into our answer: quotes would let it add parameters). With neither,
+ * the challenge is Basic, which needs no URL and which every client pulling from the gateway speaks.
+ */
 export function challengeFor(
   request: FastifyRequest,
-  scheme: 'bearer' | 'basic',
+  options: ChallengeOptions,
   repository?: string,
   error?: string,
 ): string {
-  if (scheme === 'basic') return 'Basic realm="patchline"';
-  const realm = `${request.protocol}://${request.host}/v2/token`;
+  const base =
+    options.publicUrl ?? (PLAIN_HOST.test(request.host) ? `${request.protocol}://${request.host}` : undefined);
+  if (options.scheme === 'basic' || base === undefined) return 'Basic realm="patchline"';
+  const realm = `${base}/v2/token`;
   const parts = [`realm="${realm}"`, `service="${TOKEN_SERVICE}"`];
   if (repository !== undefined) parts.push(`scope="repository:${repository}:pull"`);
   if (error !== undefined) parts.push(`error="${error}"`);
@@ -104,32 +125,46 @@ export async function authenticate(
   store: Store,
   signer: TokenSigner,
   nowSeconds: number,
-  scheme: 'bearer' | 'basic',
+  challenge: ChallengeOptions,
   repository?: string,
 ): Promise<Caller | RegistryError> {
   const token = bearer(request);
   if (token !== undefined) {
     const claims = signer.verify(token, nowSeconds);
-    if (claims !== undefined) return { host: claims.host, via: 'token', repository: claims.repository };
-    return unauthorized(request, scheme, repository, 'the bearer token is not valid or has expired', 'invalid_token');
+    // Bound to the credential it was issued for: a host deleted and enrolled again starts with no valid token.
+    if (claims !== undefined && claims.cred === (await store.credentialMarkOf(claims.host))) {
+      return { host: claims.host, via: 'token', repository: claims.repository };
+    }
+    return unauthorized(
+      request,
+      challenge,
+      repository,
+      'the bearer token is not valid or has expired',
+      'invalid_token',
+    );
   }
   const basic = basicCredentials(request);
   if (basic !== undefined) {
     const host = await hostOfBasic(store, basic);
     if (host !== undefined) return { host, via: 'basic' };
-    return unauthorized(request, scheme, repository, 'the host name and credential do not match an enrolled host');
+    return unauthorized(request, challenge, repository, 'the host name and credential do not match an enrolled host');
   }
-  return unauthorized(request, scheme, repository, 'authentication required: pull with the host name and credential');
+  return unauthorized(
+    request,
+    challenge,
+    repository,
+    'authentication required: pull with the host name and credential',
+  );
 }
 
 function unauthorized(
   request: FastifyRequest,
-  scheme: 'bearer' | 'basic',
+  challenge: ChallengeOptions,
   repository: string | undefined,
   message: string,
   error?: string,
 ): RegistryError {
   return new RegistryError('UNAUTHORIZED', message, {
-    'www-authenticate': challengeFor(request, scheme, repository, error),
+    'www-authenticate': challengeFor(request, challenge, repository, error),
   });
 }

@@ -1,8 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { releaseDigests, releaseRepository } from '../../fleet/index.js';
+import {
+  type Fleet,
+  type Host,
+  type Release,
+  releaseDigests,
+  releaseRepository,
+  revealsNow,
+} from '../../fleet/index.js';
 import { type Digest, isDigest, mediaTypes } from '../../oci/index.js';
-import { isStoreError } from '../../store/index.js';
+import { isStoreError, type Stored } from '../../store/index.js';
 import { acceptedTypes, accepts, acceptsAnIndex } from './accept.js';
 import { fleetRepository } from './access.js';
 import type { StoredManifest } from './manifest-store.js';
@@ -78,17 +85,21 @@ export async function manifestRoutes(app: FastifyInstance, parts: GatewayParts):
     );
   }
 
-  /** The host's booted image, if it is one of its fleet's releases. */
+  /**
+   * What the host runs now, to answer when nothing new is meant for it (yet): the digest it booted, from the release
+   * that holds it, or else from the fleet's own repository (a host of a fleet with no release yet runs the image it
+   * was installed with). Undefined for a host that has not reported what it runs.
+   */
   async function keptImage(
-    host: string,
-    fleet: string,
-  ): Promise<{ upstream: UpstreamRepository; digest: Digest } | undefined> {
-    const booted = (await store.getHost(host))?.resource.status?.report?.bootc.status?.booted?.image?.imageDigest;
+    status: Host['status'],
+    fleet: Stored<Fleet>,
+  ): Promise<{ upstream: UpstreamRepository; digest: Digest; releases: Release[] } | undefined> {
+    const booted = status?.report?.bootc.status?.booted?.image?.imageDigest;
     if (booted === undefined || booted === null || !isDigest(booted)) return undefined;
-    const release = (await store.listReleases(fleet)).find((each) => releaseDigests(each.resource).has(booted));
-    return release === undefined
-      ? undefined
-      : { upstream: upstreamOf(releaseRepository(release.resource)), digest: booted };
+    const releases = (await store.listReleases(fleet.resource.metadata.name)).map((each) => each.resource);
+    const release = releases.find((each) => releaseDigests(each).has(booted));
+    const repository = release === undefined ? fleet.resource.spec.image : releaseRepository(release);
+    return { upstream: upstreamOf(repository), digest: booted, releases: release === undefined ? [] : [release] };
   }
 
   app.route({
@@ -123,29 +134,40 @@ export async function manifestRoutes(app: FastifyInstance, parts: GatewayParts):
         }
         throw error;
       });
-      if (desired === undefined || desired.fleet !== fleet) await access.ownFleet(host, fleet);
+      const own = await access.ownFleet(host, fleet);
       access.checkScope(request, caller, repository);
       await store.recordSeen(host, now);
+      const hostStatus = (await store.getHost(host))?.resource.status;
+      const kept = await keptImage(hostStatus, own);
+      // A change is revealed only while the host may apply it at once (bootc's update service downloads, stages and
+      // reboots as soon as it sees a new digest): inside the fleet's download and reboot windows. Until then, and
+      // when nothing speaks for the host, it is answered what it runs.
+      // Nothing new to the host: what it runs, and what it was last told (it may still be downloading that).
+      const known = new Set((kept?.releases ?? []).flatMap((each) => [...releaseDigests(each)]));
+      if (kept !== undefined) known.add(kept.digest);
+      const told = hostStatus?.lastServed?.digest;
+      if (told !== undefined) known.add(told);
+      const reveal =
+        desired !== undefined && revealsNow(desired.digest, known, own.resource.spec.maintenanceWindows, now);
       let upstream: UpstreamRepository;
       let digest: Digest;
-      if (desired !== undefined) {
+      if (reveal) {
         upstream = upstreamOf(desired.image.slice(0, desired.image.lastIndexOf('@')));
         digest = desired.digest as Digest;
-      } else {
-        // No rollout speaks for the host: it keeps what it runs, which we can answer only when it is a release.
-        const kept = await keptImage(host, fleet);
-        if (kept === undefined) {
-          throw new RegistryError(
-            'MANIFEST_UNKNOWN',
-            `no release of fleet ${fleet} is meant for host ${host} yet; it keeps the image it runs`,
-          );
-        }
+      } else if (kept !== undefined) {
         ({ upstream, digest } = kept);
+      } else {
+        throw new RegistryError(
+          'MANIFEST_UNKNOWN',
+          desired === undefined
+            ? `host ${host} has not reported the image it runs, and no release of fleet ${fleet} is meant for it yet`
+            : `host ${host} has not reported the image it runs, and fleet ${fleet}'s windows are closed`,
+        );
       }
       const manifest = await negotiate(request, upstream, await manifests.get(upstream, digest), true);
       // Counted as served only once the host really gets the answer, so a rollout does not wait on a host that was
       // told nothing because upstream was down.
-      if (desired !== undefined && !desired.servedRecently) {
+      if (reveal && !desired.servedRecently) {
         await store.recordServed(host, desired.digest, now);
         context.controller.nudge();
       }

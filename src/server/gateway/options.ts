@@ -13,6 +13,12 @@ export interface GatewayOptions {
    * Both Basic and bearer tokens are accepted either way.
    */
   challenge?: 'bearer' | 'basic' | undefined;
+  /**
+   * The controller's URL as hosts reach it (scheme, host, port; no path), for the bearer challenge's token realm.
+   * Without it the realm comes from a request's Host header when that is a plain host[:port], else the challenge
+   * is Basic.
+   */
+  publicUrl?: string | undefined;
   /** How long a bearer token from /v2/token is valid. */
   tokenTtlSeconds?: number | undefined;
   /** Requests a host may make to the gateway; a pull is one request per layer, so well above the host API's. */

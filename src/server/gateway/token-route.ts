@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { guessKey } from '../auth.js';
 import { fleetRepository } from './access.js';
 import { basicCredentials, hostOfBasic } from './gateway-auth.js';
 import type { GatewayParts } from './parts.js';
@@ -39,7 +40,7 @@ export async function tokenRoute(app: FastifyInstance, parts: GatewayParts): Pro
     }
     const host = await hostOfBasic(context.store, basic);
     if (host === undefined) {
-      access.limit(`ip:${request.ip}`, context.limits.anonymous);
+      access.limit(guessKey(request.ip), context.limits.anonymous);
       throw new RegistryError('UNAUTHORIZED', 'the host name and credential do not match an enrolled host', challenge);
     }
     access.limit(`gateway:${host}`);
@@ -52,7 +53,9 @@ export async function tokenRoute(app: FastifyInstance, parts: GatewayParts): Pro
     const asked = [query.data.scope ?? []].flat();
     const granted = asked.some((scope) => grantsPull(scope, own)) ? (own ?? null) : null;
     const ttl = parts.tokenTtlSeconds;
-    const token = access.signer.issue({ host, repository: granted, exp: access.seconds() + ttl });
+    const cred = await context.store.credentialMarkOf(host);
+    if (cred === undefined) throw new RegistryError('UNAUTHORIZED', `host ${host} has no credential`, challenge);
+    const token = access.signer.issue({ host, cred, repository: granted, exp: access.seconds() + ttl });
     return reply.header('cache-control', 'no-store').send({
       token,
       access_token: token,

@@ -18,9 +18,9 @@ export interface UpstreamOptions {
 }
 
 /**
- * One client per upstream registry, sharing its tokens across every fleet that pulls from it. Retries are few and
- * short: a host's pull is waiting on the answer, and a registry that is down is better reported at once (503, the host
- * keeps its image and tries again on its next timer) than after a minute of backoff.
+ * One client per upstream registry, sharing its tokens across every fleet that pulls from it. Retries and timeouts are
+ * few and short: a host's pull is waiting on the answer, and a registry that is down or stalls is better reported
+ * within seconds (503, the host keeps its image and tries again on its next timer) than after minutes of waiting.
  */
 export function createUpstreams(options: UpstreamOptions): (repository: string) => UpstreamRepository {
   const clients = new Map<string, RegistryClient>();
@@ -32,7 +32,10 @@ export function createUpstreams(options: UpstreamOptions): (repository: string) 
         ...(options.tlsVerify === false ? { tlsVerify: false } : {}),
         authFiles: options.authFile === undefined ? defaultAuthFiles() : [options.authFile],
         userAgent: 'patchline-gateway',
-        retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 1000, maxTotalWaitMs: 2000 },
+        retry: { attempts: 3, baseDelayMs: 200, maxDelayMs: 1000, maxTotalWaitMs: 2000, deadlineMs: 8000 },
+        // An upstream that accepts and then stalls must not hold the host's pull: a few seconds for an answer, a
+        // few more between body chunks (a stalled blob is resumed with a Range request, up to maxResumes times).
+        timeouts: { responseMs: 4000, idleMs: 10_000 },
         maxResumes: 3,
       });
       clients.set(reference.registry, client);

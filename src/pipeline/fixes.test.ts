@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { finalBaseImage } from './containerfile.js';
+import { type FixFacts, verifyFixes } from './fixes.js';
+
+const A: FixFacts = { advisory: 'DSA-1', package: 'openssl', fixedVersion: '3.0.15-1', installed: '3.0.14-1' };
+const B: FixFacts = { advisory: 'DSA-2', package: 'curl', fixedVersion: '7.88.1-10', installed: '7.88.1-9' };
+
+describe('verifyFixes', () => {
+  it('lists what the new image ships, and names each intended fix it still lacks with the version it has', () => {
+    const result = verifyFixes([A, B], [A, B], [{ ...B, installed: '7.88.1-9' }]);
+    expect(result.shipped).toEqual([A]);
+    expect(result.missing).toEqual([
+      {
+        fix: B,
+        installed: '7.88.1-9',
+        reason:
+          'fix not installable yet: the new image still has curl 7.88.1-9, the fix is 7.88.1-10 (the package repository does not offer it yet, a version is pinned, or the package is excluded)',
+      },
+    ]);
+  });
+
+  it('ships nothing it can name when there was no image before', () => {
+    expect(verifyFixes([], undefined, [])).toEqual({ shipped: [], missing: [] });
+  });
+});
+
+describe('finalBaseImage', () => {
+  it('follows the final stage back to its base, substituting ARGs given before the first FROM', () => {
+    const text = [
+      '# syntax=docker/dockerfile:1',
+      'ARG BASE=quay.io/fedora/fedora-bootc:42',
+      'FROM --platform=linux/amd64 docker.io/library/golang:1.22 AS build',
+      'RUN go build ./...',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a Containerfile's own variable syntax
+      'FROM ${BASE} AS os',
+      'FROM os',
+      'COPY --from=build /app /usr/bin/app',
+    ].join('\n');
+    expect(finalBaseImage(text, 'Containerfile')).toBe('quay.io/fedora/fedora-bootc:42');
+  });
+
+  it('reads continued lines and lower-case instructions', () => {
+    expect(finalBaseImage('from \\\n  registry.example.com/base:9 \\\n  as base\n', 'C')).toBe(
+      'registry.example.com/base:9',
+    );
+  });
+
+  it('has no base to watch for FROM scratch, and refuses a file without FROM or with an unset ARG', () => {
+    expect(finalBaseImage('FROM scratch\nCOPY x /\n', 'C')).toBeUndefined();
+    expect(() => finalBaseImage('RUN true\n', 'C')).toThrow('C: has no FROM instruction');
+    expect(() => finalBaseImage('FROM $NOPE\n', 'C')).toThrow(
+      'C: FROM uses $NOPE, which no ARG before the first FROM sets',
+    );
+  });
+});

@@ -1,0 +1,16 @@
+export type { ShippedImage } from './advance-promotion.js';
+export { shippedImages } from './advance-promotion.js';
+export { finalBaseImage } from './containerfile.js';
+export type { PipelineController } from './controller-port.js';
+export type { FixFacts, Verification } from './fixes.js';
+export { exposureRecords, missingFixesOf, NOT_INSTALLABLE, verifyFixes } from './fixes.js';
+export { fixesBuildArg } from './image-tools.js';
+export type { FleetState, PromotionAction, PromotionDecision, PromotionState } from './promotion.js';
+export { decidePromotion, releaseName } from './promotion.js';
+export type { CommandResult } from './run-command.js';
+export { runCommand } from './run-command.js';
+export type { PassResult, PipelinePassOptions } from './run-pipeline.js';
+export { runPipelinePass } from './run-pipeline.js';
+export { sourceDigest } from './source-digest.js';
+export type { TriggerDecision, TriggerInputs } from './triggers.js';
+export { activeRun, decideTriggers, lastBuildAttempt, lastScheduledAt } from './triggers.js';
