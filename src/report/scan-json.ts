@@ -45,6 +45,8 @@ export const scanFindingSchema = z.object({
   fixAdvisory: z.string().optional().describe('the advisory shipping the fix, when it is not id'),
   fixAvailableSince: z.string().optional().describe('ISO 8601: when the fix became available'),
   fixDateOrigin: z.enum(['published', 'first-seen']).optional(),
+  fixFirstSeen: z.string().optional().describe('ISO 8601: when a sync of ours first saw the fix'),
+  published: z.string().optional().describe('ISO 8601: when the advisory was published, as its publisher says'),
   severity: z.string().optional().describe('as published; shown, never used to decide'),
   summary: z.string().optional(),
   source: z.object({ format: z.string(), ecosystem: z.string(), note: z.string().optional() }),
