@@ -78,6 +78,15 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     const r1 = ['release', 'create', 'r1', '--fleet', 'web', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed'];
     expect(await fails(r1)).toMatch(/--gate passed: a passed verdict without the gate's evidence cannot be checked/);
     await ok([...r1, '--force', 'gated by hand in this test', '--by', 'test']);
+    // The same rule for a file: checked before anything is created.
+    const releaseFile = join(dir, 'releases.yaml');
+    const release = (name: string, n: number, extra = '') =>
+      `apiVersion: patchline.dev/v1\nkind: Release\nmetadata: {name: ${name}}\nspec:\n  fleet: web\n  image: ${REPO}@${digest(n)}\n  gate: {passed: true}\n${extra}`;
+    await writeFile(releaseFile, `${release('f1', 5, '  force: {reason: gated by hand}\n')}---\n${release('f2', 6)}`);
+    expect(await fails(['release', 'create', '-f', releaseFile])).toContain(
+      `${releaseFile} (release f2): has gate.passed without gate.evidence`,
+    );
+    expect(await ok(['release', 'list'])).not.toMatch(/^f1\s/m);
     expect(JSON.parse(await ok(['release', 'get', 'r1', '-o', 'json'])).spec.force).toEqual({
       reason: 'gated by hand in this test',
       by: 'test',
