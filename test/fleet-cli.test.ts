@@ -15,6 +15,8 @@ import { HttpBootcHost } from './helpers/http-bootc-host.js';
 import { tempDir } from './helpers/tmp.js';
 
 const REPO = 'localhost/cli/os';
+// A passed verdict without evidence needs a recorded reason (issue 14): these tests gate nothing.
+const FORCED_PASS = ['--gate', 'passed', '--force', 'no gate in this test'];
 const digest = (n: number) => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
 
 let controller: ControllerProcess;
@@ -76,6 +78,15 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     const r1 = ['release', 'create', 'r1', '--fleet', 'web', '--image', `${REPO}@${digest(1)}`, '--gate', 'passed'];
     expect(await fails(r1)).toMatch(/--gate passed: a passed verdict without the gate's evidence cannot be checked/);
     await ok([...r1, '--force', 'gated by hand in this test', '--by', 'test']);
+    // The same rule for a file: checked before anything is created.
+    const releaseFile = join(dir, 'releases.yaml');
+    const release = (name: string, n: number, extra = '') =>
+      `apiVersion: patchline.dev/v1\nkind: Release\nmetadata: {name: ${name}}\nspec:\n  fleet: web\n  image: ${REPO}@${digest(n)}\n  gate: {passed: true}\n${extra}`;
+    await writeFile(releaseFile, `${release('f1', 5, '  force: {reason: gated by hand}\n')}---\n${release('f2', 6)}`);
+    expect(await fails(['release', 'create', '-f', releaseFile])).toContain(
+      `${releaseFile} (release f2): has gate.passed without gate.evidence`,
+    );
+    expect(await ok(['release', 'list'])).not.toMatch(/^f1\s/m);
     expect(JSON.parse(await ok(['release', 'get', 'r1', '-o', 'json'])).spec.force).toEqual({
       reason: 'gated by hand in this test',
       by: 'test',
@@ -121,9 +132,8 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
 
   it('starts a rollout and pauses, resumes, approves and aborts it, with every step in its events', async () => {
     await ok(['fleet', 'create', 'app', '--selector', 'role=app', '--image', REPO]);
-    const forced = ['--gate', 'passed', '--force', 'no gate in this test'];
-    await ok(['release', 'create', 'app-1', '--fleet', 'app', '--image', `${REPO}@${digest(1)}`, ...forced]);
-    await ok(['release', 'create', 'app-2', '--fleet', 'app', '--image', `${REPO}@${digest(2)}`, ...forced]);
+    await ok(['release', 'create', 'app-1', '--fleet', 'app', '--image', `${REPO}@${digest(1)}`, ...FORCED_PASS]);
+    await ok(['release', 'create', 'app-2', '--fleet', 'app', '--image', `${REPO}@${digest(2)}`, ...FORCED_PASS]);
     // Three hosts that report once and then sit still: the rollout selects them but nobody moves.
     const hosts = await Promise.all(
       ['app-1', 'app-2', 'app-3'].map(async (name) => {
@@ -200,8 +210,7 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
 
   it('exits 1 for a rollout that is blocked or did not succeed, and `rollout wait` says how one ended', async () => {
     await ok(['fleet', 'create', 'ci', '--selector', 'role=ci', '--image', REPO]);
-    const forced = ['--gate', 'passed', '--force', 'no gate in this test'];
-    await ok(['release', 'create', 'ci-1', '--fleet', 'ci', '--image', `${REPO}@${digest(1)}`, ...forced]);
+    await ok(['release', 'create', 'ci-1', '--fleet', 'ci', '--image', `${REPO}@${digest(1)}`, ...FORCED_PASS]);
     await ok(['release', 'create', 'ci-2', '--fleet', 'ci', '--image', `${REPO}@${digest(2)}`, '--gate', 'failed']);
     const { token } = JSON.parse(await ok(['host', 'enroll-token', '--label', 'role=ci', '-o', 'json']));
     const host = new HttpBootcHost(controller.url, {
@@ -224,7 +233,7 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     expect([blocked.status, blocked.stderr]).toEqual([1, started.stderr]);
 
     // Under way (paused by hand, nobody moves) past --timeout: exit 2.
-    await ok(['release', 'create', 'ci-3', '--fleet', 'ci', '--image', `${REPO}@${digest(3)}`, ...forced]);
+    await ok(['release', 'create', 'ci-3', '--fleet', 'ci', '--image', `${REPO}@${digest(3)}`, ...FORCED_PASS]);
     await ok(['rollout', 'start', 'ci-3']);
     await ok(['rollout', 'pause', 'ci-3']);
     const waited = await runCliAsync(['rollout', 'wait', 'ci-3', '--timeout', '1s', '--interval', '0.2'], env());

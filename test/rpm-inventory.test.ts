@@ -301,11 +301,9 @@ async function patch(file: string, offset: number, bytes: number[]): Promise<voi
   }
 }
 
-/** Catalogs a damaged database, which must finish promptly and say where it broke. */
+/** Catalogs a damaged database, which must finish (the test's timeout catches a loop) and say where it broke. */
 async function catalogDamaged(imagePath: string, file: string): Promise<CatalogResult> {
-  const started = Date.now();
   const result = await catalogFile(imagePath, file);
-  expect(Date.now() - started).toBeLessThan(10_000);
   expect(result.databases).toEqual([imagePath]);
   expect(result.problems.length).toBeGreaterThan(0);
   for (const problem of result.problems) expect(problem.path).toBe(imagePath);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { PatchlineError } from '../errors.js';
+import { checkSqliteFile, guardSqlite, isSqliteDamage, sqliteDamaged } from '../sqlite-check.js';
 import type { AdvisoryRecord, AdvisorySource, AffectedPackage, ImportResult } from './advisory.js';
 import { defaultDatabasePath } from './database-path.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './database-schema.js';
@@ -63,6 +64,8 @@ export interface OpenOptions {
 }
 
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const DAMAGED_REMEDY =
+  'remove it and run `patchline db update` to rebuild it, or `patchline db import BUNDLE` offline, or restore it from a backup';
 
 // The raw connection, for the export and bundle functions beside this file; not part of the public API.
 const connections = new WeakMap<AdvisoryDatabase, Database>();
@@ -103,6 +106,8 @@ export class AdvisoryDatabase {
     if (!readonly) mkdirSync(dirname(path), { recursive: true });
     let db = connect(path, readonly);
     try {
+      // Every page is checked before any is trusted: a damaged page no query touches would silently hide advisories.
+      if (!fresh) checkSqliteFile(db, path, DAMAGED_REMEDY);
       const version = schemaVersionOf(db, path);
       if (version < SCHEMA_VERSION) {
         if (readonly) {
@@ -132,6 +137,10 @@ export class AdvisoryDatabase {
    * recorded.
    */
   write(source: AdvisorySource, result: ImportResult, sync: { at: string; origin: string }): WriteSummary {
+    return this.#guard(() => this.#write(source, result, sync));
+  }
+
+  #write(source: AdvisorySource, result: ImportResult, sync: { at: string; origin: string }): WriteSummary {
     const s = this.#prepared();
     const summary: WriteSummary = { added: 0, updated: 0, unchanged: 0, deleted: 0 };
     const transaction = this.#db.transaction(() => {
@@ -194,6 +203,10 @@ export class AdvisoryDatabase {
 
   /** Every stored entry of `ecosystem` naming one of `names` (as a binary or a source package); withdrawn records left out. */
   lookup(ecosystem: string, names: readonly string[]): AffectedMatch[] {
+    return this.#guard(() => this.#lookup(ecosystem, names));
+  }
+
+  #lookup(ecosystem: string, names: readonly string[]): AffectedMatch[] {
     if (names.length === 0) return [];
     const s = this.#prepared();
     // Two queries instead of a join: each record's JSON crosses into JavaScript once, not once per matching entry
@@ -220,10 +233,16 @@ export class AdvisoryDatabase {
   }
 
   ecosystems(): string[] {
-    return (this.#prepared().ecosystems.all() as Array<{ ecosystem: string }>).map((row) => row.ecosystem);
+    return this.#guard(() =>
+      (this.#prepared().ecosystems.all() as Array<{ ecosystem: string }>).map((row) => row.ecosystem),
+    );
   }
 
   status(): DatabaseStatus {
+    return this.#guard(() => this.#status());
+  }
+
+  #status(): DatabaseStatus {
     const s = this.#prepared();
     const meta = new Map((s.allMeta.all() as Array<{ key: string; value: string }>).map((row) => [row.key, row.value]));
     const sources = (s.syncStatus.all() as SyncStatusRow[]).map((row) => ({
@@ -249,6 +268,10 @@ export class AdvisoryDatabase {
 
   /** The snapshot and the syncs without counting records: status() counts every affected row of every source. */
   summary(): DatabaseSummary {
+    return this.#guard(() => this.#summary());
+  }
+
+  #summary(): DatabaseSummary {
     const s = this.#prepared();
     const meta = new Map((s.allMeta.all() as Array<{ key: string; value: string }>).map((row) => [row.key, row.value]));
     const syncs = (s.syncTimes.all() as Array<{ source: string; origin: string; last_sync: string }>).map((row) => ({
@@ -265,6 +288,11 @@ export class AdvisoryDatabase {
   close(): void {
     connections.delete(this);
     this.#db.close();
+  }
+
+  /** Damage SQLite meets while a method runs is reported naming the file and what to do (src/sqlite-check.ts). */
+  #guard<T>(action: () => T): T {
+    return guardSqlite(this.path, DAMAGED_REMEDY, action);
   }
 
   #prepared(): Statements {
@@ -483,5 +511,6 @@ function migrate(db: Database, from: number, path: string): void {
 
 function asInputError(error: unknown, path: string): unknown {
   if (error instanceof PatchlineError) return error;
+  if (isSqliteDamage(error)) return sqliteDamaged(path, (error as Error).message, DAMAGED_REMEDY, error);
   return new PatchlineError('input', path, `SQLite error: ${(error as Error).message}`, { cause: error });
 }

@@ -9,6 +9,7 @@ export type {
   PackageNameKind,
   VersionScheme,
 } from './advisory.js';
+export { buildInCopy } from './build-in-copy.js';
 export type {
   AffectedMatch,
   DatabaseStatus,
@@ -31,3 +32,4 @@ export type { PulledDatabase, PullOptions, PushedDatabase } from './oci-artifact
 export { ARTIFACT_TYPE, LAYER_TYPE, pullDatabase, pushDatabase } from './oci-artifact.js';
 export type { FeedReport, UpdateOptions, UpdateResult } from './sync.js';
 export { DEFAULT_FEED_LIMITS, updateDatabase } from './sync.js';
+export { syncStatePath } from './sync-state.js';

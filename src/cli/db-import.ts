@@ -1,12 +1,13 @@
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import {
-  AdvisoryDatabase,
+  buildInCopy,
   type DatabaseStatus,
   type ImportReport,
   importDatabaseFile,
   importPaths,
   isSqliteFile,
+  syncStatePath,
 } from '../advisories/index.js';
 import { PatchlineError } from '../errors.js';
 import { dbOption, resolveDbPath } from './db-options.js';
@@ -25,7 +26,9 @@ const SHOWN_PROBLEMS = 50;
  * `patchline db import PATH…`: advisory documents from files, folders and zip/tar archives, or a whole database file
  * written by `db export` (the offline bundle), which replaces the database's content. Exit 0 when the import was
  * written, even with problems (malformed records, unknown documents: listed as warnings, as trivy and grype warn and
- * go on); 2 when a path cannot be read or no document in it was recognised, and then the database is unchanged.
+ * go on); 2 when a path cannot be read or no document in it was recognised, and then the database is unchanged. The
+ * import runs on a copy that replaces the database's content only once it succeeded, so a failure at any point leaves
+ * what was there: the previous database, or none.
  */
 export function dbImportCommand(): Command {
   return new Command('import')
@@ -49,20 +52,29 @@ export function dbImportCommand(): Command {
           'a database file replaces the whole database: import it alone, then the other paths',
         );
       }
-      const db = AdvisoryDatabase.open(resolveDbPath(flags.db));
-      try {
-        if (bundles[0] !== undefined) {
-          const status = await importDatabaseFile(db, bundles[0]);
-          await writeOutput(
-            flags.format === 'json' ? json({ replacedFrom: bundles[0], status }) : bundleText(status),
-            flags.output,
-          );
-          return;
-        }
-        const progress = process.stderr.isTTY
-          ? (documents: number) => process.stderr.write(`\r\x1b[2K${documents} documents read`)
-          : undefined;
-        const report = await importPaths(db, paths, progress ? { onProgress: progress } : {});
+      const dbPath = resolveDbPath(flags.db);
+      const bundle = bundles[0];
+      if (bundle !== undefined) {
+        let status: DatabaseStatus | undefined;
+        await buildInCopy(dbPath, async (copy) => {
+          status = await importDatabaseFile(copy, bundle);
+        });
+        // The feeds' validators (ETags, watermarks) described the replaced content; the next update starts afresh.
+        await rm(syncStatePath(dbPath), { force: true });
+        // The copy's status, with the database's own path: the content is the same once installed.
+        const installed = { ...status!, path: dbPath };
+        await writeOutput(
+          flags.format === 'json' ? json({ replacedFrom: bundle, status: installed }) : bundleText(installed),
+          flags.output,
+        );
+        return;
+      }
+      const progress = process.stderr.isTTY
+        ? (documents: number) => process.stderr.write(`\r\x1b[2K${documents} documents read`)
+        : undefined;
+      let report: ImportReport | undefined;
+      await buildInCopy(dbPath, async (copy) => {
+        report = await importPaths(copy, paths, progress ? { onProgress: progress } : {});
         if (progress) process.stderr.write('\r\x1b[2K');
         if (report.sources.length === 0) {
           throw new PatchlineError(
@@ -71,14 +83,12 @@ export function dbImportCommand(): Command {
             `holds no advisory document Patchline recognises (${report.documents} document(s) read, ${report.problems.length} problem(s)${firstProblem(report)})`,
           );
         }
-        await writeOutput(
-          flags.format === 'json' ? json({ database: db.path, ...report }) : reportText(db.path, report),
-          flags.output,
-        );
-        if (flags.format === 'text') warn(report);
-      } finally {
-        db.close();
-      }
+      });
+      await writeOutput(
+        flags.format === 'json' ? json({ database: dbPath, ...report! }) : reportText(dbPath, report!),
+        flags.output,
+      );
+      if (flags.format === 'text') warn(report!);
     });
 }
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { AdvisoryDatabase, type DatabaseStatus } from '../advisories/index.js';
+import { formatAge } from '../duration.js';
 import { table } from '../report/text-table.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { writeOutput } from './output.js';
@@ -39,14 +40,6 @@ function statusJson(status: DatabaseStatus, now: Date): string {
   return `${JSON.stringify({ ...status, sources }, null, 2)}\n`;
 }
 
-/** `45s`, `12m`, `5h`, `3d`: how stale a source is, at a glance. */
-export function humanAge(seconds: number): string {
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
-  if (seconds < 86400) return `${Math.floor(seconds / 3600)}h`;
-  return `${Math.floor(seconds / 86400)}d`;
-}
-
 function statusTable(status: DatabaseStatus, now: Date): string {
   const header = [
     `database  ${status.path}`,
@@ -63,7 +56,7 @@ function statusTable(status: DatabaseStatus, now: Date): string {
       String(source.records),
       String(source.affected),
       source.lastSync,
-      humanAge(ageSeconds(source.lastSync, now)),
+      formatAge(ageSeconds(source.lastSync, now)),
       abbreviate(source.ecosystems),
       source.origin,
     ]),

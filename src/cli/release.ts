@@ -8,7 +8,6 @@ import {
   applyCommand,
   checked,
   controllerCommand,
-  createFromFile,
   createResource,
   deleteCommand,
   getCommand,
@@ -16,6 +15,7 @@ import {
   type OutputFlags,
   type ResourceKind,
 } from './resource-commands.js';
+import { readResourceDocuments } from './resource-documents.js';
 import { releaseColumns } from './resource-output.js';
 
 export const RELEASE: ResourceKind<Release> = {
@@ -60,7 +60,12 @@ export function releaseCommand(): Command {
         if (flags.evidence !== undefined) {
           throw new PatchlineError('usage', `--evidence ${flags.evidence}`, 'goes with flags, not with -f FILE');
         }
-        return createFromFile(RELEASE, flags.filename, flags);
+        // Every document is checked before any is created: the same rule as for flags.
+        const releases = await readResourceDocuments(flags.filename, RELEASE.kind, RELEASE.schema);
+        for (const release of releases)
+          checkUnprovenPass(release, `${flags.filename} (release ${release.metadata.name})`);
+        for (const release of releases) await createResource(RELEASE, release, flags);
+        return;
       }
       await createResource(RELEASE, await releaseFromFlags(name, flags), flags);
     });
@@ -81,13 +86,8 @@ async function releaseFromFlags(name: string | undefined, flags: CreateFlags): P
   if (flags.by !== undefined && flags.force === undefined) {
     throw new PatchlineError('usage', `--by ${flags.by}`, 'only goes with --force');
   }
-  // A verdict typed by hand is a claim nobody can check: like a failed gate, it needs a recorded reason.
   if (flags.gate === 'passed' && flags.force === undefined) {
-    throw new PatchlineError(
-      'usage',
-      `release create ${name} --gate passed`,
-      "a passed verdict without the gate's evidence cannot be checked: give --evidence FILE (patchline gate --evidence), or --force REASON to record why it is taken on trust",
-    );
+    throw new PatchlineError('usage', `release create ${name} --gate passed`, UNPROVEN_PASS);
   }
   const gate =
     flags.evidence !== undefined
@@ -112,6 +112,21 @@ async function releaseFromFlags(name: string | undefined, flags: CreateFlags): P
     },
     `release create ${name}`,
   );
+}
+
+const UNPROVEN_PASS =
+  "a passed verdict without the gate's evidence cannot be checked: give --evidence FILE (patchline gate --evidence), or --force REASON to record why it is taken on trust";
+
+/** A verdict typed by hand is a claim nobody can check: like a failed gate, it needs a recorded reason. */
+function checkUnprovenPass(release: Release, input: string): void {
+  const { gate, force } = release.spec;
+  if (gate?.passed === true && gate.evidence === undefined && force === undefined) {
+    throw new PatchlineError(
+      'usage',
+      input,
+      'has gate.passed without gate.evidence, a verdict nobody can check: create it with --evidence FILE, or give force.reason to record why it is taken on trust',
+    );
+  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { AdvisoryDatabase } from '../advisories/index.js';
+import { DURATION_HINT, formatAge } from '../duration.js';
 import { PatchlineError } from '../errors.js';
 import { tryParseDuration } from '../fleet/duration.js';
 import { cyclonedxVexJson } from '../report/cyclonedx-vex.js';
@@ -110,7 +111,7 @@ export function scanCommand(): Command {
 function parseMaxAge(text: string): number {
   const ms = tryParseDuration(text);
   if (ms === undefined) {
-    throw new PatchlineError('usage', `--db-max-age=${text}`, 'expected a duration such as 72h, 3d or 1h30m');
+    throw new PatchlineError('usage', `--db-max-age=${text}`, `expected ${DURATION_HINT}, not 0`);
   }
   return ms;
 }
@@ -136,11 +137,10 @@ function checkDatabase(path: string, maxAge: number | undefined, maxAgeText: str
   if (maxAge === undefined) return;
   const age = Date.now() - lastSync;
   if (!(age <= maxAge)) {
-    const hours = Math.floor(age / 3_600_000);
     throw new PatchlineError(
       'input',
       path,
-      `the advisory database was last updated ${hours} h ago (${new Date(lastSync).toISOString()}), longer than --db-max-age ${maxAgeText}: run \`patchline db update\` (or \`patchline db import PATH\` offline)`,
+      `the advisory database was last updated ${formatAge(age / 1000)} ago (${new Date(lastSync).toISOString()}), longer than --db-max-age ${maxAgeText}: run \`patchline db update\` (or \`patchline db import PATH\` offline)`,
     );
   }
 }

@@ -1,6 +1,6 @@
+export { durationSeconds as parseDurationSeconds } from '../duration.js';
 export type { AdvisoryChange, AdvisoryDiff, AdvisoryDiffSkipped } from './advisory-diff.js';
 export { diffAdvisories } from './advisory-diff.js';
-export { parseDurationSeconds } from './duration.js';
 export { evaluatePolicy } from './evaluate.js';
 export { gateEvidence, MAX_EVIDENCE_BYTES, parseGateEvidence } from './evidence.js';
 export type { FindingReference, GateEvidence } from './evidence-schema.js';

@@ -40,8 +40,9 @@ describe('policy document', () => {
 
   it('names the file, the path in the document and the line of a bad duration', () => {
     expect(problem(`${HEAD}  fixes:\n    maxAge: 3 days\n`)).toBe(
-      'policy.yaml: spec.fixes.maxAge: expected a duration like 72h (units w, d, h, m, s; 0 for none) (line 7)',
+      `policy.yaml: spec.fixes.maxAge: expected a duration like 72h, 30d, 2w or 1h30m (units w, d, h, m, s; 0 for none; at most 3650d) (line 7)`,
     );
+    expect(problem(`${HEAD}  image: {maxAge: 3651d}\n`)).toMatch(/spec\.image\.maxAge: .*at most 3650d/);
     expect(problem(`${HEAD}  database: {maxAge: 5}\n`)).toMatch(
       /^policy\.yaml: spec\.database\.maxAge: expected a duration like 72h/,
     );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DURATION_HINT, DURATION_PATTERN, durationSeconds } from '../duration.js';
 import type { ExceptionOutcome } from './gate-result.js';
 
 /**
@@ -7,12 +8,21 @@ import type { ExceptionOutcome } from './gate-result.js';
  * The JSON Schema for editors (schemas/policy-v1.json) is generated from this one.
  */
 
-// `0` (the strict zero-CVE posture), or days/hours/... as people write them; weeks for long image ages.
-const DURATION_PATTERN = /^(?:0|(?=\d)(?:\d+w)?(?:\d+d)?(?:\d+h)?(?:\d+m)?(?:\d+s)?)$/;
-const DURATION_MESSAGE = 'expected a duration like 72h (units w, d, h, m, s; 0 for none)';
+// `0` (the strict zero-CVE posture), or days/hours/... as people write them: the tool's one grammar (src/duration.ts),
+// whose pattern is also what the editors' JSON Schema checks.
+const DURATION_MESSAGE = `expected ${DURATION_HINT}`;
 
 const duration = z
-  .union([z.literal(0), z.string().regex(DURATION_PATTERN, DURATION_MESSAGE)], { error: DURATION_MESSAGE })
+  .union(
+    [
+      z.literal(0),
+      z
+        .string()
+        .regex(DURATION_PATTERN, { message: DURATION_MESSAGE, abort: true })
+        .refine((text) => durationSeconds(text) !== undefined, DURATION_MESSAGE),
+    ],
+    { error: DURATION_MESSAGE },
+  )
   .describe('A duration: 0, or a number with a unit, e.g. 72h, 30d, 2w, 1d12h');
 
 const glob = z

@@ -1,6 +1,6 @@
 import type { DatabaseStatus } from '../advisories/index.js';
+import { durationSeconds, formatAge } from '../duration.js';
 import { ecosystemFor, type ScanResult } from '../scan/index.js';
-import { formatSeconds, parseDurationSeconds } from './duration.js';
 import type { RuleResult } from './gate-result.js';
 import type { PolicySpec } from './policy-document.js';
 
@@ -38,7 +38,7 @@ export function dataInUse(scan: ScanResult, database: DatabaseStatus, now: numbe
  * updated longer ago fails too.
  */
 export function databaseRule(spec: PolicySpec['database'], used: DataInUse): RuleResult {
-  const maxAge = spec === undefined ? null : parseDurationSeconds(spec.maxAge)!;
+  const maxAge = spec === undefined ? null : durationSeconds(spec.maxAge)!;
   const inputs = {
     maxAgeSeconds: maxAge,
     ecosystem: used.ecosystem ?? null,
@@ -57,11 +57,11 @@ export function databaseRule(spec: PolicySpec['database'], used: DataInUse): Rul
       message: `the advisory database holds no data for ${used.ecosystem}: a scan against it would find nothing (import or sync that source)`,
     };
   }
-  const measured = `${used.sources.join(', ')} last updated ${used.lastSync}, ${formatSeconds(Math.max(0, used.ageSeconds))} ago`;
+  const measured = `${used.sources.join(', ')} last updated ${used.lastSync}, ${formatAge(Math.max(0, used.ageSeconds))} ago`;
   if (maxAge === null) {
     return { ...base, outcome: 'pass', message: `${measured} (no maxAge set; the data for the image is present)` };
   }
   return used.ageSeconds > maxAge
-    ? { ...base, outcome: 'fail', message: `the advisory data is older than ${formatSeconds(maxAge)}: ${measured}` }
-    : { ...base, outcome: 'pass', message: `${measured}, within ${formatSeconds(maxAge)}` };
+    ? { ...base, outcome: 'fail', message: `the advisory data is older than ${formatAge(maxAge)}: ${measured}` }
+    : { ...base, outcome: 'pass', message: `${measured}, within ${formatAge(maxAge)}` };
 }

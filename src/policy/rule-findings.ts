@@ -1,5 +1,5 @@
+import { durationSeconds, formatAge } from '../duration.js';
 import type { Finding } from '../scan/index.js';
-import { formatSeconds, parseDurationSeconds } from './duration.js';
 import type { RuleResult } from './gate-result.js';
 import type { PolicySpec } from './policy-document.js';
 
@@ -26,7 +26,7 @@ export function fixesRule(spec: PolicySpec['fixes'], findings: readonly Finding[
       packages: [],
     };
   }
-  const maxAge = parseDurationSeconds(spec.maxAge)!;
+  const maxAge = durationSeconds(spec.maxAge)!;
   // 0 is the strict posture: any fix not in the image fails, even one published this very second.
   const overdue = available.filter((finding) => maxAge === 0 || fixAgeSeconds(finding, now) > maxAge);
   const inputs = {
@@ -35,7 +35,7 @@ export function fixesRule(spec: PolicySpec['fixes'], findings: readonly Finding[
     overdue: overdue.length,
     withinMaxAge: available.length - overdue.length,
   };
-  const limit = maxAge === 0 ? '0 (every available fix must be in the image)' : formatSeconds(maxAge);
+  const limit = maxAge === 0 ? '0 (every available fix must be in the image)' : formatAge(maxAge);
   if (overdue.length === 0) {
     return {
       rule: 'fixes.maxAge',
@@ -51,7 +51,7 @@ export function fixesRule(spec: PolicySpec['fixes'], findings: readonly Finding[
   return {
     rule: 'fixes.maxAge',
     outcome: 'fail',
-    message: `${overdue.length} fix(es) available longer than ${limit} are not in the image; oldest: ${oldest.id} for ${oldest.package.name}, available ${Number.isFinite(age) ? `for ${formatSeconds(age)}` : 'since an unknown date'}`,
+    message: `${overdue.length} fix(es) available longer than ${limit} are not in the image; oldest: ${oldest.id} for ${oldest.package.name}, available ${Number.isFinite(age) ? `for ${formatAge(age)}` : 'since an unknown date'}`,
     inputs,
     findings: overdue,
     packages: [],

@@ -1,4 +1,4 @@
-import { formatSeconds, parseDurationSeconds } from './duration.js';
+import { durationSeconds, formatAge } from '../duration.js';
 import type { BaseLookup, ImageFacts } from './gate-inputs.js';
 import type { RuleResult } from './gate-result.js';
 import type { PolicySpec } from './policy-document.js';
@@ -13,7 +13,7 @@ export function imageAgeRule(spec: PolicySpec['image'], image: ImageFacts, now: 
   if (spec === undefined) {
     return { ...base, outcome: 'not-configured', message: 'not configured', inputs: { maxAgeSeconds: null, created } };
   }
-  const maxAge = parseDurationSeconds(spec.maxAge)!;
+  const maxAge = durationSeconds(spec.maxAge)!;
   const at = Date.parse(image.created ?? '');
   if (Number.isNaN(at) || at === 0) {
     // A reproducible build with SOURCE_DATE_EPOCH=0 records the Unix epoch: not a build time, so no age either.
@@ -28,10 +28,10 @@ export function imageAgeRule(spec: PolicySpec['image'], image: ImageFacts, now: 
   }
   const age = Math.floor((now - at) / 1000);
   const inputs = { maxAgeSeconds: maxAge, created, ageSeconds: age };
-  const measured = `created ${created}, ${formatSeconds(Math.max(0, age))} ago`;
+  const measured = `created ${created}, ${formatAge(Math.max(0, age))} ago`;
   return age > maxAge
-    ? { ...base, outcome: 'fail', message: `the image is older than ${formatSeconds(maxAge)}: ${measured}`, inputs }
-    : { ...base, outcome: 'pass', message: `${measured}, within ${formatSeconds(maxAge)}`, inputs };
+    ? { ...base, outcome: 'fail', message: `the image is older than ${formatAge(maxAge)}: ${measured}`, inputs }
+    : { ...base, outcome: 'pass', message: `${measured}, within ${formatAge(maxAge)}`, inputs };
 }
 
 function isPrefix(prefix: readonly string[], of: readonly string[]): boolean {

@@ -1,3 +1,4 @@
+import { formatAge } from '../duration.js';
 import type { GateResult, RuleResult } from '../policy/index.js';
 import { availableFor, exposureLine, packageLabel, ruleFindings, rulesWithDetail, verdictLine } from './gate-view.js';
 import { terminalSafe as safe } from './terminal-safe.js';
@@ -21,7 +22,7 @@ export function gateTable(result: GateResult): string {
 function heading(result: GateResult): string[] {
   const { image, policy, database } = result;
   const digest = image.digest ? ` (${shortDigest(image.digest)})` : '';
-  const age = database.ageSeconds === undefined ? '' : `, ${Math.floor(database.ageSeconds / 3600)} h old`;
+  const age = database.ageSeconds === undefined ? '' : `, ${formatAge(database.ageSeconds)} old`;
   return [
     `Gate ${result.verdict.toUpperCase()}: ${safe(image.reference)}${digest}`,
     `Policy: ${safe(policy.path)} (${safe(policy.name)}, ${shortDigest(policy.digest)})`,

@@ -1,3 +1,4 @@
+import { formatAge } from '../duration.js';
 import type { Finding, ScanResult } from '../scan/finding.js';
 import { ageInDays, countByStatus, orderFindings, STATUS_ORDER } from './finding-order.js';
 import { table } from './text-table.js';
@@ -80,7 +81,7 @@ function summary(result: ScanResult, ordered: Finding[]): string {
     );
   }
   const db = result.database;
-  const age = db.ageSeconds === undefined ? '' : `, ${Math.floor(db.ageSeconds / 3600)} h old`;
+  const age = db.ageSeconds === undefined ? '' : `, ${formatAge(db.ageSeconds)} old`;
   lines.push(`Advisory database: ${db.path} (snapshot ${db.snapshotId}${age})`);
   if (result.ecosystems.length > 0) {
     const used = result.ecosystems.map(

@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { PatchlineError } from '../errors.js';
+import { checkSqliteFile, guardSqlite } from '../sqlite-check.js';
 import { migrationProvider } from './migrations.js';
 import type { Database, Dialect } from './schema.js';
 
@@ -9,6 +10,9 @@ import type { Database, Dialect } from './schema.js';
 export function dialectOf(location: string): Dialect {
   return /^postgres(ql)?:\/\//.test(location) ? 'postgres' : 'sqlite';
 }
+
+const CONTROLLER_DAMAGED_REMEDY =
+  "restore it from a backup (stop the controller, copy the backup over it, start again); it holds the controller's fleets, hosts, releases and rollouts";
 
 /** Opens the database and brings its schema to the latest migration. */
 export async function openDatabase(location: string): Promise<{ db: Kysely<Database>; dialect: Dialect }> {
@@ -27,11 +31,21 @@ export async function openDatabase(location: string): Promise<{ db: Kysely<Datab
     } catch (error) {
       throw new PatchlineError('input', location, `cannot open the SQLite database (${(error as Error).message})`);
     }
-    // WAL lets readers (a metrics scrape, a second process) run beside the writer; NORMAL sync is durable at every
-    // checkpoint and loses at most the last transactions on power loss, never on a process crash.
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 5000');
+    try {
+      // The controller's whole state is here: a damaged file is refused at start, naming it and what to do, rather
+      // than failing (or silently missing rows) on some later request.
+      checkSqliteFile(sqlite, location, CONTROLLER_DAMAGED_REMEDY);
+      // WAL lets readers (a metrics scrape, a second process) run beside the writer; NORMAL sync is durable at every
+      // checkpoint and loses at most the last transactions on power loss, never on a process crash.
+      guardSqlite(location, CONTROLLER_DAMAGED_REMEDY, () => {
+        sqlite.pragma('journal_mode = WAL');
+        sqlite.pragma('synchronous = NORMAL');
+        sqlite.pragma('busy_timeout = 5000');
+      });
+    } catch (error) {
+      sqlite.close();
+      throw error;
+    }
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   }
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });

@@ -290,7 +290,6 @@ describe('RpmHeader.parse against rpm', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const started = Date.now();
     let parsed = 0;
     for (let round = 0; round < 3000; round++) {
       const damaged = Buffer.from(blob);
@@ -305,7 +304,6 @@ describe('RpmHeader.parse against rpm', () => {
       }
     }
     expect(parsed).toBeGreaterThan(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 
