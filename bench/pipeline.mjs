@@ -386,7 +386,11 @@ aptServer.close();
 const rows = [
   ['import the advisory (`db import`)', imported.seconds, 'the fix becomes importable'],
   ['CLI process start (`patchline --version`, the same load)', startup, 'Patchline, once per process'],
-  ['pass: register, list runs, match the current image, decide (detect; less the process start)', preRun + detect - startup, 'Patchline'],
+  [
+    'pass: register, list runs, match the current image, decide (detect; less the process start)',
+    preRun + detect - startup,
+    'Patchline',
+  ],
   ['build (`podman build` + write the OCI layout)', build, 'the build itself'],
   ['verify (scan the new image, diff with the current one)', steps.verify, 'Patchline'],
   ['test: smoke (`podman run`)', smoke, "the user's test"],
@@ -402,7 +406,11 @@ const rows = [
     (measured.canaryDone - Date.parse(measured.run.status.finishedAt)) / 1000,
     'hosts',
   ],
-  ['promotion pass (production release + rollout; less the process start)', measured.promotion.seconds - startup, 'Patchline'],
+  [
+    'promotion pass (production release + rollout; less the process start)',
+    measured.promotion.seconds - startup,
+    'Patchline',
+  ],
   [
     `production hosts update (${HOSTS - CANARIES} hosts, batches 10% then the rest)`,
     (allBooted - measured.canaryDone) / 1000 - measured.promotion.seconds,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatAge } from '../duration.js';
 import {
   type Exposure,
   exposureSchema,
@@ -63,14 +64,10 @@ export function exposureTable(items: readonly Exposure[], now: number): string {
         exposure.package,
         (exposure.cves ?? []).slice(0, 3).join(',') + ((exposure.cves?.length ?? 0) > 3 ? ',…' : '') || '-',
         exposure.state,
-        window === undefined ? '-' : secondsText(window),
+        window === undefined ? '-' : formatAge(window),
         ...stages.map((stage) => {
           const seconds = durations.get(stage);
-          return seconds === undefined
-            ? exposure.stages[stage] === undefined
-              ? '-'
-              : '0s'
-            : `+${secondsText(seconds)}`;
+          return seconds === undefined ? (exposure.stages[stage] === undefined ? '-' : '0s') : `+${formatAge(seconds)}`;
         }),
         exposure.note ?? '',
       ];
@@ -88,14 +85,4 @@ export function exposureTable(items: readonly Exposure[], now: number): string {
     ],
     rows,
   );
-}
-
-/** "45s", "34m", "5h12m", "3d4h": a duration as people read it. */
-export function secondsText(seconds: number): string {
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 === 0 ? '' : `${s % 60}s`}`;
-  if (s < 86400)
-    return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) === 0 ? '' : `${Math.floor((s % 3600) / 60)}m`}`;
-  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600) === 0 ? '' : `${Math.floor((s % 86400) / 3600)}h`}`;
 }
