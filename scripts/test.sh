@@ -6,9 +6,10 @@ cd "$(dirname "$0")/.."
 
 # rpm and python3-rpm are oracles for the rpm database readers; g++, make and python3 build better-sqlite3; xmllint
 # (libxml2-utils) validates the gate's JUnit report against its XSD; shellcheck, dash and systemd's own parsers
-# (systemd-analyze, systemctl --root) check the files `patchline host files` writes for bootc hosts.
+# (systemd-analyze, systemctl --root) check the files `patchline host files` writes for bootc hosts; dpkg-dev
+# (dpkg-scanpackages) indexes the apt repository the pipeline's end-to-end test publishes packages to.
 packages=(docker-registry skopeo umoci podman buildah runc debootstrap zstd openssl curl ca-certificates rpm python3-rpm
-  g++ make python3 postgresql createrepo-c dnf shellcheck dash libxml2-utils systemd)
+  g++ make python3 postgresql createrepo-c dnf shellcheck dash libxml2-utils systemd dpkg-dev)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f '${db:Status-Abbrev}' "$package" 2>/dev/null | grep -q '^ii' || missing+=("$package")
