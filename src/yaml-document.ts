@@ -1,9 +1,30 @@
+import { readFile, stat } from 'node:fs/promises';
 import { isMap, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { PatchlineError } from './errors.js';
 import { formatPath, issuePath } from './schema-issue.js';
 
 const MAX_ISSUES = 5;
+
+/**
+ * The bytes of a document a person wrote (a Policy, a Pipeline): a few kilobytes, so a file past `limitBytes` is a
+ * mistake or an attack on the YAML parser, refused before it is read whole. `what` names the kind in the message.
+ */
+export async function readDocumentFile(path: string, limitBytes: number, what: string): Promise<Buffer> {
+  const tooLarge = () =>
+    new PatchlineError('limit', path, `is larger than ${limitBytes} bytes, the limit for a ${what} file`);
+  let bytes: Buffer;
+  try {
+    if ((await stat(path)).size > limitBytes) throw tooLarge();
+    bytes = await readFile(path);
+  } catch (error) {
+    if (error instanceof PatchlineError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new PatchlineError(code === 'ENOENT' ? 'not-found' : 'input', path, `cannot be read (${code ?? error})`);
+  }
+  if (bytes.length > limitBytes) throw tooLarge();
+  return bytes;
+}
 
 /**
  * Parses one YAML document written by a person (a Policy, a Pipeline) against its schema. Every problem is a

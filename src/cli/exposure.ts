@@ -62,7 +62,7 @@ export function exposureTable(items: readonly Exposure[], now: number): string {
         exposure.fleet,
         exposure.advisory,
         exposure.package,
-        (exposure.cves ?? []).slice(0, 3).join(',') + ((exposure.cves?.length ?? 0) > 3 ? ',…' : '') || '-',
+        cvesText(exposure.cves ?? []),
         exposure.state,
         window === undefined ? '-' : formatAge(window),
         ...stages.map((stage) => {
@@ -85,4 +85,10 @@ export function exposureTable(items: readonly Exposure[], now: number): string {
     ],
     rows,
   );
+}
+
+/** At most three CVEs, so the row stays readable; the JSON output has them all. */
+function cvesText(cves: readonly string[]): string {
+  if (cves.length === 0) return '-';
+  return cves.length > 3 ? `${cves.slice(0, 3).join(',')},…` : cves.join(',');
 }

@@ -1,4 +1,3 @@
-import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
@@ -11,7 +10,7 @@ import {
   tryParseDuration,
 } from '../fleet/index.js';
 import { type PassResult, runPipelinePass } from '../pipeline/index.js';
-import { parseYamlDocument } from '../yaml-document.js';
+import { parseYamlDocument, readDocumentFile } from '../yaml-document.js';
 import { controllerOptions } from './controller-client.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { checkInventory } from './inventory-checks.js';
@@ -146,17 +145,11 @@ function runCommandOf(): Command {
   });
 }
 
+// A Pipeline is a few kilobytes, like a policy.
+const MAX_PIPELINE_BYTES = 1024 * 1024;
+
 async function readPipeline(file: string): Promise<Pipeline> {
-  let text: string;
-  try {
-    const info = await stat(file);
-    if (info.size > 1024 * 1024) throw new PatchlineError('limit', file, 'is larger than a Pipeline can be (1 MiB)');
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if (error instanceof PatchlineError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PatchlineError(code === 'ENOENT' ? 'not-found' : 'input', file, `cannot be read (${code})`);
-  }
+  const text = (await readDocumentFile(file, MAX_PIPELINE_BYTES, 'Pipeline')).toString('utf8');
   return parseYamlDocument(text, file, pipelineSchema, 'a Pipeline (apiVersion patchline.dev/v1, kind Pipeline)');
 }
 

@@ -17,7 +17,7 @@ const commandSchema = z
   .array(z.string().min(1, 'expected a non-empty argument'))
   .min(1, 'expected a command: the program, then its arguments');
 
-/** `{{image}}`, `{{digest}}`, `{{date}}`, `{{run}}` may appear in tags and test commands. */
+/** A tag may use `{{date}}` (YYYYMMDD), `{{run}}` (the run's name) and `{{revision}}` (the source digest's start). */
 const tagTemplateSchema = z
   .string()
   .regex(

@@ -103,7 +103,7 @@ export async function carryOutPromotion(
         kind: 'Rollout',
         metadata: { name: action.release, labels: { 'patchline.dev/pipeline': pipeline.metadata.name } },
         spec: { release: action.release },
-      } as Rollout;
+      };
       await controller.startRollout(rollout);
       steps.push({ fleet: action.fleet, release: action.release, rollout: action.release });
       await controller.recordExposures(

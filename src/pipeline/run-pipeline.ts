@@ -176,16 +176,16 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
     // A fix the last build could not install stays reported so while this build tries again: its state changes
     // when the verify step knows more, not because a new attempt started.
     const lastMissing = new Map((lastBuildAttempt(runs)?.status.missing ?? []).map((item) => [fixKey(item.fix), item]));
-    for (const fix of decision.fixes) {
-      const missing = lastMissing.get(fixKey(fix));
-      await controller.recordExposures(
-        exposureRecords([facts.get(fixKey(fix)) ?? (fix as FixFacts)], fleetNames, {
+    await controller.recordExposures(
+      decision.fixes.flatMap((fix) => {
+        const missing = lastMissing.get(fixKey(fix));
+        return exposureRecords([facts.get(fixKey(fix)) ?? (fix as FixFacts)], fleetNames, {
           state: missing === undefined ? 'open' : 'not-installable',
           stages: { detected: toTimestamp(started) },
           ...(missing === undefined ? {} : { note: missing.reason }),
-        }),
-      );
-    }
+        });
+      }),
+    );
 
     return await buildAndShip({
       options,
@@ -314,14 +314,13 @@ async function buildAndShip(ship: ShipContext): Promise<PassResult> {
   }
   const changes = packageChanges(ship.currentInventory, newInventory);
   const missingNote = verification.missing.map((missing) => `${fixKey(missing.fix)}: ${missing.reason}`).join('; ');
-  const noRelease = (why: string): Promise<PassResult> =>
-    (async () => {
-      await journal.end('succeeded', why);
-      const message = missingNote === '' ? why : `${why}; ${missingNote}`;
-      await journal.finish('no-change', message);
-      await removeImage(podman, tag, logFile);
-      return done('no-change', message, verification.missing.length > 0 ? 1 : 0);
-    })();
+  const noRelease = async (why: string): Promise<PassResult> => {
+    await journal.end('succeeded', why);
+    const message = missingNote === '' ? why : `${why}; ${missingNote}`;
+    await journal.finish('no-change', message);
+    await removeImage(podman, tag, logFile);
+    return done('no-change', message, verification.missing.length > 0 ? 1 : 0);
+  };
   if (ship.failedDigests.has(digest))
     return noRelease(`the image is ${digest}, whose release failed: not offered again`);
   if (ship.current?.digest === digest) return noRelease('the image is the current one');
@@ -463,12 +462,15 @@ async function recordMissing(
   facts: ReadonlyMap<string, FixFacts>,
   fleets: readonly string[],
 ): Promise<void> {
-  for (const item of missing) {
-    const fix = facts.get(fixKey(item.fix)) ?? (item.fix as FixFacts);
-    await controller.recordExposures(
-      exposureRecords([fix], fleets, { state: 'not-installable', stages: {}, note: item.reason }),
-    );
-  }
+  await controller.recordExposures(
+    missing.flatMap((item) =>
+      exposureRecords([facts.get(fixKey(item.fix)) ?? (item.fix as FixFacts)], fleets, {
+        state: 'not-installable',
+        stages: {},
+        note: item.reason,
+      }),
+    ),
+  );
 }
 
 /** How many packages differ from the current image; an image with none makes no release. */

@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { PatchlineError } from '../errors.js';
-import { parseYamlDocument } from '../yaml-document.js';
+import { parseYamlDocument, readDocumentFile } from '../yaml-document.js';
 import { type Policy, policySchema } from './policy-document.js';
 
 /** A policy as read from its file: the document and the digest of the bytes the verdict was made under. */
@@ -17,16 +15,7 @@ const MAX_POLICY_BYTES = 1024 * 1024;
 
 /** Reads, parses and checks a policy file; every problem is a PatchlineError naming the file and the path in it. */
 export async function loadPolicy(path: string): Promise<LoadedPolicy> {
-  let bytes: Buffer;
-  try {
-    if ((await stat(path)).size > MAX_POLICY_BYTES) throw tooLarge(path);
-    bytes = await readFile(path);
-  } catch (error) {
-    if (error instanceof PatchlineError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PatchlineError(code === 'ENOENT' ? 'not-found' : 'input', path, `cannot be read (${code ?? error})`);
-  }
-  if (bytes.length > MAX_POLICY_BYTES) throw tooLarge(path);
+  const bytes = await readDocumentFile(path, MAX_POLICY_BYTES, 'policy');
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   return { path, digest, policy: parsePolicy(bytes.toString('utf8'), path) };
 }
@@ -39,8 +28,4 @@ export function parsePolicy(text: string, input: string): Policy {
     policySchema,
     'a Policy document (a mapping with apiVersion, kind, metadata, spec)',
   );
-}
-
-function tooLarge(path: string): PatchlineError {
-  return new PatchlineError('limit', path, `is larger than ${MAX_POLICY_BYTES} bytes, the limit for a policy file`);
 }
