@@ -2,41 +2,17 @@
  * The controller's side of pipelines: the resource and its derived status, the one-run-at-a-time lease over HTTP,
  * the exposure ledger's routes, and the ledger on /metrics.
  */
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type PatchlineServer } from '../src/server/index.js';
-import { Store } from '../src/store/index.js';
+import { describe, expect, it } from 'vitest';
 import { fleetDoc } from './helpers/fleet-docs.js';
 import { parsePrometheus } from './helpers/prometheus.js';
-import { tempDir } from './helpers/tmp.js';
+import { startServerHarness } from './helpers/server-harness.js';
 
 const ADMIN = 'pipeline-server-test-admin-token-0123456789';
 const API = '/apis/patchline.dev/v1';
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const DAY = 86_400_000;
 
-const open: Array<{ server: PatchlineServer; store: Store }> = [];
-afterEach(async () => {
-  for (const { server, store } of open.splice(0)) {
-    await server.app.close();
-    await store.close();
-  }
-});
-
-async function harness() {
-  const store = await Store.open(join(await tempDir('patchline-pipeline-server-'), 'controller.db'));
-  const now = { value: T0 };
-  const server = await createServer({ store, adminToken: ADMIN, clock: () => now.value });
-  open.push({ server, store });
-  const admin = (method: string, url: string, payload?: unknown) =>
-    server.app.inject({
-      method: method as 'GET',
-      url,
-      headers: { authorization: `Bearer ${ADMIN}` },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  return { server, now, admin };
-}
+const harness = () => startServerHarness({ adminToken: ADMIN, startAt: T0 });
 
 const pipeline = {
   apiVersion: 'patchline.dev/v1',
@@ -110,7 +86,7 @@ describe('pipelines at the controller', () => {
     expect(recorded.statusCode, recorded.body).toBe(200);
     expect((await h.admin('GET', `${API}/exposures?fleet=web`)).json().items).toHaveLength(3);
 
-    const samples = parsePrometheus((await h.server.app.inject({ method: 'GET', url: '/metrics' })).body);
+    const samples = parsePrometheus((await h.app.inject({ method: 'GET', url: '/metrics' })).body);
     expect(samples.get('patchline_exposures_open{fleet="web",state="open",le="1d"}')).toBe(0);
     expect(samples.get('patchline_exposures_open{fleet="web",state="open",le="7d"}')).toBe(1);
     expect(samples.get('patchline_exposures_open{fleet="web",state="blocked",le="30d"}')).toBe(0);

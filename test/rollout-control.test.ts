@@ -1,17 +1,8 @@
-/**
- * Rollout control against the real server on a real SQLite database: what operators do to a rollout (pause, approve,
- * retry, supersede) and what hosts see through the host API. The clock is the test's, so windows and deadlines are
- * exact; the controller is ticked by hand.
- */
-
-import { join } from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
 import type { Fleet, Rollout } from '../src/fleet/index.js';
-import { createServer, type PatchlineServer } from '../src/server/index.js';
-import { Store } from '../src/store/index.js';
 import { bootcStatus, digest, fleetDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
-import { tempDir } from './helpers/tmp.js';
+import { type ServerHarness, startServerHarness } from './helpers/server-harness.js';
 
 const ADMIN = 'rollout-control-admin-token-0123456789abcdef';
 const API = '/apis/patchline.dev/v1';
@@ -21,52 +12,18 @@ const V3 = digest(3);
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
 
-interface Harness {
-  server: PatchlineServer;
-  app: FastifyInstance;
-  store: Store;
-  now: { value: number };
-  admin(method: string, url: string, payload?: unknown): Promise<LightMyRequestResponse>;
-  /** Enrolls a host and returns its credential. */
-  enroll(name: string, labels: Record<string, string>): Promise<string>;
+interface Harness extends ServerHarness {
   /** POSTs a host's bootc status and health, as the host hooks do. */
   report(credential: string, booted: string, options?: { staged?: string; rollback?: string }): Promise<void>;
   rollout(name: string): Promise<Rollout>;
   tick(): Promise<void>;
 }
 
-const open: Harness[] = [];
-afterEach(async () => {
-  for (const each of open.splice(0)) {
-    await each.app.close();
-    await each.store.close();
-  }
-});
-
 async function harness(): Promise<Harness> {
-  const store = await Store.open(join(await tempDir('patchline-rollout-control-'), 'controller.db'));
-  const now = { value: T0 };
-  const server = await createServer({ store, adminToken: ADMIN, clock: () => now.value });
-  const { app } = server;
-  const admin = (method: string, url: string, payload?: unknown) =>
-    app.inject({
-      method: method as 'GET',
-      url,
-      headers: { authorization: `Bearer ${ADMIN}` },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const made: Harness = {
-    server,
-    app,
-    store,
-    now,
-    admin,
-    async enroll(name, labels) {
-      const token = (await admin('POST', `${API}/enrollment-tokens`, { labels })).json().token as string;
-      const enrolled = await app.inject({ method: 'POST', url: '/host/v1/enroll', payload: { token, name } });
-      expect(enrolled.statusCode, enrolled.body).toBe(201);
-      return enrolled.json().credential as string;
-    },
+  const base = await startServerHarness({ adminToken: ADMIN, startAt: T0 });
+  const { app, admin, server } = base;
+  return {
+    ...base,
     async report(credential, booted, options = {}) {
       const reported = await app.inject({
         method: 'POST',
@@ -85,8 +42,6 @@ async function harness(): Promise<Harness> {
       await server.controller.tick();
     },
   };
-  open.push(made);
-  return made;
 }
 
 async function created(response: Promise<LightMyRequestResponse>): Promise<unknown> {

@@ -5,14 +5,15 @@ import { join, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createServer, type PatchlineServer, type ServerLimits } from '../src/server/index.js';
 import { Store } from '../src/store/index.js';
 import { bootcStatus, digest, fleetDoc, hostDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { parsePrometheus } from './helpers/prometheus.js';
+import { type ServerHarness, startServerHarness } from './helpers/server-harness.js';
 import { tempDir } from './helpers/tmp.js';
 import { until } from './helpers/until.js';
 
@@ -24,15 +25,7 @@ const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
 const BOOTC_FIXTURES = resolve(import.meta.dirname, '../../shared/fixtures/bootc');
 
-interface Harness {
-  server: PatchlineServer;
-  app: FastifyInstance;
-  store: Store;
-  now: { value: number };
-  admin(method: string, url: string, payload?: unknown): Promise<LightMyRequestResponse>;
-  host(credential: string, method: string, url: string, payload?: unknown): Promise<LightMyRequestResponse>;
-  enroll(name: string, labels?: Record<string, string>): Promise<string>;
-}
+type Harness = ServerHarness;
 
 let dialectInUse: 'sqlite' | 'postgres' = 'sqlite';
 let postgres: TestPostgres | undefined;
@@ -47,58 +40,15 @@ function fail(message: string): never {
   throw new Error(message);
 }
 
-const open: Harness[] = [];
-afterEach(async () => {
-  for (const harness of open.splice(0)) {
-    await harness.app.close();
-    await harness.store.close();
-  }
-});
-
 async function harness(options: { limits?: Partial<ServerLimits>; adminToken?: string | null } = {}): Promise<Harness> {
-  const store = await Store.open(
-    dialectInUse === 'postgres'
-      ? await (postgres ?? fail('PostgreSQL did not start')).freshDatabase()
-      : join(await tempDir('patchline-server-'), 'controller.db'),
-  );
-  const now = { value: T0 };
-  const server = await createServer({
-    store,
+  return startServerHarness({
     adminToken: options.adminToken === undefined ? ADMIN : options.adminToken,
-    clock: () => now.value,
-    limits: options.limits,
+    ...(dialectInUse === 'postgres'
+      ? { database: await (postgres ?? fail('PostgreSQL did not start')).freshDatabase() }
+      : {}),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    startAt: T0,
   });
-  const { app } = server;
-  const admin = (method: string, url: string, payload?: unknown) =>
-    app.inject({
-      method: method as 'GET',
-      url,
-      headers: { authorization: `Bearer ${ADMIN}` },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const host = (credential: string, method: string, url: string, payload?: unknown) =>
-    app.inject({
-      method: method as 'GET',
-      url,
-      headers: { authorization: `Bearer ${credential}` },
-      ...(payload === undefined ? {} : { payload: payload as object }),
-    });
-  const made: Harness = {
-    server,
-    app,
-    store,
-    now,
-    admin,
-    host,
-    async enroll(name, labels = {}) {
-      const token = (await admin('POST', `${API}/enrollment-tokens`, { labels })).json().token as string;
-      const enrolled = await app.inject({ method: 'POST', url: '/host/v1/enroll', payload: { token, name } });
-      expect(enrolled.statusCode, enrolled.body).toBe(201);
-      return enrolled.json().credential as string;
-    },
-  };
-  open.push(made);
-  return made;
 }
 
 /** Waits until exactly `count` desired-state polls are waiting, as /metrics counts them. */
