@@ -338,10 +338,8 @@ async function buildAndShip(ship: ShipContext): Promise<PassResult> {
     if (step.gate !== undefined) {
       const policy = resolvePath(options.baseDir, step.gate.policy);
       await journal.begin(`gate ${step.gate.policy}`);
-      const result = await gateImage(layoutReference, policy, {
-        db: options.db,
-        onInventory: (inventory) => options.checkInventory(layoutReference, inventory),
-      });
+      // The inventory verify read (and checked) is the gate's too: the image is not read a third time.
+      const result = await gateImage(layoutReference, policy, { db: options.db, inventory: newInventory });
       const record = gateEvidence(result);
       if (record.image.digest !== digest) {
         throw new PatchlineError('integrity', layoutReference, `the gate judged ${record.image.digest}, not ${digest}`);

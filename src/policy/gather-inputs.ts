@@ -2,7 +2,7 @@ import { AdvisoryDatabase } from '../advisories/index.js';
 import type { Inventory } from '../inventory/index.js';
 import { fullVersion } from '../inventory/index.js';
 import { type OpenImageOptions, parseImageReference } from '../oci/index.js';
-import { ecosystemFor, scanImage } from '../scan/index.js';
+import { ecosystemFor, scanImage, scanInventory } from '../scan/index.js';
 import { VERSION } from '../version.js';
 import { lookupBase } from './base-lookup.js';
 import type { GateInputs, ImageFacts, KernelFacts } from './gate-inputs.js';
@@ -18,6 +18,8 @@ export interface GatherOptions {
   now?: Date | string;
   /** Called with the inventory before matching, as scanImage's option (a CLI refuses empty inventories here). */
   onInventory?: (inventory: Inventory) => void;
+  /** The image's inventory when the caller already read it (a pipeline reads each image once): not read again. */
+  inventory?: Inventory;
 }
 
 /** The I/O edge of the gate: the scan, the image's facts, the base image's registry, the advisory database. */
@@ -27,16 +29,19 @@ export async function gatherInputs(
   options: GatherOptions = {},
 ): Promise<GateInputs> {
   const dbPath = options.db ?? AdvisoryDatabase.defaultPath();
-  let inventory: Inventory | undefined;
-  const scan = await scanImage(reference, {
-    db: dbPath,
-    ...(options.image === undefined ? {} : { image: options.image }),
-    ...(options.now === undefined ? {} : { now: options.now }),
-    onInventory: (read) => {
-      inventory = read;
-      options.onInventory?.(read);
-    },
-  });
+  let inventory: Inventory | undefined = options.inventory;
+  const scanOptions = { db: dbPath, ...(options.now === undefined ? {} : { now: options.now }) };
+  const scan =
+    inventory !== undefined
+      ? scanInventory(inventory, scanOptions)
+      : await scanImage(reference, {
+          ...scanOptions,
+          ...(options.image === undefined ? {} : { image: options.image }),
+          onInventory: (read) => {
+            inventory = read;
+            options.onInventory?.(read);
+          },
+        });
   if (inventory === undefined) throw new Error('scanImage did not report the inventory');
   const image = imageFacts(reference, inventory);
   const db = AdvisoryDatabase.open(dbPath, { readonly: true });
