@@ -1,4 +1,4 @@
-import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Dialect } from './schema.js';
 
 /**
@@ -13,6 +13,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0002-host-observed': hostObserved,
         '0003-pipelines': pipelines,
         '0005-host-fleetlock-id': hostFleetLockId,
+        '0006-one-moving-rollout': oneMovingRollout,
       };
     },
   };
@@ -165,5 +166,87 @@ const hostFleetLockId: Migration = {
   async up(db: Kysely<any>): Promise<void> {
     await db.schema.alterTable('hosts').addColumn('fleetlock_id', 'text').execute();
     await db.schema.createIndex('hosts_fleetlock_id').unique().on('hosts').column('fleetlock_id').execute();
+  },
+};
+
+/** Phases a rollout does not leave (fleet/resources.ts isFinalPhase), spelt out: a migration never changes. */
+const FINAL_PHASES = ['halted', 'rolled-back', 'succeeded', 'aborted'];
+
+/**
+ * One moving rollout per fleet, and one sequence number per rollout, as constraints: two controllers (or two requests
+ * to one controller on PostgreSQL) creating a fleet's rollout at the same moment could both pass the store's check
+ * and both insert, often with the same sequence number. A database that already holds such twins is repaired first:
+ * sequence numbers are given again in their order (ties by creation time and name), and of a fleet's moving
+ * rollouts all but the latest end aborted, saying why, with the phase change among their events.
+ */
+const oneMovingRollout: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    const rows: Array<{ name: string; fleet: string; seq: number; phase: string | null; doc: string }> = await db
+      .selectFrom('rollouts')
+      .select(['name', 'fleet', 'seq', 'phase', 'doc'])
+      .orderBy('seq')
+      .orderBy('created_at')
+      .orderBy('name')
+      .execute();
+    const seqs = rows.map((row) => Number(row.seq));
+    if (new Set(seqs).size !== seqs.length) {
+      // Through negative numbers first, so no intermediate state repeats a number.
+      for (const [index, row] of rows.entries()) {
+        await db
+          .updateTable('rollouts')
+          .set({ seq: -(index + 1) })
+          .where('name', '=', row.name)
+          .execute();
+      }
+      for (const [index, row] of rows.entries()) {
+        await db
+          .updateTable('rollouts')
+          .set({ seq: index + 1 })
+          .where('name', '=', row.name)
+          .execute();
+      }
+    }
+    const latestMoving = new Map<string, string>();
+    for (const row of rows) {
+      if (row.phase === null || !FINAL_PHASES.includes(row.phase)) latestMoving.set(row.fleet, row.name);
+    }
+    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    for (const row of rows) {
+      const moving = row.phase === null || !FINAL_PHASES.includes(row.phase);
+      const latest = latestMoving.get(row.fleet);
+      if (!moving || latest === row.name) continue;
+      const rollout = JSON.parse(row.doc);
+      const message = `aborted when the store upgraded: rollout ${latest} of fleet ${row.fleet} was moving at the same time`;
+      const from = rollout.status?.phase;
+      rollout.spec = { ...rollout.spec, abort: { reason: message, by: 'patchline', at } };
+      rollout.status = {
+        batch: 0,
+        hosts: {},
+        batchResults: [],
+        startedAt: at,
+        ...rollout.status,
+        phase: 'aborted',
+        message,
+        finishedAt: at,
+      };
+      await db
+        .updateTable('rollouts')
+        .set({ doc: JSON.stringify(rollout), phase: 'aborted' })
+        .where('name', '=', row.name)
+        .execute();
+      if (from !== undefined) {
+        const event = { type: 'phase-changed', at, rollout: row.name, from, to: 'aborted', message };
+        await db
+          .insertInto('events')
+          .values({ rollout: row.name, at, type: event.type, doc: JSON.stringify(event) })
+          .execute();
+      }
+    }
+    await db.schema.createIndex('rollouts_seq').unique().on('rollouts').column('seq').execute();
+    const final = sql.join(FINAL_PHASES.map((phase) => sql.lit(phase)));
+    await sql`create unique index rollouts_one_moving on rollouts (fleet) where phase is null or phase not in (${final})`.execute(
+      db,
+    );
   },
 };

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import {
   desiredDigestFor,
   type Fleet,
@@ -40,7 +40,7 @@ import {
   type Stored,
   updateDocument,
 } from './resources.js';
-import type { Database } from './schema.js';
+import type { Database, Dialect } from './schema.js';
 
 /**
  * Rollouts in the store. A rollout's document holds its spec and status except the per-host records, which live one
@@ -95,7 +95,13 @@ export async function listRollouts(db: Kysely<Database>, fleet?: string): Promis
  * to) and the fleet's rollout policy, so editing the fleet mid-rollout does not change a rollout already moving.
  * A fleet has one moving rollout at a time; creating one retires the finished ones from the controller's attention.
  */
-export async function createRollout(db: Kysely<Database>, rollout: Rollout, now: number): Promise<Rollout> {
+export async function createRollout(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  rollout: Rollout,
+  now: number,
+): Promise<Rollout> {
+  await serializeRolloutCreation(db, dialect);
   const release = await getDocument(db, 'releases', rollout.spec.release);
   if (release === undefined) {
     throw new StoreError('Invalid', `spec.release: release ${rollout.spec.release} not found`);
@@ -158,6 +164,18 @@ export async function createRollout(db: Kysely<Database>, rollout: Rollout, now:
 }
 
 /**
+ * Rollout creations take turns on PostgreSQL (an advisory lock held to the end of the transaction), so the check for a
+ * moving rollout and the next sequence number read what the previous creation committed; under READ COMMITTED two
+ * creations would otherwise both pass. The constraints (migration 0006) stand behind it. SQLite runs one write
+ * transaction at a time anyway.
+ */
+async function serializeRolloutCreation(db: Kysely<Database>, dialect: Dialect): Promise<void> {
+  if (dialect === 'postgres') {
+    await sql`select pg_advisory_xact_lock(hashtext('patchline:rollout-creation'))`.execute(db);
+  }
+}
+
+/**
  * A fleet has one moving rollout at a time, but one that only waits (blocked by its release's gate, or waiting for an
  * approval) gives way to a rollout of a newer release of the fleet: it ends aborted, saying by what, with the phase
  * change among its events. Anything else in progress refuses the new rollout.
@@ -192,13 +210,14 @@ async function supersedeOrRefuse(
 /** Create, or change the spec of a rollout; its release cannot change, and its snapshots stay unless given. */
 export async function applyRollout(
   db: Kysely<Database>,
+  dialect: Dialect,
   rollout: Rollout,
   now: number,
   expectedVersion?: number,
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const stored = await getDocument(db, 'rollouts', rollout.metadata.name);
   if (stored === undefined) {
-    await createRollout(db, rollout, now);
+    await createRollout(db, dialect, rollout, now);
     return 'created';
   }
   checkExpectedVersion('rollouts', rollout.metadata.name, stored.resourceVersion, expectedVersion);

@@ -68,17 +68,7 @@ export class Store {
     try {
       return await this.db.transaction().execute(work);
     } catch (error) {
-      // Another process writing the same SQLite file: like a version conflict, the caller may simply retry.
-      if (
-        typeof (error as { code?: unknown }).code === 'string' &&
-        (error as { code: string }).code.startsWith('SQLITE_BUSY')
-      ) {
-        throw new StoreError(
-          'Conflict',
-          `the database is busy with another writer; retry (${(error as Error).message})`,
-        );
-      }
-      throw error;
+      throw asConflict(error) ?? error;
     }
   }
 
@@ -207,11 +197,11 @@ export class Store {
   }
 
   createRollout(rollout: Rollout, now: number): Promise<Rollout> {
-    return this.transaction((trx) => rollouts.createRollout(trx, rollout, now));
+    return this.transaction((trx) => rollouts.createRollout(trx, this.dialect, rollout, now));
   }
 
   applyRollout(rollout: Rollout, now: number, expectedVersion?: number): Promise<ApplyResult> {
-    return this.transaction((trx) => rollouts.applyRollout(trx, rollout, now, expectedVersion));
+    return this.transaction((trx) => rollouts.applyRollout(trx, this.dialect, rollout, now, expectedVersion));
   }
 
   deleteRollout(name: string): Promise<void> {
@@ -415,6 +405,27 @@ async function checkReleaseFleet(db: Kysely<Database>, release: Release): Promis
       `spec.image: ${repository} is not fleet ${release.spec.fleet}'s repository ${fleet.resource.spec.image}`,
     );
   }
+}
+
+/**
+ * Errors that mean "someone else wrote first", as the Conflict a caller may retry: another process writing the same
+ * SQLite file, or a unique constraint that a concurrent transaction satisfied first (two enrollments of one name on
+ * PostgreSQL, a second moving rollout for a fleet).
+ */
+function asConflict(error: unknown): StoreError | undefined {
+  const { code, constraint, detail } = error as { code?: unknown; constraint?: unknown; detail?: unknown };
+  if (typeof code !== 'string') return undefined;
+  const message = (error as Error).message;
+  if (code.startsWith('SQLITE_BUSY')) {
+    return new StoreError('Conflict', `the database is busy with another writer; retry (${message})`);
+  }
+  const unique = code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  if (!unique) return undefined;
+  if (constraint === 'rollouts_one_moving' || message.includes('rollouts.fleet')) {
+    return new StoreError('Conflict', 'the fleet already has a rollout in progress (created at the same moment)');
+  }
+  const what = typeof detail === 'string' ? detail : message;
+  return new StoreError('Conflict', `a concurrent request wrote the same record first; retry (${what})`);
 }
 
 function withoutStatus(fleet: Fleet): Fleet {
