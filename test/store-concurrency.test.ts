@@ -3,9 +3,10 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decideRollout } from '../src/fleet/index.js';
 import { isStoreError, Store } from '../src/store/index.js';
 import { migrationProvider } from '../src/store/migrations.js';
-import { digest, fleetDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
+import { digest, fleetDoc, hostDoc, releaseDoc, report, rolloutDoc } from './helpers/fleet-docs.js';
 import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -113,6 +114,60 @@ describe.each<Dialect>(['sqlite', 'postgres'])('concurrent writers on %s', (dial
       }
     } finally {
       for (const store of controllers) await store.close();
+    }
+  }, 60_000);
+
+  it('lets one controller decide at a time: renewed while held, taken over with the next epoch once expired', async () => {
+    const at = await location(dialect);
+    const [a, b] = [await Store.open(at), await Store.open(at)];
+    try {
+      const first = await a.claimDecider('a', undefined, T0, 10_000);
+      expect(first).toEqual({ holder: 'a', epoch: 1 });
+      expect(await b.claimDecider('b', undefined, T0 + 1000, 10_000)).toBeUndefined();
+      // Renewed by its holder, it outlives its first expiry.
+      expect(await a.claimDecider('a', first, T0 + 8000, 10_000)).toEqual(first);
+      expect(await b.claimDecider('b', undefined, T0 + 12_000, 10_000)).toBeUndefined();
+      // Not renewed, it passes to the next claimant, with a new epoch; the old holder cannot renew it.
+      const second = await b.claimDecider('b', undefined, T0 + 18_001, 10_000);
+      expect(second).toEqual({ holder: 'b', epoch: 2 });
+      expect(await a.claimDecider('a', first, T0 + 18_002, 10_000)).toBeUndefined();
+      // Handed back on shutdown, it is free at once.
+      await b.releaseDecider(second!);
+      expect(await a.claimDecider('a', undefined, T0 + 18_003, 10_000)).toEqual({ holder: 'a', epoch: 3 });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  }, 60_000);
+
+  it("drops a decision of a controller that lost the lease while deciding, and keeps its successor's", async () => {
+    const at = await location(dialect);
+    const [a, b] = [await Store.open(at), await Store.open(at)];
+    try {
+      await a.createFleet(fleetDoc('web', { rolloutPolicy: { batches: [{ limit: 1 }] } }), T0);
+      await a.createRelease(releaseDoc('v1', 'web', digest(1)), T0);
+      for (const name of ['web-1', 'web-2']) {
+        await a.createHost(hostDoc(name, { fleet: 'web' }), T0);
+        await a.recordReport(name, report(T0, digest(2)));
+      }
+      await a.createRollout(rolloutDoc('roll', 'v1'), T0);
+      const stale = await a.claimDecider('a', undefined, T0, 10_000);
+      // Controller a stalls past its lease; b takes over and decides.
+      const fresh = await b.claimDecider('b', undefined, T0 + 20_000, 10_000);
+      const failed = await a.decide('roll', T0 + 20_000, decideRollout, stale).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isStoreError(failed) && failed.reason).toBe('Conflict');
+      expect(String(failed)).toContain('no longer holds the decider lease');
+      expect((await a.getRollout('roll'))?.resource.status).toBeUndefined();
+      expect(await a.events('roll')).toEqual([]);
+      const { changed } = await b.decide('roll', T0 + 20_000, decideRollout, fresh);
+      expect(changed).toBe(true);
+      expect((await a.getRollout('roll'))?.resource.status?.phase).toBe('progressing');
+    } finally {
+      await a.close();
+      await b.close();
     }
   }, 60_000);
 

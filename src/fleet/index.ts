@@ -163,6 +163,7 @@ export {
 } from './rollout-actions.js';
 export type { ResolvedRolloutPolicy, RolloutPolicy } from './rollout-policy.js';
 export { ROLLOUT_POLICY_DEFAULTS, resolveRolloutPolicy, rolloutPolicySchema } from './rollout-policy.js';
+export { hostsToWake } from './wakes.js';
 export type { MaintenanceWindow, MaintenanceWindows } from './windows.js';
 export {
   isAnyWindowOpen,

@@ -70,12 +70,12 @@ export async function adminRoutes(app: FastifyInstance, context: ServerContext):
     request.log.info({ method: request.method, url: request.url, statusCode: reply.statusCode }, 'admin change');
     const [plural, name] = request.url.slice(API_PREFIX.length + 1).split(/[/?]/);
     if (plural === 'fleets' || plural === 'releases' || plural === 'rollouts') {
-      context.waiters.notifyAll();
+      context.wake('all');
       context.controller.nudge();
     } else if (plural === 'hosts') {
-      context.waiters.notify([
-        name ?? (request.body as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? '',
-      ]);
+      context.wake(
+        new Set([name ?? (request.body as { metadata?: { name?: string } } | undefined)?.metadata?.name ?? '']),
+      );
       context.controller.nudge();
     }
   });

@@ -45,6 +45,9 @@ export interface ServerContext {
   clock: () => number;
   controller: Controller;
   waiters: Waiters;
+  /** Wakes long-polling hosts whose answer may have changed, here and at every other controller on the database. */
+  wake: (hosts: Set<string> | 'all') => void;
+  /** Per controller: several controllers behind a load balancer each allow this much. */
   limiter: RateLimiter;
   limits: ServerLimits;
   /** Null only when started with --insecure-no-admin-token. */

@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { decideRollout, type RolloutDecision } from '../fleet/index.js';
-import { isStoreError, type Store } from '../store/index.js';
+import { type Fence, isStoreError, type Store } from '../store/index.js';
 
 /**
- * The controller loop: every tick, and shortly after a host reports something new, each active rollout is decided
- * in its own transaction (load, decideRollout, commit). Ticks never overlap within a process; across processes the
- * store's version check lets only one controller commit a decision taken on a given state.
+ * The controller loop: every tick, and shortly after something changed in a fleet, each active rollout (of that
+ * fleet) is decided in its own transaction (load, decideRollout, commit). Several controllers may share a database;
+ * only the one holding the decider lease decides, and each of its commits is fenced by the lease's epoch (see
+ * store/decider-lease.ts), so a decision is taken once and a controller that stalled past its lease writes nothing.
+ * The others pass their nudges on to the decider (`forward`). Ticks never overlap within a process.
  */
 export interface ControllerOptions {
   store: Store;
@@ -13,8 +16,14 @@ export interface ControllerOptions {
   tickMs?: number | undefined;
   /** How long a nudge waits, so a burst of reports makes one tick. */
   nudgeDelayMs?: number | undefined;
+  /** How long the decider lease lasts unless renewed (every tick renews it); a successor waits this long at most. */
+  leaseMs?: number | undefined;
+  /** This controller's name in the decider lease: unique per process unless a test says otherwise. */
+  identity?: string | undefined;
   /** Told about each decision that changed something. */
   onDecision?: ((rollout: string, decision: RolloutDecision) => void) | undefined;
+  /** Passes nudges on to the controller that decides, when this one does not. */
+  forward?: ((fleets: Set<string> | 'all') => void) | undefined;
   log?: ControllerLog | undefined;
 }
 
@@ -25,6 +34,8 @@ export interface ControllerLog {
 }
 
 export interface TickResult {
+  /** Whether this controller held the decider lease for this tick (decided nothing otherwise). */
+  leader: boolean;
   decided: number;
   changed: string[];
   conflicts: string[];
@@ -32,17 +43,24 @@ export interface TickResult {
 }
 
 export interface Controller {
-  /** Decides every active rollout now; resolves when done. */
-  tick(): Promise<TickResult>;
-  /** Asks for a tick soon. */
-  nudge(): void;
+  /** Decides every active rollout now (or those of the given fleets); resolves when done. */
+  tick(fleets?: Set<string> | 'all'): Promise<TickResult>;
+  /** Asks for a decision of the fleet's rollouts (every fleet's without one) soon. */
+  nudge(fleet?: string): void;
   start(): void;
   stop(): Promise<void>;
+  /** Whether the last tick held the decider lease. */
+  isLeader(): boolean;
 }
+
+export const DEFAULT_LEASE_MS = 15_000;
 
 export function createController(options: ControllerOptions): Controller {
   const { store, clock } = options;
   const nudgeDelayMs = options.nudgeDelayMs ?? 250;
+  // A lease spans at least three ticks, so one late tick does not cost a lone controller its lease.
+  const leaseMs = options.leaseMs ?? Math.max(DEFAULT_LEASE_MS, 3 * (options.tickMs ?? 0));
+  const identity = options.identity ?? `${process.pid}-${randomUUID()}`;
   let running: Promise<TickResult> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let started = false;
@@ -50,13 +68,39 @@ export function createController(options: ControllerOptions): Controller {
   // takes at most about half of the process's time and host calls keep the rest.
   let lastDurationMs = 0;
   let nudgeTimer: NodeJS.Timeout | undefined;
+  let nudged: Set<string> | 'all' = new Set();
   let stopped = false;
+  let held: Fence | undefined;
 
-  async function runOnce(): Promise<TickResult> {
-    const result: TickResult = { decided: 0, changed: [], conflicts: [], failed: [] };
-    for (const name of await store.activeRollouts()) {
+  async function claim(): Promise<Fence | undefined> {
+    const before = held;
+    try {
+      held = await store.claimDecider(identity, held, clock(), leaseMs);
+    } catch (error) {
+      // Two controllers claiming at once on SQLite: the loser retries at its next tick.
+      if (!(isStoreError(error) && error.reason === 'Conflict')) throw error;
+      held = undefined;
+    }
+    if (held !== undefined && held.epoch !== before?.epoch) {
+      options.log?.info({ epoch: held.epoch, identity }, 'this controller now decides rollouts');
+    } else if (held === undefined && before !== undefined) {
+      options.log?.warn({ epoch: before.epoch, identity }, 'this controller no longer decides rollouts');
+    }
+    return held;
+  }
+
+  async function runOnce(fleets: Set<string> | 'all'): Promise<TickResult> {
+    const result: TickResult = { leader: false, decided: 0, changed: [], conflicts: [], failed: [] };
+    const fence = await claim();
+    if (fence === undefined) {
+      if (fleets === 'all' || fleets.size > 0) options.forward?.(fleets);
+      return result;
+    }
+    result.leader = true;
+    for (const { name, fleet } of await store.activeRollouts()) {
+      if (fleets !== 'all' && !fleets.has(fleet)) continue;
       try {
-        const { decision, changed } = await store.decide(name, clock(), decideRollout);
+        const { decision, changed } = await store.decide(name, clock(), decideRollout, fence);
         result.decided++;
         if (changed) {
           result.changed.push(name);
@@ -67,7 +111,8 @@ export function createController(options: ControllerOptions): Controller {
         }
       } catch (error) {
         if (isStoreError(error) && error.reason === 'Conflict') {
-          // Another controller (or an admin edit) wrote the rollout since it was loaded; the next tick decides again.
+          // An admin edit (or, with a fence that no longer holds, the next decider) wrote the rollout since it was
+          // loaded; the next tick decides again, if this controller still holds the lease then.
           result.conflicts.push(name);
         } else if (isStoreError(error) && error.reason === 'NotFound') {
           // Deleted since the list was read: nothing left to decide.
@@ -80,12 +125,12 @@ export function createController(options: ControllerOptions): Controller {
     return result;
   }
 
-  async function tick(): Promise<TickResult> {
+  async function tick(fleets: Set<string> | 'all' = 'all'): Promise<TickResult> {
     while (running !== undefined) {
       await running.catch(() => undefined);
     }
     const started = performance.now();
-    const current = runOnce().finally(() => {
+    const current = runOnce(fleets).finally(() => {
       lastDurationMs = performance.now() - started;
       running = undefined;
     });
@@ -93,19 +138,24 @@ export function createController(options: ControllerOptions): Controller {
     return current;
   }
 
-  function background(): void {
+  function background(fleets: Set<string> | 'all'): void {
     if (stopped) return;
-    tick().catch((error: unknown) => options.log?.error({ err: error }, 'controller tick failed'));
+    tick(fleets).catch((error: unknown) => options.log?.error({ err: error }, 'controller tick failed'));
   }
 
   return {
     tick,
-    nudge() {
-      if (stopped || nudgeTimer !== undefined) return;
+    nudge(fleet) {
+      if (stopped) return;
+      if (fleet === undefined) nudged = 'all';
+      else if (nudged !== 'all') nudged.add(fleet);
+      if (nudgeTimer !== undefined) return;
       nudgeTimer = setTimeout(
         () => {
           nudgeTimer = undefined;
-          background();
+          const fleets = nudged;
+          nudged = new Set();
+          background(fleets);
         },
         Math.max(nudgeDelayMs, lastDurationMs),
       );
@@ -115,17 +165,16 @@ export function createController(options: ControllerOptions): Controller {
       const tickMs = options.tickMs;
       if (tickMs === undefined || started || stopped) return;
       started = true;
-      // One tick after another, never overlapping, spaced by tickMs or the last tick's duration if longer.
+      // One tick after another, never overlapping, spaced by tickMs or the last tick's duration if longer. The
+      // lease must outlive the gap, or a lone controller would lose it between its own ticks.
+      const gap = (): number => Math.min(Math.max(tickMs, lastDurationMs), leaseMs / 3);
       const next = (): void => {
         if (stopped) return;
-        timer = setTimeout(
-          () => {
-            tick()
-              .catch((error: unknown) => options.log?.error({ err: error }, 'controller tick failed'))
-              .finally(next);
-          },
-          Math.max(tickMs, lastDurationMs),
-        );
+        timer = setTimeout(() => {
+          tick()
+            .catch((error: unknown) => options.log?.error({ err: error }, 'controller tick failed'))
+            .finally(next);
+        }, gap());
         timer.unref();
       };
       tick()
@@ -139,6 +188,15 @@ export function createController(options: ControllerOptions): Controller {
       timer = undefined;
       nudgeTimer = undefined;
       await running?.catch(() => undefined);
+      // Handing the lease back lets another controller decide at its next tick instead of after the lease expires.
+      if (held !== undefined) {
+        const fence = held;
+        held = undefined;
+        await store.releaseDecider(fence).catch(() => undefined);
+      }
+    },
+    isLeader() {
+      return held !== undefined;
     },
   };
 }

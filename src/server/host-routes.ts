@@ -112,7 +112,7 @@ export async function hostRoutes(app: FastifyInstance, context: ServerContext): 
           // A host told the same thing again a moment ago (it asked without knownVersion) is not noted again.
           if (desired !== undefined && !desired.servedRecently) {
             await store.recordServed(name, desired.digest, clock());
-            context.controller.nudge();
+            context.controller.nudge(desired.fleet);
           }
           return response;
         }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { PatchlineError } from '../errors.js';
+import { hostsToWake } from '../fleet/index.js';
 import { isStoreError, type Store } from '../store/index.js';
 import { adminRoutes } from './admin-routes.js';
 import { anonymousLimit } from './auth.js';
@@ -16,7 +17,7 @@ import { openApiDocument } from './openapi.js';
 import { pipelineRoutes } from './pipeline-routes.js';
 import { createRateLimiter } from './rate-limit.js';
 import { InvalidRequest, type StatusReason, sendStatus } from './status.js';
-import { createWaiters } from './waiters.js';
+import { createWaiters, type Waiters } from './waiters.js';
 
 export interface TlsFiles {
   cert: string;
@@ -34,6 +35,8 @@ export interface ServerOptions {
   /** How often the controller decides every active rollout; no timer when undefined. */
   tickMs?: number | undefined;
   nudgeDelayMs?: number | undefined;
+  /** How long the decider lease lasts unless renewed (see controller.ts). */
+  leaseMs?: number | undefined;
   /** The registry gateway (`/v2/`, where hosts pull their fleet's image); not served when undefined. */
   gateway?: GatewayOptions | undefined;
   /** fastify's logger option: false (tests), true, or a pino configuration / instance. */
@@ -67,26 +70,52 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
   const waiters = createWaiters();
+  const { notifications } = options.store;
   const controller = createController({
     store: options.store,
     clock,
     tickMs: options.tickMs,
     nudgeDelayMs: options.nudgeDelayMs,
+    leaseMs: options.leaseMs,
     log: app.log,
-    onDecision: (_rollout, decision) => {
-      // A phase change can change every host's answer (a rollback); otherwise only the hosts the decision moved.
-      if (decision.events.some((event) => event.type === 'phase-changed')) {
-        waiters.notifyAll();
-      } else {
-        waiters.notify(new Set([...decision.selections, ...decision.transitions.map((each) => each.host)]));
-      }
+    // The decision's commit told the other controllers (store.decide); this one's hosts are woken here.
+    onDecision: (_rollout, decision) => wakeLocal(waiters, hostsToWake(decision)),
+    forward: (fleets) => {
+      if (!notifications.shared) return;
+      const payload = fleets === 'all' ? '*' : JSON.stringify([...fleets]);
+      notifications
+        .publish(options.store.db, 'patchline_decide', payload)
+        .catch((error: unknown) => app.log.warn({ err: error }, 'cannot pass a nudge on to the deciding controller'));
     },
   });
+  const listening = [
+    notifications.subscribe('patchline_desired', (payload) => wakeLocal(waiters, parseNames(payload))),
+    notifications.subscribe('patchline_decide', (payload) => {
+      if (!controller.isLeader()) return;
+      const fleets = parseNames(payload);
+      if (fleets === 'all') controller.nudge();
+      else for (const fleet of fleets) controller.nudge(fleet);
+    }),
+    // Whatever was published while the connection was down is lost: every host looks again, every fleet is decided.
+    notifications.onReconnect(() => {
+      waiters.notifyAll();
+      controller.nudge();
+    }),
+  ];
+  const wake = (hosts: Set<string> | 'all'): void => {
+    wakeLocal(waiters, hosts);
+    if (!notifications.shared) return;
+    const payload = hosts === 'all' ? '*' : JSON.stringify([...hosts]);
+    notifications
+      .publish(options.store.db, 'patchline_desired', payload)
+      .catch((error: unknown) => app.log.warn({ err: error }, 'cannot tell the other controllers to wake hosts'));
+  };
   const context: ServerContext = {
     store: options.store,
     clock,
     controller,
     waiters,
+    wake,
     limiter: createRateLimiter(clock),
     limits,
     adminToken: options.adminToken,
@@ -128,11 +157,15 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
   app.register(async (scope) => fleetLockRoutes(scope, context));
   if (gateway !== undefined) app.register(async (scope) => gatewayRoutes(scope, context, gateway, gatewayMetrics));
 
-  app.addHook('onListen', async () => controller.start());
+  app.addHook('onListen', async () => {
+    await notifications.listen();
+    controller.start();
+  });
   app.addHook('preClose', async () => {
     waiters.notifyAll();
   });
   app.addHook('onClose', async () => {
+    for (const unsubscribe of listening) unsubscribe();
     await controller.stop();
   });
   return { app, controller };
@@ -151,6 +184,23 @@ async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
     }
   };
   return { cert: await read(tls.cert, 'certificate'), key: await read(tls.key, 'key') };
+}
+
+function wakeLocal(waiters: Waiters, hosts: Set<string> | 'all'): void {
+  if (hosts === 'all') waiters.notifyAll();
+  else waiters.notify(hosts);
+}
+
+/** A notification's names: `*` for all, else a JSON array of names (anything else wakes everybody, to be safe). */
+function parseNames(payload: string): Set<string> | 'all' {
+  if (payload === '*') return 'all';
+  try {
+    const names: unknown = JSON.parse(payload);
+    if (Array.isArray(names) && names.every((name) => typeof name === 'string')) return new Set(names);
+  } catch {
+    // falls through
+  }
+  return 'all';
 }
 
 function reasonFor(code: number): StatusReason {

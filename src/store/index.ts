@@ -1,14 +1,16 @@
 // store/: the controller's persistence over SQLite (default) or PostgreSQL, with the same migrations for both.
 
+export type { Fence } from './decider-lease.js';
 export type { StoreErrorReason } from './errors.js';
 export { isStoreError, StoreError } from './errors.js';
 export type { StoredLockHolder } from './fleet-locks.js';
 export { DEFAULT_LOCK_GROUP, lockConfigFor } from './fleet-locks.js';
 export type { MetricsSnapshot } from './metrics.js';
 export { exposureSeconds } from './metrics.js';
+export type { Channel, Notifications } from './notifications.js';
 export { dialectOf, redact } from './open-database.js';
 export type { Stored } from './resources.js';
-export type { Desired, StoredEvent } from './rollouts.js';
+export type { ActiveRollout, Desired, StoredEvent } from './rollouts.js';
 export type { Database, Dialect } from './schema.js';
 export { hashSecret, newSecret, sameSecret } from './secrets.js';
 export type { ApplyResult } from './store.js';

@@ -14,6 +14,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0003-pipelines': pipelines,
         '0005-host-fleetlock-id': hostFleetLockId,
         '0006-one-moving-rollout': oneMovingRollout,
+        '0007-decider-lease': deciderLease,
       };
     },
   };
@@ -248,5 +249,22 @@ const oneMovingRollout: Migration = {
     await sql`create unique index rollouts_one_moving on rollouts (fleet) where phase is null or phase not in (${final})`.execute(
       db,
     );
+  },
+};
+
+/**
+ * Who takes rollout decisions: one controller at a time holds the lease, and every decision it commits names the
+ * epoch it holds, so a controller that paused past its lease (and was replaced) can no longer write one.
+ */
+const deciderLease: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema
+      .createTable('leases')
+      .addColumn('name', 'text', (column) => column.primaryKey())
+      .addColumn('holder', 'text', (column) => column.notNull())
+      .addColumn('epoch', 'integer', (column) => column.notNull())
+      .addColumn('expires_at', 'bigint', (column) => column.notNull())
+      .execute();
   },
 };

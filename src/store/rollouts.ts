@@ -268,10 +268,14 @@ export async function editRollout(
   return result.rollout;
 }
 
+export interface ActiveRollout {
+  name: string;
+  fleet: string;
+}
+
 /** Rollouts the controller still decides, oldest first. */
-export async function activeRollouts(db: Kysely<Database>): Promise<string[]> {
-  const rows = await db.selectFrom('rollouts').select('name').where('active', '=', 1).orderBy('seq').execute();
-  return rows.map((row) => row.name);
+export async function activeRollouts(db: Kysely<Database>): Promise<ActiveRollout[]> {
+  return db.selectFrom('rollouts').select(['name', 'fleet']).where('active', '=', 1).orderBy('seq').execute();
 }
 
 export interface LoadedRollout {

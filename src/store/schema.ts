@@ -54,6 +54,11 @@ export interface Database {
   pipelines: ResourceTable;
   /** One row per pass of a pipeline; `started_at` orders a pipeline's runs. */
   pipeline_runs: { name: string; pipeline: string; started_at: string; outcome: string; doc: string };
+  /**
+   * Leases among controllers sharing the database (`decider`: who takes rollout decisions). `epoch` grows with every
+   * change of holder and fences the writes of the one before; `expires_at` is milliseconds since the epoch.
+   */
+  leases: { name: string; holder: string; epoch: number; expires_at: number | string };
   /** The exposure ledger: one row per fleet, advisory and package. */
   exposures: { fleet: string; advisory: string; package: string; state: string; doc: string };
 }

@@ -6,6 +6,7 @@ import {
   type FleetLockState,
   type Host,
   type HostReport,
+  hostsToWake,
   type Labels,
   type Pipeline,
   type PipelineRun,
@@ -17,11 +18,13 @@ import {
   releaseRepository,
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
+import { checkFence, claimLease, type Fence, releaseLease } from './decider-lease.js';
 import { StoreError } from './errors.js';
 import { allLocks, runLockCall, type StoredLockHolder } from './fleet-locks.js';
 import * as hosts from './hosts.js';
 import { checkFleetMembership, checkHostMembership } from './membership.js';
 import { type MetricsSnapshot, metricsSnapshot } from './metrics.js';
+import { createNotifications, MAX_PAYLOAD_BYTES, type Notifications } from './notifications.js';
 import { openDatabase } from './open-database.js';
 import * as pipelines from './pipelines.js';
 import {
@@ -49,18 +52,22 @@ export type ApplyResult = 'created' | 'updated' | 'unchanged';
 export class Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  /** Messages to the other controllers on the same PostgreSQL database (none on SQLite). */
+  readonly notifications: Notifications;
 
-  constructor(db: Kysely<Database>, dialect: Dialect) {
+  constructor(db: Kysely<Database>, dialect: Dialect, notifications: Notifications) {
     this.db = db;
     this.dialect = dialect;
+    this.notifications = notifications;
   }
 
   static async open(location: string): Promise<Store> {
     const { db, dialect } = await openDatabase(location);
-    return new Store(db, dialect);
+    return new Store(db, dialect, createNotifications(dialect, location));
   }
 
   async close(): Promise<void> {
+    await this.notifications.close();
     await this.db.destroy();
   }
 
@@ -212,24 +219,43 @@ export class Store {
     return this.transaction((trx) => rollouts.editRollout(trx, name, edit));
   }
 
-  activeRollouts(): Promise<string[]> {
+  activeRollouts(): Promise<rollouts.ActiveRollout[]> {
     return rollouts.activeRollouts(this.db);
+  }
+
+  /** Takes or renews the decider lease (see decider-lease.ts); undefined while another controller holds it. */
+  claimDecider(holder: string, held: Fence | undefined, now: number, ttlMs: number): Promise<Fence | undefined> {
+    return this.transaction((trx) => claimLease(trx, holder, held, now, ttlMs));
+  }
+
+  releaseDecider(held: Fence): Promise<void> {
+    return releaseLease(this.db, held);
   }
 
   /**
    * One controller step for one rollout: load its state, decide, and commit the decision in one transaction whose
    * version check fails (Conflict) when anyone wrote the rollout since it was read, so a decision is never written
    * over a state it did not see, and two controllers deciding at once cannot both commit. The state is read outside
-   * the write transaction: holding it while deciding would stall every host call behind the decision.
+   * the write transaction: holding it while deciding would stall every host call behind the decision. With a fence,
+   * the commit also fails unless its controller still holds the decider lease at that epoch. A decision that changed
+   * something tells the other controllers' long-polling hosts, at its commit.
    */
   async decide(
     name: string,
     now: number,
     decide: (state: RolloutState, now: number) => RolloutDecision,
+    fence?: Fence,
   ): Promise<{ decision: RolloutDecision; changed: boolean }> {
     const loaded = await rollouts.loadRolloutState(this.db, name);
     const decision = decide(loaded.state, now);
-    const changed = await this.transaction((trx) => rollouts.commitDecision(trx, loaded, decision, now));
+    const changed = await this.transaction(async (trx) => {
+      if (fence !== undefined) await checkFence(trx, this.dialect, fence);
+      const wrote = await rollouts.commitDecision(trx, loaded, decision, now);
+      if (wrote && this.notifications.shared) {
+        await this.notifications.publish(trx, 'patchline_desired', wakePayload(hostsToWake(decision)));
+      }
+      return wrote;
+    });
     return { decision, changed };
   }
 
@@ -405,6 +431,13 @@ async function checkReleaseFleet(db: Kysely<Database>, release: Release): Promis
       `spec.image: ${repository} is not fleet ${release.spec.fleet}'s repository ${fleet.resource.spec.image}`,
     );
   }
+}
+
+/** A `patchline_desired` payload: the hosts to wake as JSON, or `*` when that is everybody or too long to send. */
+function wakePayload(hosts: Set<string> | 'all'): string {
+  if (hosts === 'all') return '*';
+  const payload = JSON.stringify([...hosts]);
+  return Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES ? '*' : payload;
 }
 
 /**

@@ -169,7 +169,7 @@ export async function manifestRoutes(app: FastifyInstance, parts: GatewayParts):
       // told nothing because upstream was down.
       if (reveal && !desired.servedRecently) {
         await store.recordServed(host, desired.digest, now);
-        context.controller.nudge();
+        context.controller.nudge(desired.fleet);
       }
       return sendManifest(request, reply, manifest);
     },

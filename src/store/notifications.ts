@@ -1,0 +1,126 @@
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import type { Database, Dialect } from './schema.js';
+
+/**
+ * Messages between controllers that share a PostgreSQL database (LISTEN/NOTIFY): `desired` wakes hosts long-polling
+ * any controller when a decision changed what they should run (payload: host names as JSON, or `*` for everybody);
+ * `decide` asks the decider to decide a fleet soon (payload: the fleet's name, or `*`). A notification published in
+ * a transaction is delivered when it commits, and not at all if it rolls back. On SQLite there is one controller per
+ * database file, and nothing to tell.
+ */
+export type Channel = 'patchline_desired' | 'patchline_decide';
+const CHANNELS: readonly Channel[] = ['patchline_desired', 'patchline_decide'];
+
+// PostgreSQL refuses payloads of 8,000 bytes or more.
+export const MAX_PAYLOAD_BYTES = 7900;
+
+export interface Notifications {
+  /** Whether other controllers hear what this one publishes. */
+  readonly shared: boolean;
+  publish(db: Kysely<Database>, channel: Channel, payload: string): Promise<void>;
+  /** Returns what unsubscribes. */
+  subscribe(channel: Channel, handler: (payload: string) => void): () => void;
+  /** Told when the listening connection came back after a loss: anything published meanwhile was missed. */
+  onReconnect(handler: () => void): () => void;
+  /** Starts listening (PostgreSQL: one connection of its own). */
+  listen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createNotifications(dialect: Dialect, location: string): Notifications {
+  return dialect === 'postgres' ? postgresNotifications(location) : localOnly();
+}
+
+function localOnly(): Notifications {
+  return {
+    shared: false,
+    async publish() {},
+    subscribe() {
+      return () => undefined;
+    },
+    onReconnect() {
+      return () => undefined;
+    },
+    async listen() {},
+    async close() {},
+  };
+}
+
+const RETRY_MS = [250, 1000, 5000];
+
+function postgresNotifications(location: string): Notifications {
+  const handlers = new Map<string, Set<(payload: string) => void>>();
+  const reconnected = new Set<() => void>();
+  let client: pg.Client | undefined;
+  let closed = false;
+  let failures = 0;
+  let retry: NodeJS.Timeout | undefined;
+
+  async function connect(): Promise<void> {
+    const next = new pg.Client({ connectionString: location });
+    next.on('notification', (message) => {
+      for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
+    });
+    // A lost connection (server restart, failover) is replaced; until then the tick timer still decides everything.
+    next.on('error', () => lost(next));
+    next.on('end', () => lost(next));
+    await next.connect();
+    for (const channel of CHANNELS) await next.query(`LISTEN ${channel}`);
+    client = next;
+  }
+
+  function lost(which: pg.Client): void {
+    if (closed || client !== which) return;
+    client = undefined;
+    which.end().catch(() => undefined);
+    schedule();
+  }
+
+  function schedule(): void {
+    if (closed || retry !== undefined) return;
+    const delay = RETRY_MS[Math.min(failures, RETRY_MS.length - 1)]!;
+    retry = setTimeout(() => {
+      retry = undefined;
+      connect().then(
+        () => {
+          failures = 0;
+          for (const handler of reconnected) handler();
+        },
+        () => {
+          failures++;
+          schedule();
+        },
+      );
+    }, delay);
+    retry.unref();
+  }
+
+  return {
+    shared: true,
+    async publish(db, channel, payload) {
+      await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+    },
+    subscribe(channel, handler) {
+      const set = handlers.get(channel) ?? new Set();
+      handlers.set(channel, set);
+      set.add(handler);
+      return () => set.delete(handler);
+    },
+    onReconnect(handler) {
+      reconnected.add(handler);
+      return () => reconnected.delete(handler);
+    },
+    async listen() {
+      if (client !== undefined || closed) return;
+      await connect();
+    },
+    async close() {
+      closed = true;
+      if (retry !== undefined) clearTimeout(retry);
+      const open = client;
+      client = undefined;
+      await open?.end().catch(() => undefined);
+    },
+  };
+}
