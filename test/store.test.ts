@@ -274,13 +274,36 @@ describe.each<Dialect>(['sqlite', 'postgres'])('store on %s', (dialect) => {
     expect((await store.getHost('not-taken'))?.resource.metadata.name).toBe('not-taken');
   });
 
+  it('keeps each host\'s fleet as the selectors say, through relabelling and fleet changes', async () => {
+    const fresh = await freshStore();
+    try {
+      const fleetOf = async (host: string) => (await fresh.fleetOfHost(host))?.resource.metadata.name;
+      await fresh.createHost(hostDoc('h1', { role: 'web' }), T0);
+      expect(await fleetOf('h1')).toBeUndefined();
+      await fresh.createFleet(fleetDoc('web', { selector: { matchLabels: { role: 'web' } } }), T0);
+      expect(await fleetOf('h1')).toBe('web');
+      await fresh.applyHost(hostDoc('h1', { role: 'db' }), T0);
+      expect(await fleetOf('h1')).toBeUndefined();
+      await fresh.applyFleet(fleetDoc('web', { selector: { matchLabels: { role: 'db' } } }), T0);
+      expect(await fleetOf('h1')).toBe('web');
+      // A report says which fleet's rollout a change concerns.
+      expect(await fresh.recordReport('h1', report(T0, V1))).toEqual({ changed: true, fleet: 'web' });
+      await fresh.deleteFleet('web');
+      expect(await fleetOf('h1')).toBeUndefined();
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('says whether a report changed anything a rollout decides on', async () => {
     await store.createHost(hostDoc('rep', {}), T0);
-    expect(await store.recordReport('rep', report(T0, V1))).toBe(true);
-    expect(await store.recordReport('rep', report(T0 + MIN, V1))).toBe(false);
+    expect((await store.recordReport('rep', report(T0, V1))).changed).toBe(true);
+    expect((await store.recordReport('rep', report(T0 + MIN, V1))).changed).toBe(false);
     expect((await store.getHost('rep'))?.resource.status?.lastSeen).toBe(new Date(T0 + MIN).toISOString());
-    expect(await store.recordReport('rep', report(T0 + 2 * MIN, V1, { staged: V2 }))).toBe(true);
-    expect(await store.recordReport('rep', report(T0 + 3 * MIN, V1, { staged: V2, healthy: false }))).toBe(true);
+    expect((await store.recordReport('rep', report(T0 + 2 * MIN, V1, { staged: V2 }))).changed).toBe(true);
+    expect((await store.recordReport('rep', report(T0 + 3 * MIN, V1, { staged: V2, healthy: false }))).changed).toBe(
+      true,
+    );
   });
 
   it('answers what a host should run from its fleet, and remembers what it served', async () => {

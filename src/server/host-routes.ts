@@ -91,8 +91,8 @@ export async function hostRoutes(app: FastifyInstance, context: ServerContext): 
           bootc: body.bootc,
           ...(body.health === undefined ? {} : { health: body.health }),
         };
-        const changed = await store.recordReport(name, report);
-        if (changed) context.controller.nudge();
+        const { changed, fleet } = await store.recordReport(name, report);
+        if (changed && fleet !== undefined) context.controller.nudge(fleet);
         return reply.code(204).send();
       },
     );

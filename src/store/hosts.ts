@@ -9,6 +9,7 @@ import {
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
+import { assignHostFleet } from './host-fleets.js';
 import { checkHostMembership } from './membership.js';
 import { carriedMetadata, checkExpectedVersion, emptyHost, freshMetadata, type Stored } from './resources.js';
 import type { Database, Dialect } from './schema.js';
@@ -64,16 +65,23 @@ type BootEntry = NonNullable<NonNullable<HostReport['bootc']['status']>['booted'
 
 const DECISION_COLUMNS = ['name', 'labels', 'last_seen', 'last_served', 'observed', 'failed_digests'] as const;
 
-/** Hosts as rollout decisions see them: names, labels and what they last did, without full reports. */
-export async function listHostsForDecision(db: Kysely<Database>): Promise<Host[]> {
-  const rows = await db.selectFrom('hosts').select(DECISION_COLUMNS).execute();
+/** A fleet's hosts as rollout decisions see them: names, labels and what they last did, without full reports. */
+export async function listHostsForDecision(db: Kysely<Database>, fleet: string): Promise<Host[]> {
+  const rows = await db.selectFrom('hosts').select(DECISION_COLUMNS).where('fleet', '=', fleet).execute();
   return rows.map(hostForDecision);
 }
 
-/** One host as rollout decisions see it (what a desired-state poll needs). */
-export async function getHostForDecision(db: Kysely<Database>, name: string): Promise<Host | undefined> {
-  const row = await db.selectFrom('hosts').select(DECISION_COLUMNS).where('name', '=', name).executeTakeFirst();
-  return row === undefined ? undefined : hostForDecision(row);
+/** One host as rollout decisions see it (what a desired-state poll needs), with its fleet. */
+export async function getHostForDecision(
+  db: Kysely<Database>,
+  name: string,
+): Promise<{ host: Host; fleet: string | null } | undefined> {
+  const row = await db
+    .selectFrom('hosts')
+    .select([...DECISION_COLUMNS, 'fleet'])
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row === undefined ? undefined : { host: hostForDecision(row), fleet: row.fleet };
 }
 
 function hostForDecision(row: Pick<HostRow, (typeof DECISION_COLUMNS)[number]>): Host {
@@ -129,8 +137,10 @@ async function insertHost(db: Kysely<Database>, host: Host, now: number): Promis
       observed: null,
       booted: null,
       failed_digests: '[]',
+      fleet: null,
     })
     .execute();
+  await assignHostFleet(db, host.metadata.name, host.metadata.labels);
 }
 
 /** An admin may register a host ahead of enrollment; its status stays the host's to report. */
@@ -169,6 +179,7 @@ export async function applyHost(
   if (Number(result.numUpdatedRows) !== 1) {
     throw new StoreError('Conflict', `host ${host.metadata.name} was changed by someone else; read it again and retry`);
   }
+  await assignHostFleet(db, host.metadata.name, next.metadata.labels);
   return 'updated';
 }
 
@@ -324,13 +335,17 @@ export async function hostOfCredential(db: Kysely<Database>, credential: string)
 
 // ── What hosts tell us ──────────────────────────────────────────────────────────────────────────────────────────
 
-/**
- * Stores a report. Says whether it differs from the previous one in anything a rollout decides on (digests and
- * health), so the controller is woken only when there is something to decide.
- */
-export async function recordReport(db: Kysely<Database>, name: string, report: HostReport): Promise<boolean> {
+export interface ReportOutcome {
+  /** Whether it differs from the previous report in anything a rollout decides on (digests and health). */
+  changed: boolean;
+  /** The host's fleet, whose rollout a change concerns. */
+  fleet: string | undefined;
+}
+
+/** Stores a report, and says whether there is something new to decide and for which fleet. */
+export async function recordReport(db: Kysely<Database>, name: string, report: HostReport): Promise<ReportOutcome> {
   // The cut-down copy of the last report holds everything compared here, and is a fraction of the size to parse.
-  const row = await db.selectFrom('hosts').select('observed').where('name', '=', name).executeTakeFirst();
+  const row = await db.selectFrom('hosts').select(['observed', 'fleet']).where('name', '=', name).executeTakeFirst();
   if (row === undefined) throw new StoreError('NotFound', `host ${name} not found`);
   await db
     .updateTable('hosts')
@@ -342,7 +357,9 @@ export async function recordReport(db: Kysely<Database>, name: string, report: H
     })
     .where('name', '=', name)
     .execute();
-  return row.observed === null || decisionRelevant(JSON.parse(row.observed) as HostReport) !== decisionRelevant(report);
+  const changed =
+    row.observed === null || decisionRelevant(JSON.parse(row.observed) as HostReport) !== decisionRelevant(report);
+  return { changed, fleet: row.fleet ?? undefined };
 }
 
 function decisionRelevant(report: HostReport): string {

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
-import type { Dialect } from './schema.js';
+import { assignAllHostFleets } from './host-fleets.js';
+import type { Database, Dialect } from './schema.js';
 
 /**
  * The store's migrations, in code so the built package carries them. Both dialects run the same steps; the only
@@ -15,6 +16,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0005-host-fleetlock-id': hostFleetLockId,
         '0006-one-moving-rollout': oneMovingRollout,
         '0007-decider-lease': deciderLease,
+        '0008-host-fleet': hostFleet,
       };
     },
   };
@@ -266,5 +268,15 @@ const deciderLease: Migration = {
       .addColumn('epoch', 'integer', (column) => column.notNull())
       .addColumn('expires_at', 'bigint', (column) => column.notNull())
       .execute();
+  },
+};
+
+/** Each host's fleet in its row, so a decision reads only its fleet's hosts; filled in from today's selectors. */
+const hostFleet: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('hosts').addColumn('fleet', 'text').execute();
+    await db.schema.createIndex('hosts_fleet').on('hosts').column('fleet').execute();
+    await assignAllHostFleets(db as Kysely<Database>);
   },
 };

@@ -295,12 +295,10 @@ export async function loadRolloutState(db: Kysely<Database>, name: string): Prom
   const fleet = await requireDocument(db, 'fleets', release.resource.spec.fleet);
   const previousName = rollout.resource.spec.previousRelease;
   const previous = previousName === undefined ? undefined : await requireDocument(db, 'releases', previousName);
-  // Reports that arrive after this read are decided on at the next tick. A host that another fleet's selector also
-  // matches belongs to neither (the store refuses such overlaps; this covers databases from before that rule).
-  const fleets = (await listDocuments(db, 'fleets')).map((each) => each.resource);
-  const hosts = (await listHostsForDecision(db)).filter(
-    (host) => fleetsMatching(fleets, host.metadata.labels).length <= 1,
-  );
+  // Reports that arrive after this read are decided on at the next tick. Only the fleet's own hosts are read (a host
+  // that two fleets' selectors match belongs to neither: the store refuses such overlaps, and hosts.fleet is empty
+  // for any left from before that rule).
+  const hosts = await listHostsForDecision(db, fleet.resource.metadata.name);
   return {
     state: {
       fleet: fleet.resource,
@@ -444,9 +442,10 @@ function servedRecently(host: Host, digest: string, now: number): boolean {
   return served !== undefined && served.digest === digest && now - fromTimestamp(served.at) < SERVED_RESOLUTION_MS;
 }
 
-/** The one fleet a host belongs to (see fleetOfLabels: none when its labels match two). */
-export async function fleetOfHost(db: Kysely<Database>, host: Host): Promise<Stored<Fleet> | undefined> {
-  return fleetOfLabels(await listDocuments(db, 'fleets'), host.metadata.labels);
+/** The one fleet a host belongs to (see host-fleets.ts: none when its labels match two). */
+export async function fleetOfHost(db: Kysely<Database>, name: string): Promise<Stored<Fleet> | undefined> {
+  const row = await db.selectFrom('hosts').select('fleet').where('name', '=', name).executeTakeFirst();
+  return row?.fleet === null || row === undefined ? undefined : getDocument(db, 'fleets', row.fleet);
 }
 
 /**
@@ -454,9 +453,10 @@ export async function fleetOfHost(db: Kysely<Database>, host: Host): Promise<Sto
  * hosts on its current release; undefined when nothing has an opinion and the host keeps what it runs.
  */
 export async function desiredFor(db: Kysely<Database>, name: string, now: number): Promise<Desired | undefined> {
-  const host = await getHostForDecision(db, name);
-  if (host === undefined) throw new StoreError('NotFound', `host ${name} not found`);
-  const fleet = await fleetOfHost(db, host);
+  const found = await getHostForDecision(db, name);
+  if (found === undefined) throw new StoreError('NotFound', `host ${name} not found`);
+  const host = found.host;
+  const fleet = found.fleet === null ? undefined : await getDocument(db, 'fleets', found.fleet);
   if (fleet === undefined) return undefined;
   const fleetName = fleet.resource.metadata.name;
   const row = await db

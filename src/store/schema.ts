@@ -36,6 +36,8 @@ export interface Database {
     booted: string | null;
     /** JSON FailedDigest[] */
     failed_digests: string;
+    /** The one fleet whose selector matches the host's labels (see host-fleets.ts); null for none or two. */
+    fleet: string | null;
     /** The id the host's FleetLock client sends, when it differs from the host name (Zincati's machine id). */
     fleetlock_id: string | null;
   };

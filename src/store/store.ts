@@ -21,6 +21,7 @@ import { canonicalJson } from './canonical-json.js';
 import { checkFence, claimLease, type Fence, releaseLease } from './decider-lease.js';
 import { StoreError } from './errors.js';
 import { allLocks, runLockCall, type StoredLockHolder } from './fleet-locks.js';
+import { assignAllHostFleets } from './host-fleets.js';
 import * as hosts from './hosts.js';
 import { checkFleetMembership, checkHostMembership } from './membership.js';
 import { type MetricsSnapshot, metricsSnapshot } from './metrics.js';
@@ -94,6 +95,7 @@ export class Store {
       await checkFleetMembership(trx, this.dialect, fleet);
       const created = freshMetadata(withoutStatus(fleet), now);
       await insertDocument(trx, 'fleets', created, now);
+      await assignAllHostFleets(trx);
       return created;
     });
   }
@@ -105,6 +107,7 @@ export class Store {
       const stored = await getDocument(trx, 'fleets', fleet.metadata.name);
       if (stored === undefined) {
         await insertDocument(trx, 'fleets', freshMetadata(withoutStatus(fleet), now), now);
+        await assignAllHostFleets(trx);
         return 'created';
       }
       checkExpectedVersion('fleets', fleet.metadata.name, stored.resourceVersion, expectedVersion);
@@ -112,6 +115,9 @@ export class Store {
       if (next.status === undefined) delete next.status;
       if (canonicalJson(next) === canonicalJson(stored.resource)) return 'unchanged';
       await updateDocument(trx, 'fleets', next, stored.resourceVersion);
+      if (canonicalJson(next.spec.selector) !== canonicalJson(stored.resource.spec.selector)) {
+        await assignAllHostFleets(trx);
+      }
       return 'updated';
     });
   }
@@ -127,6 +133,7 @@ export class Store {
       }
       await deleteDocument(trx, 'fleets', name);
       await trx.deleteFrom('fleet_locks').where('fleet', '=', name).execute();
+      await assignAllHostFleets(trx);
     });
   }
 
@@ -323,11 +330,11 @@ export class Store {
   }
 
   /**
-   * Stores a report; true when it changed something a rollout decides on. A read and an UPDATE of the host's own
-   * columns, without a transaction: the answer only decides whether to wake the controller early, and its timer
-   * decides anyway.
+   * Stores a report, saying whether it changed something a rollout decides on and the host's fleet. A read and an
+   * UPDATE of the host's own columns, without a transaction: the answer only decides whether to wake the controller
+   * early, and its timer decides anyway.
    */
-  recordReport(name: string, report: HostReport): Promise<boolean> {
+  recordReport(name: string, report: HostReport): Promise<hosts.ReportOutcome> {
     return hosts.recordReport(this.db, name, report);
   }
 
@@ -344,9 +351,8 @@ export class Store {
   }
 
   /** The fleet a host belongs to (the first by name whose selector matches it). */
-  async fleetOfHost(name: string): Promise<Stored<Fleet> | undefined> {
-    const host = await this.getHost(name);
-    return host === undefined ? undefined : rollouts.fleetOfHost(this.db, host.resource);
+  fleetOfHost(name: string): Promise<Stored<Fleet> | undefined> {
+    return rollouts.fleetOfHost(this.db, name);
   }
 
   /** Every host's labels, for sizing FleetLock groups. */
