@@ -25,7 +25,7 @@ const LONGEST_MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** False for a schedule that names only days its months never have, such as 30 February; croner would hunt for years. */
 function firesInSomeYear(schedule: CronSchedule): boolean {
-  // A restricted weekday comes round in every month; an unrestricted day of month ("*", "*\/n") includes the 1st.
+  // A restricted weekday comes round in every month; an unrestricted day of month ("*", "*/n") includes the 1st.
   if (!schedule.dayOfMonthRestricted || schedule.weekdayRestricted) {
     return true;
   }
