@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MINUTE_MS, utcOffset, type WallClock, wallClockFields } from './local-time.js';
+import { MAX_OFFSET_CHANGE_MS, MINUTE_MS, utcOffset, type WallClock, wallClockFields } from './local-time.js';
 
 /**
  * Five-field cron ("minute hour day-of-month month day-of-week") as Vixie cron reads it: `*`, numbers, ranges `a-b`,
@@ -164,7 +164,6 @@ export function cronMatches(schedule: CronSchedule, wall: WallClock): boolean {
   return schedule.dayOfMonthRestricted && schedule.weekdayRestricted ? dayOfMonth || weekday : dayOfMonth && weekday;
 }
 
-const DST_LOOKBACK_MS = 3 * 60 * MINUTE_MS;
 const HOUR_MS = 60 * MINUTE_MS;
 
 /**
@@ -181,12 +180,14 @@ function matchesWallTime(schedule: CronSchedule, wallMs: number): boolean {
 }
 
 /**
- * Whether the schedule fires at the start of the minute `ms` (a multiple of a minute) in a time zone.
+ * Whether the schedule fires at the start of the minute `ms` (a multiple of a minute) in a time zone. cron-search.ts
+ * finds the next and the previous such minute without asking every minute.
  *
  * The schedule is local wall-clock time, and daylight saving makes that clock skip or repeat. A maintenance window
  * should neither vanish nor double on those nights, so: when the clocks jump forward over a matching minute the
  * schedule fires at the jump (02:30 in Berlin on the spring night fires at 03:00 CEST); when they fall back, a
- * matching minute in the repeated hour fires on its first occurrence only.
+ * matching minute in the repeated hour fires on its first occurrence only. Put together: a matching wall time fires
+ * at the first moment the clock shows it or a later time (local-time.ts firstMomentShowing).
  */
 export function cronFiresAt(schedule: CronSchedule, timeZone: string, ms: number): boolean {
   const offset = utcOffset(timeZone, ms);
@@ -213,7 +214,7 @@ export function cronFiresAt(schedule: CronSchedule, timeZone: string, ms: number
  * offset by more than three hours, or twice within three hours, so one look three hours back finds the old offset.
  */
 function isRepeatedWallTime(timeZone: string, ms: number, offset: number): boolean {
-  const earlierOffset = utcOffset(timeZone, ms - DST_LOOKBACK_MS);
+  const earlierOffset = utcOffset(timeZone, ms - MAX_OFFSET_CHANGE_MS);
   if (earlierOffset <= offset) {
     return false;
   }

@@ -6,6 +6,12 @@
 export const MINUTE_MS = 60_000;
 const BUCKET_MS = 15 * MINUTE_MS;
 
+/**
+ * No zone changes its offset by more than three hours, or twice within three hours: a look this far to either side
+ * of a moment finds every offset that can bear on the wall time shown there.
+ */
+export const MAX_OFFSET_CHANGE_MS = 3 * 60 * MINUTE_MS;
+
 /** The local calendar fields of one minute. Month is 1–12; weekday is 0–6 from Sunday, as cron counts them. */
 export interface WallClock {
   year: number;
@@ -112,4 +118,45 @@ export function wallClockFields(wallMs: number): WallClock {
 /** The local wall clock in a zone at a moment. */
 export function wallClock(timeZone: string, ms: number): WallClock {
   return wallClockFields(floorToMinute(ms) + utcOffset(timeZone, ms));
+}
+
+/** The local wall-clock minute in a zone at a moment, on the naive UTC scale. */
+export function wallMinute(timeZone: string, ms: number): number {
+  return floorToMinute(ms) + utcOffset(timeZone, ms);
+}
+
+/**
+ * The first moment (a whole minute) at which the clock in the zone shows the wall time `wallMs` (naive UTC scale) or
+ * a later one. Most wall times are shown once, at that moment; one the clocks fall back over is shown twice and this
+ * is its first showing; one skipped when they spring forward is never shown, and this is the moment of the jump.
+ */
+export function firstMomentShowing(timeZone: string, wallMs: number): number {
+  // `guess` is within one offset change of the answer, so the offsets around it are the only ones that can apply.
+  const guess = wallMs - utcOffset(timeZone, wallMs);
+  const larger = Math.max(
+    utcOffset(timeZone, guess - MAX_OFFSET_CHANGE_MS),
+    utcOffset(timeZone, guess + MAX_OFFSET_CHANGE_MS),
+  );
+  const smaller = Math.min(
+    utcOffset(timeZone, guess - MAX_OFFSET_CHANGE_MS),
+    utcOffset(timeZone, guess + MAX_OFFSET_CHANGE_MS),
+  );
+  // The larger offset shows a wall time earlier, so it is tried first.
+  for (const offset of [larger, smaller]) {
+    if (utcOffset(timeZone, wallMs - offset) === offset) {
+      return wallMs - offset;
+    }
+  }
+  // Skipped: the clock shows less than wallMs at `before` and more at `after`; the jump lies in between.
+  let before = wallMs - larger;
+  let after = wallMs - smaller;
+  while (after - before > MINUTE_MS) {
+    const middle = before + Math.floor((after - before) / 2 / MINUTE_MS) * MINUTE_MS;
+    if (wallMinute(timeZone, middle) >= wallMs) {
+      after = middle;
+    } else {
+      before = middle;
+    }
+  }
+  return after;
 }

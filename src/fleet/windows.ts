@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cronExpressionSchema, cronFiresAt, cronSchedule } from './cron.js';
+import { cronExpressionSchema, cronSchedule } from './cron.js';
+import { nextCronFire, previousCronFire } from './cron-search.js';
 import { durationSchema, parseDuration } from './duration.js';
 import { type Instant, toMillis } from './instant.js';
 import { floorToMinute, isTimeZone, MINUTE_MS } from './local-time.js';
@@ -27,15 +28,9 @@ export type MaintenanceWindows = z.infer<typeof maintenanceWindowsSchema>;
 
 export function isWindowOpen(window: MaintenanceWindow, at: Instant): boolean {
   const now = toMillis(at);
-  const schedule = cronSchedule(window.schedule);
   const duration = parseDuration(window.duration);
-  // The window is open if it started in the last `duration`: look back minute by minute for a start.
-  for (let start = floorToMinute(now); start > now - duration; start -= MINUTE_MS) {
-    if (cronFiresAt(schedule, window.timeZone, start)) {
-      return true;
-    }
-  }
-  return false;
+  // Open if it last opened within the past `duration`.
+  return previousCronFire(cronSchedule(window.schedule), window.timeZone, now, now - duration) !== undefined;
 }
 
 /** Whether any of the windows is open; no windows at all puts no restriction. */
@@ -43,11 +38,17 @@ export function isAnyWindowOpen(windows: readonly MaintenanceWindow[] | undefine
   return windows === undefined || windows.length === 0 || windows.some((window) => isWindowOpen(window, at));
 }
 
-const DEFAULT_HORIZON_MS = 366 * 24 * 60 * MINUTE_MS;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+/**
+ * Eight years: a window on 29 February opens at most eight years apart, when the skipped leap day of a century year
+ * falls in between (2096 → 2104). A rarer schedule, such as `0 0 *\/31 2 mon` (1 February when it is a Monday, up
+ * to eleven years apart), counts as none.
+ */
+const DEFAULT_HORIZON_MS = 8 * 366 * DAY_MS;
 
 /**
  * The first moment at or after `now` when one of the windows is open: `now` itself when one already is, undefined
- * when none opens within the horizon (a year by default, enough for any schedule that ever fires).
+ * when none opens within the horizon.
  */
 export function nextWindowOpening(
   windows: readonly MaintenanceWindow[] | undefined,
@@ -58,13 +59,13 @@ export function nextWindowOpening(
   if (isAnyWindowOpen(windows, now)) {
     return now;
   }
-  const schedules = (windows ?? []).map((window) => ({ schedule: cronSchedule(window.schedule), window }));
-  for (let start = floorToMinute(now) + MINUTE_MS; start <= now + horizonMs; start += MINUTE_MS) {
-    if (schedules.some(({ schedule, window }) => cronFiresAt(schedule, window.timeZone, start))) {
-      return start;
-    }
+  let first: number | undefined;
+  for (const window of windows ?? []) {
+    const until = first ?? now + horizonMs;
+    const opening = nextCronFire(cronSchedule(window.schedule), window.timeZone, floorToMinute(now) + MINUTE_MS, until);
+    first = opening ?? first;
   }
-  return undefined;
+  return first;
 }
 
 /**
