@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
@@ -16,6 +17,8 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tick: string;
+  deciderLease: string;
+  controllerId?: string;
   insecureNoAdminToken?: boolean;
   adminTokenFile?: string;
   logLevel: string;
@@ -47,6 +50,18 @@ export function serveCommand(): Command {
     .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)'))
     .addOption(new Option('--tls-key <file>', 'PEM private key for --tls-cert'))
     .addOption(new Option('--tick <duration>', 'how often every active rollout is decided').default('5s'))
+    .addOption(
+      new Option(
+        '--decider-lease <duration>',
+        'with several controllers on one database: how long the deciding one may go silent before another takes over',
+      ).default('15s'),
+    )
+    .addOption(
+      new Option(
+        '--controller-id <name>',
+        'this controller among those sharing the database (default: host name/listen address)',
+      ),
+    )
     .addOption(
       new Option('--max-body <bytes>', 'largest request body accepted (413 beyond)')
         .argParser(parseSize)
@@ -122,6 +137,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (tickMs === undefined || tickMs <= 0) {
     throw new PatchlineError('usage', `--tick=${flags.tick}`, 'expected a duration such as 5s or 1m');
   }
+  const leaseMs = tryParseDuration(flags.deciderLease);
+  if (leaseMs === undefined || leaseMs < 1000) {
+    throw new PatchlineError('usage', `--decider-lease=${flags.deciderLease}`, 'expected a duration of 1s or more');
+  }
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
     throw new PatchlineError(
       'usage',
@@ -140,6 +159,10 @@ async function serve(flags: ServeFlags): Promise<void> {
         ? undefined
         : { cert: flags.tlsCert, key: flags.tlsKey },
     tickMs,
+    // At least three ticks, so a lone controller never loses its lease between its own ticks.
+    leaseMs: Math.max(leaseMs, 3 * tickMs),
+    // Stable across restarts: a controller restarted in place takes its lease back at once, not after it expires.
+    identity: flags.controllerId ?? `${hostname()}/${flags.listen}`,
     limits: limitsFrom(flags),
     gateway,
     logger: { level: flags.logLevel, stream: process.stderr },

@@ -8,7 +8,7 @@ import type { GatewayMetricsSnapshot } from './gateway/gateway-metrics.js';
  */
 export function metricsText(
   snapshot: MetricsSnapshot,
-  extra: { waitingPolls: number; gateway?: GatewayMetricsSnapshot | undefined; now?: number },
+  extra: { waitingPolls: number; decider?: boolean; gateway?: GatewayMetricsSnapshot | undefined; now?: number },
 ): string {
   const lines: string[] = [];
   const family = (name: string, type: 'gauge' | 'counter' | 'histogram', help: string): void => {
@@ -75,6 +75,12 @@ export function metricsText(
   }
   family('patchline_desired_polls_waiting', 'gauge', 'Desired-state long polls being held open.');
   sample('patchline_desired_polls_waiting', {}, extra.waitingPolls);
+  family(
+    'patchline_controller_decider',
+    'gauge',
+    'Whether this controller holds the decider lease (decides rollouts) among those sharing its database.',
+  );
+  sample('patchline_controller_decider', {}, extra.decider === true ? 1 : 0);
 
   exposureMetrics(snapshot, family, sample, extra.now ?? Date.now());
 

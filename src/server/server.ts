@@ -37,6 +37,8 @@ export interface ServerOptions {
   nudgeDelayMs?: number | undefined;
   /** How long the decider lease lasts unless renewed (see controller.ts). */
   leaseMs?: number | undefined;
+  /** This controller's name among those sharing the database; a restart under the same name retakes its lease. */
+  identity?: string | undefined;
   /** The registry gateway (`/v2/`, where hosts pull their fleet's image); not served when undefined. */
   gateway?: GatewayOptions | undefined;
   /** fastify's logger option: false (tests), true, or a pino configuration / instance. */
@@ -77,6 +79,7 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     tickMs: options.tickMs,
     nudgeDelayMs: options.nudgeDelayMs,
     leaseMs: options.leaseMs,
+    identity: options.identity,
     log: app.log,
     // The decision's commit told the other controllers (store.decide); this one's hosts are woken here.
     onDecision: (_rollout, decision) => wakeLocal(waiters, hostsToWake(decision)),
@@ -144,11 +147,14 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     scope.addHook('onRequest', anonymousLimit(context));
     scope.get('/metrics', async (_request, reply) => {
       const snapshot = await context.store.metrics(clock());
-      return reply
-        .type('text/plain; version=0.0.4; charset=utf-8')
-        .send(
-          metricsText(snapshot, { waitingPolls: waiters.size(), gateway: gatewayMetrics?.snapshot(), now: clock() }),
-        );
+      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(
+        metricsText(snapshot, {
+          waitingPolls: waiters.size(),
+          decider: controller.isLeader(),
+          gateway: gatewayMetrics?.snapshot(),
+          now: clock(),
+        }),
+      );
     });
   });
   app.register(async (scope) => adminRoutes(scope, context));
