@@ -2,11 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { DURATION_HINT } from '../duration.js';
 import { PatchlineError } from '../errors.js';
 import { tryParseDuration } from '../fleet/index.js';
 import { defaultCacheDir } from '../oci/index.js';
 import { createServer, DEFAULT_LIMITS, type GatewayOptions, type ServerLimits } from '../server/index.js';
-import { redact, Store } from '../store/index.js';
+import { DEFAULT_RETENTION, type RetentionPolicy, RUNS_KEPT_PER_PIPELINE, redact, Store } from '../store/index.js';
 import { readTokenFile } from './controller-client.js';
 import { parseSize } from './options.js';
 
@@ -16,6 +17,10 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tick: string;
+  retainFinishedRollouts: number;
+  retainEventsFor: string;
+  retainRunsFor: string;
+  pruneEvery: string;
   insecureNoAdminToken?: boolean;
   adminTokenFile?: string;
   logLevel: string;
@@ -47,6 +52,26 @@ export function serveCommand(): Command {
     .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)'))
     .addOption(new Option('--tls-key <file>', 'PEM private key for --tls-cert'))
     .addOption(new Option('--tick <duration>', 'how often every active rollout is decided').default('5s'))
+    .addOption(
+      new Option(
+        '--retain-finished-rollouts <count>',
+        "finished rollouts kept per fleet, with their host records and events (a fleet's latest, unfinished ones and those of its current or rollback release are always kept)",
+      )
+        .argParser(rolloutCount)
+        .default(DEFAULT_RETENTION.finishedRolloutsPerFleet),
+    )
+    .addOption(new Option('--retain-events-for <duration>', 'how long rollout events are kept').default('90d'))
+    .addOption(
+      new Option(
+        '--retain-runs-for <duration>',
+        `how long finished pipeline runs are kept (the newest ${RUNS_KEPT_PER_PIPELINE} of each pipeline always are)`,
+      ).default('90d'),
+    )
+    .addOption(
+      new Option('--prune-every <duration>', 'how often what the retention flags no longer keep is deleted').default(
+        '1h',
+      ),
+    )
     .addOption(
       new Option('--max-body <bytes>', 'largest request body accepted (413 beyond)')
         .argParser(parseSize)
@@ -122,6 +147,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (tickMs === undefined || tickMs <= 0) {
     throw new PatchlineError('usage', `--tick=${flags.tick}`, 'expected a duration such as 5s or 1m');
   }
+  const retention = retentionFrom(flags);
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
     throw new PatchlineError(
       'usage',
@@ -140,6 +166,7 @@ async function serve(flags: ServeFlags): Promise<void> {
         ? undefined
         : { cert: flags.tlsCert, key: flags.tlsKey },
     tickMs,
+    retention,
     limits: limitsFrom(flags),
     gateway,
     logger: { level: flags.logLevel, stream: process.stderr },
@@ -265,6 +292,35 @@ function parsePublicUrl(text: string): string {
     );
   }
   return `${url.protocol}//${url.host}`;
+}
+
+function retentionFrom(flags: ServeFlags): { policy: RetentionPolicy; everyMs: number } {
+  const duration = (flag: string, value: string): number => {
+    const ms = tryParseDuration(value);
+    if (ms === undefined) throw new PatchlineError('usage', `${flag}=${value}`, `expected ${DURATION_HINT}, not 0`);
+    return ms;
+  };
+  return {
+    policy: {
+      ...DEFAULT_RETENTION,
+      finishedRolloutsPerFleet: flags.retainFinishedRollouts,
+      eventsForMs: duration('--retain-events-for', flags.retainEventsFor),
+      runsForMs: duration('--retain-runs-for', flags.retainRunsFor),
+    },
+    everyMs: duration('--prune-every', flags.pruneEvery),
+  };
+}
+
+function rolloutCount(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) {
+    throw new PatchlineError(
+      'usage',
+      `--retain-finished-rollouts=${value}`,
+      'expected a whole number of rollouts (0 or more)',
+    );
+  }
+  return number;
 }
 
 function perMinute(value: string): number {

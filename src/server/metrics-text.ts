@@ -1,5 +1,5 @@
 import { exposureStages, exposureWindowSeconds, hostRolloutStates, stageDurations } from '../fleet/index.js';
-import type { MetricsSnapshot } from '../store/index.js';
+import { type MetricsSnapshot, PRUNED_KINDS, type PrunedKind } from '../store/index.js';
 import type { GatewayMetricsSnapshot } from './gateway/gateway-metrics.js';
 
 /**
@@ -8,7 +8,13 @@ import type { GatewayMetricsSnapshot } from './gateway/gateway-metrics.js';
  */
 export function metricsText(
   snapshot: MetricsSnapshot,
-  extra: { waitingPolls: number; gateway?: GatewayMetricsSnapshot | undefined; now?: number },
+  extra: {
+    waitingPolls: number;
+    gateway?: GatewayMetricsSnapshot | undefined;
+    now?: number;
+    /** Rows the retention timer deleted since the process started; zeros when it does not run. */
+    pruned?: Record<PrunedKind, number> | undefined;
+  },
 ): string {
   const lines: string[] = [];
   const family = (name: string, type: 'gauge' | 'counter' | 'histogram', help: string): void => {
@@ -75,6 +81,13 @@ export function metricsText(
   }
   family('patchline_desired_polls_waiting', 'gauge', 'Desired-state long polls being held open.');
   sample('patchline_desired_polls_waiting', {}, extra.waitingPolls);
+
+  family(
+    'patchline_pruned_total',
+    'counter',
+    'Rows the retention policy deleted since the controller started, by kind.',
+  );
+  for (const kind of PRUNED_KINDS) sample('patchline_pruned_total', { kind }, extra.pruned?.[kind] ?? 0);
 
   exposureMetrics(snapshot, family, sample, extra.now ?? Date.now());
 

@@ -15,6 +15,7 @@ import { metricsText } from './metrics-text.js';
 import { openApiDocument } from './openapi.js';
 import { pipelineRoutes } from './pipeline-routes.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createRetentionTimer, type RetentionOptions, type RetentionTimer } from './retention-timer.js';
 import { InvalidRequest, type StatusReason, sendStatus } from './status.js';
 import { createWaiters } from './waiters.js';
 
@@ -34,6 +35,8 @@ export interface ServerOptions {
   /** How often the controller decides every active rollout; no timer when undefined. */
   tickMs?: number | undefined;
   nudgeDelayMs?: number | undefined;
+  /** The retention policy and how often it prunes the store; no pruning when undefined. */
+  retention?: RetentionOptions | undefined;
   /** The registry gateway (`/v2/`, where hosts pull their fleet's image); not served when undefined. */
   gateway?: GatewayOptions | undefined;
   /** fastify's logger option: false (tests), true, or a pino configuration / instance. */
@@ -43,6 +46,8 @@ export interface ServerOptions {
 export interface PatchlineServer {
   app: FastifyInstance;
   controller: Controller;
+  /** Present when the server prunes (options.retention). */
+  retention: RetentionTimer | undefined;
 }
 
 /**
@@ -82,6 +87,10 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
       }
     },
   });
+  const retention =
+    options.retention === undefined
+      ? undefined
+      : createRetentionTimer({ ...options.retention, store: options.store, clock, log: app.log });
   const context: ServerContext = {
     store: options.store,
     clock,
@@ -115,11 +124,14 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     scope.addHook('onRequest', anonymousLimit(context));
     scope.get('/metrics', async (_request, reply) => {
       const snapshot = await context.store.metrics(clock());
-      return reply
-        .type('text/plain; version=0.0.4; charset=utf-8')
-        .send(
-          metricsText(snapshot, { waitingPolls: waiters.size(), gateway: gatewayMetrics?.snapshot(), now: clock() }),
-        );
+      return reply.type('text/plain; version=0.0.4; charset=utf-8').send(
+        metricsText(snapshot, {
+          waitingPolls: waiters.size(),
+          gateway: gatewayMetrics?.snapshot(),
+          now: clock(),
+          pruned: retention?.totals(),
+        }),
+      );
     });
   });
   app.register(async (scope) => adminRoutes(scope, context));
@@ -128,14 +140,18 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
   app.register(async (scope) => fleetLockRoutes(scope, context));
   if (gateway !== undefined) app.register(async (scope) => gatewayRoutes(scope, context, gateway, gatewayMetrics));
 
-  app.addHook('onListen', async () => controller.start());
+  app.addHook('onListen', async () => {
+    controller.start();
+    retention?.start();
+  });
   app.addHook('preClose', async () => {
     waiters.notifyAll();
   });
   app.addHook('onClose', async () => {
     await controller.stop();
+    await retention?.stop();
   });
-  return { app, controller };
+  return { app, controller, retention };
 }
 
 async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {

@@ -13,6 +13,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0002-host-observed': hostObserved,
         '0003-pipelines': pipelines,
         '0005-host-fleetlock-id': hostFleetLockId,
+        '0005-retention': retention,
       };
     },
   };
@@ -165,5 +166,13 @@ const hostFleetLockId: Migration = {
   async up(db: Kysely<any>): Promise<void> {
     await db.schema.alterTable('hosts').addColumn('fleetlock_id', 'text').execute();
     await db.schema.createIndex('hosts_fleetlock_id').unique().on('hosts').column('fleetlock_id').execute();
+  },
+};
+
+/** Retention deletes events by age: an index on their time finds the old ones without reading the rest. */
+const retention: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.createIndex('events_at').on('events').column('at').execute();
   },
 };
