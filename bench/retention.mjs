@@ -153,6 +153,8 @@ try {
     await reportAll(now);
   }
   results.reportMs = (performance.now() - reportStart) / (REPORT_ROUNDS * HOSTS);
+  // Before any explicit checkpoint: how far SQLite's automatic checkpoints let the log grow under reports alone.
+  results.walBytesAfterReportRounds = statSync(`${path}-wal`).size;
   await checkpoint();
   const reported = tableBytes(path);
   results.hostBytesPerHostAfterRounds = used(reported) / HOSTS;
@@ -250,6 +252,7 @@ const lines = [
   `| the same after ${REPORT_ROUNDS} more reports from every host | ${results.hostBytesPerHostAfterRounds.toFixed(0)} |`,
   `| a report's JSON | ${results.reportBytes} bytes |`,
   `| recordReport, mean | ${results.reportMs.toFixed(3)} ms |`,
+  `| -wal after ${REPORT_ROUNDS * HOSTS} reports (automatic checkpoints only) | ${mb(results.walBytesAfterReportRounds)} |`,
   `| host records (rollout_hosts), bytes per host per rollout | ${results.rolloutHostBytesPerHostPerRollout.toFixed(0)} |`,
   `| events, bytes per host per rollout | ${results.eventBytesPerHostPerRollout.toFixed(0)} |`,
   `| events per host per rollout | ${results.eventsPerHostPerRollout.toFixed(2)} |`,
