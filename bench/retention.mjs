@@ -47,6 +47,10 @@ const { Store, DEFAULT_RETENTION } = await import(join(ROOT, 'dist/store/index.j
 const { decideRollout } = await import(join(ROOT, 'dist/fleet/index.js'));
 const { sql } = await import('kysely');
 
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
 const digest = (n) => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -77,7 +81,13 @@ function report(at, booted, rollback) {
       kind: 'BootcHost',
       metadata: { name: 'host' },
       spec: { image: { image: `${REPO}:stable`, transport: 'registry' }, bootOrder: 'default' },
-      status: { staged: null, booted: entry(booted), rollback: entry(rollback), rollbackQueued: false, type: 'bootcHost' },
+      status: {
+        staged: null,
+        booted: entry(booted),
+        rollback: entry(rollback),
+        rollbackQueued: false,
+        type: 'bootcHost',
+      },
     },
     health: { state: 'healthy' },
   };
@@ -105,7 +115,7 @@ const path = join(dir, 'controller.db');
 const store = await Store.open(path);
 const names = Array.from({ length: HOSTS }, (_, n) => `host-${String(n).padStart(6, '0')}`);
 const booted = new Map(names.map((name) => [name, { booted: digest(1), rollback: undefined }]));
-const results = { hosts: HOSTS, reportRounds: REPORT_ROUNDS, loadavg: loadavg().map((n) => n.toFixed(2)).join(' ') };
+const results = { hosts: HOSTS, reportRounds: REPORT_ROUNDS, loadavg: load() };
 
 async function reportAll(at) {
   for (const name of names) {
@@ -205,7 +215,14 @@ try {
   results.rolloutSeconds = (performance.now() - rolloutStart) / 3000;
   await checkpoint();
   const rolled = tableBytes(path);
-  const events = Number((await store.db.selectFrom('events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirst()).n);
+  const events = Number(
+    (
+      await store.db
+        .selectFrom('events')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirst()
+    ).n,
+  );
   const delta = (table) => ((rolled.tables[table] ?? 0) - (before.tables[table] ?? 0)) / (3 * HOSTS);
   results.rolloutHostBytesPerHostPerRollout = delta('rollout_hosts');
   results.eventBytesPerHostPerRollout = delta('events');
@@ -224,7 +241,7 @@ try {
   await rollout();
   await store.prune(now, { ...DEFAULT_RETENTION, finishedRolloutsPerFleet: 1 });
   results.fileBytesAfterFourthRolloutAndPrune = statSync(path).size;
-  results.loadavgAfter = loadavg().map((n) => n.toFixed(2)).join(' ');
+  results.loadavgAfter = load();
 } finally {
   await store.close();
   await rm(dir, { recursive: true, force: true });
