@@ -37,6 +37,15 @@ describe('patchline serve', () => {
       /0: is not a number of requests a minute/,
     );
     expect(runCli(['serve', '--database', database, '--max-body', 'lots'], env).status).toBe(2);
+    for (const [flag, value] of [
+      ['--retain-events-for', '0'],
+      ['--retain-runs-for', 'forever'],
+      ['--prune-every', 'hourly'],
+      ['--retain-finished-rollouts', '-1'],
+    ] as const) {
+      const refused = runCli(['serve', '--database', database, flag, value], env);
+      expect([refused.status, refused.stderr]).toEqual([2, expect.stringContaining(`${flag}=${value}: expected`)]);
+    }
     const half = runCli(['serve', '--database', database, '--tls-cert', 'c.pem'], env);
     expect([half.status, half.stderr]).toEqual([2, expect.stringMatching(/--tls-cert and --tls-key go together/)]);
   });
@@ -56,6 +65,8 @@ describe('patchline serve', () => {
         '--database',
         database,
         '--tick',
+        '1s',
+        '--prune-every',
         '1s',
         '--admin-token-file',
         tokenFile,
@@ -104,6 +115,7 @@ describe('patchline serve', () => {
       await until('the poll to wait', async () =>
         /^patchline_desired_polls_waiting 1$/m.test(await (await fetch(`${url}/metrics`)).text()) ? true : undefined,
       );
+      expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^patchline_pruned_total\{kind="events"\} 0$/m);
       child.kill('SIGTERM');
       expect((await poll).status).toBe(204);
       expect(await exited).toBe(0);

@@ -274,7 +274,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])('store on %s', (dialect) => {
     expect((await store.getHost('not-taken'))?.resource.metadata.name).toBe('not-taken');
   });
 
-  it('keeps each host\'s fleet as the selectors say, through relabelling and fleet changes', async () => {
+  it("keeps each host's fleet as the selectors say, through relabelling and fleet changes", async () => {
     const fresh = await freshStore();
     try {
       const fleetOf = async (host: string) => (await fresh.fleetOfHost(host))?.resource.metadata.name;

@@ -98,12 +98,17 @@ export interface InstallOptions {
  * `serve`) reads the old snapshot or the new one and never an error, and an interruption leaves the old one. Renaming
  * the new file over it would not: a reader holding the old file goes on reading it, and the old file's -wal and -shm,
  * which belong to the path, would be read against the new one. Only where there is no database yet is `file` renamed
- * into place. `file` is left for the caller to remove when it was not renamed.
+ * into place, its own log folded into it first and any log left at `dbPath` removed. `file` is left for the caller
+ * to remove when it was not renamed.
  */
 export async function installDatabaseFile(dbPath: string, file: string, options: InstallOptions = {}): Promise<void> {
   const label = options.label ?? file;
   if (options.verify) verifyDatabaseFile(file, label);
   if (!existsSync(dbPath)) {
+    foldWriteAheadLog(file, label);
+    // A log or shared-memory file left at the path by a database deleted from under its writer would be read
+    // against the new file as if it were its own (SQLite cannot tell): they describe nothing that still exists.
+    await Promise.all(['-wal', '-shm', '-journal'].map((suffix) => rm(`${dbPath}${suffix}`, { force: true })));
     await rename(file, dbPath);
     return;
   }
@@ -112,6 +117,28 @@ export async function installDatabaseFile(dbPath: string, file: string, options:
     replaceContent(live, file, label);
   } finally {
     live.close();
+  }
+}
+
+/**
+ * Moves every transaction committed to `file`'s write-ahead log into `file` itself and empties the log. A log belongs
+ * to its path, not to the file: renamed alone, the file would lose what the log held (a writer killed before it
+ * checkpointed leaves it there), and the caller removes the log it leaves behind.
+ */
+function foldWriteAheadLog(file: string, label: string): void {
+  let db: AdvisoryDatabase;
+  try {
+    db = AdvisoryDatabase.open(file);
+  } catch (error) {
+    throw renamed(error, file, label);
+  }
+  try {
+    const [result] = connectionOf(db).pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+    if (result?.busy !== 0) {
+      throw new PatchlineError('input', label, 'is still being written by another process; try again once it ends');
+    }
+  } finally {
+    db.close();
   }
 }
 

@@ -3,11 +3,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
+import { DURATION_HINT } from '../duration.js';
 import { PatchlineError } from '../errors.js';
 import { tryParseDuration } from '../fleet/index.js';
 import { defaultCacheDir } from '../oci/index.js';
 import { createServer, DEFAULT_LIMITS, type GatewayOptions, type ServerLimits } from '../server/index.js';
-import { redact, Store } from '../store/index.js';
+import { DEFAULT_RETENTION, type RetentionPolicy, RUNS_KEPT_PER_PIPELINE, redact, Store } from '../store/index.js';
 import { readTokenFile } from './controller-client.js';
 import { parseSize } from './options.js';
 
@@ -19,6 +20,10 @@ interface ServeFlags {
   tick: string;
   deciderLease: string;
   controllerId?: string;
+  retainFinishedRollouts: number;
+  retainEventsFor: string;
+  retainRunsFor: string;
+  pruneEvery: string;
   insecureNoAdminToken?: boolean;
   adminTokenFile?: string;
   logLevel: string;
@@ -60,6 +65,26 @@ export function serveCommand(): Command {
       new Option(
         '--controller-id <name>',
         'this controller among those sharing the database (default: host name/listen address)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--retain-finished-rollouts <count>',
+        "finished rollouts kept per fleet, with their host records and events (a fleet's latest, unfinished ones and those of its current or rollback release are always kept)",
+      )
+        .argParser(rolloutCount)
+        .default(DEFAULT_RETENTION.finishedRolloutsPerFleet),
+    )
+    .addOption(new Option('--retain-events-for <duration>', 'how long rollout events are kept').default('90d'))
+    .addOption(
+      new Option(
+        '--retain-runs-for <duration>',
+        `how long finished pipeline runs are kept (the newest ${RUNS_KEPT_PER_PIPELINE} of each pipeline always are)`,
+      ).default('90d'),
+    )
+    .addOption(
+      new Option('--prune-every <duration>', 'how often what the retention flags no longer keep is deleted').default(
+        '1h',
       ),
     )
     .addOption(
@@ -141,6 +166,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (leaseMs === undefined || leaseMs < 1000) {
     throw new PatchlineError('usage', `--decider-lease=${flags.deciderLease}`, 'expected a duration of 1s or more');
   }
+  const retention = retentionFrom(flags);
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) {
     throw new PatchlineError(
       'usage',
@@ -163,6 +189,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     leaseMs: Math.max(leaseMs, 3 * tickMs),
     // Stable across restarts: a controller restarted in place takes its lease back at once, not after it expires.
     identity: flags.controllerId ?? `${hostname()}/${flags.listen}`,
+    retention,
     limits: limitsFrom(flags),
     gateway,
     logger: { level: flags.logLevel, stream: process.stderr },
@@ -288,6 +315,35 @@ function parsePublicUrl(text: string): string {
     );
   }
   return `${url.protocol}//${url.host}`;
+}
+
+function retentionFrom(flags: ServeFlags): { policy: RetentionPolicy; everyMs: number } {
+  const duration = (flag: string, value: string): number => {
+    const ms = tryParseDuration(value);
+    if (ms === undefined) throw new PatchlineError('usage', `${flag}=${value}`, `expected ${DURATION_HINT}, not 0`);
+    return ms;
+  };
+  return {
+    policy: {
+      ...DEFAULT_RETENTION,
+      finishedRolloutsPerFleet: flags.retainFinishedRollouts,
+      eventsForMs: duration('--retain-events-for', flags.retainEventsFor),
+      runsForMs: duration('--retain-runs-for', flags.retainRunsFor),
+    },
+    everyMs: duration('--prune-every', flags.pruneEvery),
+  };
+}
+
+function rolloutCount(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(number)) {
+    throw new PatchlineError(
+      'usage',
+      `--retain-finished-rollouts=${value}`,
+      'expected a whole number of rollouts (0 or more)',
+    );
+  }
+  return number;
 }
 
 function perMinute(value: string): number {

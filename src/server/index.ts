@@ -11,6 +11,7 @@ export type { DesiredResponse } from './host-routes.js';
 export { desiredResponseSchema } from './host-routes.js';
 export { metricsText } from './metrics-text.js';
 export { openApiDocument } from './openapi.js';
+export type { RetentionOptions, RetentionTimer } from './retention-timer.js';
 export type { PatchlineServer, ServerOptions, TlsFiles } from './server.js';
 export { createServer } from './server.js';
 export type { Status, StatusReason } from './status.js';

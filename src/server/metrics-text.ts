@@ -1,5 +1,5 @@
 import { exposureStages, exposureWindowSeconds, hostRolloutStates, stageDurations } from '../fleet/index.js';
-import type { MetricsSnapshot } from '../store/index.js';
+import { type MetricsSnapshot, PRUNED_KINDS, type PrunedKind } from '../store/index.js';
 import type { GatewayMetricsSnapshot } from './gateway/gateway-metrics.js';
 
 /**
@@ -8,7 +8,14 @@ import type { GatewayMetricsSnapshot } from './gateway/gateway-metrics.js';
  */
 export function metricsText(
   snapshot: MetricsSnapshot,
-  extra: { waitingPolls: number; decider?: boolean; gateway?: GatewayMetricsSnapshot | undefined; now?: number },
+  extra: {
+    waitingPolls: number;
+    decider?: boolean;
+    gateway?: GatewayMetricsSnapshot | undefined;
+    now?: number;
+    /** Rows the retention timer deleted since the process started; zeros when it does not run. */
+    pruned?: Record<PrunedKind, number> | undefined;
+  },
 ): string {
   const lines: string[] = [];
   const family = (name: string, type: 'gauge' | 'counter' | 'histogram', help: string): void => {
@@ -81,6 +88,13 @@ export function metricsText(
     'Whether this controller holds the decider lease (decides rollouts) among those sharing its database.',
   );
   sample('patchline_controller_decider', {}, extra.decider === true ? 1 : 0);
+
+  family(
+    'patchline_pruned_total',
+    'counter',
+    'Rows the retention policy deleted since the controller started, by kind.',
+  );
+  for (const kind of PRUNED_KINDS) sample('patchline_pruned_total', { kind }, extra.pruned?.[kind] ?? 0);
 
   exposureMetrics(snapshot, family, sample, extra.now ?? Date.now());
 

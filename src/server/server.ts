@@ -16,6 +16,7 @@ import { metricsText } from './metrics-text.js';
 import { openApiDocument } from './openapi.js';
 import { pipelineRoutes } from './pipeline-routes.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createRetentionTimer, type RetentionOptions, type RetentionTimer } from './retention-timer.js';
 import { InvalidRequest, type StatusReason, sendStatus } from './status.js';
 import { createWaiters, type Waiters } from './waiters.js';
 
@@ -39,6 +40,8 @@ export interface ServerOptions {
   leaseMs?: number | undefined;
   /** This controller's name among those sharing the database; a restart under the same name retakes its lease. */
   identity?: string | undefined;
+  /** The retention policy and how often it prunes the store; no pruning when undefined. */
+  retention?: RetentionOptions | undefined;
   /** The registry gateway (`/v2/`, where hosts pull their fleet's image); not served when undefined. */
   gateway?: GatewayOptions | undefined;
   /** fastify's logger option: false (tests), true, or a pino configuration / instance. */
@@ -48,6 +51,8 @@ export interface ServerOptions {
 export interface PatchlineServer {
   app: FastifyInstance;
   controller: Controller;
+  /** Present when the server prunes (options.retention). */
+  retention: RetentionTimer | undefined;
 }
 
 /**
@@ -113,6 +118,10 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
       .publish(options.store.db, 'patchline_desired', payload)
       .catch((error: unknown) => app.log.warn({ err: error }, 'cannot tell the other controllers to wake hosts'));
   };
+  const retention =
+    options.retention === undefined
+      ? undefined
+      : createRetentionTimer({ ...options.retention, store: options.store, clock, log: app.log });
   const context: ServerContext = {
     store: options.store,
     clock,
@@ -153,6 +162,7 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
           decider: controller.isLeader(),
           gateway: gatewayMetrics?.snapshot(),
           now: clock(),
+          pruned: retention?.totals(),
         }),
       );
     });
@@ -166,6 +176,7 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
   app.addHook('onListen', async () => {
     await notifications.listen();
     controller.start();
+    retention?.start();
   });
   app.addHook('preClose', async () => {
     waiters.notifyAll();
@@ -173,8 +184,9 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
   app.addHook('onClose', async () => {
     for (const unsubscribe of listening) unsubscribe();
     await controller.stop();
+    await retention?.stop();
   });
-  return { app, controller };
+  return { app, controller, retention };
 }
 
 async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {

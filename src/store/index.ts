@@ -10,6 +10,8 @@ export { exposureSeconds } from './metrics.js';
 export type { Channel, Notifications } from './notifications.js';
 export { dialectOf, redact } from './open-database.js';
 export type { Stored } from './resources.js';
+export type { PrunedKind, PruneResult, RetentionPolicy } from './retention.js';
+export { DEFAULT_RETENTION, PRUNED_KINDS, RUNS_KEPT_PER_PIPELINE } from './retention.js';
 export type { ActiveRollout, Desired, StoredEvent } from './rollouts.js';
 export type { Database, Dialect } from './schema.js';
 export { hashSecret, newSecret, sameSecret } from './secrets.js';

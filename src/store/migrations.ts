@@ -17,6 +17,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0006-one-moving-rollout': oneMovingRollout,
         '0007-decider-lease': deciderLease,
         '0008-host-fleet': hostFleet,
+        '0009-events-by-time': eventsByTime,
       };
     },
   };
@@ -278,5 +279,13 @@ const hostFleet: Migration = {
     await db.schema.alterTable('hosts').addColumn('fleet', 'text').execute();
     await db.schema.createIndex('hosts_fleet').on('hosts').column('fleet').execute();
     await assignAllHostFleets(db as Kysely<Database>);
+  },
+};
+
+/** Retention deletes events by age: an index on their time finds the old ones without reading the rest. */
+const eventsByTime: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.createIndex('events_at').on('events').column('at').execute();
   },
 };

@@ -2,8 +2,6 @@ import { type Kysely, sql } from 'kysely';
 import {
   desiredDigestFor,
   type Fleet,
-  fleetOfLabels,
-  fleetsMatching,
   fromTimestamp,
   type Host,
   type HostRecord,

@@ -39,6 +39,7 @@ import {
   type Stored,
   updateDocument,
 } from './resources.js';
+import { DEFAULT_RETENTION, type PruneResult, prune, type RetentionPolicy } from './retention.js';
 import * as rollouts from './rollouts.js';
 import type { Database, Dialect } from './schema.js';
 import { credentialMark } from './secrets.js';
@@ -411,6 +412,16 @@ export class Store {
 
   recordExposures(updates: readonly Exposure[]): Promise<void> {
     return this.transaction((trx) => pipelines.recordExposures(trx, updates));
+  }
+
+  // ── Retention ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Deletes what the retention policy no longer keeps (old finished rollouts with their host records and events, old
+   * events and pipeline runs), in batches that are each their own short transaction; see retention.ts.
+   */
+  prune(now: number, policy: RetentionPolicy = DEFAULT_RETENTION): Promise<PruneResult> {
+    return prune(this.db, this.dialect, now, policy);
   }
 
   // ── Metrics ─────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, expect } from 'vitest';
-import { createServer, type PatchlineServer, type ServerLimits } from '../../src/server/index.js';
+import {
+  createServer,
+  type PatchlineServer,
+  type RetentionOptions,
+  type ServerLimits,
+} from '../../src/server/index.js';
 import { Store } from '../../src/store/index.js';
 import { tempDir } from './tmp.js';
 
@@ -27,6 +32,8 @@ export interface ServerHarnessOptions {
   /** A SQLite file or PostgreSQL URL; a fresh SQLite file when unset. */
   database?: string;
   limits?: Partial<ServerLimits>;
+  /** Prune the store on a timer (started when the app listens). */
+  retention?: RetentionOptions;
   startAt: number;
 }
 
@@ -48,6 +55,7 @@ export async function startServerHarness(options: ServerHarnessOptions): Promise
     adminToken: options.adminToken,
     clock: () => now.value,
     limits: options.limits,
+    retention: options.retention,
   });
   const { app } = server;
   const as = (token: string | null) => (method: string, url: string, payload?: unknown) =>
