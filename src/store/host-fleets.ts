@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { fleetOfLabels, type Labels } from '../fleet/index.js';
+import { dropHostAnswers } from './host-answers.js';
 import { listDocuments } from './resources.js';
 import type { Database } from './schema.js';
 
@@ -10,14 +11,18 @@ import type { Database } from './schema.js';
  * transaction.
  */
 
-/** The fleet of one host with these labels, written to its row. */
+/** The fleet of one host with these labels, written to its row; its prepared answer is dropped. */
 export async function assignHostFleet(db: Kysely<Database>, name: string, labels: Labels | undefined): Promise<void> {
   const fleets = await listDocuments(db, 'fleets');
   const fleet = fleetOfLabels(fleets, labels)?.resource.metadata.name ?? null;
   await db.updateTable('hosts').set({ fleet }).where('name', '=', name).execute();
+  await dropHostAnswers(db, [name]);
 }
 
-/** Every host's fleet again, after a fleet was created, changed or deleted; only rows that change are written. */
+/**
+ * Every host's fleet again, after a fleet was created, changed or deleted; only rows that change are written. The
+ * caller drops the answers the change affects.
+ */
 export async function assignAllHostFleets(db: Kysely<Database>): Promise<void> {
   const fleets = await listDocuments(db, 'fleets');
   const rows = await db.selectFrom('hosts').select(['name', 'labels', 'fleet']).execute();

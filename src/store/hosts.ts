@@ -71,17 +71,24 @@ export async function listHostsForDecision(db: Kysely<Database>, fleet: string):
   return rows.map(hostForDecision);
 }
 
-/** One host as rollout decisions see it (what a desired-state poll needs), with its fleet. */
-export async function getHostForDecision(
-  db: Kysely<Database>,
-  name: string,
-): Promise<{ host: Host; fleet: string | null } | undefined> {
+export interface HostForPoll {
+  host: Host;
+  fleet: string | null;
+  /** The prepared answer (host-answers.ts), null when there is none, and the version it is kept under. */
+  answer: string | null;
+  answerVersion: number;
+}
+
+/** One host as rollout decisions see it, with its fleet and prepared answer: all a desired-state poll reads. */
+export async function getHostForPoll(db: Kysely<Database>, name: string): Promise<HostForPoll | undefined> {
   const row = await db
     .selectFrom('hosts')
-    .select([...DECISION_COLUMNS, 'fleet'])
+    .select([...DECISION_COLUMNS, 'fleet', 'answer', 'answer_version'])
     .where('name', '=', name)
     .executeTakeFirst();
-  return row === undefined ? undefined : { host: hostForDecision(row), fleet: row.fleet };
+  return row === undefined
+    ? undefined
+    : { host: hostForDecision(row), fleet: row.fleet, answer: row.answer, answerVersion: Number(row.answer_version) };
 }
 
 function hostForDecision(row: Pick<HostRow, (typeof DECISION_COLUMNS)[number]>): Host {
@@ -138,6 +145,8 @@ async function insertHost(db: Kysely<Database>, host: Host, now: number): Promis
       booted: null,
       failed_digests: '[]',
       fleet: null,
+      answer: null,
+      answer_version: 0,
     })
     .execute();
   await assignHostFleet(db, host.metadata.name, host.metadata.labels);

@@ -18,6 +18,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0007-decider-lease': deciderLease,
         '0008-host-fleet': hostFleet,
         '0009-events-by-time': eventsByTime,
+        '0010-prepared-answers': preparedAnswers,
       };
     },
   };
@@ -287,5 +288,17 @@ const eventsByTime: Migration = {
   // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
   async up(db: Kysely<any>): Promise<void> {
     await db.schema.createIndex('events_at').on('events').column('at').execute();
+  },
+};
+
+/** What each host should run, prepared in its row (see host-answers.ts), so a poll is one read. */
+const preparedAnswers: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('hosts').addColumn('answer', 'text').execute();
+    await db.schema
+      .alterTable('hosts')
+      .addColumn('answer_version', 'integer', (column) => column.notNull().defaultTo(0))
+      .execute();
   },
 };

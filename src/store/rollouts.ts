@@ -5,6 +5,7 @@ import {
   fromTimestamp,
   type Host,
   type HostRecord,
+  hostsToWake,
   isFinalPhase,
   isInFlight,
   isSupersedable,
@@ -24,7 +25,8 @@ import {
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
-import { addFailedDigests, getHostForDecision, listHostsForDecision } from './hosts.js';
+import { decodeAnswer, dropFleetAnswers, dropHostAnswers, type PreparedAnswer, storeAnswer } from './host-answers.js';
+import { addFailedDigests, getHostForPoll, type HostForPoll, listHostsForDecision } from './hosts.js';
 import { completeExposures } from './pipelines.js';
 import {
   carriedMetadata,
@@ -158,6 +160,7 @@ export async function createRollout(
     .where('fleet', '=', fleetName)
     .where('name', '!=', rollout.metadata.name)
     .execute();
+  await dropFleetAnswers(db, fleetName);
   return created;
 }
 
@@ -230,6 +233,7 @@ export async function applyRollout(
   const next = carriedMetadata({ ...before, metadata: rollout.metadata, spec }, before);
   if (canonicalJson(next) === canonicalJson(before)) return 'unchanged';
   await updateDocument(db, 'rollouts', next, stored.resourceVersion);
+  await dropRolloutFleetAnswers(db, rollout.metadata.name);
   return 'updated';
 }
 
@@ -239,6 +243,7 @@ function dropUndefined<T extends object>(value: T): Partial<T> {
 
 export async function deleteRollout(db: Kysely<Database>, name: string): Promise<void> {
   await requireDocument(db, 'rollouts', name);
+  await dropRolloutFleetAnswers(db, name);
   await db.deleteFrom('rollouts').where('name', '=', name).execute();
   await db.deleteFrom('rollout_hosts').where('rollout', '=', name).execute();
   await db.deleteFrom('events').where('rollout', '=', name).execute();
@@ -262,6 +267,7 @@ export async function editRollout(
     const next = storedDocument(carriedMetadata(result.rollout, stored.resource));
     await updateDocument(db, 'rollouts', next, stored.resourceVersion);
     if (result.action !== undefined) await appendEvents(db, [result.action]);
+    await dropRolloutFleetAnswers(db, name);
   }
   return result.rollout;
 }
@@ -373,15 +379,26 @@ export async function commitDecision(
   }
   await addFailedDigests(db, decision.failedDigests);
   await appendEvents(db, decision.events);
+  const moved = hostsToWake(decision);
   if (decision.rolloutPhase === 'succeeded' && fleet.status?.currentRelease !== release.metadata.name) {
     const next: Fleet = { ...fleet, status: { ...fleet.status, currentRelease: release.metadata.name } };
     await updateDocument(db, 'fleets', next, loaded.fleetVersion);
+    await dropFleetAnswers(db, fleet.metadata.name);
+  } else if (moved === 'all') {
+    await dropFleetAnswers(db, fleet.metadata.name);
+  } else {
+    await dropHostAnswers(db, [...moved, ...decision.failedDigests.map((failure) => failure.host)]);
   }
   if (decision.rolloutPhase === 'succeeded') {
     // In the same transaction as the decision: the ledger closes exactly when the rollout's last host is healthy.
     await completeExposures(db, { ...rollout, status: decision.status }, now);
   }
   return true;
+}
+
+async function dropRolloutFleetAnswers(db: Kysely<Database>, rollout: string): Promise<void> {
+  const row = await db.selectFrom('rollouts').select('fleet').where('name', '=', rollout).executeTakeFirst();
+  if (row !== undefined) await dropFleetAnswers(db, row.fleet);
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
@@ -448,14 +465,43 @@ export async function fleetOfHost(db: Kysely<Database>, name: string): Promise<S
 
 /**
  * What a host should run now: its fleet's latest rollout decides (desiredDigestFor); a fleet without one holds its
- * hosts on its current release; undefined when nothing has an opinion and the host keeps what it runs.
+ * hosts on its current release; undefined when nothing has an opinion and the host keeps what it runs. Answered from
+ * the host's prepared answer when it has one (host-answers.ts), else computed and, unless it depends on the clock,
+ * kept for next time.
  */
 export async function desiredFor(db: Kysely<Database>, name: string, now: number): Promise<Desired | undefined> {
-  const found = await getHostForDecision(db, name);
+  const found = await getHostForPoll(db, name);
   if (found === undefined) throw new StoreError('NotFound', `host ${name} not found`);
-  const host = found.host;
+  if (found.answer !== null) return withServed(found.host, decodeAnswer(found.answer), now);
+  const { answer, timeBound } = await computeAnswer(db, found, now);
+  if (!timeBound) await storeAnswer(db, name, found.answerVersion, answer);
+  return withServed(found.host, answer, now);
+}
+
+/** desiredFor without prepared answers, computed from the fleet, rollout and releases: the oracle of the tests. */
+export async function computeDesiredFor(db: Kysely<Database>, name: string, now: number): Promise<Desired | undefined> {
+  const found = await getHostForPoll(db, name);
+  if (found === undefined) throw new StoreError('NotFound', `host ${name} not found`);
+  return withServed(found.host, (await computeAnswer(db, found, now)).answer, now);
+}
+
+function withServed(host: Host, answer: PreparedAnswer | undefined, now: number): Desired | undefined {
+  return answer === undefined ? undefined : { ...answer, servedRecently: servedRecently(host, answer.digest, now) };
+}
+
+/**
+ * The answer from the state itself. `timeBound` when it holds only for now: a host selected but not yet told,
+ * whose fleet has download windows, is told the release only while one is open.
+ */
+async function computeAnswer(
+  db: Kysely<Database>,
+  found: HostForPoll,
+  now: number,
+): Promise<{ answer: PreparedAnswer | undefined; timeBound: boolean }> {
+  const { host } = found;
+  const name = host.metadata.name;
   const fleet = found.fleet === null ? undefined : await getDocument(db, 'fleets', found.fleet);
-  if (fleet === undefined) return undefined;
+  if (fleet === undefined) return { answer: undefined, timeBound: false };
   const fleetName = fleet.resource.metadata.name;
   const row = await db
     .selectFrom('rollouts')
@@ -467,17 +513,15 @@ export async function desiredFor(db: Kysely<Database>, name: string, now: number
   if (row === undefined) {
     const current = fleet.resource.status?.currentRelease;
     const release = current === undefined ? undefined : await getDocument(db, 'releases', current);
-    if (release === undefined) return undefined;
+    if (release === undefined) return { answer: undefined, timeBound: false };
     const digest = releaseDigest(release.resource);
     const failed = (host.status?.failedDigests ?? []).some((failure) => failure.digest === digest);
-    return failed
-      ? undefined
-      : {
-          fleet: fleetName,
-          digest,
-          image: `${releaseRepository(release.resource)}@${digest}`,
-          servedRecently: servedRecently(host, digest, now),
-        };
+    return {
+      answer: failed
+        ? undefined
+        : { fleet: fleetName, digest, image: `${releaseRepository(release.resource)}@${digest}` },
+      timeBound: false,
+    };
   }
   const rollout = parseDocument('rollouts', row.name, row.doc);
   const record = await db
@@ -486,10 +530,11 @@ export async function desiredFor(db: Kysely<Database>, name: string, now: number
     .where('rollout', '=', row.name)
     .where('host', '=', name)
     .executeTakeFirst();
+  const hostRecord = record === undefined ? undefined : (JSON.parse(record.record) as HostRecord);
   const status =
     rollout.status === undefined
       ? undefined
-      : { ...rollout.status, hosts: record === undefined ? {} : { [name]: JSON.parse(record.record) as HostRecord } };
+      : { ...rollout.status, hosts: hostRecord === undefined ? {} : { [name]: hostRecord } };
   const release = await requireDocument(db, 'releases', rollout.spec.release);
   const previousName = rollout.spec.previousRelease;
   const previous = previousName === undefined ? undefined : await getDocument(db, 'releases', previousName);
@@ -500,16 +545,13 @@ export async function desiredFor(db: Kysely<Database>, name: string, now: number
     previousRelease: previous?.resource,
     hosts: [host],
   };
+  const timeBound =
+    hostRecord?.state === 'selected' && (fleet.resource.spec.maintenanceWindows?.download ?? []).length > 0;
   const digest = desiredDigestFor(host, state, now);
-  if (digest === undefined) return undefined;
+  if (digest === undefined) return { answer: undefined, timeBound };
   const owner = [release.resource, previous?.resource].find(
     (each): each is Release => each !== undefined && releaseDigests(each).has(digest),
   );
   const repository = owner === undefined ? fleet.resource.spec.image : releaseRepository(owner);
-  return {
-    fleet: fleetName,
-    digest,
-    image: `${repository}@${digest}`,
-    servedRecently: servedRecently(host, digest, now),
-  };
+  return { answer: { fleet: fleetName, digest, image: `${repository}@${digest}` }, timeBound };
 }

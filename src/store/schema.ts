@@ -36,6 +36,10 @@ export interface Database {
     booted: string | null;
     /** JSON FailedDigest[] */
     failed_digests: string;
+    /** JSON: what the host should run, prepared (see host-answers.ts); null until computed or after a change. */
+    answer: string | null;
+    /** Bumped by every change that drops the answer, so an answer computed before it is never stored after it. */
+    answer_version: number;
     /** The one fleet whose selector matches the host's labels (see host-fleets.ts); null for none or two. */
     fleet: string | null;
     /** The id the host's FleetLock client sends, when it differs from the host name (Zincati's machine id). */

@@ -21,6 +21,7 @@ import { canonicalJson } from './canonical-json.js';
 import { checkFence, claimLease, type Fence, releaseLease } from './decider-lease.js';
 import { StoreError } from './errors.js';
 import { allLocks, runLockCall, type StoredLockHolder } from './fleet-locks.js';
+import { dropAllAnswers, dropFleetAnswers } from './host-answers.js';
 import { assignAllHostFleets } from './host-fleets.js';
 import * as hosts from './hosts.js';
 import { checkFleetMembership, checkHostMembership } from './membership.js';
@@ -97,6 +98,7 @@ export class Store {
       const created = freshMetadata(withoutStatus(fleet), now);
       await insertDocument(trx, 'fleets', created, now);
       await assignAllHostFleets(trx);
+      await dropAllAnswers(trx);
       return created;
     });
   }
@@ -109,6 +111,7 @@ export class Store {
       if (stored === undefined) {
         await insertDocument(trx, 'fleets', freshMetadata(withoutStatus(fleet), now), now);
         await assignAllHostFleets(trx);
+        await dropAllAnswers(trx);
         return 'created';
       }
       checkExpectedVersion('fleets', fleet.metadata.name, stored.resourceVersion, expectedVersion);
@@ -118,6 +121,10 @@ export class Store {
       await updateDocument(trx, 'fleets', next, stored.resourceVersion);
       if (canonicalJson(next.spec.selector) !== canonicalJson(stored.resource.spec.selector)) {
         await assignAllHostFleets(trx);
+        await dropAllAnswers(trx);
+      } else {
+        // Its image or windows may have changed what its hosts are told.
+        await dropFleetAnswers(trx, fleet.metadata.name);
       }
       return 'updated';
     });
@@ -135,6 +142,7 @@ export class Store {
       await deleteDocument(trx, 'fleets', name);
       await trx.deleteFrom('fleet_locks').where('fleet', '=', name).execute();
       await assignAllHostFleets(trx);
+      await dropAllAnswers(trx);
     });
   }
 
@@ -153,6 +161,7 @@ export class Store {
       await checkReleaseFleet(trx, release);
       const created = freshMetadata(release, now);
       await insertDocument(trx, 'releases', created, now, { fleet: release.spec.fleet });
+      await dropFleetAnswers(trx, release.spec.fleet);
       return created;
     });
   }
@@ -164,6 +173,7 @@ export class Store {
       if (stored === undefined) {
         await checkReleaseFleet(trx, release);
         await insertDocument(trx, 'releases', freshMetadata(release, now), now, { fleet: release.spec.fleet });
+        await dropFleetAnswers(trx, release.spec.fleet);
         return 'created';
       }
       if (canonicalJson(stored.resource.spec) !== canonicalJson(release.spec)) {
@@ -175,6 +185,7 @@ export class Store {
       const next = carriedMetadata(release, stored.resource);
       if (canonicalJson(next) === canonicalJson(stored.resource)) return 'unchanged';
       await updateDocument(trx, 'releases', next, stored.resourceVersion);
+      await dropFleetAnswers(trx, release.spec.fleet);
       return 'updated';
     });
   }
@@ -197,7 +208,9 @@ export class Store {
           `release ${name} is fleet ${current.resource.metadata.name}'s current release`,
         );
       }
+      const release = await getDocument(trx, 'releases', name);
       await deleteDocument(trx, 'releases', name);
+      if (release !== undefined) await dropFleetAnswers(trx, release.resource.spec.fleet);
     });
   }
 

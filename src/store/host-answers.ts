@@ -1,0 +1,67 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * Prepared answers: what each host should run, kept in its row (`hosts.answer`) once computed, so a poll is one
+ * indexed read instead of reading the fleet, its latest rollout, the host's record and the releases. An answer is
+ * dropped, in the same transaction, by every change that could alter it: a decision that moved the host (or changed
+ * its rollout's phase: the whole fleet), any change to the fleet's rollouts or releases, a fleet's selector or
+ * windows (every host), the host's own labels. Answers that depend on the clock (a selected host waiting for a
+ * download window) are never kept.
+ *
+ * `answer_version` closes the race between computing an answer and a change committing meanwhile: every drop bumps
+ * it, and an answer is stored only over the version read before the state it was computed from, so an answer
+ * computed on a state that has since changed is never kept.
+ */
+
+export interface PreparedAnswer {
+  fleet: string;
+  digest: string;
+  image: string;
+}
+
+/** `none`: nothing speaks for the host (it keeps what it runs), as opposed to SQL NULL, "not prepared". */
+const NONE = '"none"';
+
+export function encodeAnswer(answer: PreparedAnswer | undefined): string {
+  return answer === undefined ? NONE : JSON.stringify(answer);
+}
+
+export function decodeAnswer(text: string): PreparedAnswer | undefined {
+  return text === NONE ? undefined : (JSON.parse(text) as PreparedAnswer);
+}
+
+export async function storeAnswer(
+  db: Kysely<Database>,
+  host: string,
+  version: number,
+  answer: PreparedAnswer | undefined,
+): Promise<void> {
+  await db
+    .updateTable('hosts')
+    .set({ answer: encodeAnswer(answer) })
+    .where('name', '=', host)
+    .where('answer_version', '=', version)
+    .execute();
+}
+
+const dropped = { answer: null, answer_version: sql<number>`answer_version + 1` };
+
+export async function dropHostAnswers(db: Kysely<Database>, hosts: Iterable<string>): Promise<void> {
+  const names = [...new Set(hosts)];
+  for (let start = 0; start < names.length; start += 500) {
+    await db
+      .updateTable('hosts')
+      .set(dropped)
+      .where('name', 'in', names.slice(start, start + 500))
+      .execute();
+  }
+}
+
+export async function dropFleetAnswers(db: Kysely<Database>, fleet: string): Promise<void> {
+  await db.updateTable('hosts').set(dropped).where('fleet', '=', fleet).execute();
+}
+
+export async function dropAllAnswers(db: Kysely<Database>): Promise<void> {
+  await db.updateTable('hosts').set(dropped).execute();
+}
