@@ -5,7 +5,7 @@
 // Writes bench/results/fleet.md and fleet.json.
 //
 //   npm run bench:fleet [-- --hosts N] [--backends sqlite,postgres] [--step-seconds S] [--real-seconds S]
-//                          [--max-rate CYCLES_PER_S] [--rollout-seconds S] [--no-build]
+//                          [--max-rate CYCLES_PER_S] [--rollout-seconds S] [--no-build] [--profile DIR]
 //
 // Time is compressed the honest way: the hosts' cycles are spread evenly over time (an open-loop schedule, each
 // request timed from the moment it was due, so a server that falls behind pays for its queue), first at the real rate
@@ -163,7 +163,18 @@ async function startServe(database) {
   const token = randomBytes(24).toString('hex');
   const child = spawn(
     process.execPath,
-    [CLI, 'serve', '--listen', `127.0.0.1:${port}`, '--database', database, '--log-level', 'warn', ...adminLimitFlag()],
+    [
+      ...(args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`]),
+      CLI,
+      'serve',
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--database',
+      database,
+      '--log-level',
+      'warn',
+      ...adminLimitFlag(),
+    ],
     { env: { ...process.env, PATCHLINE_ADMIN_TOKEN: token }, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
