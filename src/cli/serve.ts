@@ -185,6 +185,7 @@ async function serve(flags: ServeFlags): Promise<void> {
         ? undefined
         : { cert: flags.tlsCert, key: flags.tlsKey },
     tickMs,
+    deciderThread: { location: flags.database },
     // At least three ticks, so a lone controller never loses its lease between its own ticks.
     leaseMs: Math.max(leaseMs, 3 * tickMs),
     // Stable across restarts: a controller restarted in place takes its lease back at once, not after it expires.
@@ -214,6 +215,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   try {
     await app.listen({ host, port });
   } catch (error) {
+    // Closing the server stops the decider thread, which would otherwise keep the process alive.
+    await app.close().catch(() => undefined);
     await store.close();
     throw new PatchlineError(
       'usage',

@@ -22,6 +22,8 @@ export interface ControllerOptions {
   identity?: string | undefined;
   /** Told about each decision that changed something. */
   onDecision?: ((rollout: string, decision: RolloutDecision) => void) | undefined;
+  /** Told the outcome of every tick. */
+  onTick?: ((result: TickResult) => void) | undefined;
   /** Passes nudges on to the controller that decides, when this one does not. */
   forward?: ((fleets: Set<string> | 'all') => void) | undefined;
   log?: ControllerLog | undefined;
@@ -134,6 +136,7 @@ export function createController(options: ControllerOptions): Controller {
       lastDurationMs = performance.now() - started;
       running = undefined;
     });
+    current.then(options.onTick, () => undefined);
     running = current;
     return current;
   }

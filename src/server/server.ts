@@ -7,6 +7,7 @@ import { adminRoutes } from './admin-routes.js';
 import { anonymousLimit } from './auth.js';
 import { DEFAULT_LIMITS, type ServerContext, type ServerLimits } from './context.js';
 import { type Controller, createController } from './controller.js';
+import { startDeciderThread } from './controller-thread.js';
 import { fleetLockRoutes } from './fleetlock-routes.js';
 import { GatewayMetrics } from './gateway/gateway-metrics.js';
 import type { GatewayOptions } from './gateway/options.js';
@@ -36,6 +37,11 @@ export interface ServerOptions {
   /** How often the controller decides every active rollout; no timer when undefined. */
   tickMs?: number | undefined;
   nudgeDelayMs?: number | undefined;
+  /**
+   * Decide on a thread of its own, with its own connection to this database (the store's location), so ticks never
+   * hold up host calls; the clock is then the wall clock. In-process when undefined.
+   */
+  deciderThread?: { location: string } | undefined;
   /** How long the decider lease lasts unless renewed (see controller.ts). */
   leaseMs?: number | undefined;
   /** This controller's name among those sharing the database; a restart under the same name retakes its lease. */
@@ -78,24 +84,37 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
   }) as unknown as FastifyInstance;
   const waiters = createWaiters();
   const { notifications } = options.store;
-  const controller = createController({
-    store: options.store,
-    clock,
+  const loop = {
     tickMs: options.tickMs,
     nudgeDelayMs: options.nudgeDelayMs,
     leaseMs: options.leaseMs,
     identity: options.identity,
-    log: app.log,
-    // The decision's commit told the other controllers (store.decide); this one's hosts are woken here.
-    onDecision: (_rollout, decision) => wakeLocal(waiters, hostsToWake(decision)),
-    forward: (fleets) => {
-      if (!notifications.shared) return;
-      const payload = fleets === 'all' ? '*' : JSON.stringify([...fleets]);
-      notifications
-        .publish(options.store.db, 'patchline_decide', payload)
-        .catch((error: unknown) => app.log.warn({ err: error }, 'cannot pass a nudge on to the deciding controller'));
-    },
-  });
+  };
+  // The decision's commit told the other controllers (store.decide); this one's hosts are woken here.
+  const controller =
+    options.deciderThread === undefined
+      ? createController({
+          ...loop,
+          store: options.store,
+          clock,
+          log: app.log,
+          onDecision: (_rollout, decision) => wakeLocal(waiters, hostsToWake(decision)),
+          forward: (fleets) => {
+            if (!notifications.shared) return;
+            const payload = fleets === 'all' ? '*' : JSON.stringify([...fleets]);
+            notifications
+              .publish(options.store.db, 'patchline_decide', payload)
+              .catch((error: unknown) =>
+                app.log.warn({ err: error }, 'cannot pass a nudge on to the deciding controller'),
+              );
+          },
+        })
+      : await startDeciderThread({
+          ...loop,
+          location: options.deciderThread.location,
+          log: app.log,
+          onWake: (hosts) => wakeLocal(waiters, hosts),
+        });
   const listening = [
     notifications.subscribe('patchline_desired', (payload) => wakeLocal(waiters, parseNames(payload))),
     notifications.subscribe('patchline_decide', (payload) => {

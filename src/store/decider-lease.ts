@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { StoreError } from './errors.js';
-import type { Database, Dialect } from './schema.js';
+import type { Database } from './schema.js';
 
 /**
  * The decider lease: several controllers may serve one database, but rollout decisions are taken by one of them at a
@@ -72,14 +72,20 @@ export async function releaseLease(db: Kysely<Database>, held: Fence): Promise<v
 }
 
 /**
- * Fails the transaction unless the lease still carries this fence. On PostgreSQL the row is locked for share until
- * the transaction ends, so a takeover waits for a decision already past this check; on SQLite the transaction's
- * snapshot does the same (a takeover committed after it began makes this transaction's first write fail).
+ * Fails the transaction unless the lease still carries this fence. It is a write (of nothing new) so that it locks
+ * the lease row until the transaction ends: a takeover waits for a decision already past this check, on PostgreSQL
+ * by the row lock and on SQLite by the database's one writer at a time.
  */
-export async function checkFence(db: Kysely<Database>, dialect: Dialect, fence: Fence): Promise<void> {
-  const query = db.selectFrom('leases').select(['holder', 'epoch']).where('name', '=', LEASE);
-  const row = dialect === 'postgres' ? await query.forShare().executeTakeFirst() : await query.executeTakeFirst();
-  if (row === undefined || row.holder !== fence.holder || Number(row.epoch) !== fence.epoch) {
+export async function checkFence(db: Kysely<Database>, fence: Fence): Promise<void> {
+  const held = await db
+    .updateTable('leases')
+    .set({ epoch: fence.epoch })
+    .where('name', '=', LEASE)
+    .where('holder', '=', fence.holder)
+    .where('epoch', '=', fence.epoch)
+    .executeTakeFirst();
+  if (Number(held.numUpdatedRows) !== 1) {
+    const row = await db.selectFrom('leases').select(['holder', 'epoch']).where('name', '=', LEASE).executeTakeFirst();
     throw new StoreError(
       'Conflict',
       `controller ${fence.holder} no longer holds the decider lease (epoch ${fence.epoch}; now ${row === undefined ? 'nobody' : `${row.holder} at epoch ${row.epoch}`}): the decision is dropped`,

@@ -1,5 +1,16 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, type SqliteDatabase, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  type SqliteDatabase,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import pg from 'pg';
 import { PatchlineError } from '../errors.js';
 import { checkSqliteFile, guardSqlite } from '../sqlite-check.js';
@@ -46,7 +57,7 @@ export async function openDatabase(location: string): Promise<{ db: Kysely<Datab
       sqlite.close();
       throw error;
     }
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+    db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
   }
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error } = await migrator.migrateToLatest();
@@ -56,6 +67,31 @@ export async function openDatabase(location: string): Promise<{ db: Kysely<Datab
     throw new PatchlineError('input', redact(location), `cannot migrate the database (${message})`, { cause: error });
   }
   return { db, dialect };
+}
+
+/**
+ * SQLite transactions that take the write lock when they begin (`BEGIN IMMEDIATE`). A deferred transaction that reads
+ * first fails outright (SQLITE_BUSY_SNAPSHOT) if another connection commits before its first write; with the decider
+ * on its own thread and connection, host reports commit on the other all the time. Taking the lock first makes a
+ * transaction wait its turn (the busy timeout) instead.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
 }
 
 // Distinct statements kept prepared; the store issues a few dozen shapes (more with IN lists of varying length).

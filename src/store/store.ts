@@ -270,7 +270,7 @@ export class Store {
     const loaded = await rollouts.loadRolloutState(this.db, name);
     const decision = decide(loaded.state, now);
     const changed = await this.transaction(async (trx) => {
-      if (fence !== undefined) await checkFence(trx, this.dialect, fence);
+      if (fence !== undefined) await checkFence(trx, fence);
       const wrote = await rollouts.commitDecision(trx, loaded, decision, now);
       if (wrote && this.notifications.shared) {
         await this.notifications.publish(trx, 'patchline_desired', wakePayload(hostsToWake(decision)));
