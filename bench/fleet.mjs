@@ -391,6 +391,8 @@ async function runLoad(server, hosts, rate, seconds, measure, onTick) {
     errors: errors.length,
     firstError: errors[0],
     serverCores: cores,
+    // PostgreSQL's share of serverCores (its postmaster and backends); 0 on SQLite, which runs in the controller.
+    dbCores: ((after.dbCpu ?? 0) - (before.dbCpu ?? 0)) / wall,
     rssMb: after.rssMb,
     hostsPerCore: cores > 0 ? (rate * 60) / cores : Number.NaN,
   };
@@ -448,7 +450,8 @@ async function benchBackend(name) {
       result.steps.push(step);
       log(
         `${name}: ${rate.toFixed(0)} cycles/s: p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms, ` +
-          `server ${step.serverCores.toFixed(2)} cores, RSS ${step.rssMb.toFixed(0)} MB, errors ${step.errors}`,
+          `server ${step.serverCores.toFixed(2)} cores (database ${step.dbCores.toFixed(2)}), ` +
+          `RSS ${step.rssMb.toFixed(0)} MB, errors ${step.errors}`,
       );
       if (step.p99 > P99_LIMIT_MS || step.errors > step.requests / 100) break;
     }

@@ -174,7 +174,11 @@ describe.each<Dialect>(['sqlite', 'postgres'])('prepared answers on %s', (dialec
         // The history went somewhere: rollouts finished and hosts were told releases.
         const phases = new Set((await store.listRollouts()).map((each) => each.resource.status?.phase));
         expect([...phases].filter((phase) => phase !== undefined).length).toBeGreaterThan(1);
-        const prepared = await store.db.selectFrom('hosts').select('answer').where('answer', 'is not', null).execute();
+        const prepared = await store.db
+          .selectFrom('host_answers')
+          .select('answer')
+          .where('answer', 'is not', null)
+          .execute();
         expect(prepared.length).toBeGreaterThan(0);
       } finally {
         await store.close();

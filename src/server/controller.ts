@@ -131,6 +131,8 @@ export function createController(options: ControllerOptions): Controller {
     while (running !== undefined) {
       await running.catch(() => undefined);
     }
+    // A tick that waited its turn past stop() would run on a store its owner is closing.
+    if (stopped) return { leader: false, decided: 0, changed: [], conflicts: [], failed: [] };
     const started = performance.now();
     const current = runOnce(fleets).finally(() => {
       lastDurationMs = performance.now() - started;

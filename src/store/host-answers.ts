@@ -2,14 +2,14 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
 
 /**
- * Prepared answers: what each host should run, kept in its row (`hosts.answer`) once computed, so a poll is one
+ * Prepared answers: what each host should run, kept in `host_answers` once computed, so a poll is one
  * indexed read instead of reading the fleet, its latest rollout, the host's record and the releases. An answer is
  * dropped, in the same transaction, by every change that could alter it: a decision that moved the host (or changed
  * its rollout's phase: the whole fleet), any change to the fleet's rollouts or releases, a fleet's selector or
  * windows (every host), the host's own labels. Answers that depend on the clock (a selected host waiting for a
  * download window) are never kept.
  *
- * `answer_version` closes the race between computing an answer and a change committing meanwhile: every drop bumps
+ * `host_answers.version` closes the race between computing an answer and a change committing meanwhile: every drop bumps
  * it, and an answer is stored only over the version read before the state it was computed from, so an answer
  * computed on a state that has since changed is never kept.
  */
@@ -38,30 +38,34 @@ export async function storeAnswer(
   answer: PreparedAnswer | undefined,
 ): Promise<void> {
   await db
-    .updateTable('hosts')
+    .updateTable('host_answers')
     .set({ answer: encodeAnswer(answer) })
-    .where('name', '=', host)
-    .where('answer_version', '=', version)
+    .where('host', '=', host)
+    .where('version', '=', version)
     .execute();
 }
 
-const dropped = { answer: null, answer_version: sql<number>`answer_version + 1` };
+const dropped = { answer: null, version: sql<number>`version + 1` };
 
 export async function dropHostAnswers(db: Kysely<Database>, hosts: Iterable<string>): Promise<void> {
   const names = [...new Set(hosts)];
   for (let start = 0; start < names.length; start += 500) {
     await db
-      .updateTable('hosts')
+      .updateTable('host_answers')
       .set(dropped)
-      .where('name', 'in', names.slice(start, start + 500))
+      .where('host', 'in', names.slice(start, start + 500))
       .execute();
   }
 }
 
 export async function dropFleetAnswers(db: Kysely<Database>, fleet: string): Promise<void> {
-  await db.updateTable('hosts').set(dropped).where('fleet', '=', fleet).execute();
+  await db
+    .updateTable('host_answers')
+    .set(dropped)
+    .where('host', 'in', (eb) => eb.selectFrom('hosts').select('name').where('fleet', '=', fleet))
+    .execute();
 }
 
 export async function dropAllAnswers(db: Kysely<Database>): Promise<void> {
-  await db.updateTable('hosts').set(dropped).execute();
+  await db.updateTable('host_answers').set(dropped).execute();
 }

@@ -83,12 +83,14 @@ export interface HostForPoll {
 export async function getHostForPoll(db: Kysely<Database>, name: string): Promise<HostForPoll | undefined> {
   const row = await db
     .selectFrom('hosts')
-    .select([...DECISION_COLUMNS, 'fleet', 'answer', 'answer_version'])
-    .where('name', '=', name)
+    .leftJoin('host_answers', 'host_answers.host', 'hosts.name')
+    .select(DECISION_COLUMNS.map((column) => `hosts.${column}` as const))
+    .select(['hosts.fleet', 'host_answers.answer', 'host_answers.version'])
+    .where('hosts.name', '=', name)
     .executeTakeFirst();
   return row === undefined
     ? undefined
-    : { host: hostForDecision(row), fleet: row.fleet, answer: row.answer, answerVersion: Number(row.answer_version) };
+    : { host: hostForDecision(row), fleet: row.fleet, answer: row.answer, answerVersion: Number(row.version ?? 0) };
 }
 
 function hostForDecision(row: Pick<HostRow, (typeof DECISION_COLUMNS)[number]>): Host {
@@ -145,10 +147,9 @@ async function insertHost(db: Kysely<Database>, host: Host, now: number): Promis
       booted: null,
       failed_digests: '[]',
       fleet: null,
-      answer: null,
-      answer_version: 0,
     })
     .execute();
+  await db.insertInto('host_answers').values({ host: host.metadata.name, answer: null, version: 0 }).execute();
   await assignHostFleet(db, host.metadata.name, host.metadata.labels);
 }
 
@@ -195,6 +196,7 @@ export async function applyHost(
 export async function deleteHost(db: Kysely<Database>, name: string): Promise<void> {
   const result = await db.deleteFrom('hosts').where('name', '=', name).executeTakeFirst();
   if (Number(result.numDeletedRows) !== 1) throw new StoreError('NotFound', `host ${name} not found`);
+  await db.deleteFrom('host_answers').where('host', '=', name).execute();
   await db.deleteFrom('host_credentials').where('host', '=', name).execute();
 }
 

@@ -291,14 +291,16 @@ const eventsByTime: Migration = {
   },
 };
 
-/** What each host should run, prepared in its row (see host-answers.ts), so a poll is one read. */
+/** What each host should run, prepared (see host-answers.ts), so a poll is one read; a row for every host. */
 const preparedAnswers: Migration = {
   // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
   async up(db: Kysely<any>): Promise<void> {
-    await db.schema.alterTable('hosts').addColumn('answer', 'text').execute();
     await db.schema
-      .alterTable('hosts')
-      .addColumn('answer_version', 'integer', (column) => column.notNull().defaultTo(0))
+      .createTable('host_answers')
+      .addColumn('host', 'text', (column) => column.primaryKey())
+      .addColumn('answer', 'text')
+      .addColumn('version', 'integer', (column) => column.notNull())
       .execute();
+    await sql`insert into host_answers (host, answer, version) select name, null, 0 from hosts`.execute(db);
   },
 };

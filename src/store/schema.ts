@@ -36,14 +36,21 @@ export interface Database {
     booted: string | null;
     /** JSON FailedDigest[] */
     failed_digests: string;
-    /** JSON: what the host should run, prepared (see host-answers.ts); null until computed or after a change. */
-    answer: string | null;
-    /** Bumped by every change that drops the answer, so an answer computed before it is never stored after it. */
-    answer_version: number;
     /** The one fleet whose selector matches the host's labels (see host-fleets.ts); null for none or two. */
     fleet: string | null;
     /** The id the host's FleetLock client sends, when it differs from the host name (Zincati's machine id). */
     fleetlock_id: string | null;
+  };
+  /**
+   * What each host should run, prepared (see host-answers.ts): one row per host, beside its row in `hosts` so that
+   * a decision dropping answers never waits on (or holds up) the hosts' own writes.
+   */
+  host_answers: {
+    host: string;
+    /** JSON answer; null until computed or after a change dropped it. */
+    answer: string | null;
+    /** Bumped by every drop, so an answer computed before it is never stored after it. */
+    version: number;
   };
   host_credentials: { hash: string; host: string; created_at: string };
   enrollment_tokens: {
