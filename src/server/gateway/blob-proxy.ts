@@ -76,6 +76,11 @@ export class BlobProxy {
     return (await this.download(blob)).stream;
   }
 
+  /** Stops the thread that writes the cache; downloads still running fail. */
+  close(): Promise<void> {
+    return this.writer.close();
+  }
+
   private fromCache(digest: Digest): Readable {
     this.metrics.blobOpened('cache');
     return this.cache.open(digest);

@@ -76,7 +76,7 @@ function cacheWriterMain(): void {
  * One thread, shared by every download of a BlobProxy, that hashes blobs and writes them to their temporary cache
  * files. The event loop only copies each chunk into a batch and hands batches over; hashing and file writes, the
  * larger part of a cold pull's CPU, run beside it (decision 0044). Started on first use; unref'd, so it never keeps
- * the process alive.
+ * the process alive, and stopped with the server.
  */
 export class CacheWriterThread {
   private worker: Worker | undefined;
@@ -100,7 +100,6 @@ export class CacheWriterThread {
   private thread(): Worker {
     if (this.worker !== undefined) return this.worker;
     const worker = new Worker(`(${cacheWriterMain.toString()})()`, { eval: true });
-    worker.unref();
     worker.on('message', (message: FromThread) => {
       const sink = this.files.get(message.id);
       if (sink === undefined) return;
@@ -119,8 +118,17 @@ export class CacheWriterThread {
     };
     worker.on('error', lost);
     worker.on('exit', (code) => lost(new Error(`the cache writer thread exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker again.
+    worker.unref();
     this.worker = worker;
     return worker;
+  }
+
+  /** Stops the thread; files still being written fail (and are left for their downloads to remove). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (worker === undefined) return;
+    await worker.terminate();
   }
 }
 
