@@ -7,6 +7,8 @@ import type { Digester } from './verified-stream.js';
 const BATCH_BYTES = 1024 * 1024;
 /** How far the thread may fall behind one file before its writer is told to wait. */
 const MAX_IN_FLIGHT_BYTES = 4 * BATCH_BYTES;
+/** Spare batch buffers kept for reuse: enough for several downloads at full pace. */
+const MAX_SPARE_BATCHES = 32;
 
 type ToThread =
   | { type: 'open'; id: number; path: string; algorithm: string }
@@ -16,7 +18,8 @@ type ToThread =
 
 type FromThread =
   | { type: 'opened'; id: number }
-  | { type: 'written'; id: number; bytes: number }
+  /** `data` is the batch's buffer, handed back to be filled again. */
+  | { type: 'written'; id: number; bytes: number; data: ArrayBuffer }
   | { type: 'finished'; id: number; hex: string }
   | { type: 'aborted'; id: number }
   | { type: 'failed'; id: number; message: string };
@@ -45,12 +48,15 @@ function cacheWriterMain(): void {
         port.postMessage({ type: 'opened', id });
       } else if (message.type === 'write') {
         const file = files.get(id);
-        if (file === undefined) return;
+        if (file === undefined) {
+          port.postMessage({ type: 'written', id, bytes: 0, data: message.data }, [message.data]);
+          return;
+        }
         const bytes = new Uint8Array(message.data, 0, message.length);
         file.hash.update(bytes);
         for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(file.fd, bytes, offset);
         file.written += bytes.length;
-        port.postMessage({ type: 'written', id, bytes: file.written });
+        port.postMessage({ type: 'written', id, bytes: file.written, data: message.data }, [message.data]);
       } else if (message.type === 'finish') {
         const file = files.get(id);
         if (file === undefined) return;
@@ -81,12 +87,21 @@ function cacheWriterMain(): void {
 export class CacheWriterThread {
   private worker: Worker | undefined;
   private readonly files = new Map<number, CacheFileSink>();
+  /**
+   * Batch buffers the thread has handed back, filled again rather than allocated: a fresh MiB per batch costs page
+   * faults here and unmapping there, as much CPU again as the copy itself.
+   */
+  private readonly spare: Buffer[] = [];
   private nextId = 1;
 
   /** Creates (truncates) `path`; the sink hashes with `algorithm` everything written to it. */
   open(path: string, algorithm: string): CacheFileSink {
     const id = this.nextId++;
-    const sink = new CacheFileSink(path, (message, transfer) => this.send(message, transfer));
+    const sink = new CacheFileSink(
+      path,
+      (message, transfer) => this.send(message, transfer),
+      () => this.spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES),
+    );
     this.files.set(id, sink);
     sink.id = id;
     this.send({ type: 'open', id, path, algorithm });
@@ -101,6 +116,9 @@ export class CacheWriterThread {
     if (this.worker !== undefined) return this.worker;
     const worker = new Worker(`(${cacheWriterMain.toString()})()`, { eval: true });
     worker.on('message', (message: FromThread) => {
+      if (message.type === 'written' && this.spare.length < MAX_SPARE_BATCHES) {
+        this.spare.push(Buffer.from(message.data));
+      }
       const sink = this.files.get(message.id);
       if (sink === undefined) return;
       if (message.type === 'finished' || message.type === 'aborted' || message.type === 'failed') {
@@ -157,6 +175,7 @@ export class CacheFileSink extends EventEmitter implements Digester {
   constructor(
     readonly path: string,
     private readonly send: (message: ToThread, transfer?: ArrayBuffer[]) => void,
+    private readonly newBatch: () => Buffer,
   ) {
     super();
     this.opened = new Promise<void>((resolve, reject) => {
@@ -172,7 +191,7 @@ export class CacheFileSink extends EventEmitter implements Digester {
     }
     for (let offset = 0; offset < chunk.length; ) {
       // A buffer of its own, so it can be moved (not copied again) to the thread.
-      this.batch ??= Buffer.allocUnsafeSlow(BATCH_BYTES);
+      this.batch ??= this.newBatch();
       const copied = chunk.copy(this.batch, this.batchLength, offset);
       this.batchLength += copied;
       offset += copied;
