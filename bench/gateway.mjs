@@ -29,7 +29,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
@@ -160,10 +160,32 @@ function usage(pid) {
     const cpu = cpuOf(`/proc/${pid}/stat`);
     const mainCpu = cpuOf(`/proc/${pid}/task/${pid}/stat`);
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    return { cpu, mainCpu, rssMb: rssKb / 1024 };
+    return { cpu, mainCpu, threads: threadCpu(pid), rssMb: rssKb / 1024 };
   } catch {
-    return { cpu: Number.NaN, mainCpu: Number.NaN, rssMb: Number.NaN };
+    return { cpu: Number.NaN, mainCpu: Number.NaN, threads: new Map(), rssMb: Number.NaN };
   }
+}
+
+/** CPU seconds of each live thread of a process, by thread id (a thread that exited is only in the process's total). */
+function threadCpu(pid) {
+  const threads = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      threads.set(tid, cpuOf(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // It exited in between.
+    }
+  }
+  return threads;
+}
+
+/** The CPU the busiest thread other than the main one used between two usage() samples (a worker thread, if any). */
+function busiestOtherThread(pid, before, after) {
+  let busiest = 0;
+  for (const [tid, cpu] of after.threads) {
+    if (tid !== String(pid)) busiest = Math.max(busiest, cpu - (before.threads.get(tid) ?? 0));
+  }
+  return busiest;
 }
 
 /** Samples a process's RSS every 100 ms until stopped; resolves with the peak. */
@@ -493,6 +515,7 @@ async function measuredPull(client, source, { server, registry }) {
     mbps: result.bytes / result.seconds / 1e6,
     serverCpu: serverAfter ? serverAfter.cpu - before.server : Number.NaN,
     serverMainCpu: serverAfter ? serverAfter.mainCpu - before.serverMain : Number.NaN,
+    serverBusiestOtherThreadCpu: serverAfter ? busiestOtherThread(server.pid, serverBefore, serverAfter) : Number.NaN,
     registryCpu: usage(registry.pid).cpu - before.registry,
     clientCpu: client === 'node' ? (own.user + own.system) / 1e6 : Number.NaN,
     serverPeakRssMb: stopPeak(),
@@ -792,6 +815,7 @@ async function main() {
           log(
             `round ${round + 1} ${client} gateway ${cache}: ${pulled.mbps.toFixed(0)} MB/s (${pulled.seconds.toFixed(2)} s, ` +
               `server CPU ${pulled.serverCpu.toFixed(1)} s, ${pulled.serverMainCpu.toFixed(1)} s of it on the event loop, ` +
+              `${pulled.serverBusiestOtherThreadCpu.toFixed(1)} s on its busiest other thread, ` +
               `registry CPU ${pulled.registryCpu.toFixed(1)} s)`,
           );
           if (cache === 'cold') results.cacheBytes = await dirBytes(cacheDir);
