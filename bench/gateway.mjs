@@ -29,7 +29,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
@@ -144,17 +144,48 @@ async function waitFor(url, process, what) {
   throw new Error(`${what} did not answer ${url}:\n${process.output()}`);
 }
 
-/** CPU seconds (user + system) and RSS (MB) of a process, from /proc. */
+/** CPU seconds (user + system) from a /proc stat file. */
+function cpuOf(statFile) {
+  const stat = readFileSync(statFile, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+
+/**
+ * CPU seconds (user + system) of a process and of its main thread (for Node, the event loop; the rest is worker and
+ * thread-pool threads), and RSS (MB), from /proc.
+ */
 function usage(pid) {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    const cpu = cpuOf(`/proc/${pid}/stat`);
+    const mainCpu = cpuOf(`/proc/${pid}/task/${pid}/stat`);
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    return { cpu, rssMb: rssKb / 1024 };
+    return { cpu, mainCpu, threads: threadCpu(pid), rssMb: rssKb / 1024 };
   } catch {
-    return { cpu: Number.NaN, rssMb: Number.NaN };
+    return { cpu: Number.NaN, mainCpu: Number.NaN, threads: new Map(), rssMb: Number.NaN };
   }
+}
+
+/** CPU seconds of each live thread of a process, by thread id (a thread that exited is only in the process's total). */
+function threadCpu(pid) {
+  const threads = new Map();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      threads.set(tid, cpuOf(`/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // It exited in between.
+    }
+  }
+  return threads;
+}
+
+/** The CPU the busiest thread other than the main one used between two usage() samples (a worker thread, if any). */
+function busiestOtherThread(pid, before, after) {
+  let busiest = 0;
+  for (const [tid, cpu] of after.threads) {
+    if (tid !== String(pid)) busiest = Math.max(busiest, cpu - (before.threads.get(tid) ?? 0));
+  }
+  return busiest;
 }
 
 /** Samples a process's RSS every 100 ms until stopped; resolves with the peak. */
@@ -468,15 +499,23 @@ async function pullNode(source) {
 
 /** One pull with the server's and the registry's CPU over it; the Node client's own CPU too. */
 async function measuredPull(client, source, { server, registry }) {
-  const before = { server: server ? usage(server.pid).cpu : 0, registry: usage(registry.pid).cpu };
+  const serverBefore = server ? usage(server.pid) : undefined;
+  const before = {
+    server: serverBefore?.cpu ?? 0,
+    serverMain: serverBefore?.mainCpu ?? 0,
+    registry: usage(registry.pid).cpu,
+  };
   const ownBefore = process.cpuUsage();
   const stopPeak = server ? peakRss(server.pid) : () => Number.NaN;
   const result = client === 'skopeo' ? await pullSkopeo(source, SINK_ROOT) : await pullNode(source);
   const own = process.cpuUsage(ownBefore);
+  const serverAfter = server ? usage(server.pid) : undefined;
   return {
     ...result,
     mbps: result.bytes / result.seconds / 1e6,
-    serverCpu: server ? usage(server.pid).cpu - before.server : Number.NaN,
+    serverCpu: serverAfter ? serverAfter.cpu - before.server : Number.NaN,
+    serverMainCpu: serverAfter ? serverAfter.mainCpu - before.serverMain : Number.NaN,
+    serverBusiestOtherThreadCpu: serverAfter ? busiestOtherThread(server.pid, serverBefore, serverAfter) : Number.NaN,
     registryCpu: usage(registry.pid).cpu - before.registry,
     clientCpu: client === 'node' ? (own.user + own.system) / 1e6 : Number.NaN,
     serverPeakRssMb: stopPeak(),
@@ -619,8 +658,8 @@ function markdown(results) {
   );
   lines.push('## Pull throughput', '');
   lines.push(
-    '| Client | Source | MB/s, median (min–max) | Wall s, median | Gateway ÷ direct, median of rounds | Server CPU s | Registry CPU s | Server peak RSS MB | Client CPU s (Node) | Average read KiB (Node) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| Client | Source | MB/s, median (min–max) | Wall s, median | Gateway ÷ direct, median of rounds | Gateway ÷ direct per round | Server CPU s | of it on the event loop | Registry CPU s | Server peak RSS MB | Client CPU s (Node) | Average read KiB (Node) |',
+    '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
   );
   for (const client of results.clients) {
     for (const source of ['direct', 'cold', 'warm']) {
@@ -637,7 +676,9 @@ function markdown(results) {
         `| ${client} | ${source === 'direct' ? 'registry, direct' : `gateway, ${source} cache`} | ` +
           `${fixed(median(mbps), 0)} (${fixed(Math.min(...mbps), 0)}–${fixed(Math.max(...mbps), 0)}) | ` +
           `${fixed(median(runs.map((r) => r.seconds)), 2)} | ${source === 'direct' ? '1.00' : fixed(median(ratios), 2)} | ` +
-          `${fixed(median(runs.map((r) => r.serverCpu)))} | ${fixed(median(runs.map((r) => r.registryCpu)))} | ` +
+          `${ratios.map((ratio) => fixed(ratio, 2)).join(', ') || '–'} | ` +
+          `${fixed(median(runs.map((r) => r.serverCpu)))} | ${fixed(median(runs.map((r) => r.serverMainCpu)))} | ` +
+          `${fixed(median(runs.map((r) => r.registryCpu)))} | ` +
           `${fixed(median(runs.map((r) => r.serverPeakRssMb)), 0)} | ${fixed(median(runs.map((r) => r.clientCpu)))} | ` +
           `${fixed(median(runs.map((r) => r.averageReadKiB ?? Number.NaN)))} |`,
       );
@@ -773,7 +814,9 @@ async function main() {
           entry.pulls[client][cache] = pulled;
           log(
             `round ${round + 1} ${client} gateway ${cache}: ${pulled.mbps.toFixed(0)} MB/s (${pulled.seconds.toFixed(2)} s, ` +
-              `server CPU ${pulled.serverCpu.toFixed(1)} s, registry CPU ${pulled.registryCpu.toFixed(1)} s)`,
+              `server CPU ${pulled.serverCpu.toFixed(1)} s, ${pulled.serverMainCpu.toFixed(1)} s of it on the event loop, ` +
+              `${pulled.serverBusiestOtherThreadCpu.toFixed(1)} s on its busiest other thread, ` +
+              `registry CPU ${pulled.registryCpu.toFixed(1)} s)`,
           );
           if (cache === 'cold') results.cacheBytes = await dirBytes(cacheDir);
         }
@@ -791,7 +834,8 @@ async function main() {
       const pulled = await measuredPull('node', gatewaySource(server, hosts[0]), { server, registry });
       await server.stop();
       server = undefined;
-      const [file] = (await readdir(profileDir)).filter((name) => name.endsWith('.cpuprofile'));
+      // CPU.DATE.TIME.PID.THREAD.SEQ.cpuprofile: thread 0 is the event loop; worker threads write their own.
+      const [file] = (await readdir(profileDir)).filter((name) => /\.0\.\d+\.cpuprofile$/.test(name));
       log(`profiled cold pull: ${pulled.mbps.toFixed(0)} MB/s; profile ${file ?? 'missing'}`);
       if (file !== undefined) {
         const profile = JSON.parse(await readFile(join(profileDir, file), 'utf8'));

@@ -14,7 +14,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OciLayoutWriter } from '../src/oci/layout-writer.js';
-import { type FaultProxy, startFaultProxy } from './helpers/fault-proxy.js';
+import { type Fault, type FaultProxy, startFaultProxy } from './helpers/fault-proxy.js';
 import { bootcStatus } from './helpers/fleet-docs.js';
 import { authFile, type GatewayHarness, release, run, sha256, skopeo, startGateway } from './helpers/gateway.js';
 import { makeLayoutImage } from './helpers/images.js';
@@ -618,6 +618,81 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
     );
     expect(fixed.complete).toBe(true);
     expect(sha256(fixed.bytes)).toBe(digest);
+  }, 120_000);
+
+  it('refuses a blob corrupted on the wire, in its first byte, its last, or on a resumed connection, and caches none of it', async () => {
+    const fleet = await webFleet();
+    const { digest, size } = upstream.v3.layer;
+    const url = `${fleet.gateway.url}/v2/fleets/web/os/blobs/${digest}`;
+    const authorization = basic('web-01', fleet.credentials['web-01'] ?? '');
+    const cached = join(fleet.gateway.cacheDir, 'blobs', 'sha256');
+    const left = async () =>
+      (existsSync(cached) ? await readdir(cached) : []).filter((name) => name.startsWith(digest.slice(7)));
+    const cases: Fault[][] = [
+      [{ kind: 'corrupt', atByte: 0 }],
+      // In the tail the verifier holds back: only the digest, computed beside the event loop, can refuse it.
+      [{ kind: 'corrupt', atByte: size - 1 }],
+      // The connection breaks after 1 MB; the Range request for the rest brings the wrong byte.
+      [
+        { kind: 'cut', afterBytes: 1_000_000 },
+        { kind: 'corrupt', atByte: 1000 },
+      ],
+    ];
+    for (const faults of cases) {
+      upstream.proxy.reset();
+      for (const fault of faults)
+        upstream.proxy.inject({ method: 'GET', path: new RegExp(`/blobs/${digest}$`), times: 1, fault });
+      const got = await rawGet(url, authorization);
+      expect([got.status, got.complete], JSON.stringify(faults)).toEqual([200, false]);
+      expect(got.bytes.length).toBeLessThan(size);
+      // One download, with exactly the faults it was given: nothing of it was fetched again behind our back.
+      expect(upstream.proxy.requests.filter((each) => each.path.endsWith(digest)).map((each) => each.fault)).toEqual(
+        faults.map((fault) => fault.kind),
+      );
+      await until('the failed download to clean up', async () => ((await left()).length === 0 ? true : undefined));
+    }
+    // Upstream delivers it right: served whole, and now cached with the right bytes.
+    upstream.proxy.reset();
+    const fixed = await rawGet(url, authorization);
+    expect([fixed.complete, sha256(fixed.bytes)]).toEqual([true, digest]);
+    expect(sha256(await readFile(join(cached, digest.slice(7))))).toBe(digest);
+  }, 120_000);
+
+  it('serves cold pulls of one blob that arrive during its download from that one download', async () => {
+    const fleet = await webFleet();
+    const { digest } = upstream.v3.layer;
+    const url = `${fleet.gateway.url}/v2/fleets/web/os/blobs/${digest}`;
+    const as = (name: string) => basic(name, fleet.credentials[name] ?? '');
+    upstream.proxy.reset();
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    upstream.proxy.inject({
+      method: 'GET',
+      path: new RegExp(`/blobs/${digest}$`),
+      times: 1,
+      fault: { kind: 'hold', afterBytes: 2_000_000, release: released },
+    });
+    const first = rawGet(url, as('web-01'));
+    const upstreamAt = async (bytes: number) =>
+      upstream.proxy.requests.find((each) => each.path.endsWith(digest) && each.sent === bytes) ? true : undefined;
+    // Upstream has sent 2 MB and holds the rest: the download is half-way when the others ask.
+    await until('upstream to hold the blob half-way', () => upstreamAt(2_000_000));
+    const others = ['web-02', 'web-03', 'web-01'].map((name) => rawGet(url, as(name)));
+    const following = async () => {
+      const text = await (await fetch(`${fleet.gateway.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((each) => each.startsWith('patchline_gateway_blob_opens_total{source="shared-download"} '));
+      return line?.endsWith(' 3') ? true : undefined;
+    };
+    await until('the three later requests to follow the download', following);
+    release();
+    const all = await Promise.all([first, ...others]);
+    for (const got of all) expect([got.complete, sha256(got.bytes)]).toEqual([true, digest]);
+    expect(blobGets(digest)).toBe(1);
+    expect(sha256(await readFile(join(fleet.gateway.cacheDir, 'blobs', 'sha256', digest.slice(7))))).toBe(digest);
   }, 120_000);
 
   it('answers Range requests from a verified copy', async () => {

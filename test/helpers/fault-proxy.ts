@@ -15,7 +15,14 @@ export type Fault =
    * afterBytes) after the headers and that many bytes of the body. The connection stays open until the client
    * gives up or the proxy stops.
    */
-  | { kind: 'stall'; afterBytes?: number };
+  | { kind: 'stall'; afterBytes?: number }
+  /** Pass the body through with the byte at `atByte` flipped: same length, wrong content, as bad memory or a bad disk. */
+  | { kind: 'corrupt'; atByte: number }
+  /**
+   * Send the headers and `afterBytes` bytes of the body, then nothing more until `release` resolves, then the rest:
+   * a download the test holds half-way for as long as it needs.
+   */
+  | { kind: 'hold'; afterBytes: number; release: Promise<void> };
 
 export interface FaultRule {
   method?: string;
@@ -32,6 +39,8 @@ export interface RecordedRequest {
   range?: string;
   /** The fault applied, if any. */
   fault?: Fault['kind'];
+  /** Body bytes sent to the client so far (for 'hold': whether the hold point is reached). */
+  sent: number;
 }
 
 export interface FaultProxy {
@@ -55,11 +64,51 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     return rule;
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, cutAfter: number | undefined, stall = false) => {
+  /** Passes the body on chunk by chunk, flipping one byte or pausing at a point; counts what was sent. */
+  const alter = (upstreamResponse: IncomingMessage, res: ServerResponse, fault: Fault, recorded: RecordedRequest) => {
+    let held = false;
+    upstreamResponse.on('data', (chunk: Buffer) => {
+      const start = recorded.sent;
+      let out = chunk;
+      if (fault.kind === 'corrupt' && fault.atByte >= start && fault.atByte < start + chunk.length) {
+        out = Buffer.from(chunk);
+        out[fault.atByte - start] = (out[fault.atByte - start] ?? 0) ^ 0xff;
+      }
+      if (fault.kind === 'hold' && !held && start + chunk.length > fault.afterBytes) {
+        held = true;
+        const before = Math.max(0, fault.afterBytes - start);
+        res.write(out.subarray(0, before));
+        recorded.sent += before;
+        upstreamResponse.pause();
+        void fault.release.then(() => {
+          res.write(out.subarray(before));
+          recorded.sent += out.length - before;
+          upstreamResponse.resume();
+        });
+        return;
+      }
+      res.write(out);
+      recorded.sent += out.length;
+    });
+    upstreamResponse.on('end', () => res.end());
+  };
+
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    recorded: RecordedRequest,
+    cutAfter: number | undefined,
+    stall = false,
+    altered?: Fault,
+  ) => {
     const upstreamRequest = httpRequest(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
       (upstreamResponse) => {
         res.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        if (altered !== undefined) {
+          alter(upstreamResponse, res, altered, recorded);
+          return;
+        }
         if (cutAfter === undefined) {
           upstreamResponse.pipe(res);
           return;
@@ -94,7 +143,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const rule = takeRule(req, path);
-    const recorded: RecordedRequest = { method: req.method ?? '', path };
+    const recorded: RecordedRequest = { method: req.method ?? '', path, sent: 0 };
     if (typeof req.headers.range === 'string') recorded.range = req.headers.range;
     if (rule) recorded.fault = rule.fault.kind;
     requests.push(recorded);
@@ -110,10 +159,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         req.resume();
         return;
       }
-      forward(req, res, rule.fault.afterBytes, true);
+      forward(req, res, recorded, rule.fault.afterBytes, true);
       return;
     }
-    forward(req, res, rule?.fault.kind === 'cut' ? rule.fault.afterBytes : undefined);
+    if (rule?.fault.kind === 'corrupt' || rule?.fault.kind === 'hold') {
+      forward(req, res, recorded, undefined, false, rule.fault);
+      return;
+    }
+    forward(req, res, recorded, rule?.fault.kind === 'cut' ? rule.fault.afterBytes : undefined);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;

@@ -9,6 +9,7 @@ import { readBounded, resumingStream } from './body.js';
 import { type Credentials, defaultAuthFiles } from './credentials.js';
 import { type FailedRequest, networkFailure, type Subject, statusFailure } from './failures.js';
 import { fetchWithRetry, type RetryOptions, type RetryPolicy, retryPolicy } from './retry.js';
+import { streamedGet } from './streamed-get.js';
 import { DEFAULT_TIMEOUTS, fetchWithin, type RequestTimeouts } from './timeouts.js';
 
 export interface RegistryClientOptions {
@@ -53,6 +54,14 @@ interface Exchange {
   extraScopes?: string[];
   headers?: Record<string, string>;
   body?: () => Promise<NonNullable<RequestInit['body']>>;
+  /** A GET whose successful body is read as a Node stream (streamedGet), not through fetch. */
+  streamed?: true;
+}
+
+/** An answer as `expect` takes it; `body` only for a streamed exchange that succeeded, and then it must be read. */
+interface Answer {
+  response: Response;
+  body?: Readable | undefined;
 }
 
 const DEFAULT_MAX_JSON = 4 * 1024 * 1024;
@@ -164,7 +173,7 @@ export class RegistryClient {
    */
   async getBlob(repository: string, digest: Digest, options: { offset?: number } = {}): Promise<Readable> {
     const input = this.describe(repository, digest);
-    const open = async (offset: number): Promise<Response> => {
+    const open = async (offset: number): Promise<Readable> => {
       const exchange: Exchange = {
         method: 'GET',
         url: this.url(repository, 'blobs', digest),
@@ -172,11 +181,19 @@ export class RegistryClient {
         input,
         repository,
         actions: ['pull'],
+        streamed: true,
       };
       if (offset > 0) exchange.headers = { range: `bytes=${offset}-` };
-      const response = await this.expect(exchange, offset > 0 ? [200, 206] : [200]);
-      if (offset > 0) checkRange(response, offset, input);
-      return response;
+      const { response, body } = await this.answer(exchange, offset > 0 ? [200, 206] : [200]);
+      if (body === undefined)
+        throw new PatchlineError('registry', input, `HTTP ${response.status} came without a body`);
+      try {
+        if (offset > 0) checkRange(response, offset, input);
+      } catch (error) {
+        body.destroy();
+        throw error;
+      }
+      return body;
     };
     const start = options.offset ?? 0;
     return resumingStream(await open(start), start, open, this.maxResumes, input, this.timeouts.idleMs);
@@ -334,30 +351,38 @@ export class RegistryClient {
    * any other status becomes the PatchlineError that describes it.
    */
   private async expect(exchange: Exchange, ok: readonly number[]): Promise<Response> {
+    return (await this.answer(exchange, ok)).response;
+  }
+
+  /** As `expect`, with the body of a streamed exchange. */
+  private async answer(exchange: Exchange, ok: readonly number[]): Promise<Answer> {
     const need: AuthNeed = {
       input: exchange.input,
       repository: exchange.repository,
       scopes: [repositoryScope(exchange.repository, exchange.actions), ...(exchange.extraScopes ?? [])],
     };
     let authorization = await this.auth.header(need);
-    let { response, attempts } = await this.send(exchange, authorization);
+    let { response, attempts, body } = await this.send(exchange, authorization);
     if (response.status === 401) {
       const retryWith = await this.auth.afterUnauthorized(response, need, authorization);
       if (retryWith !== undefined) {
         await response.body?.cancel().catch(() => undefined);
         authorization = retryWith;
-        ({ response, attempts } = await this.send(exchange, authorization));
+        ({ response, attempts, body } = await this.send(exchange, authorization));
       }
     }
-    if (ok.includes(response.status)) return response;
+    if (ok.includes(response.status)) return { response, body };
+    body?.destroy();
     const failed: FailedRequest = { ...exchange, attempts };
     if (response.status === 401) throw await this.auth.refused(response, need, failed);
     throw await statusFailure(response, failed, { sentCredentials: authorization !== undefined });
   }
 
   /** One exchange with retries; a request that never got an answer becomes a PatchlineError here. */
-  private async send(exchange: Exchange, authorization?: string): Promise<{ response: Response; attempts: number }> {
+  private async send(exchange: Exchange, authorization?: string): Promise<Answer & { attempts: number }> {
     let attempts = 0;
+    // The last attempt's body: only a 2xx answer has one, and the retry policy returns those at once.
+    let body: Readable | undefined;
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...exchange.headers };
     if (authorization !== undefined) headers.authorization = authorization;
     try {
@@ -371,9 +396,14 @@ export class RegistryClient {
           // An upload is answered only once its body is sent: no bound on the answer but the body's own pace.
           return fetch(exchange.url, init);
         }
+        if (exchange.streamed) {
+          const streamed = await streamedGet(exchange.url, headers, this.timeouts.responseMs);
+          body = streamed.body;
+          return streamed.response;
+        }
         return fetchWithin(exchange.url, init, this.timeouts.responseMs);
       }, this.retry);
-      return { response, attempts };
+      return { response, attempts, body };
     } catch (error) {
       throw networkFailure(error, { ...exchange, attempts });
     }

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { digestAlgorithm } from '../../oci/digest.js';
 import type { BlobCache, Digest } from '../../oci/index.js';
+import { CacheWriterThread } from './cache-writer-thread.js';
 import { GatewayMetrics } from './gateway-metrics.js';
 import type { ByteRange } from './range.js';
 import { RegistryError } from './registry-errors.js';
@@ -51,6 +53,7 @@ const FOLLOW_CHUNK = 1024 * 1024;
  */
 export class BlobProxy {
   private readonly downloading = new Map<Digest, Download>();
+  private readonly writer = new CacheWriterThread();
 
   constructor(
     private readonly cache: BlobCache,
@@ -71,6 +74,11 @@ export class BlobProxy {
     }
     this.metrics.blobOpened('upstream');
     return (await this.download(blob)).stream;
+  }
+
+  /** Stops the thread that writes the cache; downloads still running fail. */
+  close(): Promise<void> {
+    return this.writer.close();
   }
 
   private fromCache(digest: Digest): Readable {
@@ -134,64 +142,71 @@ export class BlobProxy {
       end('failed', failure);
       throw failure;
     }
-    const verifier = new HoldbackVerifier(blob.digest, blob.size, what);
-    const file = createWriteStream(record.temp);
-    file.on('open', () => settle.started.resolve());
+    // The thread hashes each chunk as it writes it to the temporary file; the verifier compares that hash.
+    const file = this.writer.open(record.temp, digestAlgorithm(blob.digest));
+    const verifier = new HoldbackVerifier(blob.digest, blob.size, what, file);
+    file.opened.then(settle.started.resolve, () => undefined);
     // The client reads through its own stream, so the download into the cache does not depend on it: a client that
     // hangs up, even one that simply closes once it has Content-Length bytes, does not cost the cache its entry.
     let client: PassThrough | undefined = new PassThrough();
+    let failed = false;
     const fail = (error: Error) => {
-      if (record.state !== 'running') return;
+      if (failed || record.state !== 'running') return;
+      failed = true;
       source.destroy();
       verifier.destroy();
-      file.destroy();
-      void rm(record.temp, { force: true });
       const reported = new RegistryError('UNAVAILABLE', error.message, { 'retry-after': '30' });
       // The client never gets the held-back tail: its response is cut short of Content-Length.
       client?.destroy(reported);
       settle.started.reject(reported);
-      end('failed', reported);
+      // Followers are told only once the file is gone, so none finds a half-written one left behind.
+      void file.abort().then(() => end('failed', reported));
     };
-    // Both the cache file and the client are fed from the verifier; the slower of the two sets the pace.
+    // The verifier waits for the thread when the file falls behind; the client sets the pace too.
     const resume = () => {
-      if (!file.writableNeedDrain && !(client?.writableNeedDrain ?? false)) verifier.resume();
+      if (!(client?.writableNeedDrain ?? false)) verifier.resume();
     };
     client.on('close', () => {
       client = undefined;
       resume();
     });
     client.on('drain', resume);
-    file.on('drain', resume);
     source.on('error', fail);
     verifier.on('error', fail);
-    file.on('error', fail);
-    // The client is one chunk behind the cache file, and gets the last chunk only once the cache entry is in place:
-    // a client holding every byte of the blob (which may close at once, having Content-Length bytes) can count on
-    // the next request for it being answered from the cache.
+    // Followers may read what is both on disk and passed by the verifier: never the held-back tail.
+    let passed = 0;
+    let onDisk = 0;
+    const progress = () => {
+      record.written = Math.min(passed, onDisk);
+      events.emit('progress');
+    };
+    file.on('written', (bytes: number) => {
+      onDisk = bytes;
+      progress();
+    });
+    // The client is one chunk behind the verifier, and gets the last chunk only once the cache entry is in place: a
+    // client holding every byte of the blob (which may close at once, having Content-Length bytes) can count on the
+    // next request for it being answered from the cache.
     let behind: Buffer | undefined;
     verifier.on('data', (chunk: Buffer) => {
-      const fileFull = !file.write(chunk, () => {
-        record.written += chunk.length;
-        events.emit('progress');
-      });
+      passed += chunk.length;
+      progress();
       const previous = behind;
       behind = chunk;
-      const clientFull = client !== undefined && previous !== undefined && !client.write(previous);
-      if (fileFull || clientFull) verifier.pause();
+      if (client !== undefined && previous !== undefined && !client.write(previous)) verifier.pause();
     });
-    // The verifier ends only after the whole blob matched; only then is the entry renamed into place, and only then
-    // does the client get its last bytes. (BlobCache.writeThrough is not used: it would hash every byte a second time.)
+    // The verifier ends only after the whole blob is on disk and matched; only then is the entry renamed into place,
+    // and only then does the client get its last bytes. (BlobCache.writeThrough is not used: it would hash every
+    // byte a second time.)
     verifier.on('end', () => {
-      file.end(() => {
-        rename(record.temp, entry).then(
-          () => {
-            if (behind !== undefined) client?.write(behind);
-            client?.end();
-            end('verified');
-          },
-          (error: Error) => fail(error),
-        );
-      });
+      rename(record.temp, entry).then(
+        () => {
+          if (behind !== undefined) client?.write(behind);
+          client?.end();
+          end('verified');
+        },
+        (error: Error) => fail(error),
+      );
     });
     source.pipe(verifier);
     return { stream: client, done: record.done };

@@ -40,6 +40,7 @@ export async function gatewayRoutes(
     tokenTtlSeconds: options.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
   };
 
+  app.addHook('onClose', () => parts.blobs.close());
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('docker-distribution-api-version', 'registry/2.0');
   });
