@@ -69,9 +69,23 @@ export async function startDeciderThread(
   });
   worker.on('error', (error) => log.error({ err: error }, 'the decider thread failed'));
   await ready;
-  const send = (message: ToDecider): void => worker.postMessage(message);
+  // A thread that ended without being stopped decides nothing more: this controller goes on serving hosts and admins
+  // (another controller on the database may take the lease), and says so in its log and metrics.
+  let ended = false;
+  worker.once('exit', (code) => {
+    ended = true;
+    leader = false;
+    if (stopped === undefined) log.error({ code }, 'the decider thread ended: this controller no longer decides');
+    for (const waiting of ticks.values()) waiting.resolve(notDeciding());
+    ticks.clear();
+    stopped?.();
+  });
+  const send = (message: ToDecider): void => {
+    if (!ended) worker.postMessage(message);
+  };
   return {
     tick(fleets = 'all') {
+      if (ended) return Promise.resolve(notDeciding());
       const id = next++;
       return new Promise<TickResult>((resolve, reject) => {
         ticks.set(id, { resolve, reject });
@@ -88,6 +102,7 @@ export async function startDeciderThread(
       const done = new Promise<void>((resolve) => {
         stopped = resolve;
       });
+      if (ended) return;
       send({ type: 'stop' });
       await done;
       await worker.terminate();
@@ -96,4 +111,8 @@ export async function startDeciderThread(
       return leader;
     },
   };
+}
+
+function notDeciding(): TickResult {
+  return { leader: false, decided: 0, changed: [], conflicts: [], failed: [] };
 }
