@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decideRollout } from '../src/fleet/index.js';
@@ -233,3 +233,30 @@ function oldDatabase(dialect: Dialect, at: string): Kysely<any> {
     ? new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: at, max: 1 }) }) })
     : new Kysely({ dialect: new SqliteDialect({ database: new BetterSqlite3(at) }) });
 }
+
+describe('named statements on PostgreSQL', () => {
+  it('keeps working when another controller migrates the tables under this one', async () => {
+    const at = await location('postgres');
+    const store = await Store.open(at);
+    try {
+      await store.createFleet(fleetDoc('web'), T0);
+      await store.createHost(hostDoc('web-1', { fleet: 'web' }), T0);
+      // Read through every pooled connection, so each has prepared what it runs.
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(Array.from({ length: 12 }, () => store.getHost('web-1')));
+        await Promise.all(Array.from({ length: 12 }, () => store.desiredFor('web-1', T0)));
+      }
+      // A newer controller's migration adds a column to the tables this one reads.
+      await sql`alter table hosts add column later_column text`.execute(store.db);
+      await sql`alter table host_answers add column later_column text`.execute(store.db);
+      for (let round = 0; round < 3; round++) {
+        const hosts = await Promise.all(Array.from({ length: 12 }, () => store.getHost('web-1')));
+        expect(hosts.every((host) => host?.resource.metadata.name === 'web-1')).toBe(true);
+        await Promise.all(Array.from({ length: 12 }, () => store.desiredFor('web-1', T0)));
+        expect((await store.recordReport('web-1', report(T0, digest(1)))).fleet).toBe('web');
+      }
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});

@@ -5,7 +5,10 @@ import {
   type Driver,
   Kysely,
   Migrator,
+  type PostgresCursor,
   PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
   type SqliteDatabase,
   SqliteDialect,
   type SqliteDialectConfig,
@@ -34,7 +37,7 @@ export async function openDatabase(location: string): Promise<{ db: Kysely<Datab
     // An idle connection that the server drops (a restart, a failover, an idle timeout) is reported here; without a
     // listener it would end the process. The pool replaces it, and a query on a dead connection fails on its own.
     pool.on('error', () => undefined);
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingStatements(pool) }) });
   } else {
     let sqlite: BetterSqlite3.Database;
     try {
@@ -92,6 +95,43 @@ class ImmediateSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config);
   }
+}
+
+// Distinct PostgreSQL statements given a name (and so prepared once per connection); others run unnamed.
+const MAX_NAMED = 1000;
+
+/**
+ * pg sends kysely's statements unnamed, so PostgreSQL parses and plans each one on every call: on a host's report and
+ * poll that was a good part of the database's CPU. Naming a statement by its text makes each connection prepare it
+ * once. Statements that select `*` stay unnamed: once prepared, they would fail when another controller's migration
+ * adds a column ("cached plan must not change result type"); so do statements without parameters (BEGIN, COMMIT).
+ */
+function preparingStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (sql: string): string | undefined => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < MAX_NAMED && sql.includes('$1') && !sql.includes('*')) {
+      name = `patchline_${names.size}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
+  return {
+    async connect() {
+      const client = await pool.connect();
+      return {
+        query: ((sql: string | PostgresCursor<unknown>, parameters?: ReadonlyArray<unknown>) => {
+          if (typeof sql !== 'string') return client.query(sql as never);
+          const name = nameOf(sql);
+          return name === undefined
+            ? client.query(sql, parameters as unknown[])
+            : client.query({ name, text: sql, values: parameters as unknown[] });
+        }) as unknown as PostgresPoolClient['query'],
+        release: () => client.release(),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 // Distinct statements kept prepared; the store issues a few dozen shapes (more with IN lists of varying length).
