@@ -38,13 +38,6 @@ const controller = createController({
       send({ type: 'leader', leader });
     }
   },
-  forward: (fleets) => {
-    if (!store.notifications.shared) return;
-    const payload = fleets === 'all' ? '*' : JSON.stringify([...fleets]);
-    store.notifications
-      .publish(store.db, 'patchline_decide', payload)
-      .catch((error: unknown) => log.warn({ err: error }, 'cannot pass a nudge on to the deciding controller'));
-  },
 });
 
 port.on('message', (message: ToDecider) => {

@@ -7,7 +7,8 @@ import { type Fence, isStoreError, type Store } from '../store/index.js';
  * fleet) is decided in its own transaction (load, decideRollout, commit). Several controllers may share a database;
  * only the one holding the decider lease decides, and each of its commits is fenced by the lease's epoch (see
  * store/decider-lease.ts), so a decision is taken once and a controller that stalled past its lease writes nothing.
- * The others pass their nudges on to the decider (`forward`). Ticks never overlap within a process.
+ * The others pass their nudges on to the decider (a `patchline_decide` notification). Ticks never overlap within a
+ * process.
  */
 export interface ControllerOptions {
   store: Store;
@@ -24,8 +25,6 @@ export interface ControllerOptions {
   onDecision?: ((rollout: string, decision: RolloutDecision) => void) | undefined;
   /** Told the outcome of every tick. */
   onTick?: ((result: TickResult) => void) | undefined;
-  /** Passes nudges on to the controller that decides, when this one does not. */
-  forward?: ((fleets: Set<string> | 'all') => void) | undefined;
   log?: ControllerLog | undefined;
 }
 
@@ -95,7 +94,11 @@ export function createController(options: ControllerOptions): Controller {
     const result: TickResult = { leader: false, decided: 0, changed: [], conflicts: [], failed: [] };
     const fence = await claim();
     if (fence === undefined) {
-      if (fleets === 'all' || fleets.size > 0) options.forward?.(fleets);
+      if (fleets === 'all' || fleets.size > 0) {
+        store.notifications
+          .publish(store.db, 'patchline_decide', fleets)
+          .catch((error: unknown) => options.log?.warn({ err: error }, 'cannot pass a nudge on to the decider'));
+      }
       return result;
     }
     result.leader = true;

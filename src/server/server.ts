@@ -99,15 +99,6 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
           clock,
           log: app.log,
           onDecision: (_rollout, decision) => wakeLocal(waiters, hostsToWake(decision)),
-          forward: (fleets) => {
-            if (!notifications.shared) return;
-            const payload = fleets === 'all' ? '*' : JSON.stringify([...fleets]);
-            notifications
-              .publish(options.store.db, 'patchline_decide', payload)
-              .catch((error: unknown) =>
-                app.log.warn({ err: error }, 'cannot pass a nudge on to the deciding controller'),
-              );
-          },
         })
       : await startDeciderThread({
           ...loop,
@@ -116,10 +107,9 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
           onWake: (hosts) => wakeLocal(waiters, hosts),
         });
   const listening = [
-    notifications.subscribe('patchline_desired', (payload) => wakeLocal(waiters, parseNames(payload))),
-    notifications.subscribe('patchline_decide', (payload) => {
+    notifications.subscribe('patchline_desired', (hosts) => wakeLocal(waiters, hosts)),
+    notifications.subscribe('patchline_decide', (fleets) => {
       if (!controller.isLeader()) return;
-      const fleets = parseNames(payload);
       if (fleets === 'all') controller.nudge();
       else for (const fleet of fleets) controller.nudge(fleet);
     }),
@@ -131,10 +121,8 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
   ];
   const wake = (hosts: Set<string> | 'all'): void => {
     wakeLocal(waiters, hosts);
-    if (!notifications.shared) return;
-    const payload = hosts === 'all' ? '*' : JSON.stringify([...hosts]);
     notifications
-      .publish(options.store.db, 'patchline_desired', payload)
+      .publish(options.store.db, 'patchline_desired', hosts)
       .catch((error: unknown) => app.log.warn({ err: error }, 'cannot tell the other controllers to wake hosts'));
   };
   const retention =
@@ -226,18 +214,6 @@ async function readTls(tls: TlsFiles): Promise<{ cert: Buffer; key: Buffer }> {
 function wakeLocal(waiters: Waiters, hosts: Set<string> | 'all'): void {
   if (hosts === 'all') waiters.notifyAll();
   else waiters.notify(hosts);
-}
-
-/** A notification's names: `*` for all, else a JSON array of names (anything else wakes everybody, to be safe). */
-function parseNames(payload: string): Set<string> | 'all' {
-  if (payload === '*') return 'all';
-  try {
-    const names: unknown = JSON.parse(payload);
-    if (Array.isArray(names) && names.every((name) => typeof name === 'string')) return new Set(names);
-  } catch {
-    // falls through
-  }
-  return 'all';
 }
 
 function reasonFor(code: number): StatusReason {

@@ -12,15 +12,16 @@ import type { Database, Dialect } from './schema.js';
 export type Channel = 'patchline_desired' | 'patchline_decide';
 const CHANNELS: readonly Channel[] = ['patchline_desired', 'patchline_decide'];
 
+/** What a message names: hosts or fleets, or all of them. */
+export type Names = Set<string> | 'all';
+
 // PostgreSQL refuses payloads of 8,000 bytes or more.
-export const MAX_PAYLOAD_BYTES = 7900;
+const MAX_PAYLOAD_BYTES = 7900;
 
 export interface Notifications {
-  /** Whether other controllers hear what this one publishes. */
-  readonly shared: boolean;
-  publish(db: Kysely<Database>, channel: Channel, payload: string): Promise<void>;
+  publish(db: Kysely<Database>, channel: Channel, names: Names): Promise<void>;
   /** Returns what unsubscribes. */
-  subscribe(channel: Channel, handler: (payload: string) => void): () => void;
+  subscribe(channel: Channel, handler: (names: Names) => void): () => void;
   /** Told when the listening connection came back after a loss: anything published meanwhile was missed. */
   onReconnect(handler: () => void): () => void;
   /** Starts listening (PostgreSQL: one connection of its own). */
@@ -34,7 +35,6 @@ export function createNotifications(dialect: Dialect, location: string): Notific
 
 function localOnly(): Notifications {
   return {
-    shared: false,
     async publish() {},
     subscribe() {
       return () => undefined;
@@ -50,7 +50,7 @@ function localOnly(): Notifications {
 const RETRY_MS = [250, 1000, 5000];
 
 function postgresNotifications(location: string): Notifications {
-  const handlers = new Map<string, Set<(payload: string) => void>>();
+  const handlers = new Map<string, Set<(names: Names) => void>>();
   const reconnected = new Set<() => void>();
   let client: pg.Client | undefined;
   let closed = false;
@@ -60,7 +60,8 @@ function postgresNotifications(location: string): Notifications {
   async function connect(): Promise<void> {
     const next = new pg.Client({ connectionString: location });
     next.on('notification', (message) => {
-      for (const handler of handlers.get(message.channel) ?? []) handler(message.payload ?? '');
+      const names = decodeNames(message.payload ?? '');
+      for (const handler of handlers.get(message.channel) ?? []) handler(names);
     });
     // A lost connection (server restart, failover) is replaced; until then the tick timer still decides everything.
     next.on('error', () => lost(next));
@@ -97,9 +98,8 @@ function postgresNotifications(location: string): Notifications {
   }
 
   return {
-    shared: true,
-    async publish(db, channel, payload) {
-      await sql`select pg_notify(${channel}, ${payload})`.execute(db);
+    async publish(db, channel, names) {
+      await sql`select pg_notify(${channel}, ${encodeNames(names)})`.execute(db);
     },
     subscribe(channel, handler) {
       const set = handlers.get(channel) ?? new Set();
@@ -123,4 +123,23 @@ function postgresNotifications(location: string): Notifications {
       await open?.end().catch(() => undefined);
     },
   };
+}
+
+/** A payload: the names as JSON, or `*` for all of them (and when the list would be too long to send). */
+function encodeNames(names: Names): string {
+  if (names === 'all') return '*';
+  const payload = JSON.stringify([...names]);
+  return Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES ? '*' : payload;
+}
+
+/** Anything but a JSON list of names means all of them: waking too many is safe, waking too few is not. */
+function decodeNames(payload: string): Names {
+  if (payload === '*') return 'all';
+  try {
+    const names: unknown = JSON.parse(payload);
+    if (Array.isArray(names) && names.every((name) => typeof name === 'string')) return new Set(names);
+  } catch {
+    // falls through
+  }
+  return 'all';
 }

@@ -26,7 +26,7 @@ import { assignAllHostFleets } from './host-fleets.js';
 import * as hosts from './hosts.js';
 import { checkFleetMembership, checkHostMembership } from './membership.js';
 import { type MetricsSnapshot, metricsSnapshot } from './metrics.js';
-import { createNotifications, MAX_PAYLOAD_BYTES, type Notifications } from './notifications.js';
+import { createNotifications, type Notifications } from './notifications.js';
 import { openDatabase } from './open-database.js';
 import * as pipelines from './pipelines.js';
 import {
@@ -272,9 +272,7 @@ export class Store {
     const changed = await this.transaction(async (trx) => {
       if (fence !== undefined) await checkFence(trx, fence);
       const wrote = await rollouts.commitDecision(trx, loaded, decision, now);
-      if (wrote && this.notifications.shared) {
-        await this.notifications.publish(trx, 'patchline_desired', wakePayload(hostsToWake(decision)));
-      }
+      if (wrote) await this.notifications.publish(trx, 'patchline_desired', hostsToWake(decision));
       return wrote;
     });
     return { decision, changed };
@@ -461,13 +459,6 @@ async function checkReleaseFleet(db: Kysely<Database>, release: Release): Promis
       `spec.image: ${repository} is not fleet ${release.spec.fleet}'s repository ${fleet.resource.spec.image}`,
     );
   }
-}
-
-/** A `patchline_desired` payload: the hosts to wake as JSON, or `*` when that is everybody or too long to send. */
-function wakePayload(hosts: Set<string> | 'all'): string {
-  if (hosts === 'all') return '*';
-  const payload = JSON.stringify([...hosts]);
-  return Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES ? '*' : payload;
 }
 
 /**
