@@ -1,14 +1,12 @@
-import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decideRollout } from '../src/fleet/index.js';
 import { isStoreError, Store } from '../src/store/index.js';
 import { migrationProvider } from '../src/store/migrations.js';
 import { digest, fleetDoc, hostDoc, releaseDoc, report, rolloutDoc } from './helpers/fleet-docs.js';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { tempDir } from './helpers/tmp.js';
+import { type Dialect, storeBackends } from './helpers/store-backends.js';
 
 /**
  * Several controllers on one database, each with its own connections, asked the same thing at the same moment. The
@@ -19,21 +17,7 @@ import { tempDir } from './helpers/tmp.js';
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
 
-let postgres: TestPostgres | undefined;
-beforeAll(async () => {
-  postgres = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-type Dialect = 'sqlite' | 'postgres';
-
-async function location(dialect: Dialect): Promise<string> {
-  if (dialect === 'sqlite') return join(await tempDir('patchline-concurrency-'), 'controller.db');
-  if (postgres === undefined) throw new Error('PostgreSQL did not start');
-  return postgres.freshDatabase();
-}
+const { location } = storeBackends('patchline-concurrency-');
 
 /** Settles every promise and sorts the outcomes: values, Conflicts, and anything else (which fails the test). */
 async function outcomes<T>(promises: Array<Promise<T>>): Promise<{ won: T[]; conflicts: number; other: unknown[] }> {

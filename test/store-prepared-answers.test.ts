@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   abortRollout,
   decideRollout,
@@ -11,9 +10,8 @@ import {
 import { isStoreError, Store } from '../src/store/index.js';
 import { computeDesiredFor } from '../src/store/rollouts.js';
 import { digest, fleetDoc, hostDoc, releaseDoc, report, rolloutDoc } from './helpers/fleet-docs.js';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
 import { seededRandom } from './helpers/seeded-random.js';
-import { tempDir } from './helpers/tmp.js';
+import { type Dialect, storeBackends } from './helpers/store-backends.js';
 
 /**
  * A host's poll is answered from its prepared answer (store/host-answers.ts) when it has one. The oracle is the
@@ -29,21 +27,7 @@ const FLEETS = ['web', 'db'];
 const HOSTS = Array.from({ length: 12 }, (_, index) => `h${String(index).padStart(2, '0')}`);
 const STEPS = 250;
 
-let postgres: TestPostgres | undefined;
-beforeAll(async () => {
-  postgres = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-type Dialect = 'sqlite' | 'postgres';
-
-async function location(dialect: Dialect): Promise<string> {
-  if (dialect === 'sqlite') return join(await tempDir('patchline-answers-'), 'controller.db');
-  if (postgres === undefined) throw new Error('PostgreSQL did not start');
-  return postgres.freshDatabase();
-}
+const { location } = storeBackends('patchline-answers-');
 
 /** Ignores the refusals a random history runs into (a rollout already moving, a final rollout edited). */
 async function tolerate(work: Promise<unknown>): Promise<void> {

@@ -6,13 +6,11 @@
  * it leaves the write-ahead log empty.
  */
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decideRollout, type PipelineRun, toTimestamp } from '../src/fleet/index.js';
 import { DEFAULT_RETENTION, type RetentionPolicy, Store } from '../src/store/index.js';
 import { digest, fleetDoc, hostDoc, releaseDoc, report, rolloutDoc } from './helpers/fleet-docs.js';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { tempDir } from './helpers/tmp.js';
+import { type Dialect, storeBackends } from './helpers/store-backends.js';
 
 const V1 = digest(1);
 const V2 = digest(2);
@@ -21,21 +19,7 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-let postgres: TestPostgres | undefined;
-beforeAll(async () => {
-  postgres = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-type Dialect = 'sqlite' | 'postgres';
-
-async function location(dialect: Dialect): Promise<string> {
-  if (dialect === 'sqlite') return join(await tempDir('patchline-retention-'), 'controller.db');
-  if (postgres === undefined) throw new Error('PostgreSQL did not start');
-  return postgres.freshDatabase();
-}
+const { location } = storeBackends('patchline-retention-');
 
 function policy(changes: Partial<RetentionPolicy>): RetentionPolicy {
   return { ...DEFAULT_RETENTION, batchSize: 2, ...changes };

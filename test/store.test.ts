@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acquireLock,
@@ -13,29 +12,14 @@ import {
 import { isStoreError, Store, type StoreError } from '../src/store/index.js';
 import { commitDecision, loadRolloutState } from '../src/store/rollouts.js';
 import { digest, fleetDoc, hostDoc, releaseDoc, report, rolloutDoc } from './helpers/fleet-docs.js';
-import { startPostgres, type TestPostgres } from './helpers/postgres.js';
-import { tempDir } from './helpers/tmp.js';
+import { type Dialect, storeBackends } from './helpers/store-backends.js';
 
 const V1 = digest(1);
 const V2 = digest(2);
 const T0 = Date.parse('2026-03-02T10:00:00Z');
 const MIN = 60_000;
 
-let postgres: TestPostgres | undefined;
-beforeAll(async () => {
-  postgres = await startPostgres();
-}, 60_000);
-afterAll(async () => {
-  await postgres?.stop();
-});
-
-type Dialect = 'sqlite' | 'postgres';
-
-async function location(dialect: Dialect): Promise<string> {
-  if (dialect === 'sqlite') return join(await tempDir('patchline-store-'), 'controller.db');
-  if (postgres === undefined) throw new Error('PostgreSQL did not start');
-  return postgres.freshDatabase();
-}
+const { location } = storeBackends('patchline-store-');
 
 async function rejection(promise: Promise<unknown>): Promise<StoreError> {
   const error = await promise.then(
