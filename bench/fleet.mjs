@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { bootcStatus } from './bootc-status.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'dist/cli/bin.js');
@@ -253,38 +254,6 @@ async function withRetry(call) {
 
 // ── hosts ────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-function bootcStatus(booted, rollback) {
-  const entry = (imageDigest) =>
-    imageDigest === undefined
-      ? null
-      : {
-          image: {
-            image: { image: `${REPO}:stable`, transport: 'registry', signature: 'containerPolicy' },
-            version: '42.20261122.0',
-            timestamp: null,
-            imageDigest,
-          },
-          cachedUpdate: null,
-          incompatible: false,
-          pinned: false,
-          store: 'ostreeContainer',
-          ostree: { checksum: imageDigest.slice(7), deploySerial: 0 },
-        };
-  return {
-    apiVersion: 'org.containers.bootc/v1',
-    kind: 'BootcHost',
-    metadata: { name: 'host' },
-    spec: { image: { image: `${REPO}:stable`, transport: 'registry' }, bootOrder: 'default' },
-    status: {
-      staged: null,
-      booted: entry(booted),
-      rollback: entry(rollback),
-      rollbackQueued: false,
-      type: 'bootcHost',
-    },
-  };
-}
-
 async function enrollAll(server) {
   const hosts = new Array(HOSTS);
   let next = 0;
@@ -322,7 +291,7 @@ async function cycle(server, host, latencies, errors) {
   const headers = { authorization: `Bearer ${host.credential}` };
   const due = performance.now();
   const report = await request(server.port, 'POST', '/host/v1/status', {
-    body: { bootc: bootcStatus(host.booted, host.rollback), health: { state: 'healthy' } },
+    body: { bootc: bootcStatus(REPO, host.booted, host.rollback), health: { state: 'healthy' } },
     headers,
   }).catch((error) => ({ status: 0, text: error.message }));
   latencies.push(performance.now() - due);

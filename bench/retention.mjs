@@ -20,6 +20,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bootcStatus } from './bootc-status.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const RESULTS = join(ROOT, 'bench/results');
@@ -58,37 +59,9 @@ let now = Date.parse('2026-12-01T00:00:00Z');
 
 /** A report as bench/fleet.mjs's hosts send it (bootc 1.x status, health). */
 function report(at, booted, rollback) {
-  const entry = (imageDigest) =>
-    imageDigest === undefined
-      ? null
-      : {
-          image: {
-            image: { image: `${REPO}:stable`, transport: 'registry', signature: 'containerPolicy' },
-            version: '42.20261122.0',
-            timestamp: null,
-            imageDigest,
-          },
-          cachedUpdate: null,
-          incompatible: false,
-          pinned: false,
-          store: 'ostreeContainer',
-          ostree: { checksum: imageDigest.slice(7), deploySerial: 0 },
-        };
   return {
     receivedAt: new Date(at).toISOString(),
-    bootc: {
-      apiVersion: 'org.containers.bootc/v1',
-      kind: 'BootcHost',
-      metadata: { name: 'host' },
-      spec: { image: { image: `${REPO}:stable`, transport: 'registry' }, bootOrder: 'default' },
-      status: {
-        staged: null,
-        booted: entry(booted),
-        rollback: entry(rollback),
-        rollbackQueued: false,
-        type: 'bootcHost',
-      },
-    },
+    bootc: bootcStatus(REPO, booted, rollback),
     health: { state: 'healthy' },
   };
 }

@@ -11,6 +11,7 @@
 import pg from 'pg';
 import { decideRollout } from '../dist/fleet/index.js';
 import { Store } from '../dist/store/index.js';
+import { bootcStatus } from './bootc-status.mjs';
 
 const url = process.argv[2];
 if (url === undefined || !/^postgres(ql)?:\/\//.test(url)) {
@@ -34,40 +35,9 @@ const walSince = async (from) =>
 const store = await Store.open(url);
 let now = Date.parse('2026-12-07T12:00:00Z');
 
-function bootc(booted, rollback) {
-  const entry = (imageDigest) =>
-    imageDigest === undefined
-      ? null
-      : {
-          image: {
-            image: { image: `${REPO}:stable`, transport: 'registry', signature: 'containerPolicy' },
-            version: '42.20261122.0',
-            timestamp: null,
-            imageDigest,
-          },
-          cachedUpdate: null,
-          incompatible: false,
-          pinned: false,
-          store: 'ostreeContainer',
-          ostree: { checksum: imageDigest.slice(7), deploySerial: 0 },
-        };
-  return {
-    apiVersion: 'org.containers.bootc/v1',
-    kind: 'BootcHost',
-    metadata: { name: 'host' },
-    spec: { image: { image: `${REPO}:stable`, transport: 'registry' }, bootOrder: 'default' },
-    status: {
-      staged: null,
-      booted: entry(booted),
-      rollback: entry(rollback),
-      rollbackQueued: false,
-      type: 'bootcHost',
-    },
-  };
-}
 const report = (booted, rollback) => ({
   receivedAt: iso(now),
-  bootc: bootc(booted, rollback),
+  bootc: bootcStatus(REPO, booted, rollback),
   health: { state: 'healthy' },
 });
 
