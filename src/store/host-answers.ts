@@ -5,8 +5,10 @@ import type { Database } from './schema.js';
  * Prepared answers: what each host should run, kept in `host_answers` once computed, so a poll is one
  * indexed read instead of reading the fleet, its latest rollout, the host's record and the releases. An answer is
  * dropped, in the same transaction, by every change that could alter it: a decision that moved the host (or changed
- * its rollout's phase: the whole fleet), any change to the fleet's rollouts or releases, a fleet's selector or
- * windows (every host), the host's own labels. Answers that depend on the clock (a selected host waiting for a
+ * its rollout's phase: the whole fleet), creating, changing or deleting one of the fleet's rollouts, a fleet's
+ * selector or windows (every host), the host's own labels. Releases drop nothing: a new one changes no answer until a
+ * rollout names it, and a release's image never changes. Pauses and aborts change a rollout's spec, and its answers
+ * only with the phase change the next decision makes. Answers that depend on the clock (a selected host waiting for a
  * download window) are never kept.
  *
  * `host_answers.version` closes the race between computing an answer and a change committing meanwhile: every drop bumps

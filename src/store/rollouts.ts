@@ -267,7 +267,6 @@ export async function editRollout(
     const next = storedDocument(carriedMetadata(result.rollout, stored.resource));
     await updateDocument(db, 'rollouts', next, stored.resourceVersion);
     if (result.action !== undefined) await appendEvents(db, [result.action]);
-    await dropRolloutFleetAnswers(db, name);
   }
   return result.rollout;
 }

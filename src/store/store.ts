@@ -161,7 +161,6 @@ export class Store {
       await checkReleaseFleet(trx, release);
       const created = freshMetadata(release, now);
       await insertDocument(trx, 'releases', created, now, { fleet: release.spec.fleet });
-      await dropFleetAnswers(trx, release.spec.fleet);
       return created;
     });
   }
@@ -173,7 +172,6 @@ export class Store {
       if (stored === undefined) {
         await checkReleaseFleet(trx, release);
         await insertDocument(trx, 'releases', freshMetadata(release, now), now, { fleet: release.spec.fleet });
-        await dropFleetAnswers(trx, release.spec.fleet);
         return 'created';
       }
       if (canonicalJson(stored.resource.spec) !== canonicalJson(release.spec)) {
@@ -185,7 +183,6 @@ export class Store {
       const next = carriedMetadata(release, stored.resource);
       if (canonicalJson(next) === canonicalJson(stored.resource)) return 'unchanged';
       await updateDocument(trx, 'releases', next, stored.resourceVersion);
-      await dropFleetAnswers(trx, release.spec.fleet);
       return 'updated';
     });
   }
@@ -208,9 +205,7 @@ export class Store {
           `release ${name} is fleet ${current.resource.metadata.name}'s current release`,
         );
       }
-      const release = await getDocument(trx, 'releases', name);
       await deleteDocument(trx, 'releases', name);
-      if (release !== undefined) await dropFleetAnswers(trx, release.resource.spec.fleet);
     });
   }
 
