@@ -337,12 +337,12 @@ export class Store {
   }
 
   /**
-   * Stores a report, saying whether it changed something a rollout decides on and the host's fleet. A read and an
-   * UPDATE of the host's own columns, without a transaction: the answer only decides whether to wake the controller
-   * early, and its timer decides anyway.
+   * Stores a report, saying whether it changed something a rollout decides on and the host's fleet. Without a
+   * transaction (on SQLite a read then an UPDATE of the host's own columns): the answer only decides whether to wake
+   * the controller early, and its timer decides anyway.
    */
   recordReport(name: string, report: HostReport): Promise<hosts.ReportOutcome> {
-    return hosts.recordReport(this.db, name, report);
+    return hosts.recordReport(this.db, this.dialect, name, report);
   }
 
   recordSeen(name: string, now: number): Promise<void> {
@@ -353,6 +353,7 @@ export class Store {
     return hosts.recordServed(this.db, name, digest, now);
   }
 
+  /** What the host should run; the call also notes the host as seen (as recordSeen) from the row it reads anyway. */
   desiredFor(name: string, now: number): Promise<rollouts.Desired | undefined> {
     return rollouts.desiredFor(this.db, name, now);
   }
