@@ -334,13 +334,9 @@ export async function credentialOf(db: Kysely<Database>, name: string): Promise<
   return row?.hash;
 }
 
-/** The host a credential belongs to, if any. */
-export async function hostOfCredential(db: Kysely<Database>, credential: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('host_credentials')
-    .select('host')
-    .where('hash', '=', hashSecret(credential))
-    .executeTakeFirst();
+/** The host a credential belongs to, by the credential's hash (hashSecret), if any. */
+export async function hostOfHash(db: Kysely<Database>, hash: string): Promise<string | undefined> {
+  const row = await db.selectFrom('host_credentials').select('host').where('hash', '=', hash).executeTakeFirst();
   return row?.host;
 }
 
