@@ -43,7 +43,10 @@ export class CredentialCache {
 
   forget(hosts: Names): void {
     this.generation++;
-    if (hosts === 'all') return this.clear();
+    if (hosts === 'all') {
+      this.clear();
+      return;
+    }
     for (const host of hosts) {
       const hash = this.hashByHost.get(host);
       this.hashByHost.delete(host);
