@@ -58,6 +58,7 @@ describe('pipelines at the controller', () => {
   it('records exposures only for fleets that exist, and shows the ledger on /metrics', async () => {
     const h = await harness();
     expect((await h.admin('POST', `${API}/fleets`, fleetDoc('web'))).statusCode).toBe(201);
+    expect((await h.admin('POST', `${API}/fleets`, fleetDoc('db'))).statusCode).toBe(201);
     const exposure = (advisory: string, state: string, stages: Record<string, string>) => ({
       fleet: 'web',
       advisory,
@@ -97,5 +98,11 @@ describe('pipelines at the controller', () => {
     expect(samples.get('patchline_exposure_window_seconds_sum{fleet="web"}')).toBe(86_400);
     expect(samples.get('patchline_exposure_stage_seconds_count{stage="detected"}')).toBe(1);
     expect(samples.get('patchline_exposure_stage_seconds_sum{stage="detected"}')).toBe(60);
+    // The oldest fix not yet everywhere is the blocked one (40 days), not the closed one; a fleet without any: 0.
+    expect(samples.get('patchline_fleet_oldest_open_fix_seconds{fleet="web"}')).toBe(40 * 86_400);
+    expect(samples.get('patchline_fleet_oldest_open_fix_seconds{fleet="db"}')).toBe(0);
+    h.now.value += DAY;
+    const later = parsePrometheus((await h.app.inject({ method: 'GET', url: '/metrics' })).body);
+    expect(later.get('patchline_fleet_oldest_open_fix_seconds{fleet="web"}')).toBe(41 * 86_400);
   });
 });

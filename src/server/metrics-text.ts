@@ -148,6 +148,17 @@ function exposureMetrics(
   sample: (name: string, labels: Record<string, string>, value: number) => void,
   now: number,
 ): void {
+  family(
+    'patchline_fleet_oldest_open_fix_seconds',
+    'gauge',
+    'Age of the oldest fix published but not yet on every host of the fleet (open, blocked or not installable); 0 when none.',
+  );
+  for (const { fleet } of snapshot.fleets) {
+    const ages = snapshot.exposures
+      .filter((exposure) => exposure.fleet === fleet && exposure.state !== 'closed')
+      .map((exposure) => exposureWindowSeconds(exposure, now) ?? 0);
+    sample('patchline_fleet_oldest_open_fix_seconds', { fleet }, Math.max(0, ...ages));
+  }
   const fleets = [...new Set(snapshot.exposures.map((exposure) => exposure.fleet))].sort();
   family(
     'patchline_exposures_open',
