@@ -355,6 +355,13 @@ describe.skipIf(missing.length > 0)(
       }
       expect(expressions).toBe(26);
 
+      // promtool's lint finds nothing to say about what the controller exports, with every family populated.
+      const exported = await (await fetch(`${server.url}/metrics`)).text();
+      expect(exported).toContain('patchline_fleetlock_holders{fleet="obs",group="default"} 1');
+      const lint = spawnSync('promtool', ['check', 'metrics'], { input: exported, encoding: 'utf8' });
+      expect(lint.status, lint.stdout + lint.stderr).toBe(0);
+      expect(lint.stdout + lint.stderr).toBe('');
+
       // What the panels show is what happened.
       expect((await query('patchline_rollout_phase{fleet="obs",rollout="v2"}')).map((s) => s.metric.phase)).toEqual([
         'halted',

@@ -88,10 +88,10 @@ describe('pipelines at the controller', () => {
     expect((await h.admin('GET', `${API}/exposures?fleet=web`)).json().items).toHaveLength(3);
 
     const samples = parsePrometheus((await h.app.inject({ method: 'GET', url: '/metrics' })).body);
-    expect(samples.get('patchline_exposures_open{fleet="web",state="open",le="1d"}')).toBe(0);
-    expect(samples.get('patchline_exposures_open{fleet="web",state="open",le="7d"}')).toBe(1);
-    expect(samples.get('patchline_exposures_open{fleet="web",state="blocked",le="30d"}')).toBe(0);
-    expect(samples.get('patchline_exposures_open{fleet="web",state="blocked",le="+Inf"}')).toBe(1);
+    expect(samples.get('patchline_exposures_open{fleet="web",state="open",max_age="1d"}')).toBe(0);
+    expect(samples.get('patchline_exposures_open{fleet="web",state="open",max_age="7d"}')).toBe(1);
+    expect(samples.get('patchline_exposures_open{fleet="web",state="blocked",max_age="30d"}')).toBe(0);
+    expect(samples.get('patchline_exposures_open{fleet="web",state="blocked",max_age="+Inf"}')).toBe(1);
     // The closed window: published two days before T0, completed one day before: 86,400 s.
     expect(samples.get('patchline_exposure_window_seconds_bucket{fleet="web",le="86400"}')).toBe(1);
     expect(samples.get('patchline_exposure_window_seconds_bucket{fleet="web",le="21600"}')).toBe(0);

@@ -163,7 +163,8 @@ function exposureMetrics(
   family(
     'patchline_exposures_open',
     'gauge',
-    'Fixes published but not yet on every host of the fleet, by state and by age (le: open no longer than).',
+    // Not `le`: Prometheus reserves it for histogram buckets, and promtool's lint refuses it on a gauge.
+    'Fixes published but not yet on every host of the fleet, by state and by age (max_age: open no longer than).',
   );
   for (const fleet of fleets) {
     for (const state of ['open', 'not-installable', 'blocked']) {
@@ -173,7 +174,7 @@ function exposureMetrics(
       for (const bucket of OPEN_AGES) {
         sample(
           'patchline_exposures_open',
-          { fleet, state, le: bucket.label },
+          { fleet, state, max_age: bucket.label },
           ages.filter((age) => age <= bucket.below).length,
         );
       }
