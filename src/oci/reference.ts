@@ -145,5 +145,3 @@ export function formatImageReference(reference: ImageReference): string {
       return `dir:${reference.path}`;
   }
 }
-
-export const KNOWN_TRANSPORTS: readonly string[] = TRANSPORTS;

@@ -112,12 +112,6 @@ export async function getHost(db: Kysely<Database>, name: string): Promise<Store
   return row === undefined ? undefined : hostFromRow(row);
 }
 
-export async function requireHost(db: Kysely<Database>, name: string): Promise<Stored<Host>> {
-  const found = await getHost(db, name);
-  if (found === undefined) throw new StoreError('NotFound', `host ${name} not found`);
-  return found;
-}
-
 export async function listHosts(db: Kysely<Database>): Promise<Array<Stored<Host>>> {
   const rows = await db.selectFrom('hosts').selectAll().orderBy('name').execute();
   return rows.map(hostFromRow);
