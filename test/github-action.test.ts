@@ -177,6 +177,49 @@ describe('action.yml', () => {
   });
 });
 
+describe('examples/github-workflow.yml', () => {
+  interface WorkflowStep {
+    uses?: string;
+    run?: string;
+    with?: Record<string, string>;
+  }
+  interface Workflow {
+    on: Record<string, unknown>;
+    jobs: Record<string, { if?: string; permissions?: Record<string, string>; steps: WorkflowStep[] }>;
+  }
+
+  it('gates the built image on push and pull request with the inputs the action declares', async () => {
+    const workflow = parse(await readFile(join(projectRoot, 'examples/github-workflow.yml'), 'utf8')) as Workflow;
+    const action = parse(await readFile(join(projectRoot, 'action.yml'), 'utf8')) as ActionDocument;
+    expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['push', 'pull_request', 'schedule']));
+    const gate = workflow.jobs.gate!;
+    expect(gate.if).toContain("github.event_name == 'pull_request'");
+    expect(gate.permissions?.['security-events']).toBe('write');
+    const build = gate.steps.findIndex((step) => step.run?.includes('podman save --format oci-archive'));
+    const uses = gate.steps.findIndex((step) => step.uses?.endsWith('/patchline@v0.1.0'));
+    expect(build).toBeGreaterThanOrEqual(0);
+    expect(uses).toBeGreaterThan(build);
+    const given = Object.keys(gate.steps[uses]?.with ?? {});
+    expect(Object.keys(action.inputs)).toEqual(expect.arrayContaining(given));
+    const required = Object.entries(action.inputs).filter(([, input]) => input.required);
+    expect(given).toEqual(expect.arrayContaining(required.map(([name]) => name)));
+    expect(gate.steps[uses]?.with?.image).toBe(`oci-archive:${expression('runner.temp')}/os.tar`);
+  });
+
+  it('runs one pipeline pass on the nightly schedule, with a command and flags patchline has', async () => {
+    const workflow = parse(await readFile(join(projectRoot, 'examples/github-workflow.yml'), 'utf8')) as Workflow;
+    const patch = workflow.jobs.patch!;
+    expect(patch.if).toContain("github.event_name == 'schedule'");
+    const commands = patch.steps
+      .flatMap((step) => (step.run ?? '').split('\n'))
+      .filter((line) => line.startsWith('patchline '));
+    expect(commands).toEqual(['patchline db update', 'patchline pipeline run -f pipeline.yaml']);
+    const help = runCli(['pipeline', 'run', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('-f, --filename <file>');
+  });
+});
+
 describe('scripts/github-action.sh on the demo image', () => {
   let registry: TestRegistry | undefined;
 
