@@ -32,6 +32,20 @@ const RULE_HELP: Record<RuleName, string> = {
   exceptions: 'Every exception must be in force: an expired exception fails the gate.',
 };
 
+// Friendly names, which SARIF wants to differ from the ids (by more than case: the multitool's SARIF1001) and to be
+// single Pascal-case words.
+const RULE_NAMES: Record<RuleName, string> = {
+  'database.maxAge': 'AdvisoryDatabaseIsFresh',
+  'fixes.maxAge': 'AvailableFixesShip',
+  unfixed: 'UnfixedFindings',
+  'image.maxAge': 'ImageIsRecent',
+  'base.mustBeLatest': 'BaseImageIsLatest',
+  'packages.forbidden': 'NoForbiddenPackages',
+  'packages.required': 'RequiredPackagesInstalled',
+  'kernel.mustBeLatest': 'KernelIsLatest',
+  exceptions: 'ExceptionsInForce',
+};
+
 const GITHUB_RESULT_LIMIT = 5000;
 
 export function gateSarif(result: GateResult): string {
@@ -84,7 +98,7 @@ function sarifRule(rule: RuleResult): object {
   const help = RULE_HELP[rule.rule];
   return {
     id: rule.rule,
-    name: rule.rule.replace(/[^A-Za-z0-9]+(.)/g, (_match, next: string) => next.toUpperCase()),
+    name: RULE_NAMES[rule.rule],
     shortDescription: { text: `Policy rule ${rule.rule}` },
     fullDescription: { text: help },
     help: { text: help, markdown: help },
