@@ -1,7 +1,7 @@
 /**
  * The systemd units in deploy/systemd: the service parses without a complaint and its sandbox keeps
  * `systemd-analyze security` under the stated exposure; the Quadlet unit names the flags `serve` has, and, where
- * Podman's Quadlet generator is installed (Podman 4.4 or newer; not in Debian 12's Podman 4.3), generates a unit.
+ * Podman's Quadlet generator is installed (Podman 4.5 or newer; not in Debian 12's Podman 4.3), generates a unit.
  */
 
 import { spawnSync } from 'node:child_process';
@@ -88,8 +88,8 @@ describe('deploy/systemd/patchline.container', () => {
     const flags = flagsOf(unit, 'Exec');
     expect(flags).toEqual(['--database', '--gateway-cache', '--admin-token-file']);
     for (const flag of flags) expect(serveHelp).toContain(`${flag} <`);
-    expect(unit).toMatch(/^Secret=patchline-admin-token,type=mount,target=\/run\/secrets\/admin-token,/m);
-    expect(unit).toContain('--admin-token-file /run/secrets/admin-token');
+    expect(unit).toMatch(/^Secret=patchline-admin-token,type=mount,target=\/run\/patchline\/admin-token,/m);
+    expect(unit).toContain('--admin-token-file /run/patchline/admin-token');
     expect(unit).toMatch(/^Volume=patchline-data:\/data$/m);
   });
 
@@ -104,7 +104,7 @@ describe('deploy/systemd/patchline.container', () => {
     expect(generated.status, generated.stderr).toBe(0);
     expect(generated.stdout).toContain('---patchline.service---');
     expect(generated.stdout).toMatch(/^ExecStart=.*podman run/m);
-    expect(generated.stdout).toContain('--admin-token-file /run/secrets/admin-token');
+    expect(generated.stdout).toContain('--admin-token-file /run/patchline/admin-token');
     expect(generated.stdout).toContain('patchline-admin-token');
   });
 });
