@@ -33,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
     .addCommand(rolloutCommand())
     .addCommand(hostCommand())
     .addCommand(pipelineCommand())
+    .addCommand((await import('./version-command.js')).versionCommand())
     .addCommand(exposureCommand());
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`patchline: ${text}`) });
