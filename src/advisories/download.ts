@@ -238,7 +238,7 @@ async function finish(request: DownloadRequest, meta: PartMeta): Promise<Downloa
   if (request.digest !== undefined && other !== undefined) {
     const actual = other.digest('hex');
     const { algorithm, hex } = request.digest;
-    if (actual !== hex.toLowerCase()) throw await mismatch(algorithm.toUpperCase(), actual, hex);
+    if (actual !== hex.toLowerCase()) throw await mismatch(algorithm.replace('sha', 'SHA-'), actual, hex);
     verified.push(algorithm);
   }
   await rename(part, request.path);
