@@ -106,14 +106,16 @@ async function dnfUpdateinfo(args: string[]): Promise<string[][]> {
   const out = await run('dnf', [...repository.dnf, `--installroot=${root}`, 'updateinfo', 'list', ...args], {
     env: repository.env,
   });
-  return out
-    .toString('utf8')
-    .split('\n')
-    // `--all` marks the errata whose fix is installed with a leading `i`.
-    .map((line) => line.trim().replace(/^i\s+/, '').split(/\s+/))
-    .filter((fields) => /^ELSA-/.test(fields[0] ?? ''))
-    .map(([id, type, nevra]) => [id!, type!, nevra!])
-    .sort((a, b) => a.join(' ').localeCompare(b.join(' ')));
+  return (
+    out
+      .toString('utf8')
+      .split('\n')
+      // `--all` marks the errata whose fix is installed with a leading `i`.
+      .map((line) => line.trim().replace(/^i\s+/, '').split(/\s+/))
+      .filter((fields) => /^ELSA-/.test(fields[0] ?? ''))
+      .map(([id, type, nevra]) => [id!, type!, nevra!])
+      .sort((a, b) => a.join(' ').localeCompare(b.join(' ')))
+  );
 }
 
 async function sqlite(path: string, sql: string): Promise<string> {
@@ -291,7 +293,7 @@ suite('updateinfo of a real rpm repository', () => {
       const url = pathToFileURL(repos.get(compression)!).href;
       const result = await updateDatabase(db, [parseFeed(`updateinfo:${url}`)]);
       expect(result.feeds[0]?.error).toBeUndefined();
-    expect(result.feeds[0]).toMatchObject({ files: 1 });
+      expect(result.feeds[0]).toMatchObject({ files: 1 });
       expect(await imported(db)).toEqual(await imported(join(work, 'http.db')));
     },
   );
@@ -305,7 +307,9 @@ suite('updateinfo of a real rpm repository', () => {
     server.put('/tampered/repodata/repomd.xml', repomd);
     server.put(`/tampered/${href}`, tampered);
     const result = await updateDatabase(db, [parseFeed(`updateinfo:${server.url}/tampered/#os=ol:9`)], { http: quick });
-    expect(result.feeds[0]?.error).toMatch(/SHA-256 of the downloaded file is [0-9a-f]{64}, but the publisher says [0-9a-f]{64}; the file was discarded/);
+    expect(result.feeds[0]?.error).toMatch(
+      /SHA-256 of the downloaded file is [0-9a-f]{64}, but the publisher says [0-9a-f]{64}; the file was discarded/,
+    );
     expect(result.changed).toBe(false);
     expect(await sqlite(db, 'SELECT count(*) FROM records')).toBe(before);
   });
