@@ -293,7 +293,7 @@ suite('updateinfo of a real rpm repository', () => {
       const url = pathToFileURL(repos.get(compression)!).href;
       const result = await updateDatabase(db, [parseFeed(`updateinfo:${url}`)]);
       expect(result.feeds[0]?.error).toBeUndefined();
-      expect(result.feeds[0]).toMatchObject({ files: 1 });
+      expect(result.feeds[0]).toMatchObject({ files: 1, verified: 1 });
       expect(await imported(db)).toEqual(await imported(join(work, 'http.db')));
     },
   );
@@ -375,6 +375,14 @@ suite('updateinfo of a real rpm repository', () => {
     );
     expect(cut.code).toBe(2);
     expect(cut.stderr).toMatch(/updateinfo\.xml\.gz: is not valid gzip data/);
+    // `db update` with a file: repository, as a user types it.
+    const cliDb = join(work, 'cli-update.db');
+    const source = `updateinfo:${pathToFileURL(repos.get('xz')!).href}#os=ol:9`;
+    const updated = await execFile('node', [cliPath, 'db', 'update', '--source', source, '--db', cliDb]);
+    expect(updated.stdout).toMatch(
+      /updateinfo:file:\/\/.*repo-xz\/: 1 file\(s\), 0 deletion\(s\), 1 checksum-verified/,
+    );
+    expect(await imported(cliDb)).toEqual(await imported(join(work, 'http.db')));
     const wrongOs = await execFile('node', [cliPath, 'db', 'import', gz, '--os', 'oracle:9', '--db', db]).catch(
       (error) => error,
     );

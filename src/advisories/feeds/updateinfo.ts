@@ -143,6 +143,7 @@ export async function fetchUpdateinfo(context: FeedContext): Promise<FeedFetch> 
   let path: string;
   if (local) {
     path = await copyVerified(url, join(context.dir, name), entry, context.limits.maxArchiveBytes);
+    result.verified++;
   } else {
     const options = {
       conditional: false,
