@@ -118,6 +118,20 @@ async function dnfUpdateinfo(args: string[]): Promise<string[][]> {
   );
 }
 
+/** The oracle for what an import must hold: the security errata `dnf updateinfo list --all` names, `[advisory, nevra]`. */
+async function dnfSecurityErrata(): Promise<string[][]> {
+  const all = await dnfUpdateinfo(['--all']);
+  return all.filter(([, type]) => type!.endsWith('Sec.')).map(([id, , nevra]) => [id!, nevra!]);
+}
+
+/** A database holding the gzip repository's errata, synced through file:, for the tests that start from one. */
+async function fromFileRepository(name: string): Promise<string> {
+  const db = join(work, name);
+  const feed = parseFeed(`updateinfo:${pathToFileURL(repos.get('gz')!).href}#os=ol:9`);
+  expect((await updateDatabase(db, [feed])).added).toBe(3);
+  return db;
+}
+
 async function sqlite(path: string, sql: string): Promise<string> {
   return (await execFile('sqlite3', ['-readonly', path, sql])).stdout.trim();
 }
@@ -247,13 +261,12 @@ suite('updateinfo of a real rpm repository', () => {
     // dnf lists every erratum for the installed packages, applied or not; the bug fix is no advisory here.
     const dnf = await dnfUpdateinfo(['--all']);
     expect(dnf.map(([id]) => id)).toEqual(['ELSA-2026-0001', 'ELSA-2026-0002', 'ELSA-2026-0003', 'ELSA-2026-0004']);
-    const security = dnf.filter(([, type]) => type!.endsWith('Sec.')).map(([id, , nevra]) => [id!, nevra!]);
-    expect(await imported(db)).toEqual(security);
+    expect(await imported(db)).toEqual(await dnfSecurityErrata());
     expect(await sqlite(db, "SELECT count(*) FROM records WHERE source = 'updateinfo'")).toBe('3');
   });
 
   it('finds in the image exactly the security fixes dnf would still install, dated by the erratum', async () => {
-    const db = join(work, 'http.db');
+    const db = await fromFileRepository('scan.db');
     const result = await scanImage(image.ref, { db, now: '2026-03-01T00:00:00Z' });
     expect(result.os).toMatchObject({ id: 'ol', versionId: '9.4' });
     expect(result.ecosystems).toEqual([{ ecosystem: 'Oracle Linux:9', source: 'updateinfo' }]);
@@ -294,12 +307,12 @@ suite('updateinfo of a real rpm repository', () => {
       const result = await updateDatabase(db, [parseFeed(`updateinfo:${url}`)]);
       expect(result.feeds[0]?.error).toBeUndefined();
       expect(result.feeds[0]).toMatchObject({ files: 1, verified: 1 });
-      expect(await imported(db)).toEqual(await imported(join(work, 'http.db')));
+      expect(await imported(db)).toEqual(await dnfSecurityErrata());
     },
   );
 
   it('refuses a file whose checksum is not the one repomd.xml gives, and keeps the database as it was', async () => {
-    const db = join(work, 'http.db');
+    const db = await fromFileRepository('tampered.db');
     const before = await sqlite(db, 'SELECT count(*) FROM records');
     const good = gzipSync(UPDATEINFO);
     const tampered = gzipSync(UPDATEINFO.replace('1.1', '9.9'));
@@ -382,7 +395,7 @@ suite('updateinfo of a real rpm repository', () => {
     expect(updated.stdout).toMatch(
       /updateinfo:file:\/\/.*repo-xz\/: 1 file\(s\), 0 deletion\(s\), 1 checksum-verified/,
     );
-    expect(await imported(cliDb)).toEqual(await imported(join(work, 'http.db')));
+    expect(await imported(cliDb)).toEqual(await dnfSecurityErrata());
     const wrongOs = await execFile('node', [cliPath, 'db', 'import', gz, '--os', 'oracle:9', '--db', db]).catch(
       (error) => error,
     );
