@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseFeed } from '../feeds.js';
 import { updateinfoEntry } from './updateinfo.js';
 
 const HEX = 'f1ee3fbe212a697b20fac032fff2a295d1b6c2dec60b0cba9b5f1f304457e000';
@@ -61,5 +62,31 @@ describe('the updateinfo entry of repomd.xml', () => {
     expect(() => updateinfoEntry(short, 'repomd.xml')).toThrow(/not 64 hex digits/);
     const doctype = `<?xml version="1.0"?><!DOCTYPE repomd [<!ENTITY x "y">]>${repomd('').slice(39)}`;
     expect(() => updateinfoEntry(doctype, 'repomd.xml')).toThrow(/DOCTYPE declaration/);
+  });
+});
+
+describe('updateinfo:URL#os=ID:VERSION_ID', () => {
+  it('names a repository root and the ecosystem its errata are filed under; a mirror does not move it', () => {
+    expect(
+      parseFeed('updateinfo:https://yum.oracle.com/repo/OracleLinux/OL9/baseos/latest/x86_64#os=ol:9', 'https://m/'),
+    ).toEqual({
+      id: 'updateinfo:https://yum.oracle.com/repo/OracleLinux/OL9/baseos/latest/x86_64/',
+      kind: 'updateinfo',
+      base: 'https://yum.oracle.com/repo/OracleLinux/OL9/baseos/latest/x86_64/',
+      os: 'Oracle Linux:9',
+    });
+    expect(parseFeed('updateinfo:file:///srv/al2023/').os).toBeUndefined();
+    expect(parseFeed('updateinfo:http://m/fedora/41/#os=fedora:41').os).toBe('Fedora:41');
+  });
+
+  it.each([
+    ['updateinfo:ftp://mirror/repo/', /must be http:\/\/, https:\/\/ or file:\/\//],
+    ['updateinfo:https://mirror/repo/?token=x', /without a query/],
+    ['updateinfo:not a url', /expected updateinfo:<repository URL>/],
+    ['updateinfo:https://mirror/repo/#distro=ol:9', /unknown parameter #distro=ol:9/],
+    ['updateinfo:https://mirror/repo/#os=oracle:9', /unknown os-release ID "oracle"/],
+    ['updateinfo:https://mirror/repo/#os=amzn:2018.03', /"2018.03" is not a VERSION_ID of amzn/],
+  ])('refuses %s', (spec, error) => {
+    expect(() => parseFeed(spec)).toThrow(error);
   });
 });

@@ -43,7 +43,7 @@ export function ecosystemOfOsRelease(spec: string, what: string): string {
   if (distribution === undefined)
     throw new PatchlineError('usage', what, `unknown os-release ID "${match[1]}" (known: ${known})`);
   const key = distribution.key(match[2]!);
-  if (key === undefined) throw new PatchlineError('usage', what, `"${match[2]}" is not a ${match[1]} VERSION_ID`);
+  if (key === undefined) throw new PatchlineError('usage', what, `"${match[2]}" is not a VERSION_ID of ${match[1]}`);
   return key;
 }
 
