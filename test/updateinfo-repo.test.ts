@@ -311,6 +311,47 @@ suite('updateinfo of a real rpm repository', () => {
     },
   );
 
+  it('keeps both halves of an erratum that two repositories each list in part, as BaseOS and AppStream do', async () => {
+    const halves = {
+      baseos: [['demo', '1.1', '1.el9', 'noarch']],
+      appstream: [['libfoo', '2.0', '2.el9', 'x86_64']],
+    } as Record<string, Array<[string, string, string, string]>>;
+    const publish = async (name: string, packages: Array<[string, string, string, string]>) => {
+      const xml = join(work, `updateinfo-${name}.xml`);
+      await writeFile(
+        xml,
+        `<?xml version="1.0"?>\n<updates>\n${erratum('ELSA-2026-0100', 'security', '2026-03-01', 'CVE-2026-3333', packages)}\n</updates>\n`,
+      );
+      await run('modifyrepo_c', ['--mdtype=updateinfo', xml, join(work, `repo-${name}`, 'repodata')]);
+    };
+    for (const name of Object.keys(halves)) {
+      await cp(join(work, 'repo'), join(work, `repo-${name}`), { recursive: true });
+      await publish(name, halves[name]!);
+    }
+    const feeds = Object.keys(halves).map((name) =>
+      parseFeed(`updateinfo:${pathToFileURL(join(work, `repo-${name}`)).href}#os=ol:9`),
+    );
+    const db = join(work, 'split.db');
+    const entries = () => {
+      const store = AdvisoryDatabase.open(db, { readonly: true });
+      try {
+        return store
+          .lookup('Oracle Linux:9', ['demo', 'libfoo'])
+          .filter((match) => match.advisory.id === 'ELSA-2026-0100')
+          .map((match) => `${match.affected.package}-${match.affected.fixedVersion}`)
+          .sort();
+      } finally {
+        store.close();
+      }
+    };
+    await updateDatabase(db, feeds);
+    expect(entries()).toEqual(['demo-1.1-1.el9', 'libfoo-2.0-2.el9']);
+    // AppStream republishes its half with a newer build: BaseOS's half stays, AppStream's old half goes.
+    await publish('appstream', [['libfoo', '2.0', '3.el9', 'x86_64']]);
+    await updateDatabase(db, feeds);
+    expect(entries()).toEqual(['demo-1.1-1.el9', 'libfoo-2.0-3.el9']);
+  });
+
   it('refuses a file whose checksum is not the one repomd.xml gives, and keeps the database as it was', async () => {
     const db = await fromFileRepository('tampered.db');
     const before = await sqlite(db, 'SELECT count(*) FROM records');

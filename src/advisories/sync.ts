@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { PatchlineError } from '../errors.js';
 import type { AdvisorySource, Importer, ImportProblem } from './advisory.js';
 import { buildInCopy } from './build-in-copy.js';
+import type { AdvisoryDatabase } from './database.js';
 import type { HttpOptions } from './download.js';
 import { fetchFedoraBodhi } from './feeds/fedora-bodhi.js';
 import { type FeedContext, type FeedFetch, type FeedLimits, feedFolder } from './feeds/feed-fetch.js';
@@ -12,7 +13,7 @@ import { fetchUpdateinfo } from './feeds/updateinfo.js';
 import { fetchAlpineSecdb, fetchDebianTracker } from './feeds/whole-documents.js';
 import { type Feed, type FeedKind, feedOrigin } from './feeds.js';
 import { importPaths } from './import-paths.js';
-import { createUpdateinfoImporter } from './importers/updateinfo.js';
+import { createUpdateinfoImporter, type UpdateinfoOptions } from './importers/updateinfo.js';
 import { emptySyncState, readSyncState, type SyncState, writeSyncState } from './sync-state.js';
 
 /**
@@ -82,11 +83,18 @@ const DELETION_SOURCE: Record<FeedKind, AdvisorySource> = {
   updateinfo: 'updateinfo',
 };
 
-/** An updateinfo feed's errata go under the ecosystem its `#os=` named; every other feed is read by every importer. */
-function feedImporters(feed: Feed): { importers: Importer[] } | undefined {
-  return feed.kind === 'updateinfo' && feed.os !== undefined
-    ? { importers: [createUpdateinfoImporter(feed.os)] }
-    : undefined;
+/**
+ * An updateinfo feed's errata go under the ecosystem its `#os=` named, each entry marked with the repository, so that
+ * what other repositories said of the same erratum is kept; every other feed is read by every importer.
+ */
+function feedImporters(feed: Feed, db: AdvisoryDatabase): { importers: Importer[] } | undefined {
+  if (feed.kind !== 'updateinfo') return undefined;
+  const options: UpdateinfoOptions = {
+    repository: feed.base,
+    storedEntries: (id) => db.storedAffected('updateinfo', id),
+  };
+  if (feed.os !== undefined) options.ecosystem = feed.os;
+  return { importers: [createUpdateinfoImporter(options)] };
 }
 
 export async function updateDatabase(
@@ -145,7 +153,11 @@ export async function updateDatabase(
       for (const { feed, fetch } of work) {
         progress(`${feed.id}: importing ${fetch.paths.length} file(s)`);
         if (fetch.paths.length > 0) {
-          const imported = await importPaths(db, fetch.paths, { origin: feedOrigin(feed), at, ...feedImporters(feed) });
+          const imported = await importPaths(db, fetch.paths, {
+            origin: feedOrigin(feed),
+            at,
+            ...feedImporters(feed, db),
+          });
           result.added += imported.added;
           result.updated += imported.updated;
           result.deleted += imported.deleted;

@@ -162,7 +162,7 @@ export async function fetchUpdateinfo(context: FeedContext): Promise<FeedFetch> 
     name === 'updateinfo.xml'
       ? await readFile(path, 'utf8')
       : await readCompressedDocument(path, url, context.limits.maxDocumentBytes);
-  readUpdateinfo(text.toString(), url, context.feed.os);
+  readUpdateinfo(text.toString(), url, context.feed.os === undefined ? {} : { ecosystem: context.feed.os });
   result.paths.push(path);
   result.watermark = watermark;
   return result;

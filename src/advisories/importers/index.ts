@@ -21,6 +21,6 @@ export const IMPORTERS: readonly Importer[] = [
 
 /** Every importer, with updateinfo errata filed under the ecosystem of the os-release `ID:VERSION_ID` given. */
 export function rpmRepositoryImporters(osRelease: string, what: string): Importer[] {
-  const updateinfo = createUpdateinfoImporter(ecosystemOfOsRelease(osRelease, what));
+  const updateinfo = createUpdateinfoImporter({ ecosystem: ecosystemOfOsRelease(osRelease, what) });
   return IMPORTERS.map((importer) => (importer === updateinfoImporter ? updateinfo : importer));
 }

@@ -159,7 +159,7 @@ describe('updateinfo importer', () => {
         { input: 'updateinfo.xml', at: 'ACME-2024-0001', problem: expect.stringMatching(/#os=ID:VERSION_ID/) },
       ],
     });
-    const told = createUpdateinfoImporter('AlmaLinux:8').parse(mirror, 'updateinfo.xml');
+    const told = createUpdateinfoImporter({ ecosystem: 'AlmaLinux:8' }).parse(mirror, 'updateinfo.xml');
     expect(told.records[0]?.affected.map((entry) => entry.ecosystem)).toEqual(['AlmaLinux:8', 'AlmaLinux:8']);
   });
 

@@ -142,7 +142,21 @@ function* rawUpdates(text: string, input: string): Generator<RawUpdate> {
   }
 }
 
-function toRecord(raw: RawUpdate, ecosystem: string | undefined, input: string): ImportResult {
+/** How a document's errata are filed. */
+export interface UpdateinfoOptions {
+  /** The ecosystem key every erratum is filed under; without it, each erratum's id must say (rpm-distribution.ts). */
+  ecosystem?: string;
+  /** The repository the document is from (its URL), kept as each entry's stream. */
+  repository?: string;
+  /**
+   * The entries the database holds for an erratum: those another repository gave are kept beside this one's, since a
+   * BaseOS and an AppStream repository each list their own half of one erratum (the kernel and kernel-devel).
+   */
+  storedEntries?: (id: string) => AffectedPackage[] | undefined;
+}
+
+function toRecord(raw: RawUpdate, options: UpdateinfoOptions, input: string): ImportResult {
+  const ecosystem = options.ecosystem;
   const id = raw.id.trim();
   const problem = (text: string): ImportResult => ({
     records: [],
@@ -191,6 +205,7 @@ function toRecord(raw: RawUpdate, ecosystem: string | undefined, input: string):
     };
     if (pkg.arch) entry.arches = [pkg.arch];
     if (pkg.module !== undefined) entry.module = pkg.module;
+    if (options.repository !== undefined) entry.stream = options.repository;
     if (issued !== undefined) entry.fixAvailableSince = issued;
     entries.set(entryKey, entry);
   }
@@ -212,19 +227,25 @@ function toRecord(raw: RawUpdate, ecosystem: string | undefined, input: string):
 /**
  * Reads a whole updateinfo document. Throws a PatchlineError when the document is not well-formed XML (truncated,
  * or with a DOCTYPE: entities are never expanded); an erratum that cannot be read is a problem, the others are kept.
- * `ecosystem` is the key every erratum is filed under; without it, each erratum's id must say (rpm-distribution.ts).
  */
-export function readUpdateinfo(text: string, input: string, ecosystem?: string): ImportResult {
+export function readUpdateinfo(text: string, input: string, options: UpdateinfoOptions = {}): ImportResult {
   const result: ImportResult = { records: [], problems: [] };
   const seen = new Map<string, AdvisoryRecord>();
   for (const raw of rawUpdates(text, input)) {
-    const { records, problems } = toRecord(raw, ecosystem, input);
+    const { records, problems } = toRecord(raw, options, input);
     result.problems.push(...problems);
     for (const record of records) {
-      // An id listed twice (Amazon lists an erratum once per collection) is one advisory with both lists of packages.
+      // An id listed twice (in two collections of one file) is one advisory with both lists of packages.
       const previous = seen.get(record.id);
       if (previous === undefined) seen.set(record.id, record);
       else previous.affected.push(...record.affected);
+    }
+  }
+  const { repository, storedEntries } = options;
+  if (repository !== undefined && storedEntries !== undefined) {
+    for (const record of seen.values()) {
+      const others = (storedEntries(record.id) ?? []).filter((e) => e.stream !== undefined && e.stream !== repository);
+      record.affected.push(...others);
     }
   }
   result.records = [...seen.values()];
@@ -239,14 +260,14 @@ function looksLikeUpdateinfo(document: unknown, name: string): document is strin
   );
 }
 
-/** The updateinfo importer, filing every erratum under `ecosystem` when given (`db import --os`, `#os=`). */
-export function createUpdateinfoImporter(ecosystem?: string): Importer {
+/** The updateinfo importer, filing errata as `options` say (`db import --os`, `updateinfo:URL#os=`). */
+export function createUpdateinfoImporter(options: UpdateinfoOptions = {}): Importer {
   return {
     source: 'updateinfo',
     detect: looksLikeUpdateinfo,
     parse(document, input) {
       try {
-        return readUpdateinfo(document as string, input, ecosystem);
+        return readUpdateinfo(document as string, input, options);
       } catch (error) {
         if (!(error instanceof PatchlineError)) throw error;
         return { records: [], problems: [{ input, problem: error.message.replace(`${input}: `, '') }] };
