@@ -29,6 +29,7 @@ const RULE_HELP: Record<RuleName, string> = {
   'packages.forbidden': 'No package matching a forbidden pattern may be installed.',
   'packages.required': 'A package matching each required pattern must be installed.',
   'kernel.mustBeLatest': 'The image must boot the newest kernel the advisory data knows for its stream.',
+  compliance: 'The image must pass the SCAP profile the policy names, evaluated offline by OpenSCAP.',
   exceptions: 'Every exception must be in force: an expired exception fails the gate.',
 };
 

@@ -69,3 +69,30 @@ export function verdictLine(result: GateResult): string {
   if (result.verdict === 'pass') return `PASS: ${decided} rule${decided === 1 ? '' : 's'} checked, none failed`;
   return `FAIL: ${failed.length} of ${decided} rule${decided === 1 ? '' : 's'} failed (${failed.map((rule) => rule.rule).join(', ')})`;
 }
+
+/**
+ * The compliance rules a reader must look at: each failing one, each waived by an exception, and each exception that
+ * expired (with its approver and date): never the hundreds that passed (the evidence and the ARF file keep those).
+ */
+export function complianceRows(result: GateResult): Array<{ rule: string; result: string; note: string }> {
+  const compliance = result.compliance;
+  if (compliance === undefined) return [];
+  const failing = new Set(compliance.failing);
+  const rows = compliance.results
+    .filter((entry) => failing.has(entry.rule) || entry.excepted)
+    .map((entry): { rule: string; result: string; note: string } => {
+      const exception = compliance.exceptions.find((e) => e.rule === entry.rule && e.state === 'active');
+      const note = exception
+        ? `excepted until ${exception.expires} (approved by ${exception.approver}): ${exception.justification}`
+        : 'fails the gate';
+      return { rule: entry.rule, result: entry.result, note };
+    });
+  for (const exception of compliance.exceptions.filter((e) => e.state === 'expired')) {
+    rows.push({
+      rule: exception.rule,
+      result: exception.result ?? 'notselected',
+      note: `exception EXPIRED ${exception.expires} (approved by ${exception.approver}): renew or remove it`,
+    });
+  }
+  return rows;
+}
