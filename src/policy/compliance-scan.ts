@@ -46,7 +46,9 @@ export async function scanCompliance(
   const work = await mkdtemp(join(tmpdir(), 'patchline-oscap-'));
   try {
     const parsed = parseImageReference(reference);
-    let root = parsed.transport === 'dir' ? resolve(parsed.path) : join(work, 'root');
+    // No trailing slash: oscap 1.3.7's file probes then look for `ROOT//etc/shadow`, find nothing, and rules that want
+    // a file absent or "no file with a bad mode" pass without reading anything.
+    const root = parsed.transport === 'dir' ? resolve(parsed.path) : join(work, 'root');
     if (parsed.transport !== 'dir') {
       await mkdir(root);
       const image = await openImage(parsed, options.image ?? {});
@@ -58,7 +60,6 @@ export async function scanCompliance(
     } else if (!(await stat(root).catch(() => undefined))?.isDirectory()) {
       throw new PatchlineError('not-found', reference, 'is not a folder');
     }
-    root = root.endsWith('/') ? root : `${root}/`;
     const home = join(work, 'home');
     await mkdir(home);
     await writeRpmMacros(root, home);
