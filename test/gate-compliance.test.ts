@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, cp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdvisoryDatabase } from '../src/advisories/database.js';
@@ -7,9 +7,11 @@ import { importPaths } from '../src/advisories/import-paths.js';
 import { sha256OfFile } from '../src/oci/index.js';
 import { type GateResult, gateEvidence, gateImage, type RuleResult } from '../src/policy/index.js';
 import { renderGateReport } from '../src/report/index.js';
+import { buildRpms, gateToolsMissing, rpmImage } from './helpers/gate-images.js';
 import { findProgram, isUnavailable, realImages, run } from './helpers/real-images.js';
 import {
   CIS_LEVEL1_SERVER,
+  RHEL9_DS,
   RULE,
   scapMissing,
   tailoring,
@@ -268,3 +270,81 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `gate compliance (skipped: ${SKIP})` 
     ).rejects.toThrow(/dpkginfo_init has failed/);
   });
 });
+
+/*
+ * An rpm-based image against the RHEL 9 datastream (ssg-nondebian): its applicability check asks rpm for a
+ * redhat-release package of version 9, and package rules ask rpm too, so this shows oscap's rpm probes reading the
+ * image's rpmdb.sqlite offline (Patchline points librpm at it: compliance-scan.ts). The packages are built with
+ * rpmbuild and installed with `rpm --root` (test/helpers/gate-images.ts), named as RHEL's; the base layer holds the
+ * release files and /etc/shadow at mode 0000, owner and group root, which the two file rules below want.
+ */
+const RPM_SKIP = SKIP ?? gateToolsMissing();
+const RHEL_PROFILE = 'xccdf_dev.patchline_profile_rhel_packages';
+
+describe.skipIf(RPM_SKIP !== undefined)(
+  RPM_SKIP ? `gate compliance, rpm (skipped: ${RPM_SKIP})` : 'gate compliance, rpm',
+  () => {
+    let work: string;
+    let db: string;
+    let policyFile: string;
+    let stock: string;
+    let withAide: string;
+    let noRelease: string;
+    const options = () => ({ db, now: NOW, image: { cacheDir: join(work, 'cache') } });
+
+    beforeAll(async () => {
+      work = await tempDir('patchline-gate-compliance-rpm-');
+      db = join(work, 'advisories.db');
+      AdvisoryDatabase.open(db).close();
+      const root = join(work, 'base-root');
+      await mkdir(join(root, 'etc'), { recursive: true });
+      await writeFile(join(root, 'etc/redhat-release'), 'Red Hat Enterprise Linux release 9.4 (Plow)\n');
+      await writeFile(join(root, 'etc/os-release'), 'NAME="Red Hat Enterprise Linux"\nID="rhel"\nVERSION_ID="9.4"\n');
+      await writeFile(join(root, 'etc/shadow'), 'root:*:19000:0:99999:7:::\n');
+      await chmod(join(root, 'etc/shadow'), 0o000);
+      const base = join(work, 'base.tar');
+      await run('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', root, '-cf', base, '.']);
+      const rpms = await buildRpms(work, [
+        { name: 'redhat-release', evr: '9.4-0.5.el9' },
+        { name: 'aide', evr: '0.16-100.el9' },
+      ]);
+      const release = rpms.get('redhat-release-9.4-0.5.el9')!;
+      stock = (await rpmImage(work, 'rhel-stock', { base, rpms: [release] })).ref;
+      withAide = (await rpmImage(work, 'rhel-aide', { base, rpms: [release, rpms.get('aide-0.16-100.el9')!] })).ref;
+      noRelease = (await rpmImage(work, 'rhel-none', { base, rpms: [rpms.get('aide-0.16-100.el9')!] })).ref;
+      const tailored = join(work, 'tailoring.xml');
+      await tailoring(tailored, RHEL_PROFILE, [
+        'package_aide_installed',
+        'package_telnet-server_removed',
+        'file_permissions_etc_shadow',
+        'file_groupowner_etc_shadow',
+      ]);
+      policyFile = join(work, 'rhel.yaml');
+      await writeFile(
+        policyFile,
+        `apiVersion: patchline.dev/v1\nkind: Policy\nmetadata: {name: rhel}\nspec:\n  compliance:\n    datastream: ${RHEL9_DS}\n    profile: ${RHEL_PROFILE}\n    tailoring: tailoring.xml\n`,
+      );
+    }, 120_000);
+
+    it("reads the image's rpm database: a package rule fails, then passes once the package is in the image", async () => {
+      const before = await gateImage(stock, policyFile, options());
+      expect(resultsOf(before)).toEqual({
+        package_aide_installed: 'fail',
+        'package_telnet-server_removed': 'pass',
+        file_permissions_etc_shadow: 'pass',
+        file_groupowner_etc_shadow: 'pass',
+      });
+      expect(before.compliance?.failing).toEqual([`${RULE}package_aide_installed`]);
+      const after = await gateImage(withAide, policyFile, options());
+      // (The verdict also fails on database.maxAge: the test's advisory database is empty, which is never clean.)
+      expect(complianceRule(after)).toMatchObject({ outcome: 'pass', inputs: { pass: 4, failing: [] } });
+      expect(resultsOf(after).package_aide_installed).toBe('pass');
+      // Without redhat-release the RHEL 9 content does not apply: nothing judged, which is no pass.
+      const none = await gateImage(noRelease, policyFile, options());
+      expect(complianceRule(none)).toMatchObject({
+        outcome: 'fail',
+        message: expect.stringContaining('judged no rule'),
+      });
+    });
+  },
+);
