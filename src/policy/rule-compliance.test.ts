@@ -84,8 +84,12 @@ describe('the compliance rule', () => {
     expect(expired.rule.message).toContain('1 exception(s) expired: b (expired 2026-09-01');
   });
 
-  it('is not-configured without a compliance section', () => {
+  it('is not-configured without a compliance section, and fails when set but never evaluated', () => {
     expect(complianceRule(undefined, undefined, NOW).rule.outcome).toBe('not-configured');
+    expect(complianceRule(spec, undefined, NOW).rule).toMatchObject({
+      outcome: 'fail',
+      message: expect.stringContaining('was not evaluated'),
+    });
   });
 });
 

@@ -20,8 +20,13 @@ export function complianceRule(
   now: number,
 ): { rule: RuleResult; outcome?: ComplianceOutcome } {
   const base = { rule: 'compliance' as const, findings: [], packages: [] };
-  if (spec === undefined || facts === undefined) {
+  if (spec === undefined) {
     return { rule: { ...base, outcome: 'not-configured', message: 'not configured', inputs: { profile: null } } };
+  }
+  if (facts === undefined) {
+    // Inputs gathered by something that did not run OpenSCAP: never a pass.
+    const message = `profile ${spec.profile} was not evaluated: no OpenSCAP results were gathered`;
+    return { rule: { ...base, outcome: 'fail', message, inputs: { profile: spec.profile } } };
   }
   const resultOf = new Map(facts.results.map((result) => [result.rule, result.result]));
   const exceptions: ComplianceExceptionOutcome[] = (spec.exceptions ?? []).map((exception) => {
