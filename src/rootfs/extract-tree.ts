@@ -61,6 +61,9 @@ export async function extractMergedTree(image: Image, dir: string): Promise<Extr
       }
       const location = key(resolved.content.layer, resolved.content.path);
       wanted.set(location, [...(wanted.get(location) ?? []), path]);
+      // Hardlinked paths share one inode: its mode and owners are those of the file entry holding the content.
+      made.push({ path, entry: indexes[resolved.content.layer]?.entries.get(resolved.content.path) ?? entry });
+      continue;
     } else {
       stats.skipped++;
       continue;
@@ -76,8 +79,9 @@ export async function extractMergedTree(image: Image, dir: string): Promise<Extr
   // Modes and owners last, children before parents, so a read-only folder does not stop its own filling.
   for (const { path, entry } of made.reverse()) {
     const target = join(dir, path);
-    if (entry.type !== 'symlink') await chmod(target, entry.mode & 0o7777);
+    // Owner first: chown clears the setuid and setgid bits that chmod then sets.
     await lchown(target, entry.uid ?? 0, entry.gid ?? 0);
+    if (entry.type !== 'symlink') await chmod(target, entry.mode & 0o7777);
   }
   await chmod(dir, 0o755);
   return stats;
