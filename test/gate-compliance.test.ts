@@ -200,6 +200,15 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `gate compliance (skipped: ${SKIP})` 
     expect(renderGateReport(expired, 'markdown')).toContain('compliance: 1 XCCDF rule(s) failing');
     const json = JSON.parse(renderGateReport(expired, 'json')) as GateResult;
     expect(json.compliance?.failing).toEqual([`${RULE}file_permissions_etc_gshadow`]);
+    // SARIF: one result per failing XCCDF rule and per expired exception (the waived rule is not one).
+    const sarif = JSON.parse(renderGateReport(expired, 'sarif')) as {
+      runs: Array<{ results: Array<{ ruleId: string; message: { text: string } }> }>;
+    };
+    const compliance = sarif.runs[0]!.results.filter((entry) => entry.ruleId === 'compliance');
+    expect(compliance.map((entry) => entry.message.text)).toEqual([
+      expect.stringContaining(`${RULE}file_permissions_etc_gshadow is fail`),
+      expect.stringContaining('exception EXPIRED 2026-08-01'),
+    ]);
   });
 
   it('keeps the ARF beside the evidence, and the evidence names the content by digest', async ({ skip }) => {

@@ -1,6 +1,7 @@
 import type { GateResult, RuleOutcome, RuleResult } from '../policy/index.js';
 import {
   availableFor,
+  type ComplianceRow,
   complianceRows,
   exposureLine,
   packageLabel,
@@ -126,7 +127,7 @@ function exceptions(result: GateResult): string[] {
   ];
 }
 
-function complianceDetails(result: GateResult, rows: ReturnType<typeof complianceRows>): string[] {
+function complianceDetails(result: GateResult, rows: ComplianceRow[]): string[] {
   const failing = result.compliance?.failing.length ?? 0;
   const summary = `compliance: ${failing} XCCDF rule(s) failing, profile ${result.compliance?.profile ?? ''}`;
   return [

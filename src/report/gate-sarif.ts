@@ -1,6 +1,6 @@
 import type { GateResult, RuleName, RuleResult } from '../policy/index.js';
 import type { Finding } from '../scan/index.js';
-import { availableFor, packageLabel, ruleFindings } from './gate-view.js';
+import { availableFor, complianceRows, packageLabel, ruleFindings } from './gate-view.js';
 import {
   automationName,
   FINGERPRINT_KEY,
@@ -144,6 +144,17 @@ function ruleResults(result: GateResult, rule: RuleResult, ruleIndex: number): o
         partialFingerprints: {
           [FINGERPRINT_KEY]: sha256Hex(['gate', rule.rule, exception.id, exception.package ?? '']),
         },
+      });
+    }
+  }
+  if (rule.rule === 'compliance') {
+    // One result per failing XCCDF rule or expired waiver, so code scanning tracks each on its own.
+    for (const row of complianceRows(result).filter((entry) => entry.kind !== 'waived')) {
+      results.push({
+        ...base,
+        message: { text: `compliance: ${row.rule} is ${row.result} (${result.compliance?.profile}): ${row.note}.` },
+        locations: [policyLocation],
+        partialFingerprints: { [FINGERPRINT_KEY]: sha256Hex(['gate', rule.rule, row.rule]) },
       });
     }
   }
