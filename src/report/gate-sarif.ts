@@ -1,6 +1,6 @@
 import type { GateResult, RuleName, RuleResult } from '../policy/index.js';
 import type { Finding } from '../scan/index.js';
-import { availableFor, packageLabel, ruleFindings } from './gate-view.js';
+import { availableFor, complianceRows, packageLabel, ruleFindings } from './gate-view.js';
 import {
   automationName,
   FINGERPRINT_KEY,
@@ -29,6 +29,7 @@ const RULE_HELP: Record<RuleName, string> = {
   'packages.forbidden': 'No package matching a forbidden pattern may be installed.',
   'packages.required': 'A package matching each required pattern must be installed.',
   'kernel.mustBeLatest': 'The image must boot the newest kernel the advisory data knows for its stream.',
+  compliance: 'The image must pass the SCAP profile the policy names, evaluated offline by OpenSCAP.',
   exceptions: 'Every exception must be in force: an expired exception fails the gate.',
 };
 
@@ -43,6 +44,7 @@ const RULE_NAMES: Record<RuleName, string> = {
   'packages.forbidden': 'NoForbiddenPackages',
   'packages.required': 'RequiredPackagesInstalled',
   'kernel.mustBeLatest': 'KernelIsLatest',
+  compliance: 'ProfileCompliance',
   exceptions: 'ExceptionsInForce',
 };
 
@@ -157,6 +159,17 @@ function ruleResults(result: GateResult, rule: RuleResult, ruleIndex: number): o
         partialFingerprints: {
           [FINGERPRINT_KEY]: sha256Hex(['gate', rule.rule, exception.id, exception.package ?? '']),
         },
+      });
+    }
+  }
+  if (rule.rule === 'compliance') {
+    // One result per failing XCCDF rule or expired waiver, so code scanning tracks each on its own.
+    for (const row of complianceRows(result).filter((entry) => entry.kind !== 'waived')) {
+      results.push({
+        ...base,
+        message: { text: `compliance: ${row.rule} is ${row.result} (${result.compliance?.profile}): ${row.note}.` },
+        locations: [policyLocation],
+        partialFingerprints: { [FINGERPRINT_KEY]: sha256Hex(['gate', rule.rule, row.rule]) },
       });
     }
   }
