@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, projectRoot } from './helpers/cli.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import { fleetDoc, REPO, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
@@ -26,7 +26,8 @@ const HOST_TICK_MS = 1200;
 
 let controller: ControllerProcess;
 let browser: Browser;
-let hosts: { stop: () => Promise<void> } | undefined;
+/** Host loops of the test under way, stopped after it. */
+const running: Array<{ stop: () => Promise<void> }> = [];
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${controller.url}/${API}/${path}`, {
@@ -71,7 +72,9 @@ async function fleetWithHosts(name: string, count: number, sick = false): Promis
       labels,
       booted: V1,
       repository: REPO,
-      downloadMs: 0,
+      // A sick host's download must take longer than one of its timer runs: with none, it would stage the release
+      // again in the run that reports greenboot's rollback, and the controller would see it on its way back in.
+      downloadMs: sick ? 3 * HOST_TICK_MS : 0,
       rebootMs: 300,
       greenboot: true,
       ...(sick ? { sickImages: new Set([V2]) } : {}),
@@ -136,8 +139,11 @@ beforeAll(async () => {
   waitHosts = await fleetWithHosts('wait', 2);
 }, 120_000);
 
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((loop) => loop.stop()));
+});
+
 afterAll(async () => {
-  await hosts?.stop();
   await browser?.close();
   await controller?.kill('SIGKILL');
 });
@@ -178,7 +184,7 @@ describe('the web console', () => {
     await page.evaluate(() => {
       (globalThis as unknown as { sameDocument: boolean }).sameDocument = true;
     });
-    hosts = runHosts([...liveHosts, ...sickHosts, ...waitHosts], HOST_TICK_MS);
+    running.push(runHosts(liveHosts, HOST_TICK_MS));
     await page
       .locator('#batches tr[data-batch="0"] .batch-healthy')
       .filter({ hasText: /^1$/ })
@@ -212,6 +218,7 @@ describe('the web console', () => {
   it('shows why a sick canary halted the rollout', async () => {
     const { context, page } = await signedIn(controller.adminToken);
     await api('POST', 'rollouts', rolloutDoc('sick-roll', 'sick-v2', { batches: [{ limit: 1 }], onFailure: 'halt' }));
+    running.push(runHosts(sickHosts, HOST_TICK_MS));
     await page.goto(`${controller.url}/ui/#/rollout/sick-roll`);
     await page.locator('#halt-message').waitFor({ timeout: 90_000 });
     await shows(page.locator('#halt-message'), 'batch 0 missed its success threshold of 90%');
@@ -223,6 +230,7 @@ describe('the web console', () => {
   it('pauses a rollout from the page with a recorded reason; a viewer cannot act', async () => {
     const { context, page } = await signedIn(controller.adminToken);
     await api('POST', 'rollouts', rolloutDoc('wait-roll', 'wait-v2', { batches: [{ limit: 1 }], approval: 'manual' }));
+    running.push(runHosts(waitHosts, HOST_TICK_MS));
     await page.goto(`${controller.url}/ui/#/rollout/wait-roll`);
     await page.locator('#waiting li', { hasText: 'waits for approval' }).waitFor({ timeout: 90_000 });
 
