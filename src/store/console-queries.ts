@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { HostReport, Labels, RolloutEvent } from '../fleet/index.js';
+import type { HostReport, Labels, Rollout, RolloutEvent } from '../fleet/index.js';
+import { listDocuments, type Stored } from './resources.js';
 import type { StoredEvent } from './rollouts.js';
 import type { Database } from './schema.js';
 
@@ -61,4 +62,9 @@ export async function rolloutMark(db: Kysely<Database>, rollout: string): Promis
     .limit(1)
     .executeTakeFirst();
   return `${row.resource_version}.${event?.id ?? 0}`;
+}
+
+/** Every rollout (of a fleet) as its document alone: the per-host records stay in rollout_hosts. */
+export async function rolloutDocuments(db: Kysely<Database>, fleet?: string): Promise<Array<Stored<Rollout>>> {
+  return listDocuments(db, 'rollouts', fleet);
 }

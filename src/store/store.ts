@@ -283,6 +283,11 @@ export class Store {
     return consoleQueries.latestEvents(this.db, rollout, limit);
   }
 
+  /** Rollouts without their per-host records (status.hosts is empty): cheap at any fleet size. */
+  listRolloutDocuments(fleet?: string): Promise<Array<Stored<Rollout>>> {
+    return consoleQueries.rolloutDocuments(this.db, fleet);
+  }
+
   rolloutMark(rollout: string): Promise<string | undefined> {
     return consoleQueries.rolloutMark(this.db, rollout);
   }

@@ -39,11 +39,12 @@ export async function fleetOverview(store: Store, now: number): Promise<FleetSum
   const [fleets, releases, rollouts, hosts, exposures] = await Promise.all([
     store.listFleets(),
     store.listReleases(),
-    store.listRollouts(),
+    store.listRolloutDocuments(),
     store.consoleHosts(),
     store.listExposures(),
   ]);
-  return fleets.map(({ resource: fleet }) => {
+  const summaries: FleetSummary[] = [];
+  for (const { resource: fleet } of fleets) {
     const name = fleet.metadata.name;
     const own = releases.map((each) => each.resource).filter((release) => release.spec.fleet === name);
     const names = releaseNames(own);
@@ -54,10 +55,12 @@ export async function fleetOverview(store: Store, now: number): Promise<FleetSum
       const label = host.release ?? '-';
       byRelease.set(label, (byRelease.get(label) ?? 0) + 1);
     }
-    const rollout = activeRollout(
+    const shown = activeRollout(
       rollouts.map((each) => each.resource),
       own,
     );
+    // Only the one rollout shown is read with its per-host records.
+    const rollout = shown === undefined ? undefined : (await store.getRollout(shown.metadata.name))?.resource;
     const oldest = oldestReleaseNotEverywhere(
       rollableReleases(own, fleet),
       members.map((host) => host.booted),
@@ -66,7 +69,7 @@ export async function fleetOverview(store: Store, now: number): Promise<FleetSum
       .filter((exposure) => exposure.fleet === name && exposure.state !== 'closed')
       .sort((a, b) => (a.stages.published ?? '~').localeCompare(b.stages.published ?? '~'));
     const first = open[0];
-    return {
+    summaries.push({
       name,
       image: fleet.spec.image,
       hosts: {
@@ -95,8 +98,9 @@ export async function fleetOverview(store: Store, now: number): Promise<FleetSum
             ? undefined
             : { advisory: first.advisory, package: first.package, published: first.stages.published },
       },
-    };
-  });
+    });
+  }
+  return summaries;
 }
 
 /** The fleet's rollout that is not final, else its latest: a rollout does not vanish the moment it ends. */

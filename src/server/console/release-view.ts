@@ -35,7 +35,7 @@ export async function releaseView(store: Store, name: string): Promise<ReleaseVi
   const [fleet, siblings, rollouts, exposures, pipelines] = await Promise.all([
     store.getFleet(fleetName),
     store.listReleases(fleetName),
-    store.listRollouts(),
+    store.listRolloutDocuments(fleetName),
     store.listExposures(fleetName),
     store.listPipelines(),
   ]);

@@ -122,7 +122,7 @@ export async function consoleRoutes(app: FastifyInstance, context: ServerContext
       if (fleet === undefined) throw new StoreError('NotFound', `fleet ${name} not found`);
       const [releases, rollouts, rows] = await Promise.all([
         context.store.listReleases(name),
-        context.store.listRollouts(name),
+        context.store.listRolloutDocuments(name),
         context.store.consoleHosts(name),
       ]);
       const latest = rollouts
