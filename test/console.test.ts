@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, projectRoot } from './helpers/cli.js';
+import { ensureBuilt, projectRoot, runCli } from './helpers/cli.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import { fleetDoc, REPO, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
 import { HttpBootcHost, runHosts } from './helpers/http-bootc-host.js';
@@ -297,6 +297,39 @@ describe('the web console', () => {
     expect(await phaseOf('wait-roll')).toBe('paused');
     await viewer.context.close();
   }, 180_000);
+});
+
+describe('serve --viewer-token-file', () => {
+  it('refuses a short viewer token, the admin token itself, and a viewer token without an admin token', async () => {
+    const dir = await tempDir();
+    const admin = 'admin-token-for-the-viewer-flag-test-0123456789';
+    const file = async (name: string, text: string) => {
+      await writeFile(join(dir, name), text);
+      return join(dir, name);
+    };
+    const serve = (viewerFile: string, env: NodeJS.ProcessEnv) =>
+      runCli(
+        ['serve', '--database', join(dir, 'db.sqlite'), '--viewer-token-file', viewerFile, '--listen', '127.0.0.1:1'],
+        env,
+      );
+    const short = serve(await file('short', 'tooshort'), { PATCHLINE_ADMIN_TOKEN: admin });
+    expect(short.status).not.toBe(0);
+    expect(short.stderr).toContain('8-character viewer token; it must have at least 32');
+    const same = serve(await file('same', admin), { PATCHLINE_ADMIN_TOKEN: admin });
+    expect(same.stderr).toContain('the viewer token must differ from it');
+    const open = runCli(
+      [
+        'serve',
+        '--insecure-no-admin-token',
+        '--database',
+        join(dir, 'db.sqlite'),
+        '--viewer-token-file',
+        await file('ok', VIEWER_TOKEN),
+      ],
+      { PATCHLINE_ADMIN_TOKEN: '' },
+    );
+    expect(open.stderr).toContain('a viewer token needs an admin token');
+  });
 });
 
 /** Waits until the locator (its first match) shows the text: the page may still be rendering or streaming. */
