@@ -298,7 +298,7 @@ export class Store {
 
   /** A fleet's hosts (every host when undefined) as the console lists them. */
   consoleHosts(fleet?: string): Promise<consoleQueries.ConsoleHostRow[]> {
-    return consoleQueries.consoleHostRows(this.db, fleet);
+    return consoleQueries.consoleHostRows(this.db, this.dialect, fleet);
   }
 
   events(rollout: string, after = 0, limit = 1000): Promise<rollouts.StoredEvent[]> {

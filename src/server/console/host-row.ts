@@ -40,10 +40,7 @@ export function hostView(
   rolloutStates: ReadonlyMap<string, string>,
   now: number,
 ): HostView {
-  const status = row.report?.bootc.status;
-  const booted = status?.booted?.image?.imageDigest;
-  const staged = status?.staged?.image?.imageDigest;
-  const health = row.report?.health;
+  const { booted, staged, health } = row;
   const offlineAfter = parseDuration(fleet?.spec.hostOfflineAfter ?? DEFAULT_HOST_OFFLINE_AFTER);
   return {
     name: row.name,
