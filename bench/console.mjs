@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench:console`: issue 17's console benchmark, and the screenshots in docs/console/.
 //
-//   npm run bench:console [-- --hosts N] [--runs N] [--no-screenshots]
+//   npm run bench:console [-- --hosts N] [--runs N] [--no-screenshots] [--no-measure]
 //
 // A SQLite database is filled in-process through the built store (dist/): fleet `web` with N hosts (default 10,000)
 // enrolled with real credentials and reporting a real `bootc status` (most on v2, some on v1, a few unhealthy, some
@@ -28,6 +28,7 @@ const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'dist/cli/bin.js');
 const SHOTS = join(ROOT, 'docs/console');
 const REPO = 'bench.example/os';
+const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
 const args = parseArgs(process.argv.slice(2));
 const HOSTS = Number(args.hosts ?? 10_000);
@@ -280,7 +281,12 @@ async function apiTimes(server, cookie) {
 async function screenshots(browser, server, cookie) {
   mkdirSync(SHOTS, { recursive: true });
   for (const scheme of ['light', 'dark']) {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: scheme });
+    // bypassCSP only lets axe-core in: the pages are the same.
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 1000 },
+      colorScheme: scheme,
+      bypassCSP: true,
+    });
     const page = await context.newPage();
     const suffix = scheme === 'dark' ? '-dark' : '';
     await page.goto(`${server.url}/ui/`);
@@ -298,6 +304,14 @@ async function screenshots(browser, server, cookie) {
       await page.goto(`${server.url}/ui/${hash}`);
       await page.locator(ready).first().waitFor();
       await page.screenshot({ path: join(SHOTS, `${name}${suffix}.png`), fullPage: name !== 'fleet' });
+      // The same axe-core check as test/console.test.ts, on full-size pages (100 events, 100 hosts), in both schemes.
+      await page.evaluate(AXE);
+      const serious = await page.evaluate(async () =>
+        (await globalThis.axe.run()).violations
+          .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+          .map((violation) => `${violation.id} (${violation.nodes.length})`),
+      );
+      if (serious.length > 0) throw new Error(`axe-core on ${name}${suffix}: ${serious.join(', ')}`);
     }
     await context.close();
   }
@@ -348,6 +362,13 @@ const [name, value] = signIn.headers.get('set-cookie').split(';')[0].split('=');
 const cookie = { name, value };
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], headless: true });
+if (args['no-measure'] === true) {
+  // Screenshots only (--no-measure): the figures in docs/benchmarks.md come from a run that measured.
+  await screenshots(browser, server, cookie);
+  await browser.close();
+  for (const child of children) child.kill('SIGTERM');
+  process.exit(0);
+}
 const loadBefore = loadavg()[0];
 const runs = await measure(browser, server, cookie);
 const api17 = await apiTimes(server, cookie);

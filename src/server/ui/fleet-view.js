@@ -122,7 +122,8 @@ function filters(query, releases, go) {
 function hostTable(items, query, go) {
   return h(
     'div',
-    { class: 'table-wrap' },
+    // It scrolls sideways on narrow screens: focusable, so the keyboard can scroll it too.
+    { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': 'Hosts table' },
     h(
       'table',
       { id: 'hosts' },

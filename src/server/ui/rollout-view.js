@@ -198,8 +198,9 @@ function events(list) {
     { 'aria-labelledby': 'events-title' },
     h('h2', { id: 'events-title' }, 'Events (newest first)'),
     h(
-      'ol',
-      { id: 'events', class: 'timeline', reversed: true },
+      'ul',
+      // It scrolls: focusable, so the keyboard can scroll it too.
+      { id: 'events', class: 'timeline', tabindex: 0, 'aria-labelledby': 'events-title' },
       list.map((event) => h('li', {}, time(event.at), ' ', eventText(event))),
     ),
   );
