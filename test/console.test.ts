@@ -4,11 +4,14 @@
  * waits for a condition on the page or in the API, never for a fixed time.
  */
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from '../src/server/index.js';
+import { Store } from '../src/store/index.js';
 import { ensureBuilt, projectRoot, runCli } from './helpers/cli.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import { fleetDoc, REPO, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
@@ -234,12 +237,18 @@ describe('the web console', () => {
     await page.goto(`${controller.url}/ui/#/rollout/wait-roll`);
     await page.locator('#waiting li', { hasText: 'waits for approval' }).waitFor({ timeout: 90_000 });
 
-    await page.getByRole('button', { name: 'Pause' }).click();
+    // By keyboard alone: Enter on the button, the reason (focused when the dialog opens), Tab to Confirm, Enter.
+    await page.getByRole('button', { name: 'Pause' }).focus();
+    await page.keyboard.press('Enter');
     const dialog = page.getByRole('dialog');
-    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    await dialog.waitFor();
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
     await shows(dialog.getByRole('alert'), 'Give a reason');
-    await dialog.getByLabel(/Reason/).fill('change freeze until Monday');
-    await dialog.getByRole('button', { name: 'Confirm' }).click();
+    expect(await page.evaluate('document.activeElement.id')).toBe('action-reason');
+    await page.keyboard.type('change freeze until Monday');
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
     await page.locator('#rollout-phase .badge').filter({ hasText: 'paused' }).waitFor();
     expect(await phaseOf('wait-roll')).toBe('paused');
     const events = await api<{ items: Array<{ type: string; action?: string; by?: string; reason?: string }> }>(
@@ -297,6 +306,42 @@ describe('the web console', () => {
     expect(await phaseOf('wait-roll')).toBe('paused');
     await viewer.context.close();
   }, 180_000);
+});
+
+describe('the console over HTTPS', () => {
+  it('marks the session cookie Secure', async () => {
+    const dir = await tempDir('patchline-console-tls-');
+    const made = spawnSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1']
+        .concat(['-addext', 'subjectAltName=IP:127.0.0.1'])
+        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
+      { encoding: 'utf8' },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    const store = await Store.open(join(dir, 'controller.db'));
+    const admin = 'admin-token-for-the-https-console-test-0123';
+    const { app } = await createServer({
+      store,
+      adminToken: admin,
+      tls: { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') },
+    });
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const address = await app.listen({ host: '127.0.0.1', port: 0 });
+      const page = await context.newPage();
+      await page.goto(`${address}/ui/`);
+      await page.getByLabel('Token').fill(admin);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Fleets' }).waitFor();
+      const [cookie] = await context.cookies();
+      expect(cookie).toMatchObject({ name: 'patchline_session', httpOnly: true, sameSite: 'Strict', secure: true });
+    } finally {
+      await context.close();
+      await app.close();
+      await store.close();
+    }
+  });
 });
 
 describe('serve --viewer-token-file', () => {
