@@ -26,6 +26,7 @@ interface ServeFlags {
   pruneEvery: string;
   insecureNoAdminToken?: boolean;
   adminTokenFile?: string;
+  viewerTokenFile?: string;
   logLevel: string;
   maxBody: number;
   hostRateLimit?: number;
@@ -143,6 +144,12 @@ export function serveCommand(): Command {
     )
     .addOption(
       new Option(
+        '--viewer-token-file <file>',
+        `file holding a read-only token for the web console at /ui/ (at least ${MIN_ADMIN_TOKEN_LENGTH} characters): it sees everything and can act on nothing`,
+      ),
+    )
+    .addOption(
+      new Option(
         '--public-url <url>',
         "the controller's URL as hosts reach it (e.g. https://patchline.example:8443), for the gateway's token realm",
       ),
@@ -177,11 +184,13 @@ async function serve(flags: ServeFlags): Promise<void> {
     );
   }
   const token = await adminTokenOf(flags);
+  const viewerToken = await viewerTokenOf(flags, token);
   const gateway = await gatewayFrom(flags);
   const store = await Store.open(flags.database);
   const { app } = await createServer({
     store,
     adminToken: token,
+    viewerToken,
     tls:
       flags.tlsCert === undefined || flags.tlsKey === undefined
         ? undefined
@@ -255,6 +264,29 @@ async function adminTokenOf(flags: ServeFlags): Promise<string | null> {
       'usage',
       source,
       `holds a ${token.length}-character admin token; it must have at least ${MIN_ADMIN_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`,
+    );
+  }
+  return token;
+}
+
+/** The console's read-only token: as long as the admin token must be, and not the admin token itself. */
+async function viewerTokenOf(flags: ServeFlags, adminToken: string | null): Promise<string | null> {
+  if (flags.viewerTokenFile === undefined) return null;
+  const token = await readTokenFile(flags.viewerTokenFile);
+  if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw new PatchlineError(
+      'usage',
+      flags.viewerTokenFile,
+      `holds a ${token.length}-character viewer token; it must have at least ${MIN_ADMIN_TOKEN_LENGTH} (e.g. openssl rand -hex 32)`,
+    );
+  }
+  if (adminToken === null || token === adminToken) {
+    throw new PatchlineError(
+      'usage',
+      flags.viewerTokenFile,
+      adminToken === null
+        ? 'a viewer token needs an admin token: without one, anyone may act'
+        : 'holds the admin token; the viewer token must differ from it',
     );
   }
   return token;

@@ -2,19 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   API_VERSION,
-  abortRollout,
-  approveNextBatch,
   durationSchema,
   fleetSchema,
   hostSchema,
   labelsSchema,
   parseDuration,
-  pauseRollout,
   type Rollout,
-  type RolloutActionResult,
   releaseSchema,
   resourceNameSchema,
-  resumeRollout,
   rolloutSchema,
   toTimestamp,
 } from '../fleet/index.js';
@@ -22,11 +17,11 @@ import { type ApplyResult, StoreError } from '../store/index.js';
 import { adminAuth } from './auth.js';
 import type { ServerContext } from './context.js';
 import { list, present, presentHost, requestedVersion } from './present.js';
+import { actOnRollout, rolloutActionNames, rolloutActionSchema } from './rollout-action.js';
 import { InvalidRequest, parseBody } from './status.js';
 
 export const API_PREFIX = `/apis/${API_VERSION}`;
 
-export const rolloutActionSchema = z.object({ by: z.string().min(1).optional(), reason: z.string().optional() });
 export const enrollmentTokenRequestSchema = z.object({
   labels: labelsSchema.optional(),
   /** How long the token may be used (e.g. 1h, 7d). */
@@ -166,20 +161,11 @@ export async function adminRoutes(app: FastifyInstance, context: ServerContext):
     await store.deleteRollout(name);
     return deleted('rollout', name);
   });
-  const actions: Record<string, (rollout: Rollout, body: z.infer<typeof rolloutActionSchema>) => RolloutActionResult> =
-    {
-      pause: (rollout, body) => pauseRollout(rollout, clock(), body),
-      resume: (rollout, body) => resumeRollout(rollout, clock(), body),
-      approve: (rollout, body) => approveNextBatch(rollout, body, clock()),
-      abort: (rollout, body) => abortRollout(rollout, body.reason ?? '', body.by, clock()),
-    };
-  for (const [action, edit] of Object.entries(actions)) {
+  for (const action of rolloutActionNames) {
     app.post(`${API_PREFIX}/rollouts/:name/${action}`, async (request) => {
       const name = nameOf(request.params);
       const body = parseBody(rolloutActionSchema, request.body ?? {}, `${action} request`);
-      await store.editRollout(name, (rollout) => edit(rollout, body));
-      await context.controller.tick();
-      return present((await store.getRollout(name))!);
+      return actOnRollout(context, name, action, body);
     });
   }
   app.get(`${API_PREFIX}/rollouts/:name/events`, async (request) => {

@@ -10,8 +10,9 @@ import {
   rolloutSchema,
 } from '../fleet/index.js';
 import { VERSION } from '../version.js';
-import { API_PREFIX, enrollmentTokenRequestSchema, rolloutActionSchema } from './admin-routes.js';
+import { API_PREFIX, enrollmentTokenRequestSchema } from './admin-routes.js';
 import { desiredResponseSchema, enrollRequestSchema, statusRequestSchema } from './host-routes.js';
+import { rolloutActionSchema } from './rollout-action.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas that validate the requests, so the two cannot drift.

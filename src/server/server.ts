@@ -5,6 +5,7 @@ import { hostsToWake } from '../fleet/index.js';
 import { isStoreError, type Store } from '../store/index.js';
 import { adminRoutes } from './admin-routes.js';
 import { anonymousLimit } from './auth.js';
+import { consoleRoutes } from './console/routes.js';
 import { DEFAULT_LIMITS, type ServerContext, type ServerLimits } from './context.js';
 import { type Controller, createController } from './controller.js';
 import { startDeciderThread } from './controller-thread.js';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   store: Store;
   /** The admin bearer token; null runs the admin API without one (only for --insecure-no-admin-token). */
   adminToken: string | null;
+  /** The web console's read-only token (serve --viewer-token-file); none when null or undefined. */
+  viewerToken?: string | null | undefined;
   /** The time decisions are taken at; Date.now unless a test sets it. */
   clock?: (() => number) | undefined;
   tls?: TlsFiles | undefined;
@@ -175,6 +178,7 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     });
   });
   app.register(async (scope) => adminRoutes(scope, context));
+  app.register(async (scope) => consoleRoutes(scope, context, { viewerToken: options.viewerToken ?? null }));
   app.register(async (scope) => pipelineRoutes(scope, context));
   app.register(async (scope) => hostRoutes(scope, context));
   app.register(async (scope) => fleetLockRoutes(scope, context));

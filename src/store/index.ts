@@ -1,12 +1,13 @@
 // store/: the controller's persistence over SQLite (default) or PostgreSQL, with the same migrations for both.
 
+export type { ConsoleHostRow } from './console-queries.js';
 export type { Fence } from './decider-lease.js';
 export type { StoreErrorReason } from './errors.js';
 export { isStoreError, StoreError } from './errors.js';
 export type { StoredLockHolder } from './fleet-locks.js';
 export { DEFAULT_LOCK_GROUP, lockConfigFor } from './fleet-locks.js';
 export type { MetricsSnapshot } from './metrics.js';
-export { exposureSeconds } from './metrics.js';
+export { exposureSeconds, oldestReleaseNotEverywhere, rollableReleases } from './metrics.js';
 export { latestMigration } from './migrations.js';
 export type { Channel, Notifications } from './notifications.js';
 export { dialectOf, redact } from './open-database.js';

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import {
   DEFAULT_HOST_OFFLINE_AFTER,
   type Exposure,
+  type Fleet,
   fleetOfLabels,
   fromTimestamp,
   parseDuration,
@@ -46,10 +47,10 @@ export async function metricsSnapshot(db: Kysely<Database>, now: number): Promis
     );
     const offlineAfter = parseDuration(fleet.spec.hostOfflineAfter ?? DEFAULT_HOST_OFFLINE_AFTER);
     const online = members.filter((host) => host.lastSeen !== undefined && now - host.lastSeen <= offlineAfter).length;
-    const own = releases
-      .map((release) => release.resource)
-      .filter((release) => release.spec.fleet === fleet.metadata.name && releaseBlockers(release, fleet).length === 0)
-      .sort((a, b) => (a.metadata.createdAt ?? '').localeCompare(b.metadata.createdAt ?? ''));
+    const own = rollableReleases(
+      releases.map((release) => release.resource),
+      fleet,
+    );
     return {
       fleet: fleet.metadata.name,
       hosts: members.length,
@@ -118,6 +119,13 @@ export async function metricsSnapshot(db: Kysely<Database>, now: number): Promis
   };
 }
 
+/** A fleet's releases that may roll out over it, oldest first: those the exposure counts from. */
+export function rollableReleases(releases: readonly Release[], fleet: Fleet): Release[] {
+  return releases
+    .filter((release) => release.spec.fleet === fleet.metadata.name && releaseBlockers(release, fleet).length === 0)
+    .sort((a, b) => (a.metadata.createdAt ?? '').localeCompare(b.metadata.createdAt ?? ''));
+}
+
 /**
  * The exposure window as it stands: a host running release i has every fix of releases up to i, so the oldest
  * release not yet everywhere is the one after the least updated host's. A host booting an image no release names
@@ -128,7 +136,20 @@ export function exposureSeconds(
   booted: ReadonlyArray<string | undefined>,
   now: number,
 ): number {
-  if (releases.length === 0) return 0;
+  const oldest = oldestReleaseNotEverywhere(releases, booted);
+  if (oldest?.metadata.createdAt === undefined) return 0;
+  return Math.max(0, (now - fromTimestamp(oldest.metadata.createdAt)) / 1000);
+}
+
+/**
+ * The oldest release (of `releases`, oldest first) that some host has not booted yet, by the rule above; undefined
+ * when every host that reported boots the newest.
+ */
+export function oldestReleaseNotEverywhere(
+  releases: readonly Release[],
+  booted: ReadonlyArray<string | undefined>,
+): Release | undefined {
+  if (releases.length === 0) return undefined;
   const digestSets = releases.map(releaseDigests);
   let behind = releases.length;
   for (const digest of booted) {
@@ -142,7 +163,5 @@ export function exposureSeconds(
     }
     behind = Math.min(behind, index + 1);
   }
-  const oldest = releases[behind];
-  if (oldest?.metadata.createdAt === undefined) return 0;
-  return Math.max(0, (now - fromTimestamp(oldest.metadata.createdAt)) / 1000);
+  return releases[behind];
 }

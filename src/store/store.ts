@@ -18,6 +18,7 @@ import {
   releaseRepository,
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
+import * as consoleQueries from './console-queries.js';
 import { CredentialCache } from './credential-cache.js';
 import { checkFence, claimLease, type Fence, releaseLease } from './decider-lease.js';
 import { StoreError } from './errors.js';
@@ -280,6 +281,33 @@ export class Store {
       return wrote;
     });
     return { decision, changed };
+  }
+
+  /** What a decision of this rollout would read, without deciding: the console asks why a rollout waits. */
+  async rolloutState(name: string): Promise<RolloutState> {
+    return (await rollouts.loadRolloutState(this.db, name)).state;
+  }
+
+  latestEvents(rollout: string, limit: number): Promise<rollouts.StoredEvent[]> {
+    return consoleQueries.latestEvents(this.db, rollout, limit);
+  }
+
+  /** Rollouts without their per-host records (status.hosts is empty): cheap at any fleet size. */
+  listRolloutDocuments(fleet?: string): Promise<Array<Stored<Rollout>>> {
+    return consoleQueries.rolloutDocuments(this.db, fleet);
+  }
+
+  rolloutMark(rollout: string): Promise<string | undefined> {
+    return consoleQueries.rolloutMark(this.db, rollout);
+  }
+
+  rolloutHostStates(rollout: string): Promise<Map<string, string>> {
+    return consoleQueries.rolloutHostStates(this.db, rollout);
+  }
+
+  /** A fleet's hosts (every host when undefined) as the console lists them. */
+  consoleHosts(fleet?: string): Promise<consoleQueries.ConsoleHostRow[]> {
+    return consoleQueries.consoleHostRows(this.db, this.dialect, fleet);
   }
 
   events(rollout: string, after = 0, limit = 1000): Promise<rollouts.StoredEvent[]> {

@@ -17,8 +17,9 @@ function newestSourceMtime(): number {
   const root = `${projectRoot}src`;
   let newest = 0;
   for (const file of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
-    if (file.endsWith('.ts') && !file.endsWith('.test.ts'))
-      newest = Math.max(newest, statSync(`${root}/${file}`).mtimeMs);
+    // The console's files are copied to dist as they are (scripts/copy-console.mjs).
+    const built = (file.endsWith('.ts') && !file.endsWith('.test.ts')) || file.startsWith('server/ui/');
+    if (built) newest = Math.max(newest, statSync(`${root}/${file}`).mtimeMs);
   }
   return newest;
 }
