@@ -1,39 +1,12 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { isPatchlineError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { dbCommand } from './db.js';
-import { diffCommand } from './diff.js';
-import { exposureCommand } from './exposure.js';
-import { fleetCommand } from './fleet.js';
-import { gateCommand } from './gate.js';
-import { hostCommand } from './host.js';
-import { inspectCommand } from './inspect.js';
-import { pipelineCommand } from './pipeline.js';
-import { releaseCommand } from './release.js';
+import { COMMANDS, type CommandEntry } from './commands.js';
 import { ResultExit } from './result-exit.js';
-import { rolloutCommand } from './rollout.js';
-import { sbomCommand } from './sbom.js';
-import { scanCommand } from './scan.js';
-import { serveCommand } from './serve.js';
 
 /** Exit codes: 0 success, 1 reserved for "the scan or gate found something", 2 any error (usage, input, registry). */
 export async function main(argv: string[]): Promise<number> {
-  const program = new Command('patchline')
-    .description('Scan, gate and roll out bootable container (bootc) OS images: every available fix ships.')
-    .version(VERSION)
-    .addCommand(inspectCommand())
-    .addCommand(sbomCommand())
-    .addCommand(scanCommand())
-    .addCommand(diffCommand())
-    .addCommand(gateCommand())
-    .addCommand(dbCommand())
-    .addCommand(serveCommand())
-    .addCommand(fleetCommand())
-    .addCommand(releaseCommand())
-    .addCommand(rolloutCommand())
-    .addCommand(hostCommand())
-    .addCommand(pipelineCommand())
-    .addCommand(exposureCommand());
+  const program = await patchlineProgram(invokedCommand(argv));
   for (const command of allCommands(program)) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`patchline: ${text}`) });
   }
@@ -56,6 +29,35 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`patchline: internal error (please report): ${(error as Error).stack ?? String(error)}\n`);
     return 3;
   }
+}
+
+/**
+ * The program with every command listed, and only `loaded` (the one being run, if any) imported for real: the
+ * others are stubs carrying the name and description the top-level help shows. `'*'` loads them all (for tests).
+ */
+export async function patchlineProgram(loaded: string | undefined): Promise<Command> {
+  const program = new Command('patchline')
+    .description('Scan, gate and roll out bootable container (bootc) OS images: every available fix ships.')
+    .version(VERSION);
+  for (const entry of COMMANDS) {
+    program.addCommand(loaded === '*' || entry.name === loaded ? await entry.load() : commandStub(entry));
+  }
+  const terms = new Map(COMMANDS.map((entry) => [entry.name, entry.term]));
+  // A stub declares no options or arguments, so its help line is given whole rather than derived.
+  program.configureHelp({
+    subcommandTerm: (command) => terms.get(command.name()) ?? new Help().subcommandTerm(command),
+  });
+  return program;
+}
+
+function commandStub(entry: CommandEntry): Command {
+  return new Command(entry.name).description(entry.description);
+}
+
+/** The command argv runs, also through `help COMMAND`; the root has no options that take a value before it. */
+function invokedCommand(argv: string[]): string | undefined {
+  const first = argv[0] === 'help' ? argv[1] : argv[0];
+  return COMMANDS.find((entry) => entry.name === first)?.name;
 }
 
 /** Every command and subcommand, so each reports errors the same way. */
