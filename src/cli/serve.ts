@@ -10,6 +10,7 @@ import { defaultCacheDir } from '../oci/index.js';
 import { createServer, DEFAULT_LIMITS, type GatewayOptions, type ServerLimits } from '../server/index.js';
 import { DEFAULT_RETENTION, type RetentionPolicy, RUNS_KEPT_PER_PIPELINE, redact, Store } from '../store/index.js';
 import { readTokenFile } from './controller-client.js';
+import { defaultLogFormat, type LogFormat, textLogStream } from './log-format.js';
 import { parseSize } from './options.js';
 
 interface ServeFlags {
@@ -27,6 +28,7 @@ interface ServeFlags {
   insecureNoAdminToken?: boolean;
   adminTokenFile?: string;
   logLevel: string;
+  logFormat?: LogFormat;
   maxBody: number;
   hostRateLimit?: number;
   adminRateLimit?: number;
@@ -149,7 +151,13 @@ export function serveCommand(): Command {
     .addOption(
       new Option('--log-level <level>', 'log level on stderr')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .env('PATCHLINE_LOG_LEVEL')
         .default('info'),
+    )
+    .addOption(
+      new Option('--log-format <format>', 'log lines on stderr: text (default on a terminal) or JSON (otherwise)')
+        .choices(['text', 'json'])
+        .env('PATCHLINE_LOG_FORMAT'),
     )
     .action(async (flags: ServeFlags) => {
       await serve(flags);
@@ -193,7 +201,10 @@ async function serve(flags: ServeFlags): Promise<void> {
     retention,
     limits: limitsFrom(flags),
     gateway,
-    logger: { level: flags.logLevel, stream: process.stderr },
+    logger: {
+      level: flags.logLevel,
+      stream: (flags.logFormat ?? defaultLogFormat()) === 'text' ? textLogStream(process.stderr) : process.stderr,
+    },
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;
