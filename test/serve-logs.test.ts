@@ -42,6 +42,6 @@ describe('patchline serve logs', () => {
 
     const bad = runCli(['serve', '--insecure-no-admin-token'], { PATCHLINE_LOG_LEVEL: 'loud' });
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/'loud' from env 'PATCHLINE_LOG_LEVEL' is invalid/);
+    expect(bad.stderr).toMatch(/PATCHLINE_LOG_LEVEL: loud: Allowed choices are fatal, error/);
   });
 });

@@ -1,15 +1,22 @@
-import { Command, CommanderError, Help } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { isPatchlineError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
 import { ResultExit } from './result-exit.js';
+import { applySettings, bindSettingVariables } from './settings.js';
 
 /** Exit codes: 0 success, 1 reserved for "the scan or gate found something", 2 any error (usage, input, registry). */
 export async function main(argv: string[]): Promise<number> {
   const program = await patchlineProgram(invokedCommand(argv));
-  for (const command of allCommands(program)) {
+  const commands = allCommands(program);
+  for (const command of commands) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`patchline: ${text}`) });
   }
+  bindSettingVariables(commands);
+  program.hook('preAction', async (root, action) => {
+    // An empty PATCHLINE_CONFIG means none, as an empty PATCHLINE_* variable does.
+    await applySettings(action, root.opts<{ config?: string }>().config || undefined);
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -38,7 +45,12 @@ export async function main(argv: string[]): Promise<number> {
 export async function patchlineProgram(loaded: string | undefined): Promise<Command> {
   const program = new Command('patchline')
     .description('Scan, gate and roll out bootable container (bootc) OS images: every available fix ships.')
-    .version(VERSION);
+    .version(VERSION)
+    .addOption(
+      new Option('--config <file>', 'settings file (default: $XDG_CONFIG_HOME/patchline/config.yaml)').env(
+        'PATCHLINE_CONFIG',
+      ),
+    );
   for (const entry of COMMANDS) {
     program.addCommand(loaded === '*' || entry.name === loaded ? await entry.load() : commandStub(entry));
   }
@@ -54,9 +66,10 @@ function commandStub(entry: CommandEntry): Command {
   return new Command(entry.name).description(entry.description);
 }
 
-/** The command argv runs, also through `help COMMAND`; the root has no options that take a value before it. */
+/** The command argv runs, also through `help COMMAND`, after the root's `--config FILE` if given first. */
 function invokedCommand(argv: string[]): string | undefined {
-  const first = argv[0] === 'help' ? argv[1] : argv[0];
+  const words = argv[0] === '--config' ? argv.slice(2) : argv[0]?.startsWith('--config=') ? argv.slice(1) : argv;
+  const first = words[0] === 'help' ? words[1] : words[0];
   return COMMANDS.find((entry) => entry.name === first)?.name;
 }
 

@@ -151,13 +151,13 @@ export function serveCommand(): Command {
     .addOption(
       new Option('--log-level <level>', 'log level on stderr')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-        .env('PATCHLINE_LOG_LEVEL')
         .default('info'),
     )
     .addOption(
-      new Option('--log-format <format>', 'log lines on stderr: text (default on a terminal) or JSON (otherwise)')
-        .choices(['text', 'json'])
-        .env('PATCHLINE_LOG_FORMAT'),
+      new Option(
+        '--log-format <format>',
+        'log lines on stderr: text (default on a terminal) or JSON (otherwise)',
+      ).choices(['text', 'json']),
     )
     .action(async (flags: ServeFlags) => {
       await serve(flags);
