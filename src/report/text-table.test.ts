@@ -31,7 +31,10 @@ describe('table', () => {
       const shown = /RHSA-2024:1 \((.*)\+(\d+)\)/.exec(kernel);
       expect(shown).not.toBeNull();
       // The items shown and the count add up to the list, in its order.
-      const items = (shown?.[1] ?? '').split(', ').map((item) => item.trim()).filter((item) => item !== '');
+      const items = (shown?.[1] ?? '')
+        .split(', ')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
       expect(items).toEqual(cves(15).slice(0, items.length));
       expect(items.length + Number(shown?.[2])).toBe(15);
     }
