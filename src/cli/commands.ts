@@ -92,6 +92,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./pipeline.js')).pipelineCommand(),
   },
   {
+    name: 'cache',
+    term: 'cache',
+    description: "the scanner's and the registry gateway's blob caches: what they hold, and pruning them",
+    load: async () => (await import('./cache.js')).cacheCommand(),
+  },
+  {
     name: 'exposure',
     term: 'exposure [options]',
     description:

@@ -16,6 +16,7 @@ export async function main(argv: string[]): Promise<number> {
   program.hook('preAction', async (root, action) => {
     // An empty PATCHLINE_CONFIG means none, as an empty PATCHLINE_* variable does.
     await applySettings(action, root.opts<{ config?: string }>().config || undefined);
+    await trimCache(action);
   });
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -71,6 +72,18 @@ function invokedCommand(argv: string[]): string | undefined {
   const words = argv[0] === '--config' ? argv.slice(2) : argv[0]?.startsWith('--config=') ? argv.slice(1) : argv;
   const first = words[0] === 'help' ? words[1] : words[0];
   return COMMANDS.find((entry) => entry.name === first)?.name;
+}
+
+/**
+ * An image command given a cache size (flag, variable or config file) trims the caches to it before it reads: done
+ * before rather than after, it also happens when the command then fails or finds something (exit 1).
+ */
+async function trimCache(action: Command): Promise<void> {
+  const flags = action.opts<{ cacheMaxSize?: number; cacheDir?: string }>();
+  if (flags.cacheMaxSize === undefined || action.parent?.name() === 'cache') return;
+  const { defaultCacheDir } = await import('../oci/blob-cache.js');
+  const { pruneCache } = await import('../oci/cache-usage.js');
+  await pruneCache(flags.cacheDir ?? defaultCacheDir(), flags.cacheMaxSize);
 }
 
 /** Every command and subcommand, so each reports errors the same way. */

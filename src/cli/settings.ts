@@ -10,6 +10,7 @@ import { readConfigFile } from './config-file.js';
 export const SETTINGS: Readonly<Record<string, { env: string; shadowedBy?: string }>> = {
   db: { env: 'PATCHLINE_DB' },
   'cache-dir': { env: 'PATCHLINE_CACHE_DIR' },
+  'cache-max-size': { env: 'PATCHLINE_CACHE_MAX_SIZE' },
   'tls-verify': { env: 'PATCHLINE_TLS_VERIFY' },
   authfile: { env: 'PATCHLINE_AUTHFILE' },
   platform: { env: 'PATCHLINE_PLATFORM' },
