@@ -78,11 +78,23 @@ export const rolloutColumns: Columns<Rollout> = {
       count(['failed', 'rolled-back', 'timed-out']),
       count(['selected', 'updating', 'rebooting', 'verifying']),
       age(rollout.metadata.createdAt, now),
-      // What it waits for (an approval), or why it stopped or is blocked, as the controller states it.
-      rollout.status?.message ?? '',
+      // What it waits for (an approval, a window, the budget), or why it stopped or is blocked.
+      rolloutMessage(rollout),
     ];
   },
 };
+
+/** The controller's message and, for a progressing rollout, the hosts it holds back and why. */
+export function rolloutMessage(rollout: Rollout): string {
+  const held = rollout.status?.heldBack ?? {};
+  const reasons = [
+    held['download-window-closed'] && `${held['download-window-closed']} outside the download window`,
+    held['disruption-budget'] && `${held['disruption-budget']} over the disruption budget`,
+    held.offline && `${held.offline} offline`,
+  ].filter((reason) => typeof reason === 'string');
+  const waiting = reasons.length === 0 ? undefined : `waiting: ${reasons.join(', ')}`;
+  return [rollout.status?.message, waiting].filter((part) => part !== undefined).join('; ');
+}
 
 export const hostColumns: Columns<Host> = {
   header: ['NAME', 'FLEET', 'LABELS', 'BOOTED', 'STAGED', 'HEALTH', 'STATE', 'LAST SEEN'],
