@@ -10,6 +10,7 @@ export type ErrorKind =
   | 'registry' // a registry failed (429, 5xx, connection refused, protocol violation)
   | 'integrity' // content does not match its digest or declared size
   | 'limit' // a configured safety limit was reached (decompression bomb, symlink loop, oversized file)
+  | 'io' // this machine failed us: a full disk, a file that cannot be written
   | 'unsupported'; // valid but not handled: an unknown media type, a compression we do not read
 
 export class PatchlineError extends Error {

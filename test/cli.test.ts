@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, ensureBuilt, projectRoot, runCli } from './helpers/cli.js';
+import { makeLayoutImage } from './helpers/images.js';
+import { tempDir } from './helpers/tmp.js';
 
 const demo = 'oci:examples/bootc-demo:latest';
 
@@ -33,6 +35,26 @@ describe('patchline inspect', () => {
     expect(byPath['etc/os-release'].resolvedPath).toBe('usr/lib/os-release');
     expect(output.stats.layers).toBe(3);
     expect(output.layers.map((l: { index: number }) => l.index)).toEqual([0, 1, 2]);
+  });
+
+  it('agrees with the inventory on whether an image is bootc, whatever ostree.bootable says', async () => {
+    const dir = await tempDir();
+    for (const [value, bootc] of [
+      ['false', false],
+      ['0', false],
+      ['true', true],
+      ['1', true],
+    ] as const) {
+      const { ref } = await makeLayoutImage(dir, `bootable-${value}`, [[{ name: 'etc/motd', content: 'hi' }]], {
+        labels: { 'ostree.bootable': value },
+      });
+      const inspected = runCli(['inspect', ref, '--format', 'json']);
+      expect(inspected.status).toBe(0);
+      expect(JSON.parse(inspected.stdout).bootc, `inspect, ostree.bootable=${value}`).toBe(bootc);
+      const listed = runCli(['sbom', ref, '--format', 'json', '--allow-empty']);
+      expect(listed.status, listed.stderr).toBe(0);
+      expect(JSON.parse(listed.stdout).bootc.bootc, `sbom, ostree.bootable=${value}`).toBe(bootc);
+    }
   });
 
   it('fails with exit code 2 and a message naming the input', () => {

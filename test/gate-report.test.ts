@@ -9,10 +9,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gateEvidence } from '../src/policy/evidence.js';
 import type { ExceptionOutcome, GateResult } from '../src/policy/gate-result.js';
 import { gateImage } from '../src/policy/index.js';
-import { GITHUB_COMMENT_LIMIT, renderGateReport, scanJson } from '../src/report/index.js';
+import { GITHUB_COMMENT_LIMIT, renderGateReport, sarifJson, scanJson } from '../src/report/index.js';
 import type { Finding } from '../src/scan/finding.js';
 import { projectRoot } from './helpers/cli.js';
 import { gateResultFrom, HAVE_SHARED, realScan, SCANNED_AT } from './helpers/gate-results.js';
+import { describeMultitoolResults, sarifMultitool } from './helpers/sarif-multitool.js';
 import { sarifSchema } from './helpers/sarif-schema.js';
 import { sampleScanResult } from './helpers/scan-results.js';
 import { tempDir } from './helpers/tmp.js';
@@ -390,6 +391,24 @@ print(json.dumps({
         const scanSarif = JSON.parse(renderGateReport(fail, 'sarif'));
         expect(scanSarif.runs[0].automationDetails.id).toMatch(/^patchline\/gate\//);
       });
+
+      // Hostile text is checked on small documents in test/sarif-multitool.test.ts: the multitool takes minutes here.
+      it("passes GitHub's ingestion rules (the SARIF multitool): the gate's verdicts and the real scan's SARIF", async () => {
+        const documents: Record<string, string> = {
+          'gate-fail.sarif': renderGateReport(fail, 'sarif'),
+          'gate-pass.sarif': renderGateReport(pass, 'sarif'),
+          'scan-real.sarif': sarifJson(fail.scan),
+        };
+        const files: string[] = [];
+        for (const [name, text] of Object.entries(documents)) {
+          files.push(join(work, name));
+          await writeFile(join(work, name), text);
+        }
+        const results = await sarifMultitool(files, join(work, 'multitool.sarif'));
+        const problems = results.filter((result) => result.level === 'error' || result.level === 'warning');
+        expect(problems, describeMultitoolResults(problems)).toEqual([]);
+        expect(new Set(results.map((result) => result.file))).toEqual(new Set(Object.keys(documents)));
+      }, 300_000);
     });
     describe("with patchline's own evaluation of the real image", () => {
       let evaluated: GateResult;

@@ -58,6 +58,7 @@ describe('pipelines at the controller', () => {
   it('records exposures only for fleets that exist, and shows the ledger on /metrics', async () => {
     const h = await harness();
     expect((await h.admin('POST', `${API}/fleets`, fleetDoc('web'))).statusCode).toBe(201);
+    expect((await h.admin('POST', `${API}/fleets`, fleetDoc('db'))).statusCode).toBe(201);
     const exposure = (advisory: string, state: string, stages: Record<string, string>) => ({
       fleet: 'web',
       advisory,
@@ -87,15 +88,21 @@ describe('pipelines at the controller', () => {
     expect((await h.admin('GET', `${API}/exposures?fleet=web`)).json().items).toHaveLength(3);
 
     const samples = parsePrometheus((await h.app.inject({ method: 'GET', url: '/metrics' })).body);
-    expect(samples.get('patchline_exposures_open{fleet="web",state="open",le="1d"}')).toBe(0);
-    expect(samples.get('patchline_exposures_open{fleet="web",state="open",le="7d"}')).toBe(1);
-    expect(samples.get('patchline_exposures_open{fleet="web",state="blocked",le="30d"}')).toBe(0);
-    expect(samples.get('patchline_exposures_open{fleet="web",state="blocked",le="+Inf"}')).toBe(1);
+    expect(samples.get('patchline_exposures_open{fleet="web",state="open",max_age="1d"}')).toBe(0);
+    expect(samples.get('patchline_exposures_open{fleet="web",state="open",max_age="7d"}')).toBe(1);
+    expect(samples.get('patchline_exposures_open{fleet="web",state="blocked",max_age="30d"}')).toBe(0);
+    expect(samples.get('patchline_exposures_open{fleet="web",state="blocked",max_age="+Inf"}')).toBe(1);
     // The closed window: published two days before T0, completed one day before: 86,400 s.
     expect(samples.get('patchline_exposure_window_seconds_bucket{fleet="web",le="86400"}')).toBe(1);
     expect(samples.get('patchline_exposure_window_seconds_bucket{fleet="web",le="21600"}')).toBe(0);
     expect(samples.get('patchline_exposure_window_seconds_sum{fleet="web"}')).toBe(86_400);
     expect(samples.get('patchline_exposure_stage_seconds_count{stage="detected"}')).toBe(1);
     expect(samples.get('patchline_exposure_stage_seconds_sum{stage="detected"}')).toBe(60);
+    // The oldest fix not yet everywhere is the blocked one (40 days), not the closed one; a fleet without any: 0.
+    expect(samples.get('patchline_fleet_oldest_open_fix_seconds{fleet="web"}')).toBe(40 * 86_400);
+    expect(samples.get('patchline_fleet_oldest_open_fix_seconds{fleet="db"}')).toBe(0);
+    h.now.value += DAY;
+    const later = parsePrometheus((await h.app.inject({ method: 'GET', url: '/metrics' })).body);
+    expect(later.get('patchline_fleet_oldest_open_fix_seconds{fleet="web"}')).toBe(41 * 86_400);
   });
 });

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -269,5 +271,25 @@ describe('hostile and broken input', () => {
     const blob = join(image.dir, 'blobs/sha256', manifest.layers[0].digest.slice(7));
     await writeFile(blob, (await readFile(blob)).subarray(0, 50));
     await expect(readPaths(image.ref, ['etc/x'])).rejects.toThrow(/layer 0/);
+  });
+
+  it('fails, naming the file, when the disk it spools to is full (it used to wait forever)', async () => {
+    const image = await makeLayoutImage(dir, 'spool-full', [[{ name: 'var/big', content: Buffer.alloc(1 << 20, 3) }]]);
+    // A real full disk: a 64 KiB tmpfs as the temporary folder (the tests run as root, as CI does).
+    const small = await tempDir();
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = small;
+    try {
+      const error = await readPaths(image.ref, ['var/big'], 'stream').catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(PatchlineError);
+      expect((error as PatchlineError).kind).toBe('io');
+      expect((error as Error).message).toMatch(/var\/big.*could not be kept on disk.*ENOSPC/);
+      // Nothing of the read is left behind.
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      process.env.TMPDIR = before;
+      execFileSync('umount', [small]);
+    }
   });
 });

@@ -240,6 +240,11 @@ describe.skipIf(!HAVE_SHARED)(HAVE_SHARED ? 'patchline scan' : 'patchline scan (
     const openvex = ajv2020.compile(
       JSON.parse(await readFile(join(projectRoot, 'test/fixtures/openvex/openvex_json_schema-0.2.0.json'), 'utf8')),
     );
+    const gitlab = ajv.compile(
+      JSON.parse(
+        await readFile(join(projectRoot, 'schemas/gitlab/container-scanning-report-format-15.2.1.json'), 'utf8'),
+      ),
+    );
     const checks: Record<string, (text: string) => Promise<void> | void> = {
       json: (text) => expect(scanJsonSchema.strict().parse(JSON.parse(text)).findings).toHaveLength(3),
       sarif: (text) => {
@@ -255,6 +260,11 @@ describe.skipIf(!HAVE_SHARED)(HAVE_SHARED ? 'patchline scan' : 'patchline scan (
         const document = JSON.parse(text);
         expect(openvex(document), ajv2020.errorsText(openvex.errors)).toBe(true);
         expect(document.statements[0].status).toBe('affected');
+      },
+      gitlab: (text) => {
+        const document = JSON.parse(text);
+        expect(gitlab(document), ajv.errorsText(gitlab.errors)).toBe(true);
+        expect(document.vulnerabilities[0].identifiers[0].value).toBe('DSA-9901-1');
       },
       table: (text) => expect(text).toContain('DSA-9901-1'),
     };

@@ -300,7 +300,9 @@ describe.skipIf(!HAVE_SHARED)(
     it('reads CentOS Stream 9 against RHEL 9 and labels every finding with the data used', () => {
       const stream = results.stream!;
       expect(stream.os).toMatchObject({ id: 'centos', stream: true });
-      const note = 'Red Hat VEX for CentOS Stream 9';
+      // The label says how current RHEL's data is for Stream.
+      const note =
+        "Red Hat VEX for CentOS Stream 9: RHEL 9's data, so a fix Stream ships ahead of RHEL counts only once RHEL ships it";
       expect(stream.ecosystems).toEqual([{ ecosystem: 'Red Hat:9', source: 'redhat-csaf-vex', note }]);
       expect(rows(stream)).toEqual(rows(results.rhel!));
       expect(rows(stream)).toEqual(oracleStream.filter((row) => row[4] === 'fix-available'));

@@ -7,6 +7,7 @@ import { isStoreError, Store } from '../src/store/index.js';
 import { migrationProvider } from '../src/store/migrations.js';
 import { digest, fleetDoc, hostDoc, releaseDoc, report, rolloutDoc } from './helpers/fleet-docs.js';
 import { type Dialect, storeBackends } from './helpers/store-backends.js';
+import { until } from './helpers/until.js';
 
 /**
  * Several controllers on one database, each with its own connections, asked the same thing at the same moment. The
@@ -160,6 +161,35 @@ describe.each<Dialect>(['sqlite', 'postgres'])('concurrent writers on %s', (dial
     } finally {
       await a.close();
       await b.close();
+    }
+  }, 60_000);
+
+  it("stops accepting a deleted host's credential at every controller", async () => {
+    const at = await location(dialect);
+    // On SQLite there is one controller per database file: the one that deletes is the one that must forget.
+    const a = await Store.open(at);
+    const b = dialect === 'sqlite' ? a : await Store.open(at);
+    try {
+      await a.notifications.listen();
+      const { token } = await a.createEnrollmentToken({}, 10 * MIN, T0);
+      const { credential } = await a.enroll(token, 'web-01', {}, T0);
+      expect(await a.hostOfCredential(credential)).toBe('web-01');
+      const mark = await a.credentialMarkOf('web-01');
+      expect(mark).toBeDefined();
+      // Kept: a row removed behind the store's back (no controller deleted it) is not noticed...
+      await a.db.deleteFrom('host_credentials').where('host', '=', 'web-01').execute();
+      expect(await a.hostOfCredential(credential)).toBe('web-01');
+      expect(await a.credentialMarkOf('web-01')).toBe(mark);
+      // ...but a deletion by any controller is.
+      await b.deleteHost('web-01');
+      await until('the deletion to reach the first controller', async () =>
+        (await a.hostOfCredential(credential)) === undefined && (await a.credentialMarkOf('web-01')) === undefined
+          ? true
+          : undefined,
+      );
+    } finally {
+      await a.close();
+      if (b !== a) await b.close();
     }
   }, 60_000);
 

@@ -290,6 +290,22 @@ describe.each<Dialect>(['sqlite', 'postgres'])('store on %s', (dialect) => {
     );
   });
 
+  it('refuses a report from a host that is not there', async () => {
+    await expect(store.recordReport('nobody', report(T0, V1))).rejects.toMatchObject({ reason: 'NotFound' });
+  });
+
+  it('notes a polling host as seen, at most once in ten seconds', async () => {
+    await store.createHost(hostDoc('poller', { fleet: 'none' }), T0);
+    const seen = async () => (await store.getHost('poller'))?.resource.status?.lastSeen;
+    expect(await seen()).toBeUndefined();
+    await store.desiredFor('poller', T0);
+    expect(await seen()).toBe(new Date(T0).toISOString());
+    await store.desiredFor('poller', T0 + 5_000);
+    expect(await seen()).toBe(new Date(T0).toISOString());
+    await store.desiredFor('poller', T0 + 11_000);
+    expect(await seen()).toBe(new Date(T0 + 11_000).toISOString());
+  });
+
   it('answers what a host should run from its fleet, and remembers what it served', async () => {
     const fresh = await freshStore();
     try {

@@ -13,7 +13,9 @@ export type AdvisorySource =
   | 'redhat-csaf-advisory'
   | 'debian-tracker'
   | 'alpine-secdb'
-  | 'fedora-bodhi';
+  | 'fedora-bodhi'
+  /** An rpm repository's own `repodata/*-updateinfo.xml` (Oracle Linux, Amazon Linux, a company's mirror, ...). */
+  | 'updateinfo';
 
 /** How the publisher states a package's relation to the advisory. */
 export type AffectedStatus =

@@ -206,6 +206,18 @@ export class AdvisoryDatabase {
     return this.#guard(() => this.#lookup(ecosystem, names));
   }
 
+  /** The entries stored for one record of a source, or undefined when the database has no such record. */
+  storedAffected(source: AdvisorySource, id: string): AffectedPackage[] | undefined {
+    return this.#guard(() => {
+      const s = this.#prepared();
+      const record = s.findRecord.get(source, id) as StoredRecordRow | undefined;
+      if (record === undefined) return undefined;
+      return (s.affectedOf.all(record.rowid) as StoredAffectedRow[]).map(
+        (row) => JSON.parse(row.json) as AffectedPackage,
+      );
+    });
+  }
+
   #lookup(ecosystem: string, names: readonly string[]): AffectedMatch[] {
     if (names.length === 0) return [];
     const s = this.#prepared();

@@ -37,13 +37,17 @@ export interface DownloadRequest {
   maxBytes: number;
   /** The SHA-256 (hex) the publisher published for this file, checked before the file is trusted. */
   sha256?: string;
+  /** A checksum of another algorithm the publisher published (an rpm repository's repomd.xml may use SHA-1 or SHA-512). */
+  digest?: { algorithm: DigestAlgorithm; hex: string };
 }
+
+export type DigestAlgorithm = 'sha1' | 'sha224' | 'sha256' | 'sha384' | 'sha512';
 
 export type DownloadResult =
   | { status: 'unchanged' }
   | { status: 'downloaded'; path: string; bytes: number; validators: Validators; verified: ChecksumKind[] };
 
-export type ChecksumKind = 'md5' | 'sha256';
+export type ChecksumKind = 'md5' | DigestAlgorithm;
 
 const partMetaSchema = z.object({
   url: z.string(),
@@ -203,10 +207,12 @@ async function finish(request: DownloadRequest, meta: PartMeta): Promise<Downloa
   const part = `${request.path}.part`;
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
+  const other = request.digest === undefined ? undefined : createHash(request.digest.algorithm);
   let bytes = 0;
   for await (const chunk of createReadStream(part)) {
     md5.update(chunk as Buffer);
     sha256.update(chunk as Buffer);
+    other?.update(chunk as Buffer);
     bytes += (chunk as Buffer).length;
   }
   const verified: ChecksumKind[] = [];
@@ -228,6 +234,12 @@ async function finish(request: DownloadRequest, meta: PartMeta): Promise<Downloa
     const actual = sha256.digest('hex');
     if (actual !== request.sha256.toLowerCase()) throw await mismatch('SHA-256', actual, request.sha256);
     verified.push('sha256');
+  }
+  if (request.digest !== undefined && other !== undefined) {
+    const actual = other.digest('hex');
+    const { algorithm, hex } = request.digest;
+    if (actual !== hex.toLowerCase()) throw await mismatch(algorithm.replace('sha', 'SHA-'), actual, hex);
+    verified.push(algorithm);
   }
   await rename(part, request.path);
   await rm(`${part}.json`, { force: true });

@@ -1,4 +1,5 @@
 import { PatchlineError } from '../errors.js';
+import { ecosystemOfOsRelease } from './importers/rpm-distribution.js';
 
 /**
  * The publishers' download layouts, as data. A feed is one thing `db update` keeps in sync: one OSV ecosystem, Red
@@ -13,8 +14,12 @@ import { PatchlineError } from '../errors.js';
  *   `<base>/YYYY/cve-YYYY-NNNN.json`, with a `.sha256` beside it as CSAF trusted providers publish.
  * - Debian security tracker: one JSON document, `<base>/json`.
  * - Alpine secdb: `<base>/<branch>/main.json` and `<base>/<branch>/community.json`.
+ * - Fedora Bodhi: `<base>/updates/?type=security&status=stable&releases=F41&rows_per_page=N&page=P[&pushed_since=T]`,
+ *   JSON pages `{updates, page, pages, total}`.
+ * - An rpm repository (`updateinfo:<repository URL>`): `<repo>/repodata/repomd.xml` names the updateinfo file and its
+ *   checksum (`<data type="updateinfo"><checksum type="sha256">…<location href="repodata/…-updateinfo.xml.gz"/>`).
  */
-export type FeedKind = 'osv' | 'redhat-vex' | 'debian-tracker' | 'alpine-secdb';
+export type FeedKind = 'osv' | 'redhat-vex' | 'debian-tracker' | 'alpine-secdb' | 'fedora-bodhi' | 'updateinfo';
 
 export interface Feed {
   /** The name `--source` takes and the sync state is keyed by: `osv:AlmaLinux`, `redhat-vex`, `alpine-secdb:v3.21`. */
@@ -29,6 +34,8 @@ export interface Feed {
    * tracker's web site does not serve them; its git repository does. A mirror keeps them beside `json`.
    */
   listsBase?: string;
+  /** updateinfo only: the ecosystem key its errata are filed under (from `#os=ID:VERSION_ID`); absent: inferred. */
+  os?: string;
 }
 
 const UPSTREAM: Record<FeedKind, string> = {
@@ -36,6 +43,9 @@ const UPSTREAM: Record<FeedKind, string> = {
   'redhat-vex': 'https://security.access.redhat.com/data/csaf/v2/vex/',
   'debian-tracker': 'https://security-tracker.debian.org/tracker/data/',
   'alpine-secdb': 'https://secdb.alpinelinux.org/',
+  'fedora-bodhi': 'https://bodhi.fedoraproject.org/',
+  // A repository is named by its own URL; a mirror of the publishers' feeds does not hold it.
+  updateinfo: '',
 };
 const DEBIAN_LISTS_UPSTREAM = 'https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data/';
 
@@ -45,6 +55,8 @@ const MIRROR_FOLDER: Record<FeedKind, string> = {
   'redhat-vex': 'redhat-vex/',
   'debian-tracker': 'debian-tracker/',
   'alpine-secdb': 'alpine-secdb/',
+  'fedora-bodhi': 'fedora-bodhi/',
+  updateinfo: '',
 };
 
 /**
@@ -61,6 +73,8 @@ export const MIRROR_ENV = 'PATCHLINE_FEED_MIRROR';
 // `Alpine:v3.21`, `SUSE:Linux Enterprise Server 15 SP5`). Anything else could reach outside the feed's folder.
 const OSV_ECOSYSTEM = /^[A-Za-z][A-Za-z0-9 .:+-]{0,99}$/;
 const ALPINE_BRANCH = /^(v\d+\.\d+|edge)$/;
+// Bodhi's release names: `F41`, `EPEL-9`, `EPEL-8`.
+const BODHI_RELEASE = /^(F\d+|EPEL-\d+)$/;
 
 /** Parses one `--source` name against an optional mirror base URL. */
 export function parseFeed(spec: string, mirror?: string): Feed {
@@ -91,11 +105,18 @@ export function parseFeed(spec: string, mirror?: string): Feed {
         );
       }
       return { id: `alpine-secdb:${name}`, kind: 'alpine-secdb', base: base('alpine-secdb'), name };
+    case 'fedora-bodhi':
+      if (name === undefined || !BODHI_RELEASE.test(name)) {
+        throw new PatchlineError('usage', `--source ${spec}`, 'expected fedora-bodhi:<release>, e.g. fedora-bodhi:F41');
+      }
+      return { id: `fedora-bodhi:${name}`, kind: 'fedora-bodhi', base: base('fedora-bodhi'), name };
+    case 'updateinfo':
+      return updateinfoFeed(spec, name);
     default:
       throw new PatchlineError(
         'usage',
         `--source ${spec}`,
-        'unknown feed (known: osv:<Ecosystem>, redhat-vex, debian-tracker, alpine-secdb:<branch>)',
+        'unknown feed (known: osv:<Ecosystem>, redhat-vex, debian-tracker, alpine-secdb:<branch>, fedora-bodhi:<release>, updateinfo:<repository URL>[#os=ID:VERSION_ID])',
       );
   }
 }
@@ -122,7 +143,35 @@ export function feedUrl(feed: Feed, ...segments: string[]): string {
 
 /** Where a feed's records come from, as `db status` shows it: the feed's own folder (one line per OSV ecosystem). */
 export function feedOrigin(feed: Feed): string {
+  if (feed.kind === 'fedora-bodhi') return `${feed.base}updates/?releases=${feed.name}`;
   return feed.name === undefined ? feed.base : `${feedUrl(feed, feed.name)}/`;
+}
+
+/**
+ * `updateinfo:https://mirror.example/ol9/baseos/#os=ol:9`: a repository root (http, https or file), and the os-release
+ * ID:VERSION_ID of the images it serves, which decides the ecosystem its errata are filed under.
+ */
+function updateinfoFeed(spec: string, rest: string | undefined): Feed {
+  const what = `--source ${spec}`;
+  const [location = '', fragment] = (rest ?? '').split('#', 2);
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch {
+    throw new PatchlineError('usage', what, 'expected updateinfo:<repository URL>[#os=ID:VERSION_ID]');
+  }
+  if (!['http:', 'https:', 'file:'].includes(url.protocol) || url.search !== '') {
+    throw new PatchlineError('usage', what, 'the repository URL must be http://, https:// or file:// without a query');
+  }
+  const base = url.href.endsWith('/') ? url.href : `${url.href}/`;
+  const feed: Feed = { id: `updateinfo:${base}`, kind: 'updateinfo', base };
+  if (fragment !== undefined) {
+    const os = /^os=(.+)$/.exec(fragment)?.[1];
+    if (os === undefined)
+      throw new PatchlineError('usage', what, `unknown parameter #${fragment} (expected #os=ID:VERSION_ID)`);
+    feed.os = ecosystemOfOsRelease(decodeURIComponent(os), what);
+  }
+  return feed;
 }
 
 function checkMirror(mirror: string): void {

@@ -125,7 +125,7 @@ export async function importPaths(
         report.problems.push(...problems);
         continue;
       }
-      if (kind !== 'json' && kind !== 'yaml') {
+      if (kind !== 'json' && kind !== 'yaml' && kind !== 'xml') {
         report.skipped++;
         continue;
       }
@@ -183,11 +183,13 @@ function detects(importer: Importer, document: unknown, name: string): boolean {
 
 function parseDocumentText(
   bytes: Buffer,
-  kind: 'json' | 'yaml',
+  kind: 'json' | 'yaml' | 'xml',
   file: InputFile,
   problems: ImportProblem[],
 ): unknown | undefined {
   const text = bytes.toString('utf8');
+  // XML is handed over as text: its one format here (rpm updateinfo) reads it with its own strict reader.
+  if (kind === 'xml') return text;
   if (kind === 'json') {
     try {
       return JSON.parse(text) as unknown;

@@ -27,7 +27,7 @@ export type { Feed, FeedKind } from './feeds.js';
 export { DEFAULT_SOURCES, parseFeed, selectFeeds } from './feeds.js';
 export type { ImportOptions, ImportReport, SourceImport } from './import-paths.js';
 export { importPaths } from './import-paths.js';
-export { IMPORTERS } from './importers/index.js';
+export { IMPORTERS, rpmRepositoryImporters } from './importers/index.js';
 export type { PulledDatabase, PullOptions, PushedDatabase } from './oci-artifact.js';
 export { ARTIFACT_TYPE, LAYER_TYPE, pullDatabase, pushDatabase } from './oci-artifact.js';
 export type { FeedReport, UpdateOptions, UpdateResult } from './sync.js';

@@ -6,6 +6,7 @@ import { extract } from 'tar-stream';
 import yauzl from 'yauzl';
 import { PatchlineError } from '../errors.js';
 import { decompressLayer } from '../oci/index.js';
+import { readCompressedDocument, uncompressedName } from './compressed-document.js';
 
 /**
  * The files an import reads: the paths given, the files under a directory, the entries of zip and tar archives
@@ -30,14 +31,15 @@ export interface InputFile {
   read(): Promise<Buffer>;
 }
 
-export type FileKind = 'json' | 'yaml' | 'csv' | 'other';
+export type FileKind = 'json' | 'yaml' | 'csv' | 'xml' | 'other';
 
-/** How a document is read, from its name. */
+/** How a document is read, from its name (a compressed document by the name it has uncompressed). */
 export function fileKind(base: string): FileKind {
-  const lower = base.toLowerCase();
+  const lower = (uncompressedName(base) ?? base).toLowerCase();
   if (lower.endsWith('.json')) return 'json';
   if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
   if (lower.endsWith('.csv')) return 'csv';
+  if (lower.endsWith('.xml')) return 'xml';
   return 'other';
 }
 
@@ -80,6 +82,8 @@ export async function* inputFiles(paths: readonly string[], limits: InputLimits)
     }
     if (info.isDirectory()) {
       yield* directoryFiles(path, limits);
+    } else if (info.isFile() && uncompressedName(basename(path)) !== undefined) {
+      yield compressedFile(path, path, limits);
     } else if (info.isFile()) {
       const kind = await archiveKindOf(path).catch((error: NodeJS.ErrnoException) => {
         throw new PatchlineError('input', path, `cannot be read (${error.code ?? error.message})`);
@@ -113,6 +117,11 @@ function plainFile(path: string, name: string, limits: InputLimits): InputFile {
   };
 }
 
+/** A single compressed document (`updateinfo.xml.gz`): its bytes are the decompressed document, bounded. */
+function compressedFile(path: string, name: string, limits: InputLimits): InputFile {
+  return { name, base: basename(name), read: () => readCompressedDocument(path, name, limits.maxDocumentBytes) };
+}
+
 /**
  * The files under a directory. A symbolic link is followed only when its target stays inside the directory given
  * (a feed mirror may link `latest` to a dated folder); one leading elsewhere is left alone, never read. Each real
@@ -140,6 +149,8 @@ async function* directoryFiles(root: string, limits: InputLimits): AsyncGenerato
       }
       if (info.isDirectory()) {
         yield* walk(path, real);
+      } else if (info.isFile() && uncompressedName(name) !== undefined) {
+        yield compressedFile(real, path, limits);
       } else if (info.isFile()) {
         const kind = archiveKindByName(name);
         if (kind === undefined) yield plainFile(real, path, limits);

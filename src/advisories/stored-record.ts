@@ -36,7 +36,15 @@ export const storedAffectedSchema = z.object({
 
 export const storedAdvisorySchema = z.object({
   id: z.string().min(1),
-  source: z.enum(['osv', 'redhat-csaf-vex', 'redhat-csaf-advisory', 'debian-tracker', 'alpine-secdb', 'fedora-bodhi']),
+  source: z.enum([
+    'osv',
+    'redhat-csaf-vex',
+    'redhat-csaf-advisory',
+    'debian-tracker',
+    'alpine-secdb',
+    'fedora-bodhi',
+    'updateinfo',
+  ]),
   aliases: z.array(z.string()),
   summary: z.string().optional(),
   severity: z.string().optional(),

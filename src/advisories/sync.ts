@@ -1,15 +1,19 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { PatchlineError } from '../errors.js';
-import type { AdvisorySource, ImportProblem } from './advisory.js';
+import type { AdvisorySource, Importer, ImportProblem } from './advisory.js';
 import { buildInCopy } from './build-in-copy.js';
+import type { AdvisoryDatabase } from './database.js';
 import type { HttpOptions } from './download.js';
+import { fetchFedoraBodhi } from './feeds/fedora-bodhi.js';
 import { type FeedContext, type FeedFetch, type FeedLimits, feedFolder } from './feeds/feed-fetch.js';
 import { fetchOsv } from './feeds/osv.js';
 import { fetchRedhatVex } from './feeds/redhat-vex.js';
+import { fetchUpdateinfo } from './feeds/updateinfo.js';
 import { fetchAlpineSecdb, fetchDebianTracker } from './feeds/whole-documents.js';
 import { type Feed, type FeedKind, feedOrigin } from './feeds.js';
 import { importPaths } from './import-paths.js';
+import { createUpdateinfoImporter, type UpdateinfoOptions } from './importers/updateinfo.js';
 import { emptySyncState, readSyncState, type SyncState, writeSyncState } from './sync-state.js';
 
 /**
@@ -65,6 +69,8 @@ const FETCHERS: Record<FeedKind, (context: FeedContext) => Promise<FeedFetch>> =
   'redhat-vex': fetchRedhatVex,
   'debian-tracker': fetchDebianTracker,
   'alpine-secdb': fetchAlpineSecdb,
+  'fedora-bodhi': fetchFedoraBodhi,
+  updateinfo: fetchUpdateinfo,
 };
 
 /** The advisory source a feed's deletions are recorded against. */
@@ -73,7 +79,23 @@ const DELETION_SOURCE: Record<FeedKind, AdvisorySource> = {
   'redhat-vex': 'redhat-csaf-vex',
   'debian-tracker': 'debian-tracker',
   'alpine-secdb': 'alpine-secdb',
+  'fedora-bodhi': 'fedora-bodhi',
+  updateinfo: 'updateinfo',
 };
+
+/**
+ * An updateinfo feed's errata go under the ecosystem its `#os=` named, each entry marked with the repository, so that
+ * what other repositories said of the same erratum is kept; every other feed is read by every importer.
+ */
+function feedImporters(feed: Feed, db: AdvisoryDatabase): { importers: Importer[] } | undefined {
+  if (feed.kind !== 'updateinfo') return undefined;
+  const options: UpdateinfoOptions = {
+    repository: feed.base,
+    storedEntries: (id) => db.storedAffected('updateinfo', id),
+  };
+  if (feed.os !== undefined) options.ecosystem = feed.os;
+  return { importers: [createUpdateinfoImporter(options)] };
+}
 
 export async function updateDatabase(
   dbPath: string,
@@ -131,7 +153,11 @@ export async function updateDatabase(
       for (const { feed, fetch } of work) {
         progress(`${feed.id}: importing ${fetch.paths.length} file(s)`);
         if (fetch.paths.length > 0) {
-          const imported = await importPaths(db, fetch.paths, { origin: feedOrigin(feed), at });
+          const imported = await importPaths(db, fetch.paths, {
+            origin: feedOrigin(feed),
+            at,
+            ...feedImporters(feed, db),
+          });
           result.added += imported.added;
           result.updated += imported.updated;
           result.deleted += imported.deleted;

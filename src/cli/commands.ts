@@ -92,6 +92,12 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./pipeline.js')).pipelineCommand(),
   },
   {
+    name: 'version',
+    term: 'version [options]',
+    description: 'print the version, the commit it was built from and the database schemas it uses',
+    load: async () => (await import('./version-command.js')).versionCommand(),
+  },
+  {
     name: 'cache',
     term: 'cache',
     description: "the scanner's and the registry gateway's blob caches: what they hold, and pruning them",

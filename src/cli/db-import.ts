@@ -7,6 +7,7 @@ import {
   importDatabaseFile,
   importPaths,
   isSqliteFile,
+  rpmRepositoryImporters,
   syncStatePath,
 } from '../advisories/index.js';
 import { PatchlineError } from '../errors.js';
@@ -15,6 +16,7 @@ import { writeOutput } from './output.js';
 
 interface ImportFlags {
   db?: string;
+  os?: string;
   format: 'text' | 'json';
   output?: string;
 }
@@ -37,7 +39,13 @@ export function dbImportCommand(): Command {
     .addOption(dbOption())
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('-o, --output <file>', 'write the report to FILE instead of stdout')
+    .option(
+      '--os <id:version>',
+      "the os-release ID:VERSION_ID an rpm repository's updateinfo.xml is for (ol:9, amzn:2023, fedora:41); default: inferred from each erratum's id",
+    )
     .action(async (paths: string[], flags: ImportFlags) => {
+      // Checked first: a wrong --os is a usage error before anything is read.
+      const importers = flags.os === undefined ? undefined : rpmRepositoryImporters(flags.os, '--os');
       // Every path is checked before the database is opened, so a typo creates no empty database either.
       for (const path of paths) {
         await stat(path).catch((error: NodeJS.ErrnoException) => {
@@ -74,7 +82,10 @@ export function dbImportCommand(): Command {
         : undefined;
       let report: ImportReport | undefined;
       await buildInCopy(dbPath, async (copy) => {
-        report = await importPaths(copy, paths, progress ? { onProgress: progress } : {});
+        report = await importPaths(copy, paths, {
+          ...(progress ? { onProgress: progress } : {}),
+          ...(importers ? { importers } : {}),
+        });
         if (progress) process.stderr.write('\r\x1b[2K');
         if (report.sources.length === 0) {
           throw new PatchlineError(

@@ -22,7 +22,7 @@ export function dbUpdateCommand(): Command {
     .addOption(
       new Option(
         '--source <feed>',
-        `feeds to sync, comma-separated or repeated: osv:<Ecosystem>, redhat-vex, debian-tracker, alpine-secdb:<branch> (default: ${DEFAULT_SOURCES.join(',')})`,
+        `feeds to sync, comma-separated or repeated: osv:<Ecosystem>, redhat-vex, debian-tracker, alpine-secdb:<branch>, fedora-bodhi:<release>, updateinfo:<rpm repository URL>[#os=ID:VERSION_ID] (default: ${DEFAULT_SOURCES.join(',')})`,
       ).argParser((value: string, previous: string[] = []) => [...previous, value]),
     )
     .addOption(

@@ -39,7 +39,7 @@ export function gateCommand(): Command {
     .option('-o, --output <file>', 'write the report to FILE instead of stdout (written whole or not at all)')
     .option(
       '--evidence <file>',
-      'also write the evidence record: image and policy digests, database snapshot, every rule',
+      "also write the evidence record: image and policy digests, database snapshot, every rule (and, with a compliance rule, OpenSCAP's ARF results beside it as FILE.arf.xml)",
     )
     .option('--attestation <file>', 'also write the evidence as an in-toto statement, to attach to the image')
     .option('--allow-empty', 'judge an image with no package database (scratch or static images) instead of failing')
@@ -60,6 +60,7 @@ export function gateCommand(): Command {
       image: toOpenImageOptions(flags),
       // Fail closed: a verdict on an inventory that could not be read, or read whole, would mean nothing.
       onInventory: (inventory) => checkInventory(image, inventory, flags),
+      ...(flags.evidence === undefined || flags.evidence === '-' ? {} : { complianceArf: arfBeside(flags.evidence) }),
     });
     // Both documents are made before anything is written (an image without a digest has no in-toto subject), and
     // written whatever the verdict: a failed gate needs its record as much as a passed one.
@@ -73,4 +74,9 @@ export function gateCommand(): Command {
       throw new ResultExit(`${image}: fails policy ${result.policy.name} (${failed.join(', ')})`);
     }
   });
+}
+
+/** Where OpenSCAP's ARF results are kept: beside the evidence, `gate.json` → `gate.arf.xml`. */
+function arfBeside(evidence: string): string {
+  return `${evidence.replace(/\.json$/, '')}.arf.xml`;
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../errors.js';
+import { detectBootc } from '../inventory/bootc.js';
 import { type Image, openImage } from '../oci/image.js';
 import { formatPlatform } from '../oci/platform.js';
 import { parseImageReference } from '../oci/reference.js';
@@ -71,8 +72,9 @@ function dedupe(files: FoundFile[]): FoundFile[] {
   return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/** By the labels alone (inspect reads no files), by the same rules as the inventory. */
 function isBootc(labels: Record<string, string>): boolean {
-  return labels['containers.bootc'] === '1' || 'ostree.bootable' in labels;
+  return detectBootc(labels, []).bootc;
 }
 
 function toJson(name: string, image: Image | undefined, files: FoundFile[] | undefined, stats: ReadStats | undefined) {

@@ -4,6 +4,7 @@ import { DURATION_HINT, formatAge } from '../duration.js';
 import { PatchlineError } from '../errors.js';
 import { tryParseDuration } from '../fleet/duration.js';
 import { cyclonedxVexJson } from '../report/cyclonedx-vex.js';
+import { gitlabContainerScanningJson } from '../report/gitlab-container-scanning.js';
 import { openvexJson } from '../report/openvex.js';
 import { sarifJson } from '../report/sarif.js';
 import { scanJson } from '../report/scan-json.js';
@@ -17,7 +18,7 @@ import { writeOutput } from './output.js';
 import { ResultExit } from './result-exit.js';
 import { outputWidth } from './terminal-width.js';
 
-type ScanFormat = 'table' | 'json' | 'sarif' | 'cyclonedx-json' | 'openvex';
+type ScanFormat = 'table' | 'json' | 'sarif' | 'cyclonedx-json' | 'openvex' | 'gitlab';
 type FailOn = 'fix-available' | 'any';
 
 interface ScanFlags extends ImageFlags {
@@ -39,6 +40,8 @@ const WRITERS: Record<ScanFormat, (result: ScanResult, layout: Pick<TableLayout,
   sarif: (result) => sarifJson(result),
   'cyclonedx-json': (result) => cyclonedxVexJson(result),
   openvex: openvexJson,
+  // GitLab's container scanning report (gl-container-scanning-report.json)
+  gitlab: gitlabContainerScanningJson,
 };
 
 export const SCAN_EXIT_CODES = `Exit codes:

@@ -48,7 +48,9 @@ interface ServeFlags {
 export function serveCommand(): Command {
   return new Command('serve')
     .description('run the fleet controller: admin API, host API, registry gateway, FleetLock and metrics')
-    .addOption(new Option('--listen <host:port>', 'address to listen on').default('127.0.0.1:8080'))
+    .addOption(
+      new Option('--listen <host:port>', 'address to listen on').env('PATCHLINE_LISTEN').default('127.0.0.1:8080'),
+    )
     .addOption(
       new Option('--database <path|postgres://…>', 'SQLite file (created if absent) or PostgreSQL URL').default(
         'patchline.db',

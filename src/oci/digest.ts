@@ -1,4 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { PatchlineError } from '../errors.js';
 
@@ -32,6 +33,13 @@ export function digestHex(digest: Digest): string {
 
 export function sha256Digest(data: Buffer | string): Digest {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** The sha256 digest of a file's bytes, streamed (a SCAP datastream is tens of megabytes). */
+export async function sha256OfFile(path: string): Promise<Digest> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
 }
 
 export function verifyBuffer(data: Buffer, expected: Digest, what: string, expectedSize?: number): void {

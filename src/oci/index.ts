@@ -2,7 +2,7 @@ export { BlobCache, defaultCacheDir } from './blob-cache.js';
 export { type CacheArea, cacheAreas, type PruneResult, pruneCache } from './cache-usage.js';
 export { decompressLayer, sniffCompression } from './decompress.js';
 export type { Digest } from './digest.js';
-export { DigestVerifier, isDigest, parseDigest, sha256Digest } from './digest.js';
+export { DigestVerifier, isDigest, parseDigest, sha256Digest, sha256OfFile } from './digest.js';
 export type { Image, ImageLimits, LayerInfo, LayerStream, OpenImageOptions } from './image.js';
 export { DEFAULT_LIMITS, openImage, openImageSource } from './image.js';
 export type { ImageSource, ManifestBytes } from './image-source.js';

@@ -26,7 +26,6 @@ const DOCKER_HUB = 'docker.io';
 const DOCKER_HUB_API = 'registry-1.docker.io';
 const REPOSITORY_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
-const TRANSPORTS = ['docker', 'oci', 'oci-archive', 'docker-archive', 'dir', 'containers-storage'] as const;
 
 export function parseImageReference(input: string): ImageReference {
   const colon = input.indexOf(':');
@@ -145,5 +144,3 @@ export function formatImageReference(reference: ImageReference): string {
       return `dir:${reference.path}`;
   }
 }
-
-export const KNOWN_TRANSPORTS: readonly string[] = TRANSPORTS;

@@ -287,6 +287,7 @@ describe('image, base, packages, kernel and database rules', () => {
       ['packages.forbidden', 'not-configured'],
       ['packages.required', 'not-configured'],
       ['kernel.mustBeLatest', 'not-configured'],
+      ['compliance', 'not-configured'],
       ['exceptions', 'not-configured'],
     ]);
     expect(result).toMatchObject({

@@ -2,6 +2,7 @@ import { applyExceptions } from './exceptions.js';
 import { exposureOf } from './exposure.js';
 import type { GateInputs } from './gate-inputs.js';
 import type { GateResult } from './gate-result.js';
+import { complianceRule } from './rule-compliance.js';
 import { databaseRule, dataInUse } from './rule-database.js';
 import { fixesRule, unfixedRule } from './rule-findings.js';
 import { baseRule, imageAgeRule } from './rule-image.js';
@@ -22,6 +23,7 @@ export function evaluatePolicy(inputs: GateInputs, now: Date | string): GateResu
   const used = dataInUse(scan, database, at);
   const exceptions = applyExceptions(spec.exceptions, scan, at, loaded.policy.metadata.name);
   const findings = exceptions.scan.findings;
+  const compliance = complianceRule(spec.compliance, inputs.compliance, at);
   const rules = [
     databaseRule(spec.database, used),
     fixesRule(spec.fixes, findings, at),
@@ -31,6 +33,7 @@ export function evaluatePolicy(inputs: GateInputs, now: Date | string): GateResu
     forbiddenRule(spec.packages, image),
     requiredRule(spec.packages, image),
     kernelRule(spec.kernel, image, inputs.kernel),
+    compliance.rule,
     exceptions.rule,
   ];
   const result: GateResult = {
@@ -53,6 +56,7 @@ export function evaluatePolicy(inputs: GateInputs, now: Date | string): GateResu
     exposure: exposureOf(findings, at),
     scan: exceptions.scan,
   };
+  if (compliance.outcome !== undefined) result.compliance = compliance.outcome;
   if (image.digest !== undefined) result.image.digest = image.digest;
   if (image.unverifiedIdentity !== undefined) result.image.unverifiedIdentity = image.unverifiedIdentity;
   if (image.created !== undefined) result.image.created = image.created;

@@ -40,8 +40,47 @@ const ruleName = z.enum([
   'packages.forbidden',
   'packages.required',
   'kernel.mustBeLatest',
+  'compliance',
   'exceptions',
 ]);
+
+const xccdfResult = z.enum([
+  'pass',
+  'fail',
+  'error',
+  'unknown',
+  'notapplicable',
+  'notchecked',
+  'notselected',
+  'informational',
+  'fixed',
+]);
+
+const complianceEvidence = z
+  .object({
+    datastream: z.object({ path: z.string(), digest: sha256Digest }),
+    profile: z.string(),
+    tailoring: z.object({ path: z.string(), digest: sha256Digest }).optional(),
+    scanner: z.string().describe('oscap and its version'),
+    results: z.array(z.object({ rule: z.string(), result: xccdfResult, excepted: z.boolean().optional() })),
+    failing: z.array(z.string()).describe('the rules that fail the gate: fail, error or unknown, and not excepted'),
+    exceptions: z.array(
+      z.object({
+        rule: z.string(),
+        justification: z.string(),
+        approver: z.string(),
+        expires: z.string(),
+        state: z.enum(['active', 'unused', 'expired']),
+        result: xccdfResult.optional(),
+      }),
+    ),
+    warnings: z.array(z.string()),
+    arf: z
+      .object({ path: z.string(), digest: sha256Digest })
+      .optional()
+      .describe("OpenSCAP's ARF results file, kept beside this record"),
+  })
+  .describe('the compliance rule: the SCAP content evaluated, by digest, and every selected rule result');
 
 const ruleEvidence = z.object({
   rule: ruleName,
@@ -109,6 +148,7 @@ export const gateEvidenceSchema = z.object({
   }),
   rules: z.array(ruleEvidence).describe('every rule of the policy, configured or not'),
   exceptions: z.array(exceptionEvidence),
+  compliance: complianceEvidence.optional(),
   exposure: z.object({
     unshippedFixes: z.number().int(),
     oldestFixAvailableSince: publishedDate.optional(),

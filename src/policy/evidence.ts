@@ -43,6 +43,7 @@ export function gateEvidence(result: GateResult): GateEvidence {
       packages: rule.packages.map((pkg) => ({ ...pkg })),
     })),
     exceptions: result.exceptions.map((exception) => ({ ...exception, matched: [...exception.matched] })),
+    ...(result.compliance === undefined ? {} : { compliance: structuredClone(result.compliance) }),
     exposure: { ...result.exposure },
     scan: {
       scannedAt: scan.scannedAt,

@@ -14,7 +14,7 @@ import type { PolicyException } from './policy-document.js';
  */
 
 /** The instant an exception stops applying: a bare date means its start, 00:00 UTC. */
-export function expiryOf(exception: PolicyException): number {
+export function expiryOf(exception: Pick<PolicyException, 'expires'>): number {
   return Date.parse(
     /^\d{4}-\d{2}-\d{2}$/.test(exception.expires) ? `${exception.expires}T00:00:00Z` : exception.expires,
   );

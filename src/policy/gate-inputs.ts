@@ -1,5 +1,6 @@
 import type { DatabaseStatus, VersionScheme } from '../advisories/index.js';
 import type { ScanResult } from '../scan/index.js';
+import type { ComplianceOutcome } from './gate-result.js';
 import type { LoadedPolicy } from './load-policy.js';
 
 /**
@@ -59,6 +60,9 @@ export type BaseLookup =
     }
   | { kind: 'error'; reference: string; problem: string };
 
+/** What OpenSCAP said of the image: the compliance record before exceptions are applied. */
+export type ComplianceFacts = Omit<ComplianceOutcome, 'failing' | 'exceptions'>;
+
 export interface GateInputs {
   policy: LoadedPolicy;
   /** The scan, with no exception applied yet. */
@@ -67,5 +71,7 @@ export interface GateInputs {
   base: BaseLookup;
   database: DatabaseStatus;
   kernel: KernelFacts;
+  /** The OpenSCAP evaluation, when the policy has a compliance rule. */
+  compliance?: ComplianceFacts;
   toolVersion: string;
 }

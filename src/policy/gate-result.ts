@@ -16,6 +16,7 @@ export type RuleName =
   | 'packages.forbidden'
   | 'packages.required'
   | 'kernel.mustBeLatest'
+  | 'compliance'
   | 'exceptions';
 
 /**
@@ -65,6 +66,50 @@ export interface RuleResult {
   packages: RulePackage[];
 }
 
+/** What OpenSCAP says of one XCCDF rule (XCCDF 1.2 result values). */
+export type XccdfResult =
+  | 'pass'
+  | 'fail'
+  | 'error'
+  | 'unknown'
+  | 'notapplicable'
+  | 'notchecked'
+  | 'notselected'
+  | 'informational'
+  | 'fixed';
+
+/**
+ * The compliance rule's record: which content was evaluated (by digest), each selected rule's result, and what the
+ * gate made of it. `failing` are the rules that fail the gate: fail, error and unknown, less those an exception in force
+ * names.
+ */
+export interface ComplianceOutcome {
+  datastream: { path: string; digest: string };
+  profile: string;
+  tailoring?: { path: string; digest: string };
+  /** `oscap` and its version, as it reports itself. */
+  scanner: string;
+  /** Every rule the profile selected, in the order of the results file. */
+  results: Array<{ rule: string; result: XccdfResult; excepted?: boolean }>;
+  failing: string[];
+  exceptions: ComplianceExceptionOutcome[];
+  /** oscap's warnings, once each (probes that cannot look offline, e.g. sysctl reads the running kernel). */
+  warnings: string[];
+  /** The ARF results file kept beside the evidence, when the gate was asked for evidence. */
+  arf?: { path: string; digest: string };
+}
+
+export interface ComplianceExceptionOutcome {
+  rule: string;
+  justification: string;
+  approver: string;
+  expires: string;
+  /** active: in force and waiving a failing rule; unused: in force, the rule does not fail; expired: fails the gate. */
+  state: 'active' | 'unused' | 'expired';
+  /** The rule's result on this image; absent when the profile did not select it. */
+  result?: XccdfResult;
+}
+
 export interface GateResult {
   apiVersion: 'patchline.dev/v1';
   kind: 'GateResult';
@@ -101,6 +146,8 @@ export interface GateResult {
   };
   rules: RuleResult[];
   exceptions: ExceptionOutcome[];
+  /** The compliance rule's detail, when the policy sets one. */
+  compliance?: ComplianceOutcome;
   /** Exposure: the fixes the image lacks, and the oldest of them. */
   exposure: {
     unshippedFixes: number;

@@ -5,6 +5,7 @@ import { type OpenImageOptions, parseImageReference } from '../oci/index.js';
 import { ecosystemFor, scanImage, scanInventory } from '../scan/index.js';
 import { VERSION } from '../version.js';
 import { lookupBase } from './base-lookup.js';
+import { scanCompliance } from './compliance-scan.js';
 import type { GateInputs, ImageFacts, KernelFacts } from './gate-inputs.js';
 import type { LoadedPolicy } from './load-policy.js';
 import { kernelInstalledVersion, newestKernelFix } from './newest-kernel.js';
@@ -20,6 +21,8 @@ export interface GatherOptions {
   onInventory?: (inventory: Inventory) => void;
   /** The image's inventory when the caller already read it (a pipeline reads each image once): not read again. */
   inventory?: Inventory;
+  /** Where to keep OpenSCAP's ARF results file when the policy has a compliance rule (beside the evidence). */
+  complianceArf?: string;
 }
 
 /** The I/O edge of the gate: the scan, the image's facts, the base image's registry, the advisory database. */
@@ -63,7 +66,15 @@ export async function gatherInputs(
     },
     options.image ?? {},
   );
-  return { policy, scan, image, base, database, kernel, toolVersion: VERSION };
+  const inputs: GateInputs = { policy, scan, image, base, database, kernel, toolVersion: VERSION };
+  const compliance = policy.policy.spec.compliance;
+  if (compliance !== undefined) {
+    inputs.compliance = await scanCompliance(reference, policy.path, compliance, {
+      ...(options.image === undefined ? {} : { image: options.image }),
+      ...(options.complianceArf === undefined ? {} : { arf: options.complianceArf }),
+    });
+  }
+  return inputs;
 }
 
 function imageFacts(reference: string, inventory: Inventory): ImageFacts {

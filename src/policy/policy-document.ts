@@ -58,8 +58,50 @@ const exceptionSchema = z
   })
   .describe('A VEX-shaped statement that takes matching findings out of the gate until it expires');
 
+const complianceExceptionSchema = z
+  .strictObject({
+    rule: z
+      .string()
+      .regex(
+        /^xccdf_\S+_rule_\S+$/,
+        'expected an XCCDF rule id such as xccdf_org.ssgproject.content_rule_sshd_disable_root_login',
+      )
+      .describe('The XCCDF rule id, as the datastream and the results name it'),
+    justification: nonEmpty('a justification'),
+    approver: nonEmpty('the approver'),
+    expires: z
+      .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+        error: 'expected a date (2026-12-31) or a date and time (2026-12-31T12:00:00Z)',
+      })
+      .describe('When the exception stops applying: a date (its start, 00:00 UTC) or an ISO 8601 date and time'),
+  })
+  .describe('An approved waiver that keeps one failing XCCDF rule from failing the gate until it expires');
+
+const complianceSchema = z
+  .strictObject({
+    datastream: z
+      .string()
+      .min(1, 'expected the path of a SCAP source datastream')
+      .describe(
+        'A SCAP 1.2/1.3 source datastream (e.g. /usr/share/xml/scap/ssg/content/ssg-rhel9-ds.xml); relative to the policy file',
+      ),
+    profile: z
+      .string()
+      .regex(/^\S+$/, 'expected an XCCDF profile id such as xccdf_org.ssgproject.content_profile_cis')
+      .describe('The XCCDF profile to evaluate (oscap info DATASTREAM lists them), or a profile of the tailoring file'),
+    tailoring: z
+      .string()
+      .min(1, 'expected the path of an XCCDF tailoring file')
+      .optional()
+      .describe('An XCCDF tailoring file (rules selected or values changed); relative to the policy file'),
+    exceptions: z.array(complianceExceptionSchema).optional(),
+  })
+  .describe(
+    "The image's merged root filesystem is evaluated offline with OpenSCAP against this profile; a rule that fails (or ends in error or unknown) fails the gate unless an exception in force names it",
+  );
+
 /** The rules a policy can set; exceptions are not one (they only take findings out of the rules). */
-const RULES = ['fixes', 'unfixed', 'image', 'base', 'packages', 'kernel', 'database'] as const;
+const RULES = ['fixes', 'unfixed', 'image', 'base', 'packages', 'kernel', 'database', 'compliance'] as const;
 
 const policySpecFields = z.strictObject({
   fixes: z
@@ -104,6 +146,7 @@ const policySpecFields = z.strictObject({
       maxAge: duration.describe('The advisory data for the image may be at most this old (since its last update)'),
     })
     .optional(),
+  compliance: complianceSchema.optional(),
 });
 
 // An empty policy passes every image, fixes or not: that is a mistake (a wrong file, an unfinished edit), never a
@@ -132,6 +175,8 @@ export const policySchema = z
 export type Policy = z.infer<typeof policySchema>;
 export type PolicySpec = Policy['spec'];
 export type PolicyException = NonNullable<PolicySpec['exceptions']>[number];
+export type ComplianceSpec = NonNullable<PolicySpec['compliance']>;
+export type ComplianceException = NonNullable<ComplianceSpec['exceptions']>[number];
 
 /** The JSON Schema editors use (published as schemas/policy-v1.json). */
 export function policyJsonSchema(): Record<string, unknown> {

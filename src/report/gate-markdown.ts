@@ -1,5 +1,14 @@
 import type { GateResult, RuleOutcome, RuleResult } from '../policy/index.js';
-import { availableFor, exposureLine, packageLabel, ruleFindings, rulesWithDetail, verdictLine } from './gate-view.js';
+import {
+  availableFor,
+  type ComplianceRow,
+  complianceRows,
+  exposureLine,
+  packageLabel,
+  ruleFindings,
+  rulesWithDetail,
+  verdictLine,
+} from './gate-view.js';
 import { escapeHtml, escapeMarkdown } from './markdown-escape.js';
 import { shortDigest } from './text-table.js';
 
@@ -45,6 +54,8 @@ function render(result: GateResult, findingLimit: number): string {
   ];
   for (const rule of rulesWithDetail(result)) lines.push('', ...details(result, rule, findingLimit));
   if (result.exceptions.length > 0) lines.push('', ...exceptions(result));
+  const compliance = complianceRows(result);
+  if (compliance.length > 0) lines.push('', ...complianceDetails(result, compliance));
   lines.push(
     '',
     `<sub>${escapeHtml(`${result.tool.name} ${result.tool.version}, evaluated at ${result.evaluatedAt}, policy ${result.policy.digest}`)}</sub>`,
@@ -111,6 +122,20 @@ function exceptions(result: GateResult): string[] {
       ];
       return `| ${cells.map(escapeMarkdown).join(' | ')} |`;
     }),
+    '',
+    '</details>',
+  ];
+}
+
+function complianceDetails(result: GateResult, rows: ComplianceRow[]): string[] {
+  const failing = result.compliance?.failing.length ?? 0;
+  const summary = `compliance: ${failing} XCCDF rule(s) failing, profile ${result.compliance?.profile ?? ''}`;
+  return [
+    `<details${failing > 0 ? ' open' : ''}><summary>${escapeHtml(summary)}</summary>`,
+    '',
+    '| XCCDF rule | Result | Note |',
+    '| --- | --- | --- |',
+    ...rows.map((row) => `| ${[row.rule, row.result, row.note].map(escapeMarkdown).join(' | ')} |`),
     '',
     '</details>',
   ];

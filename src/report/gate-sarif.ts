@@ -1,6 +1,6 @@
 import type { GateResult, RuleName, RuleResult } from '../policy/index.js';
 import type { Finding } from '../scan/index.js';
-import { availableFor, packageLabel, ruleFindings } from './gate-view.js';
+import { availableFor, complianceRows, packageLabel, ruleFindings } from './gate-view.js';
 import {
   automationName,
   FINGERPRINT_KEY,
@@ -29,7 +29,23 @@ const RULE_HELP: Record<RuleName, string> = {
   'packages.forbidden': 'No package matching a forbidden pattern may be installed.',
   'packages.required': 'A package matching each required pattern must be installed.',
   'kernel.mustBeLatest': 'The image must boot the newest kernel the advisory data knows for its stream.',
+  compliance: 'The image must pass the SCAP profile the policy names, evaluated offline by OpenSCAP.',
   exceptions: 'Every exception must be in force: an expired exception fails the gate.',
+};
+
+// Friendly names, which SARIF wants to differ from the ids (by more than case: the multitool's SARIF1001) and to be
+// single Pascal-case words.
+const RULE_NAMES: Record<RuleName, string> = {
+  'database.maxAge': 'AdvisoryDatabaseIsFresh',
+  'fixes.maxAge': 'AvailableFixesShip',
+  unfixed: 'UnfixedFindings',
+  'image.maxAge': 'ImageIsRecent',
+  'base.mustBeLatest': 'BaseImageIsLatest',
+  'packages.forbidden': 'NoForbiddenPackages',
+  'packages.required': 'RequiredPackagesInstalled',
+  'kernel.mustBeLatest': 'KernelIsLatest',
+  compliance: 'ProfileCompliance',
+  exceptions: 'ExceptionsInForce',
 };
 
 const GITHUB_RESULT_LIMIT = 5000;
@@ -84,7 +100,7 @@ function sarifRule(rule: RuleResult): object {
   const help = RULE_HELP[rule.rule];
   return {
     id: rule.rule,
-    name: rule.rule.replace(/[^A-Za-z0-9]+(.)/g, (_match, next: string) => next.toUpperCase()),
+    name: RULE_NAMES[rule.rule],
     shortDescription: { text: `Policy rule ${rule.rule}` },
     fullDescription: { text: help },
     help: { text: help, markdown: help },
@@ -143,6 +159,17 @@ function ruleResults(result: GateResult, rule: RuleResult, ruleIndex: number): o
         partialFingerprints: {
           [FINGERPRINT_KEY]: sha256Hex(['gate', rule.rule, exception.id, exception.package ?? '']),
         },
+      });
+    }
+  }
+  if (rule.rule === 'compliance') {
+    // One result per failing XCCDF rule or expired waiver, so code scanning tracks each on its own.
+    for (const row of complianceRows(result).filter((entry) => entry.kind !== 'waived')) {
+      results.push({
+        ...base,
+        message: { text: `compliance: ${row.rule} is ${row.result} (${result.compliance?.profile}): ${row.note}.` },
+        locations: [policyLocation],
+        partialFingerprints: { [FINGERPRINT_KEY]: sha256Hex(['gate', rule.rule, row.rule]) },
       });
     }
   }

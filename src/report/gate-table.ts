@@ -1,6 +1,14 @@
 import { formatAge } from '../duration.js';
 import type { GateResult, RuleResult } from '../policy/index.js';
-import { availableFor, exposureLine, packageLabel, ruleFindings, rulesWithDetail, verdictLine } from './gate-view.js';
+import {
+  availableFor,
+  complianceRows,
+  exposureLine,
+  packageLabel,
+  ruleFindings,
+  rulesWithDetail,
+  verdictLine,
+} from './gate-view.js';
 import { terminalSafe as safe } from './terminal-safe.js';
 import { shortDigest, type TableLayout, table } from './text-table.js';
 
@@ -15,6 +23,12 @@ export function gateTable(result: GateResult, layout: Pick<TableLayout, 'width'>
   lines.push(table([['RULE', 'OUTCOME', 'MESSAGE'], ...rules]));
   for (const rule of rulesWithDetail(result)) lines.push('', ...detail(result, rule));
   if (result.exceptions.length > 0) lines.push('', 'Exceptions:', exceptions(result, layout));
+  const compliance = complianceRows(result);
+  if (compliance.length > 0) {
+    lines.push('', `compliance: profile ${safe(result.compliance?.profile ?? '')}`);
+    const rows = compliance.map((row) => [safe(row.rule), row.result, safe(row.note)]);
+    lines.push(table([['XCCDF RULE', 'RESULT', 'NOTE'], ...rows], { ...layout, truncatable: [2] }));
+  }
   lines.push('', `Exposure: ${safe(exposureLine(result))}`, `Verdict: ${verdictLine(result)}`);
   return `${lines.join('\n')}\n`;
 }

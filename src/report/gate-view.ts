@@ -69,3 +69,43 @@ export function verdictLine(result: GateResult): string {
   if (result.verdict === 'pass') return `PASS: ${decided} rule${decided === 1 ? '' : 's'} checked, none failed`;
   return `FAIL: ${failed.length} of ${decided} rule${decided === 1 ? '' : 's'} failed (${failed.map((rule) => rule.rule).join(', ')})`;
 }
+
+/**
+ * The compliance rules a reader must look at: each failing one, each waived by an exception, and each exception that
+ * expired (with its approver and date): never the hundreds that passed (the evidence and the ARF file keep those).
+ */
+export interface ComplianceRow {
+  rule: string;
+  result: string;
+  /** failing: fails the gate; waived: failing but excepted; expired: an exception past its date (fails the gate). */
+  kind: 'failing' | 'waived' | 'expired';
+  note: string;
+}
+
+export function complianceRows(result: GateResult): ComplianceRow[] {
+  const compliance = result.compliance;
+  if (compliance === undefined) return [];
+  const failing = new Set(compliance.failing);
+  const rows = compliance.results
+    .filter((entry) => failing.has(entry.rule) || entry.excepted)
+    .map((entry): ComplianceRow => {
+      const exception = compliance.exceptions.find((e) => e.rule === entry.rule && e.state === 'active');
+      return exception
+        ? {
+            rule: entry.rule,
+            result: entry.result,
+            kind: 'waived',
+            note: `excepted until ${exception.expires} (approved by ${exception.approver}): ${exception.justification}`,
+          }
+        : { rule: entry.rule, result: entry.result, kind: 'failing', note: 'fails the gate' };
+    });
+  for (const exception of compliance.exceptions.filter((e) => e.state === 'expired')) {
+    rows.push({
+      rule: exception.rule,
+      result: exception.result ?? 'notselected',
+      kind: 'expired',
+      note: `exception EXPIRED ${exception.expires} (approved by ${exception.approver}): renew or remove it`,
+    });
+  }
+  return rows;
+}

@@ -16,6 +16,7 @@ export { GITHUB_COMMENT_LIMIT, gateMarkdown } from './gate-markdown.js';
 export { GATE_REPORT_FORMATS, type GateReportFormat, renderGateReport } from './gate-report.js';
 export { gateSarif } from './gate-sarif.js';
 export { gateTable } from './gate-table.js';
+export { GITLAB_REPORT_VERSION, gitlabContainerScanningJson } from './gitlab-container-scanning.js';
 export { inventoryJson } from './inventory-json.js';
 export { inventoryTable } from './inventory-table.js';
 export { type OpenvexDocument, type OpenvexStatement, openvexDocument, openvexJson } from './openvex.js';

@@ -26,8 +26,12 @@ const DEFAULT_DATABASES: Record<Finding['package']['type'], string> = {
   apk: 'lib/apk/db/installed',
 };
 
+// Where a reader of an alert learns about the tool (the multitool's SARIF2005 asks for it); the project's own domain,
+// as in its schemas' ids and its attestation predicate type.
+export const TOOL_INFORMATION_URI = 'https://patchline.dev/';
+
 export function sarifDriver(rules: object[]): object {
-  return { name: 'patchline', semanticVersion: VERSION, version: VERSION, rules };
+  return { name: 'patchline', informationUri: TOOL_INFORMATION_URI, semanticVersion: VERSION, version: VERSION, rules };
 }
 
 /** The finding's package as a SARIF location: its database inside the image (GitHub needs a file), and its purl. */

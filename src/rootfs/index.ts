@@ -1,5 +1,7 @@
 export { DirectoryTree } from './directory-tree.js';
 export type { EntryType, TreeEntry } from './entry.js';
+export type { ExtractStats } from './extract-tree.js';
+export { extractMergedTree } from './extract-tree.js';
 export { FileContent } from './file-content.js';
 export type {
   FileRequest,

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { finished, pipeline } from 'node:stream/promises';
 import { PatchlineError } from '../errors.js';
 import type { Image } from '../oci/image.js';
 import { FileContent } from './file-content.js';
@@ -318,12 +318,12 @@ class ReadRun {
     }
     this.spoolDir ??= await mkdtemp(join(tmpdir(), 'patchline-files-'));
     const file = join(this.spoolDir, String(++this.spooled));
-    const out = createWriteStream(file);
-    for await (const chunk of body) {
-      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-    }
-    out.end();
-    await finished(out);
+    // pipeline, not a write loop: a write that fails (a full disk) must end the read, not leave it waiting to drain.
+    await pipeline(body, createWriteStream(file)).catch((error: NodeJS.ErrnoException) => {
+      throw new PatchlineError('io', what, `could not be kept on disk in ${this.spoolDir}: ${error.message}`, {
+        cause: error,
+      });
+    });
     return FileContent.onDisk(file, size);
   }
 }

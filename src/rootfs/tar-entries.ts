@@ -13,6 +13,9 @@ export interface TarEntry {
   type: EntryType;
   size: number;
   mode: number;
+  /** Numeric owner and group, as the layer records them (what a root filesystem materialised from it keeps). */
+  uid: number;
+  gid: number;
   linkTarget?: string;
   /** The entry's content; it must be read to its end, or `resume()`d to skip it, before the next entry arrives. */
   body: EntryBody;
@@ -86,6 +89,8 @@ export async function* readTarEntries(tar: Readable, what: string): AsyncGenerat
         type,
         size: header.size ?? 0,
         mode: header.mode ?? 0,
+        uid: header.uid ?? 0,
+        gid: header.gid ?? 0,
         body: guardBody(body as unknown as Readable, what),
       };
       if (type === 'hardlink') entry.linkTarget = normalizeTarPath(header.linkname ?? '', what);

@@ -29,7 +29,8 @@ function describe(os: OperatingSystem): string {
 
 /**
  * The ecosystem for an OS, or why there is none. CentOS Stream and Fedora have no OSV ecosystem of their own:
- * CentOS Stream N is read against RHEL N's VEX (docs/decisions: scan-centos-stream), Fedora against Bodhi's updates.
+ * CentOS Stream N is read against RHEL N's VEX (docs/decisions: scan-centos-stream), Fedora against Bodhi's updates
+ * (or a repository's updateinfo), Oracle Linux and Amazon Linux against their repositories' updateinfo.
  */
 export function ecosystemFor(os: OperatingSystem | undefined): EcosystemChoice | NoEcosystem {
   if (!os)
@@ -47,13 +48,30 @@ export function ecosystemFor(os: OperatingSystem | undefined): EcosystemChoice |
       return n ? { ecosystem: `Red Hat:${n}`, sources: ['redhat-csaf-vex', 'osv'] } : needVersion('RHEL');
     case 'centos': {
       if (!n) return needVersion('CentOS');
-      const what = os.stream ? `CentOS Stream ${n}` : `CentOS Linux ${n}`;
-      return { ecosystem: `Red Hat:${n}`, sources: ['redhat-csaf-vex', 'osv'], note: `Red Hat VEX for ${what}` };
+      // Stream is RHEL's upstream: it ships most fixes before RHEL does, and Red Hat publishes no data about Stream.
+      const note = os.stream
+        ? `Red Hat VEX for CentOS Stream ${n}: RHEL ${n}'s data, so a fix Stream ships ahead of RHEL counts only once RHEL ships it`
+        : `Red Hat VEX for CentOS Linux ${n}`;
+      return { ecosystem: `Red Hat:${n}`, sources: ['redhat-csaf-vex', 'osv'], note };
     }
     case 'fedora':
       return n
-        ? { ecosystem: `Fedora:${n}`, sources: ['fedora-bodhi'], note: `Fedora Bodhi updates for Fedora ${n}` }
+        ? {
+            ecosystem: `Fedora:${n}`,
+            sources: ['fedora-bodhi', 'updateinfo'],
+            note: `Fedora Bodhi updates for Fedora ${n}`,
+          }
         : needVersion('Fedora');
+    // Oracle Linux and Amazon Linux publish their errata in their repositories' updateinfo (`db update --source
+    // updateinfo:URL`); the errata name binary rpms. Amazon Linux numbers its releases 2 and 2023.
+    case 'ol':
+      return n ? { ecosystem: `Oracle Linux:${n}`, sources: ['updateinfo'] } : needVersion('Oracle Linux');
+    case 'amzn':
+      return n === '2' || n === '2023'
+        ? { ecosystem: `Amazon Linux:${n}`, sources: ['updateinfo'] }
+        : {
+            reason: `${describe(os)}: only Amazon Linux 2 and 2023 have advisory data here (VERSION_ID "${os.versionId ?? ''}")`,
+          };
     case 'debian':
       // Debian testing and sid have no VERSION_ID; their tracker data is per codename, not supported as a key here.
       return n ? { ecosystem: `Debian:${n}`, sources: ['debian-tracker', 'osv'] } : needVersion('Debian');

@@ -5,6 +5,7 @@ import type { AdvisoryRecord, AffectedPackage } from '../advisories/advisory.js'
 import { AdvisoryDatabase, type AffectedMatch } from '../advisories/database.js';
 import { osvImporter } from '../advisories/importers/osv.js';
 import { readOsvEcosystem } from '../advisories/importers/osv-ecosystem.js';
+import { ecosystemOfOsRelease, OS_RELEASE_IDS } from '../advisories/importers/rpm-distribution.js';
 import type { Inventory } from '../inventory/inventory-types.js';
 import type { OperatingSystem } from '../inventory/os.js';
 import type { Package } from '../inventory/package.js';
@@ -20,6 +21,9 @@ import { scanImage } from './scan-image.js';
 
 const ALMA8: OperatingSystem = { id: 'almalinux', family: 'redhat', versionId: '8.10', source: 'etc/os-release' };
 const NOW = '2026-01-01T00:00:00.000Z';
+// What a CentOS Stream scan says about its data: RHEL's, which lags Stream.
+const STREAM_9_NOTE =
+  "Red Hat VEX for CentOS Stream 9: RHEL 9's data, so a fix Stream ships ahead of RHEL counts only once RHEL ships it";
 
 function rpm(name: string, version: string, release: string, extra: Partial<Package> = {}): Package {
   return {
@@ -106,17 +110,27 @@ describe('ecosystemFor', () => {
     [os('almalinux', '8.10'), 'AlmaLinux:8', undefined],
     [os('rocky', '9.4'), 'Rocky Linux:9', undefined],
     [os('rhel', '9.4'), 'Red Hat:9', undefined],
-    [os('centos', '9', { stream: true }), 'Red Hat:9', 'Red Hat VEX for CentOS Stream 9'],
+    [os('centos', '9', { stream: true }), 'Red Hat:9', STREAM_9_NOTE],
     [os('centos', '8', { stream: false }), 'Red Hat:8', 'Red Hat VEX for CentOS Linux 8'],
     [os('fedora', '40'), 'Fedora:40', 'Fedora Bodhi updates for Fedora 40'],
     [os('debian', '12'), 'Debian:12', undefined],
     [os('ubuntu', '22.04'), 'Ubuntu:22.04', undefined],
     [os('alpine', '3.21.2'), 'Alpine:v3.21', undefined],
     [os('wolfi', '20230201'), 'Wolfi', undefined],
+    [os('ol', '9.4'), 'Oracle Linux:9', undefined],
+    [os('amzn', '2023'), 'Amazon Linux:2023', undefined],
+    [os('amzn', '2'), 'Amazon Linux:2', undefined],
   ])('%o → %s', (system, ecosystem, note) => {
     const choice = ecosystemFor(system);
     expect(choice.ecosystem).toBe(ecosystem);
     expect('note' in choice ? choice.note : undefined).toBe(note);
+  });
+
+  // `updateinfo:URL#os=ID:VERSION_ID` files errata under a key of its own making: it must be the key scan looks up.
+  it.each(
+    OS_RELEASE_IDS.map((id) => [id, id === 'amzn' ? '2023' : id === 'opensuse-leap' || id === 'sles' ? '15.5' : '9']),
+  )('updateinfo #os=%s:%s files errata where a scan of that OS looks', (id, version) => {
+    expect(ecosystemOfOsRelease(`${id}:${version}`, 'test')).toBe(ecosystemFor(os(id, version)).ecosystem);
   });
 
   it.each([
@@ -132,17 +146,22 @@ describe('ecosystemFor', () => {
   });
 
   it('says why there is none: unknown OS, no os-release, no VERSION_ID', () => {
-    expect(ecosystemFor(os('ol', '8.9'))).toEqual({ reason: expect.stringMatching(/"ol".*no advisory data source/) });
+    expect(ecosystemFor(os('gentoo', '2.15'))).toEqual({
+      reason: expect.stringMatching(/"gentoo".*no advisory data source/),
+    });
+    expect(ecosystemFor(os('amzn', '2018.03'))).toEqual({
+      reason: expect.stringMatching(/only Amazon Linux 2 and 2023/),
+    });
     expect(ecosystemFor(undefined)).toEqual({ reason: expect.stringMatching(/no os-release/) });
     expect(ecosystemFor(os('debian'))).toEqual({ reason: expect.stringMatching(/no VERSION_ID/) });
   });
 
   it('reports an unknown OS as an ecosystem row with source none, and no findings', () => {
-    const result = matchInventory(inventoryOf([rpm('curl', '7.61.1', '1.el8')], os('ol', '8.9')), lookupOf([]), {
+    const result = matchInventory(inventoryOf([rpm('curl', '7.61.1', '1.el8')], os('gentoo', '2.15')), lookupOf([]), {
       now: NOW,
     });
     expect(result.findings).toEqual([]);
-    expect(result.ecosystems).toEqual([{ ecosystem: '', source: 'none', note: expect.stringMatching(/"ol"/) }]);
+    expect(result.ecosystems).toEqual([{ ecosystem: '', source: 'none', note: expect.stringMatching(/"gentoo"/) }]);
   });
 });
 
@@ -335,11 +354,9 @@ describe('matchInventory', () => {
     expect(result.findings[0]?.source).toEqual({
       format: 'redhat-csaf-vex',
       ecosystem: 'Red Hat:9',
-      note: 'Red Hat VEX for CentOS Stream 9',
+      note: STREAM_9_NOTE,
     });
-    expect(result.ecosystems).toEqual([
-      { ecosystem: 'Red Hat:9', source: 'redhat-csaf-vex', note: 'Red Hat VEX for CentOS Stream 9' },
-    ]);
+    expect(result.ecosystems).toEqual([{ ecosystem: 'Red Hat:9', source: 'redhat-csaf-vex', note: STREAM_9_NOTE }]);
   });
 
   it("compares Debian source entries with the package's source version", () => {

@@ -161,7 +161,12 @@ export function matchInventory(
   if (!advisories.ecosystems().includes(choice.ecosystem)) {
     // Fail closed: nothing found in no data is not a clean image.
     result.ecosystems.push({ ecosystem: choice.ecosystem, source: 'none', note: 'no data in the advisory database' });
-    result.noData = `the advisory database holds no data for ${choice.ecosystem} (${choice.sources.join(' or ')}): a scan against it finds nothing; run \`patchline db update\`, or \`patchline db import PATH\` offline`;
+    // A repository's errata are not among the default feeds: say which source to add.
+    const update =
+      choice.sources[0] === 'updateinfo'
+        ? '`patchline db update --source updateinfo:<the repository URL>`'
+        : '`patchline db update`';
+    result.noData = `the advisory database holds no data for ${choice.ecosystem} (${choice.sources.join(' or ')}): a scan against it finds nothing; run ${update}, or \`patchline db import PATH\` offline`;
     return result;
   }
 

@@ -104,7 +104,6 @@ export async function hostRoutes(app: FastifyInstance, context: ServerContext): 
       const name = request.hostName!;
       // Waiting is real time on the wire, whatever clock decisions are taken on.
       const deadline = performance.now() + Math.min(query.wait ?? 0, context.limits.longPollMaxSeconds) * 1000;
-      await store.recordSeen(name, clock());
       for (;;) {
         const desired = await store.desiredFor(name, clock());
         const response = answer(desired);

@@ -148,11 +148,23 @@ function exposureMetrics(
   sample: (name: string, labels: Record<string, string>, value: number) => void,
   now: number,
 ): void {
+  family(
+    'patchline_fleet_oldest_open_fix_seconds',
+    'gauge',
+    'Age of the oldest fix published but not yet on every host of the fleet (open, blocked or not installable); 0 when none.',
+  );
+  for (const { fleet } of snapshot.fleets) {
+    const ages = snapshot.exposures
+      .filter((exposure) => exposure.fleet === fleet && exposure.state !== 'closed')
+      .map((exposure) => exposureWindowSeconds(exposure, now) ?? 0);
+    sample('patchline_fleet_oldest_open_fix_seconds', { fleet }, Math.max(0, ...ages));
+  }
   const fleets = [...new Set(snapshot.exposures.map((exposure) => exposure.fleet))].sort();
   family(
     'patchline_exposures_open',
     'gauge',
-    'Fixes published but not yet on every host of the fleet, by state and by age (le: open no longer than).',
+    // Not `le`: Prometheus reserves it for histogram buckets, and promtool's lint refuses it on a gauge.
+    'Fixes published but not yet on every host of the fleet, by state and by age (max_age: open no longer than).',
   );
   for (const fleet of fleets) {
     for (const state of ['open', 'not-installable', 'blocked']) {
@@ -162,7 +174,7 @@ function exposureMetrics(
       for (const bucket of OPEN_AGES) {
         sample(
           'patchline_exposures_open',
-          { fleet, state, le: bucket.label },
+          { fleet, state, max_age: bucket.label },
           ages.filter((age) => age <= bucket.below).length,
         );
       }

@@ -112,12 +112,6 @@ export async function getHost(db: Kysely<Database>, name: string): Promise<Store
   return row === undefined ? undefined : hostFromRow(row);
 }
 
-export async function requireHost(db: Kysely<Database>, name: string): Promise<Stored<Host>> {
-  const found = await getHost(db, name);
-  if (found === undefined) throw new StoreError('NotFound', `host ${name} not found`);
-  return found;
-}
-
 export async function listHosts(db: Kysely<Database>): Promise<Array<Stored<Host>>> {
   const rows = await db.selectFrom('hosts').selectAll().orderBy('name').execute();
   return rows.map(hostFromRow);
@@ -334,13 +328,9 @@ export async function credentialOf(db: Kysely<Database>, name: string): Promise<
   return row?.hash;
 }
 
-/** The host a credential belongs to, if any. */
-export async function hostOfCredential(db: Kysely<Database>, credential: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('host_credentials')
-    .select('host')
-    .where('hash', '=', hashSecret(credential))
-    .executeTakeFirst();
+/** The host a credential belongs to, by the credential's hash (hashSecret), if any. */
+export async function hostOfHash(db: Kysely<Database>, hash: string): Promise<string | undefined> {
+  const row = await db.selectFrom('host_credentials').select('host').where('hash', '=', hash).executeTakeFirst();
   return row?.host;
 }
 
@@ -353,24 +343,42 @@ export interface ReportOutcome {
   fleet: string | undefined;
 }
 
-/** Stores a report, and says whether there is something new to decide and for which fleet. */
-export async function recordReport(db: Kysely<Database>, name: string, report: HostReport): Promise<ReportOutcome> {
-  // The cut-down copy of the last report holds everything compared here, and is a fraction of the size to parse.
-  const row = await db.selectFrom('hosts').select(['observed', 'fleet']).where('name', '=', name).executeTakeFirst();
-  if (row === undefined) throw new StoreError('NotFound', `host ${name} not found`);
-  await db
-    .updateTable('hosts')
-    .set({
-      report: JSON.stringify(report),
-      observed: JSON.stringify(decisionReport(report)),
-      last_seen: report.receivedAt,
-      booted: report.bootc.status?.booted?.image?.imageDigest ?? null,
-    })
-    .where('name', '=', name)
-    .execute();
+/**
+ * Stores a report, and says whether there is something new to decide and for which fleet. On PostgreSQL one
+ * statement: the UPDATE joins the row as it was before it (a self-join sees the statement's snapshot), so the previous
+ * report comes back with it. SQLite cannot return a joined table's columns, and its two statements cost no round trip.
+ */
+export async function recordReport(
+  db: Kysely<Database>,
+  dialect: Dialect,
+  name: string,
+  report: HostReport,
+): Promise<ReportOutcome> {
+  const columns = {
+    report: JSON.stringify(report),
+    observed: JSON.stringify(decisionReport(report)),
+    last_seen: report.receivedAt,
+    booted: report.bootc.status?.booted?.image?.imageDigest ?? null,
+  };
+  let previous: { observed: string | null; fleet: string | null } | undefined;
+  if (dialect === 'postgres') {
+    previous = await db
+      .updateTable('hosts')
+      .from('hosts as previous')
+      .set(columns)
+      .whereRef('previous.name', '=', 'hosts.name')
+      .where('hosts.name', '=', name)
+      .returning(['previous.observed as observed', 'hosts.fleet as fleet'])
+      .executeTakeFirst();
+  } else {
+    previous = await db.selectFrom('hosts').select(['observed', 'fleet']).where('name', '=', name).executeTakeFirst();
+    if (previous !== undefined) await db.updateTable('hosts').set(columns).where('name', '=', name).execute();
+  }
+  if (previous === undefined) throw new StoreError('NotFound', `host ${name} not found`);
   const changed =
-    row.observed === null || decisionRelevant(JSON.parse(row.observed) as HostReport) !== decisionRelevant(report);
-  return { changed, fleet: row.fleet ?? undefined };
+    previous.observed === null ||
+    decisionRelevant(JSON.parse(previous.observed) as HostReport) !== decisionRelevant(report);
+  return { changed, fleet: previous.fleet ?? undefined };
 }
 
 function decisionRelevant(report: HostReport): string {
@@ -398,6 +406,11 @@ export async function recordSeen(db: Kysely<Database>, name: string, now: number
 }
 
 const SEEN_RESOLUTION_MS = 10_000;
+
+/** Whether a call at `now` is worth noting, given when the host was last seen (recordSeen's condition). */
+export function seenIsStale(lastSeen: string | undefined, now: number): boolean {
+  return lastSeen === undefined || lastSeen < toTimestamp(now - SEEN_RESOLUTION_MS);
+}
 
 export async function recordServed(db: Kysely<Database>, name: string, digest: string, now: number): Promise<void> {
   const at = toTimestamp(now);

@@ -7,6 +7,7 @@ export type { StoredLockHolder } from './fleet-locks.js';
 export { DEFAULT_LOCK_GROUP, lockConfigFor } from './fleet-locks.js';
 export type { MetricsSnapshot } from './metrics.js';
 export { exposureSeconds } from './metrics.js';
+export { latestMigration } from './migrations.js';
 export type { Channel, Notifications } from './notifications.js';
 export { dialectOf, redact } from './open-database.js';
 export type { Stored } from './resources.js';

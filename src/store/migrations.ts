@@ -24,6 +24,12 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
   };
 }
 
+/** The name of the newest migration: the schema a controller database has once this Patchline has opened it. */
+export async function latestMigration(): Promise<string> {
+  const names = Object.keys(await migrationProvider('sqlite').getMigrations()).sort();
+  return names[names.length - 1] ?? '';
+}
+
 function initial(dialect: Dialect): Migration {
   return {
     // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped

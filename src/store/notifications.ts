@@ -5,12 +5,13 @@ import type { Database, Dialect } from './schema.js';
 /**
  * Messages between controllers that share a PostgreSQL database (LISTEN/NOTIFY): `desired` wakes hosts long-polling
  * any controller when a decision changed what they should run (payload: host names as JSON, or `*` for everybody);
- * `decide` asks the decider to decide a fleet soon (payload: the fleet's name, or `*`). A notification published in
+ * `decide` asks the decider to decide a fleet soon (payload: the fleet's name, or `*`); `credentials` names hosts
+ * whose credentials were taken away, so that no controller still accepts them. A notification published in
  * a transaction is delivered when it commits, and not at all if it rolls back. On SQLite there is one controller per
  * database file, and nothing to tell.
  */
-export type Channel = 'patchline_desired' | 'patchline_decide';
-const CHANNELS: readonly Channel[] = ['patchline_desired', 'patchline_decide'];
+export type Channel = 'patchline_desired' | 'patchline_decide' | 'patchline_credentials';
+const CHANNELS: readonly Channel[] = ['patchline_desired', 'patchline_decide', 'patchline_credentials'];
 
 /** What a message names: hosts or fleets, or all of them. */
 export type Names = Set<string> | 'all';
@@ -26,6 +27,8 @@ export interface Notifications {
   onReconnect(handler: () => void): () => void;
   /** Starts listening (PostgreSQL: one connection of its own). */
   listen(): Promise<void>;
+  /** Whether what other controllers publish reaches this one now (always on SQLite: there are none). */
+  hearing(): boolean;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,9 @@ function localOnly(): Notifications {
       return () => undefined;
     },
     async listen() {},
+    hearing() {
+      return true;
+    },
     async close() {},
   };
 }
@@ -114,6 +120,9 @@ function postgresNotifications(location: string): Notifications {
     async listen() {
       if (client !== undefined || closed) return;
       await connect();
+    },
+    hearing() {
+      return client !== undefined;
     },
     async close() {
       closed = true;

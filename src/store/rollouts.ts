@@ -26,7 +26,14 @@ import {
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
 import { decodeAnswer, dropFleetAnswers, dropHostAnswers, type PreparedAnswer, storeAnswer } from './host-answers.js';
-import { addFailedDigests, getHostForPoll, type HostForPoll, listHostsForDecision } from './hosts.js';
+import {
+  addFailedDigests,
+  getHostForPoll,
+  type HostForPoll,
+  listHostsForDecision,
+  recordSeen,
+  seenIsStale,
+} from './hosts.js';
 import { completeExposures } from './pipelines.js';
 import {
   carriedMetadata,
@@ -471,6 +478,7 @@ export async function fleetOfHost(db: Kysely<Database>, name: string): Promise<S
 export async function desiredFor(db: Kysely<Database>, name: string, now: number): Promise<Desired | undefined> {
   const found = await getHostForPoll(db, name);
   if (found === undefined) throw new StoreError('NotFound', `host ${name} not found`);
+  if (seenIsStale(found.host.status?.lastSeen, now)) await recordSeen(db, name, now);
   if (found.answer !== null) return withServed(found.host, decodeAnswer(found.answer), now);
   const { answer, timeBound } = await computeAnswer(db, found, now);
   if (!timeBound) await storeAnswer(db, name, found.answerVersion, answer);

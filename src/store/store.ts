@@ -18,6 +18,7 @@ import {
   releaseRepository,
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
+import { CredentialCache } from './credential-cache.js';
 import { checkFence, claimLease, type Fence, releaseLease } from './decider-lease.js';
 import { StoreError } from './errors.js';
 import { allLocks, runLockCall, type StoredLockHolder } from './fleet-locks.js';
@@ -43,7 +44,10 @@ import {
 import { DEFAULT_RETENTION, type PruneResult, prune, type RetentionPolicy } from './retention.js';
 import * as rollouts from './rollouts.js';
 import type { Database, Dialect } from './schema.js';
-import { credentialMark } from './secrets.js';
+import { credentialMark, hashSecret } from './secrets.js';
+
+/** Enough for the largest fleet one controller serves; past it the cache starts again. */
+const CACHED_CREDENTIALS = 1_000_000;
 
 export type ApplyResult = 'created' | 'updated' | 'unchanged';
 
@@ -58,10 +62,15 @@ export class Store {
   /** Messages to the other controllers on the same PostgreSQL database (none on SQLite). */
   readonly notifications: Notifications;
 
+  private readonly credentials: CredentialCache;
+
   constructor(db: Kysely<Database>, dialect: Dialect, notifications: Notifications) {
     this.db = db;
     this.dialect = dialect;
     this.notifications = notifications;
+    this.credentials = new CredentialCache(CACHED_CREDENTIALS, () => notifications.hearing());
+    notifications.subscribe('patchline_credentials', (hosts) => this.credentials.forget(hosts));
+    notifications.onReconnect(() => this.credentials.forget('all'));
   }
 
   static async open(location: string): Promise<Store> {
@@ -302,8 +311,12 @@ export class Store {
     });
   }
 
-  deleteHost(name: string): Promise<void> {
-    return this.transaction((trx) => hosts.deleteHost(trx, name));
+  async deleteHost(name: string): Promise<void> {
+    await this.transaction(async (trx) => {
+      await hosts.deleteHost(trx, name);
+      await this.notifications.publish(trx, 'patchline_credentials', new Set([name]));
+    });
+    this.credentials.forget(new Set([name]));
   }
 
   createEnrollmentToken(labels: Labels, ttlMs: number, now: number): Promise<{ token: string; expiresAt: string }> {
@@ -326,23 +339,34 @@ export class Store {
     return hosts.hostOfLockId(this.db, id);
   }
 
-  hostOfCredential(credential: string): Promise<string | undefined> {
-    return hosts.hostOfCredential(this.db, credential);
+  async hostOfCredential(credential: string): Promise<string | undefined> {
+    const hash = hashSecret(credential);
+    const cached = this.credentials.host(hash);
+    if (cached !== undefined) return cached;
+    const generation = this.credentials.begin();
+    const host = await hosts.hostOfHash(this.db, hash);
+    if (host !== undefined) this.credentials.remember(generation, hash, host);
+    return host;
   }
 
   /** The mark of the host's current credential (see credentialMark); undefined when it has none. */
   async credentialMarkOf(host: string): Promise<string | undefined> {
-    const hash = await hosts.credentialOf(this.db, host);
+    let hash = this.credentials.hash(host);
+    if (hash === undefined) {
+      const generation = this.credentials.begin();
+      hash = await hosts.credentialOf(this.db, host);
+      if (hash !== undefined) this.credentials.remember(generation, hash, host);
+    }
     return hash === undefined ? undefined : credentialMark(hash);
   }
 
   /**
-   * Stores a report, saying whether it changed something a rollout decides on and the host's fleet. A read and an
-   * UPDATE of the host's own columns, without a transaction: the answer only decides whether to wake the controller
-   * early, and its timer decides anyway.
+   * Stores a report, saying whether it changed something a rollout decides on and the host's fleet. Without a
+   * transaction (on SQLite a read then an UPDATE of the host's own columns): the answer only decides whether to wake
+   * the controller early, and its timer decides anyway.
    */
   recordReport(name: string, report: HostReport): Promise<hosts.ReportOutcome> {
-    return hosts.recordReport(this.db, name, report);
+    return hosts.recordReport(this.db, this.dialect, name, report);
   }
 
   recordSeen(name: string, now: number): Promise<void> {
@@ -353,6 +377,7 @@ export class Store {
     return hosts.recordServed(this.db, name, digest, now);
   }
 
+  /** What the host should run; the call also notes the host as seen (as recordSeen) from the row it reads anyway. */
   desiredFor(name: string, now: number): Promise<rollouts.Desired | undefined> {
     return rollouts.desiredFor(this.db, name, now);
   }

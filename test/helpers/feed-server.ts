@@ -45,7 +45,8 @@ export async function startFeedServer(): Promise<FeedServer> {
   const failures = new Map<string, { status: number; times: number }>();
 
   const handle = (request: IncomingMessage, response: ServerResponse) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    const requested = new URL(request.url ?? '/', 'http://x');
+    const path = decodeURIComponent(requested.pathname);
     const answer = (status: number) => {
       log.push({ method: request.method ?? 'GET', path, status, headers: request.headers });
       response.statusCode = status;
@@ -57,7 +58,8 @@ export async function startFeedServer(): Promise<FeedServer> {
       response.end();
       return;
     }
-    const file = files.get(path);
+    // A file put under a path with its query (an API page such as Bodhi's `/updates/?page=2`) answers that query only.
+    const file = files.get(`${path}${requested.search}`) ?? files.get(path);
     if (file === undefined) {
       answer(404);
       response.end('not found');

@@ -154,7 +154,7 @@ function processAlive(pid: number): boolean {
  * Returns `REAL_IMAGES_DIR/name`, building it with `build(scratch)` first if it is not there. The lock is a folder
  * (mkdir is atomic) holding the builder's pid, so a lock left by a killed run is recognised and taken over.
  */
-async function cachedStage(name: string, build: (scratch: string) => Promise<void>): Promise<string> {
+export async function cachedStage(name: string, build: (scratch: string) => Promise<void>): Promise<string> {
   const final = join(REAL_IMAGES_DIR, name);
   const lock = `${final}.lock`;
   await mkdir(REAL_IMAGES_DIR, { recursive: true });

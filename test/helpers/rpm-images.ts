@@ -133,11 +133,11 @@ export async function dnfRoot(
 }
 
 /** The shared base layer's tar: os-release (with the etc symlink EL has) and the usual top folders. */
-export async function baseLayerTar(work: string): Promise<string> {
+export async function baseLayerTar(work: string, osRelease = ALMALINUX_9_OS_RELEASE): Promise<string> {
   const base = join(work, 'base-root');
   await mkdir(join(base, 'usr/lib'), { recursive: true });
   await mkdir(join(base, 'etc'), { recursive: true });
-  await writeFile(join(base, 'usr/lib/os-release'), ALMALINUX_9_OS_RELEASE);
+  await writeFile(join(base, 'usr/lib/os-release'), osRelease);
   await symlink('../usr/lib/os-release', join(base, 'etc/os-release'));
   const tar = join(work, 'base.tar');
   await run('tar', ['--numeric-owner', '--mtime=@0', '--sort=name', '-C', base, '-cf', tar, '.']);

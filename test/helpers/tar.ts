@@ -1,7 +1,7 @@
 import { pack } from 'tar-stream';
 
 export type TarSpec =
-  | { name: string; type?: 'file'; content: string | Buffer; mode?: number }
+  | { name: string; type?: 'file'; content: string | Buffer; mode?: number; uid?: number; gid?: number }
   | { name: string; type: 'dir'; mode?: number }
   | { name: string; type: 'symlink'; target: string }
   | { name: string; type: 'link'; target: string };
@@ -22,7 +22,8 @@ export async function makeTar(entries: TarSpec[]): Promise<Buffer> {
     else if (entry.type === 'link') archive.entry({ ...base, type: 'link', linkname: entry.target });
     else {
       const content = typeof entry.content === 'string' ? Buffer.from(entry.content) : entry.content;
-      archive.entry({ ...base, type: 'file', mode: entry.mode ?? 0o644, size: content.length }, content);
+      const owner = { uid: entry.uid ?? 0, gid: entry.gid ?? 0 };
+      archive.entry({ ...base, ...owner, type: 'file', mode: entry.mode ?? 0o644, size: content.length }, content);
     }
   }
   archive.finalize();

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PatchlineError } from '../../errors.js';
-import { type DownloadResult, download, type HttpOptions } from '../download.js';
+import { type DownloadRequest, type DownloadResult, download, type HttpOptions } from '../download.js';
 import type { Feed } from '../feeds.js';
 import type { FeedState, Validators } from '../sync-state.js';
 
@@ -58,7 +58,13 @@ export async function getFile(
   fetch: FeedFetch,
   url: string,
   name: string,
-  options: { conditional: boolean; maxBytes: number; sha256?: string; remember?: boolean },
+  options: {
+    conditional: boolean;
+    maxBytes: number;
+    sha256?: string;
+    digest?: DownloadRequest['digest'];
+    remember?: boolean;
+  },
 ): Promise<string | undefined> {
   if (name.includes('/') || name.startsWith('.')) {
     throw new PatchlineError('input', url, `would be stored as "${name}", outside the download folder`);
@@ -68,6 +74,7 @@ export async function getFile(
   const request: Parameters<typeof download>[0] = { url, path: join(context.dir, name), maxBytes: options.maxBytes };
   if (known !== undefined) request.known = known;
   if (options.sha256 !== undefined) request.sha256 = options.sha256;
+  if (options.digest !== undefined) request.digest = options.digest;
   const result: DownloadResult = await download(request, context.http);
   if (result.status === 'unchanged') return undefined;
   // Files fetched once by name (a record, a dated archive) are never asked for conditionally: not worth remembering.

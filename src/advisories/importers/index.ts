@@ -5,6 +5,8 @@ import { fedoraBodhiImporter } from './fedora-bodhi.js';
 import { osvImporter } from './osv.js';
 import { redhatCsafAdvisoryImporter } from './redhat-csaf-advisory.js';
 import { redhatCsafVexImporter } from './redhat-csaf-vex.js';
+import { ecosystemOfOsRelease } from './rpm-distribution.js';
+import { createUpdateinfoImporter, updateinfoImporter } from './updateinfo.js';
 
 /** Every publisher format, in the order the import pipeline asks them whether a document is theirs. */
 export const IMPORTERS: readonly Importer[] = [
@@ -14,4 +16,11 @@ export const IMPORTERS: readonly Importer[] = [
   debianTrackerImporter,
   alpineSecdbImporter,
   fedoraBodhiImporter,
+  updateinfoImporter,
 ];
+
+/** Every importer, with updateinfo errata filed under the ecosystem of the os-release `ID:VERSION_ID` given. */
+export function rpmRepositoryImporters(osRelease: string, what: string): Importer[] {
+  const updateinfo = createUpdateinfoImporter({ ecosystem: ecosystemOfOsRelease(osRelease, what) });
+  return IMPORTERS.map((importer) => (importer === updateinfoImporter ? updateinfo : importer));
+}

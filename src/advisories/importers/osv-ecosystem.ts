@@ -51,13 +51,15 @@ function ubuntuRelease(parts: string[]): string | undefined {
 
 /**
  * `Linux Enterprise Server 15 SP5` (and every module and product of that service pack: `Linux Enterprise Module for
- * Basesystem 15 SP5`) → `15.5`, the VERSION_ID of the os-release of SLES 15 SP5; `Linux Enterprise Micro 5.5` →
+ * Basesystem 15 SP5`, `Linux Enterprise Server 15 SP5-LTSS`) → `15.5`, the VERSION_ID of the os-release of SLES 15 SP5; `Linux Enterprise Micro 5.5` →
  * `Micro:5.5` (SLE Micro has its own numbering). Other products (SUSE Manager, ...) keep their name.
  */
 function suseRelease(product: string): string {
   const micro = /^Linux Enterprise Micro (\d+\.\d+)$/.exec(product);
   if (micro) return `Micro:${micro[1]}`;
-  const servicePack = /^Linux Enterprise .* (\d+)(?: SP(\d+))?$/.exec(product);
+  // A support-phase suffix (`15 SP4-LTSS`, `15 SP5-ESPOS`) names the same release: past general support, it is where
+  // SUSE files that release's fixes, so a SLES 15 SP4 image is looked up there too.
+  const servicePack = /^Linux Enterprise .* (\d+)(?: SP(\d+))?(?:-[A-Z]+)?$/.exec(product);
   if (servicePack) return servicePack[2] === undefined ? `${servicePack[1]}` : `${servicePack[1]}.${servicePack[2]}`;
   return product;
 }

@@ -70,6 +70,15 @@ describe('readOsvEcosystem: ecosystems as OSV writes them, reduced to what os-re
     ['SUSE:Linux Enterprise Server 15 SP5', 'SUSE:15.5', 'SUSE:Linux Enterprise Server 15 SP5', 'rpm', 'source'],
     ['SUSE:Linux Enterprise Module for Basesystem 15 SP5', 'SUSE:15.5', undefined, 'rpm', 'source'],
     ['SUSE:Linux Enterprise Server 12', 'SUSE:12', 'SUSE:Linux Enterprise Server 12', 'rpm', 'source'],
+    // After general support SUSE files a release's fixes under its support phase.
+    [
+      'SUSE:Linux Enterprise Server 15 SP4-LTSS',
+      'SUSE:15.4',
+      'SUSE:Linux Enterprise Server 15 SP4-LTSS',
+      'rpm',
+      'source',
+    ],
+    ['SUSE:Linux Enterprise High Performance Computing 15 SP5-ESPOS', 'SUSE:15.5', undefined, 'rpm', 'source'],
     ['SUSE:Linux Enterprise Micro 5.5', 'SUSE:Micro:5.5', 'SUSE:Linux Enterprise Micro 5.5', 'rpm', 'source'],
     ['openSUSE:Leap 15.5', 'openSUSE:Leap 15.5', undefined, 'rpm', 'source'],
   ])('%s → %s', (original, ecosystem, stream, scheme, nameKind) => {
@@ -384,8 +393,35 @@ describe('osvImporter on malformed records: a problem naming the input and the p
     expect(affected?.fixAvailableSince).toBeUndefined();
   });
 
+  it("reads Ubuntu's own record of USN-6429-1: the jammy fix, its CVEs through Ubuntu's CVE records", () => {
+    // test/fixtures/osv-ubuntu/USN-6429-1.json, as canonical/ubuntu-security-notices publishes it (README beside it).
+    const usn: unknown = JSON.parse(
+      readFileSync(resolve(import.meta.dirname, '../../../test/fixtures/osv-ubuntu/USN-6429-1.json'), 'utf8'),
+    );
+    expect(osvImporter.detect(usn, 'USN-6429-1.json')).toBe(true);
+    const { records, problems } = osvImporter.parse(usn, 'USN-6429-1.json');
+    expect(problems).toEqual([]);
+    expect(records[0]).toMatchObject({
+      id: 'USN-6429-1',
+      aliases: ['CVE-2023-38545', 'CVE-2023-38546', 'UBUNTU-CVE-2023-38545', 'UBUNTU-CVE-2023-38546'],
+      published: '2023-10-11T11:34:51Z',
+    });
+    expect(
+      records[0]?.affected.map((entry) => [
+        entry.ecosystem,
+        entry.stream,
+        entry.package,
+        entry.nameKind,
+        entry.fixedVersion,
+      ]),
+    ).toEqual([
+      ['Ubuntu:20.04', 'Ubuntu:20.04:LTS', 'curl', 'source', '7.68.0-1ubuntu2.20'],
+      ['Ubuntu:22.04', 'Ubuntu:22.04:LTS', 'curl', 'source', '7.81.0-1ubuntu1.14'],
+    ]);
+  });
+
   it('reads hand-made Ubuntu and SUSE records written as the schema describes them', () => {
-    // Shapes from the OSV schema's ecosystem table; not real records (the fixtures hold none for these publishers).
+    // Shapes from the OSV schema's ecosystem table; not real records (no SUSE OSV record could be obtained here).
     const usn = {
       id: 'USN-6781-1',
       modified: '2024-05-20T10:00:00Z',

@@ -95,9 +95,18 @@ function publishedSeverity(record: OsvRecord): string | undefined {
   return /^(Critical|Important|Moderate|Low): /.exec(record.summary ?? '')?.[1];
 }
 
+// A distribution's record about a CVE: `UBUNTU-CVE-2023-38545`, `DEBIAN-CVE-…`, `ALPINE-CVE-…`.
+const DISTRIBUTION_CVE = /^[A-Z]+-(CVE-\d{4}-\d{4,})$/;
+
 function recordAliases(record: OsvRecord): string[] {
   const related = (record.related ?? []).filter((id) => id.startsWith('CVE-'));
   const all = new Set([...(record.aliases ?? []), ...related, ...(record.upstream ?? [])]);
+  // Ubuntu's USNs name their CVEs only through Ubuntu's own CVE records (`upstream: ["UBUNTU-CVE-…"]`): the CVE itself
+  // is what VEX statements and policies name, so it is an alias too.
+  for (const id of record.upstream ?? []) {
+    const cve = DISTRIBUTION_CVE.exec(id)?.[1];
+    if (cve !== undefined) all.add(cve);
+  }
   all.delete(record.id);
   return [...all].sort();
 }

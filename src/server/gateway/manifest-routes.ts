@@ -136,7 +136,6 @@ export async function manifestRoutes(app: FastifyInstance, parts: GatewayParts):
       });
       const own = await access.ownFleet(host, fleet);
       access.checkScope(request, caller, repository);
-      await store.recordSeen(host, now);
       const hostStatus = (await store.getHost(host))?.resource.status;
       const kept = await keptImage(hostStatus, own);
       // A change is revealed only while the host may apply it at once (bootc's update service downloads, stages and
