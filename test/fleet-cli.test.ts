@@ -145,7 +145,8 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
       }),
     );
     const hostTable = await ok(['host', 'list']);
-    expect(hostTable).toMatch(/app-1\s+app\s+role=app\s+010101010101\s+-\s+healthy\s+online\s+\d+s ago/);
+    // The booted image by the name of the fleet's release with that digest.
+    expect(hostTable).toMatch(/app-1\s+app\s+role=app\s+app-1 \(010101010101\)\s+-\s+healthy\s+online\s+\d+s ago/);
     expect(await ok(['rollout', 'start', 'app-1'])).toBe('rollout/app-1 created\n');
 
     const started = await ok([
@@ -174,6 +175,8 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     expect(await ok(['rollout', 'abort', 'app-2', '--reason', 'wrong image'])).toBe('rollout/app-2 aborted\n');
     const aborted = JSON.parse(await ok(['rollout', 'get', 'app-2', '-o', 'json']));
     expect([aborted.status.phase, aborted.spec.abort.reason]).toEqual(['aborted', 'wrong image']);
+    // The list says why a rollout stopped (or what it waits for) without -o yaml.
+    expect(await ok(['rollout', 'list'])).toMatch(/^app-2\s+app-2\s+aborted\s.*\s+aborted: wrong image$/m);
     // Final: nothing more can be done to it, and the server says why.
     const error = await fails(['rollout', 'pause', 'app-2']);
     expect(error).toContain(`POST ${controller.url}/apis/patchline.dev/v1/rollouts/app-2/pause:`);

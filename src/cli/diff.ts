@@ -7,6 +7,7 @@ import { diffImages, type ImageDiff } from '../policy/image-diff.js';
 import { diffJson } from '../report/diff-json.js';
 import { diffMarkdown } from '../report/diff-markdown.js';
 import { diffTable } from '../report/diff-table.js';
+import type { TableLayout } from '../report/text-table.js';
 import { openFileTree } from '../rootfs/index.js';
 import { matchInventory, type ScanResult } from '../scan/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
@@ -14,6 +15,7 @@ import { checkInventory } from './inventory-checks.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
 import { terminalProgress } from './progress.js';
+import { outputWidth } from './terminal-width.js';
 
 type DiffFormat = 'table' | 'json' | 'markdown';
 
@@ -26,7 +28,7 @@ interface DiffFlags extends ImageFlags {
   allowPartial?: boolean;
 }
 
-const WRITERS: Record<DiffFormat, (diff: ImageDiff) => string> = {
+const WRITERS: Record<DiffFormat, (diff: ImageDiff, layout: Pick<TableLayout, 'width'>) => string> = {
   table: diffTable,
   json: diffJson,
   markdown: diffMarkdown,
@@ -74,7 +76,7 @@ export function diffCommand(): Command {
       const [oldScan, newScan] = scanBoth(advisories.path, oldInventory, newInventory);
       diff = diffImages({ inventory: oldInventory, scan: oldScan }, { inventory: newInventory, scan: newScan });
     }
-    await writeOutput(WRITERS[flags.format](diff), flags.output);
+    await writeOutput(WRITERS[flags.format](diff, { width: outputWidth(flags.output) }), flags.output);
   });
 }
 

@@ -7,6 +7,7 @@ import { checkInventory } from './inventory-checks.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
 import { ResultExit } from './result-exit.js';
+import { outputWidth } from './terminal-width.js';
 
 interface GateFlags extends ImageFlags {
   policy?: string;
@@ -67,7 +68,7 @@ export function gateCommand(): Command {
     const statement = flags.attestation === undefined ? undefined : gateInTotoStatement(result);
     if (evidence !== undefined) await writeOutput(`${JSON.stringify(evidence, null, 2)}\n`, flags.evidence);
     if (statement !== undefined) await writeOutput(`${JSON.stringify(statement, null, 2)}\n`, flags.attestation);
-    await writeOutput(renderGateReport(result, flags.format), flags.output);
+    await writeOutput(renderGateReport(result, flags.format, { width: outputWidth(flags.output) }), flags.output);
     if (result.verdict === 'fail') {
       const failed = result.rules.filter((rule) => rule.outcome === 'fail').map((rule) => rule.rule);
       throw new ResultExit(`${image}: fails policy ${result.policy.name} (${failed.join(', ')})`);

@@ -23,6 +23,7 @@ export const HOST: ResourceKind<Host> = {
   plural: 'hosts',
   schema: hostSchema,
   columns: hostColumns,
+  tableShowsReleases: true,
 };
 
 /**

@@ -1,43 +1,23 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { isPatchlineError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { dbCommand } from './db.js';
-import { diffCommand } from './diff.js';
-import { exposureCommand } from './exposure.js';
-import { fleetCommand } from './fleet.js';
-import { gateCommand } from './gate.js';
-import { hostCommand } from './host.js';
-import { inspectCommand } from './inspect.js';
-import { pipelineCommand } from './pipeline.js';
-import { releaseCommand } from './release.js';
+import { COMMANDS, type CommandEntry } from './commands.js';
 import { ResultExit } from './result-exit.js';
-import { rolloutCommand } from './rollout.js';
-import { sbomCommand } from './sbom.js';
-import { scanCommand } from './scan.js';
-import { serveCommand } from './serve.js';
+import { applySettings, bindSettingVariables } from './settings.js';
 
 /** Exit codes: 0 success, 1 reserved for "the scan or gate found something", 2 any error (usage, input, registry). */
 export async function main(argv: string[]): Promise<number> {
-  const program = new Command('patchline')
-    .description('Scan, gate and roll out bootable container (bootc) OS images: every available fix ships.')
-    .version(VERSION)
-    .addCommand(inspectCommand())
-    .addCommand(sbomCommand())
-    .addCommand(scanCommand())
-    .addCommand(diffCommand())
-    .addCommand(gateCommand())
-    .addCommand(dbCommand())
-    .addCommand(serveCommand())
-    .addCommand(fleetCommand())
-    .addCommand(releaseCommand())
-    .addCommand(rolloutCommand())
-    .addCommand(hostCommand())
-    .addCommand(pipelineCommand())
-    .addCommand((await import('./version-command.js')).versionCommand())
-    .addCommand(exposureCommand());
-  for (const command of allCommands(program)) {
+  const program = await patchlineProgram(invokedCommand(argv));
+  const commands = allCommands(program);
+  for (const command of commands) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`patchline: ${text}`) });
   }
+  bindSettingVariables(commands);
+  program.hook('preAction', async (root, action) => {
+    // An empty PATCHLINE_CONFIG means none, as an empty PATCHLINE_* variable does.
+    await applySettings(action, root.opts<{ config?: string }>().config || undefined);
+    await trimCache(action);
+  });
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -57,6 +37,53 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`patchline: internal error (please report): ${(error as Error).stack ?? String(error)}\n`);
     return 3;
   }
+}
+
+/**
+ * The program with every command listed, and only `loaded` (the one being run, if any) imported for real: the
+ * others are stubs carrying the name and description the top-level help shows. `'*'` loads them all (for tests).
+ */
+export async function patchlineProgram(loaded: string | undefined): Promise<Command> {
+  const program = new Command('patchline')
+    .description('Scan, gate and roll out bootable container (bootc) OS images: every available fix ships.')
+    .version(VERSION)
+    .addOption(
+      new Option('--config <file>', 'settings file (default: $XDG_CONFIG_HOME/patchline/config.yaml)').env(
+        'PATCHLINE_CONFIG',
+      ),
+    );
+  for (const entry of COMMANDS) {
+    program.addCommand(loaded === '*' || entry.name === loaded ? await entry.load() : commandStub(entry));
+  }
+  const terms = new Map(COMMANDS.map((entry) => [entry.name, entry.term]));
+  // A stub declares no options or arguments, so its help line is given whole rather than derived.
+  program.configureHelp({
+    subcommandTerm: (command) => terms.get(command.name()) ?? new Help().subcommandTerm(command),
+  });
+  return program;
+}
+
+function commandStub(entry: CommandEntry): Command {
+  return new Command(entry.name).description(entry.description);
+}
+
+/** The command argv runs, also through `help COMMAND`, after the root's `--config FILE` if given first. */
+function invokedCommand(argv: string[]): string | undefined {
+  const words = argv[0] === '--config' ? argv.slice(2) : argv[0]?.startsWith('--config=') ? argv.slice(1) : argv;
+  const first = words[0] === 'help' ? words[1] : words[0];
+  return COMMANDS.find((entry) => entry.name === first)?.name;
+}
+
+/**
+ * An image command given a cache size (flag, variable or config file) trims the caches to it before it reads: done
+ * before rather than after, it also happens when the command then fails or finds something (exit 1).
+ */
+async function trimCache(action: Command): Promise<void> {
+  const flags = action.opts<{ cacheMaxSize?: number; cacheDir?: string }>();
+  if (flags.cacheMaxSize === undefined || action.parent?.name() === 'cache') return;
+  const { defaultCacheDir } = await import('../oci/blob-cache.js');
+  const { pruneCache } = await import('../oci/cache-usage.js');
+  await pruneCache(flags.cacheDir ?? defaultCacheDir(), flags.cacheMaxSize);
 }
 
 /** Every command and subcommand, so each reports errors the same way. */

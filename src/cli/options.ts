@@ -14,7 +14,16 @@ export function imageOptions(): Option[] {
     new Option('--authfile <path>', 'registry credentials file (containers auth.json or docker config.json)'),
     new Option('--cache-dir <dir>', 'blob cache folder (default: $XDG_CACHE_HOME/patchline)'),
     new Option('--max-layer-size <bytes>', 'most uncompressed bytes a layer may expand to').argParser(parseSize),
+    cacheMaxSizeOption(),
   ];
+}
+
+/** On image commands the caches are trimmed to it before they read (see src/cli/main.ts); `cache prune` trims to it. */
+export function cacheMaxSizeOption(): Option {
+  return new Option(
+    '--cache-max-size <size>',
+    'keep the blob caches under this size (e.g. 20G), dropping least recently used entries',
+  ).argParser(parseSize);
 }
 
 export interface ImageFlags {
@@ -24,6 +33,7 @@ export interface ImageFlags {
   authfile?: string;
   cacheDir?: string;
   maxLayerSize?: number;
+  cacheMaxSize?: number;
 }
 
 export function toOpenImageOptions(flags: ImageFlags): OpenImageOptions {

@@ -1,9 +1,17 @@
 import { Command } from 'commander';
 import type { z } from 'zod';
 import { PatchlineError } from '../errors.js';
+import type { Release } from '../fleet/index.js';
 import { ControllerClient, type ControllerFlags, controllerOptions, type ResourcePlural } from './controller-client.js';
 import { readKindsOfDocuments, readResourceDocuments } from './resource-documents.js';
-import { type Columns, formatDocument, formatOption, formatTable, type OutputFormat } from './resource-output.js';
+import {
+  type Columns,
+  formatDocument,
+  formatOption,
+  formatTable,
+  type OutputFormat,
+  type TableContext,
+} from './resource-output.js';
 
 /**
  * The verbs every controller resource shares (list, get, apply, delete, and create from a file), written once and
@@ -17,6 +25,8 @@ export interface ResourceKind<T> {
   plural: ResourcePlural;
   schema: z.ZodType<T>;
   columns: Columns<T>;
+  /** Its table names images by release, so listing it also fetches the releases. */
+  tableShowsReleases?: boolean;
 }
 
 export interface OutputFlags extends ControllerFlags {
@@ -46,14 +56,13 @@ export function listCommand<T>(resource: ResourceKind<T>): Command {
       const wanted =
         flags.selector === undefined ? undefined : parseLabelPairs(flags.selector.split(','), '--selector');
       const shown = items.filter((item) => wanted === undefined || labelsMatch(item, wanted));
-      process.stdout.write(
-        flags.format === 'table'
-          ? formatTable(
-              resource.columns.header,
-              shown.map((item) => resource.columns.row(item as T, Date.now())),
-            )
-          : formatDocument({ ...(list as object), items: shown }, flags.format),
-      );
+      if (flags.format !== 'table') {
+        process.stdout.write(formatDocument({ ...(list as object), items: shown }, flags.format));
+        return;
+      }
+      const context = await tableContext(resource, client);
+      const rows = shown.map((item) => resource.columns.row(item as T, Date.now(), context));
+      process.stdout.write(formatTable(resource.columns.header, rows));
     });
 }
 
@@ -64,7 +73,8 @@ export function getCommand<T>(resource: ResourceKind<T>): Command {
     .action(async (name: string, flags: OutputFlags) => {
       const client = await connect(flags);
       const item = await client.get(client.resourcePath(resource.plural, name));
-      process.stdout.write(printOne(resource, item, flags.format));
+      const context = flags.format === 'table' ? await tableContext(resource, client) : undefined;
+      process.stdout.write(printOne(resource, item, flags.format, context));
     });
 }
 
@@ -141,10 +151,21 @@ export async function createFromFile<T extends { metadata: { name: string } }>(
   }
 }
 
-export function printOne<T>(resource: ResourceKind<T>, item: unknown, format: OutputFormat): string {
+export function printOne<T>(
+  resource: ResourceKind<T>,
+  item: unknown,
+  format: OutputFormat,
+  context?: TableContext,
+): string {
   return format === 'table'
-    ? formatTable(resource.columns.header, [resource.columns.row(item as T, Date.now())])
+    ? formatTable(resource.columns.header, [resource.columns.row(item as T, Date.now(), context)])
     : formatDocument(item, format);
+}
+
+async function tableContext<T>(resource: ResourceKind<T>, client: ControllerClient): Promise<TableContext> {
+  if (!resource.tableShowsReleases) return { releases: [] };
+  const path = client.resourcePath('releases');
+  return { releases: listItems(await client.get(path), 'ReleaseList', path) as Release[] };
 }
 
 function printMany<T>(resource: ResourceKind<T>, items: unknown[], format: 'json' | 'yaml'): string {

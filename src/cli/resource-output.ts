@@ -25,7 +25,12 @@ export function formatTable(header: string[], rows: string[][]): string {
   return rows.length === 0 ? 'No resources found.\n' : `${table([header, ...rows])}\n`;
 }
 
-export type Columns<T> = { header: string[]; row: (item: T, now: number) => string[] };
+/** What some tables show beside an item's own fields: a host's images as release names. */
+export interface TableContext {
+  releases: Release[];
+}
+
+export type Columns<T> = { header: string[]; row: (item: T, now: number, context?: TableContext) => string[] };
 
 export const fleetColumns: Columns<Fleet> = {
   header: ['NAME', 'SELECTOR', 'IMAGE', 'CURRENT RELEASE', 'AGE'],
@@ -60,7 +65,7 @@ export const releaseColumns: Columns<Release> = {
 };
 
 export const rolloutColumns: Columns<Rollout> = {
-  header: ['NAME', 'RELEASE', 'PHASE', 'BATCH', 'HEALTHY', 'FAILED', 'IN FLIGHT', 'AGE'],
+  header: ['NAME', 'RELEASE', 'PHASE', 'BATCH', 'HEALTHY', 'FAILED', 'IN FLIGHT', 'AGE', 'MESSAGE'],
   row: (rollout, now) => {
     const records = Object.values(rollout.status?.hosts ?? {});
     const count = (states: string[]) => String(records.filter((record) => states.includes(record.state)).length);
@@ -73,13 +78,27 @@ export const rolloutColumns: Columns<Rollout> = {
       count(['failed', 'rolled-back', 'timed-out']),
       count(['selected', 'updating', 'rebooting', 'verifying']),
       age(rollout.metadata.createdAt, now),
+      // What it waits for (an approval, a window, the budget), or why it stopped or is blocked.
+      rolloutMessage(rollout),
     ];
   },
 };
 
+/** The controller's message and, for a progressing rollout, the hosts it holds back and why. */
+export function rolloutMessage(rollout: Rollout): string {
+  const held = rollout.status?.heldBack ?? {};
+  const reasons = [
+    held['download-window-closed'] && `${held['download-window-closed']} outside the download window`,
+    held['disruption-budget'] && `${held['disruption-budget']} over the disruption budget`,
+    held.offline && `${held.offline} offline`,
+  ].filter((reason) => typeof reason === 'string');
+  const waiting = reasons.length === 0 ? undefined : `waiting: ${reasons.join(', ')}`;
+  return [rollout.status?.message, waiting].filter((part) => part !== undefined).join('; ');
+}
+
 export const hostColumns: Columns<Host> = {
   header: ['NAME', 'FLEET', 'LABELS', 'BOOTED', 'STAGED', 'HEALTH', 'STATE', 'LAST SEEN'],
-  row: (host, now) => {
+  row: (host, now, context) => {
     const bootc = host.status?.report?.bootc.status;
     const health = host.status?.report?.health;
     // The server adds what it judges from the stored host: its fleet, and whether it is online.
@@ -88,8 +107,8 @@ export const hostColumns: Columns<Host> = {
       host.metadata.name,
       judged?.fleet ?? '-',
       labelsText(host.metadata.labels),
-      digestText(bootc?.booted?.image?.imageDigest),
-      digestText(bootc?.staged?.image?.imageDigest),
+      imageText(bootc?.booted?.image?.imageDigest, judged?.fleet, context),
+      imageText(bootc?.staged?.image?.imageDigest, judged?.fleet, context),
       health === undefined
         ? '-'
         : health.state === 'healthy'
@@ -101,8 +120,15 @@ export const hostColumns: Columns<Host> = {
   },
 };
 
-function digestText(digest: string | undefined): string {
-  return digest === undefined ? '-' : shortDigest(digest);
+/**
+ * A host's image as its release name with the digest after it (`2026-12-01 (1a2b3c4d5e6f)`): the release of the
+ * host's fleet with that digest, else of any fleet; the digest alone when no release has it.
+ */
+function imageText(digest: string | undefined, fleet: string | undefined, context: TableContext | undefined): string {
+  if (digest === undefined) return '-';
+  const releases = (context?.releases ?? []).filter((release) => release.spec.image.endsWith(`@${digest}`));
+  const release = releases.find((each) => each.spec.fleet === fleet) ?? releases[0];
+  return release === undefined ? shortDigest(digest) : `${release.metadata.name} (${shortDigest(digest)})`;
 }
 
 export function labelsText(labels: Record<string, string> | undefined): string {

@@ -25,7 +25,7 @@ import {
   printOne,
   type ResourceKind,
 } from './resource-commands.js';
-import { formatDocument, formatTable, rolloutColumns } from './resource-output.js';
+import { formatDocument, formatTable, rolloutColumns, rolloutMessage } from './resource-output.js';
 import { ResultExit } from './result-exit.js';
 
 export const ROLLOUT: ResourceKind<Rollout> = {
@@ -118,7 +118,9 @@ function getRolloutCommand(): Command {
       let text = printOne(ROLLOUT, rollout, flags.format);
       if (flags.format === 'table') {
         const status = rollout.status;
-        if (status?.message !== undefined) text += `\nMessage: ${status.message}\n`;
+        if (status?.message !== undefined || status?.heldBack !== undefined) {
+          text += `\nMessage: ${rolloutMessage(rollout)}\n`;
+        }
         if (status?.halt !== undefined) {
           const b = status.halt.breakdown;
           text +=

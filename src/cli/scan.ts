@@ -9,12 +9,14 @@ import { openvexJson } from '../report/openvex.js';
 import { sarifJson } from '../report/sarif.js';
 import { scanJson } from '../report/scan-json.js';
 import { scanTable } from '../report/scan-table.js';
+import type { TableLayout } from '../report/text-table.js';
 import { applyVex, readVexFiles, type ScanResult, scanImage } from '../scan/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { checkInventory } from './inventory-checks.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
 import { ResultExit } from './result-exit.js';
+import { outputWidth } from './terminal-width.js';
 
 type ScanFormat = 'table' | 'json' | 'sarif' | 'cyclonedx-json' | 'openvex' | 'gitlab';
 type FailOn = 'fix-available' | 'any';
@@ -32,7 +34,7 @@ interface ScanFlags extends ImageFlags {
   allowNoData?: boolean;
 }
 
-const WRITERS: Record<ScanFormat, (result: ScanResult) => string> = {
+const WRITERS: Record<ScanFormat, (result: ScanResult, layout: Pick<TableLayout, 'width'>) => string> = {
   table: scanTable,
   json: scanJson,
   sarif: (result) => sarifJson(result),
@@ -106,7 +108,7 @@ export function scanCommand(): Command {
       throw new PatchlineError('input', image, `${scanned.noData} (pass --allow-no-data to accept an empty result)`);
     }
     const result = applyVex(scanned, statements);
-    await writeOutput(WRITERS[flags.format](result), flags.output);
+    await writeOutput(WRITERS[flags.format](result, { width: outputWidth(flags.output) }), flags.output);
     if (flags.failOn) failOn(flags.failOn, result, image);
   });
 }

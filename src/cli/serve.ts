@@ -10,6 +10,7 @@ import { defaultCacheDir } from '../oci/index.js';
 import { createServer, DEFAULT_LIMITS, type GatewayOptions, type ServerLimits } from '../server/index.js';
 import { DEFAULT_RETENTION, type RetentionPolicy, RUNS_KEPT_PER_PIPELINE, redact, Store } from '../store/index.js';
 import { readTokenFile } from './controller-client.js';
+import { defaultLogFormat, type LogFormat, textLogStream } from './log-format.js';
 import { parseSize } from './options.js';
 
 interface ServeFlags {
@@ -28,6 +29,7 @@ interface ServeFlags {
   adminTokenFile?: string;
   viewerTokenFile?: string;
   logLevel: string;
+  logFormat?: LogFormat;
   maxBody: number;
   hostRateLimit?: number;
   adminRateLimit?: number;
@@ -160,6 +162,12 @@ export function serveCommand(): Command {
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),
     )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines on stderr: text (default on a terminal) or JSON (otherwise)',
+      ).choices(['text', 'json']),
+    )
     .action(async (flags: ServeFlags) => {
       await serve(flags);
     });
@@ -204,7 +212,10 @@ async function serve(flags: ServeFlags): Promise<void> {
     retention,
     limits: limitsFrom(flags),
     gateway,
-    logger: { level: flags.logLevel, stream: process.stderr },
+    logger: {
+      level: flags.logLevel,
+      stream: (flags.logFormat ?? defaultLogFormat()) === 'text' ? textLogStream(process.stderr) : process.stderr,
+    },
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;

@@ -367,9 +367,12 @@ describe('decideRollout', () => {
     ({ decision, state } = decide(state, T0 + 40 * MIN));
     expect(decision.selections).toEqual([]);
     expect(decision.heldBack).toEqual({ offline: 0, 'download-window-closed': 1, 'disruption-budget': 0 });
+    // The rollout's status says so, for `rollout list` and `rollout get`.
+    expect(decision.status.heldBack).toEqual({ 'download-window-closed': 1 });
     state = report(state, { 'web-01': { seen: T0 + 60 * MIN } });
     ({ decision, state } = decide(state, T0 + 60 * MIN));
     expect(decision.selections).toEqual(['web-01']);
+    expect(decision.status.heldBack).toBeUndefined();
     // Selected, but it did not call before the window closed: it waits for the next one, and is put back.
     expect(desiredDigestFor(state.hosts[0] as Host, state, T0 + 95 * MIN)).toBe(OLD);
     state = report(state, { 'web-01': { seen: T0 + 59 * MIN } });
@@ -400,6 +403,7 @@ describe('decideRollout', () => {
     // nothing to what is down). Rack c: c-01 is offline, which is its one allowed, so c-02 waits too.
     expect(decision.selections).toEqual(['a-01', 'a-02', 'b-01', 'b-04']);
     expect(decision.heldBack).toEqual({ offline: 1, 'download-window-closed': 0, 'disruption-budget': 5 });
+    expect(decision.status.heldBack).toEqual({ offline: 1, 'disruption-budget': 5 });
   });
 
   it('does not let offline or incompatible hosts hold a batch, or take a canary’s place', () => {

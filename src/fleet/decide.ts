@@ -198,6 +198,8 @@ export function decideRollout(state: RolloutState, now: Instant): RolloutDecisio
     startedAt: before?.startedAt ?? situation.stamp,
   };
   if (message !== undefined) status.message = message;
+  const waiting = Object.entries(heldBack).filter(([, count]) => count > 0);
+  if (phase === 'progressing' && waiting.length > 0) status.heldBack = Object.fromEntries(waiting);
   if (halt !== undefined) status.halt = halt;
   if (rollback !== undefined) status.rollback = rollback;
   const finishedAt = before?.finishedAt ?? (isFinalPhase(phase) ? situation.stamp : undefined);

@@ -187,6 +187,17 @@ export const rolloutStatusSchema = z.object({
   /** The batch being rolled out (or waiting for approval); the final implicit batch is batches.length. */
   batch: z.number().int().nonnegative(),
   message: z.string().optional(),
+  /**
+   * Hosts of the current batch the last decision could have selected but did not, by why: what a progressing
+   * rollout is waiting for (a download window, room in the disruption budget, hosts to come back online).
+   */
+  heldBack: z
+    .object({
+      offline: z.number().int().positive().optional(),
+      'download-window-closed': z.number().int().positive().optional(),
+      'disruption-budget': z.number().int().positive().optional(),
+    })
+    .optional(),
   hosts: z.record(z.string(), hostRecordSchema),
   batchResults: z.array(batchResultSchema),
   halt: haltSchema.optional(),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
@@ -36,7 +36,11 @@ export class BlobCache {
   }
 
   open(digest: Digest): Readable {
-    return createReadStream(this.pathOf(digest), { highWaterMark: 1024 * 1024 });
+    const path = this.pathOf(digest);
+    // Marks the entry used, for pruning least recently used first (atime is often not kept: noatime, relatime).
+    const now = new Date();
+    utimes(path, now, now).catch(() => undefined);
+    return createReadStream(path, { highWaterMark: 1024 * 1024 });
   }
 
   /** Removes an entry found corrupt on read, so the next look fetches it again. */

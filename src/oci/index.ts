@@ -1,4 +1,5 @@
 export { BlobCache, defaultCacheDir } from './blob-cache.js';
+export { type CacheArea, cacheAreas, type PruneResult, pruneCache } from './cache-usage.js';
 export { decompressLayer, sniffCompression } from './decompress.js';
 export type { Digest } from './digest.js';
 export { DigestVerifier, isDigest, parseDigest, sha256Digest, sha256OfFile } from './digest.js';

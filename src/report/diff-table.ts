@@ -2,13 +2,14 @@ import type { AdvisoryChange } from '../policy/advisory-diff.js';
 import type { DiffImage, ImageDiff } from '../policy/image-diff.js';
 import type { DiffPackage, PackageChange } from '../policy/package-diff.js';
 import { terminalSafe } from './terminal-safe.js';
-import { humanBytes, shortDigest, table } from './text-table.js';
+import { type Cell, humanBytes, shortDigest, type TableLayout, table } from './text-table.js';
 
 /**
  * `patchline diff` for people: the images, then the package changes (upgrades first, as an update's release notes
- * read), the kernel, the fixes gained and the advisories newly applicable, and the layers an update downloads.
+ * read), the kernel, the fixes gained and the advisories newly applicable, and the layers an update downloads. Given a
+ * width, long CVE lists are shortened to a count; `-f json` keeps everything.
  */
-export function diffTable(diff: ImageDiff): string {
+export function diffTable(diff: ImageDiff, layout: Pick<TableLayout, 'width'> = {}): string {
   const lines = [`OLD  ${imageLine(diff.old)}`, `NEW  ${imageLine(diff.new)}`, ''];
   const { packages } = diff;
   lines.push(
@@ -24,12 +25,12 @@ export function diffTable(diff: ImageDiff): string {
     lines.push(`Fixes gained: ${advisories.fixesGained.length}`);
     if (advisories.fixesGained.length > 0) {
       const header = ['PACKAGE', 'OLD', 'NEW', 'FIXED IN', 'ADVISORY', 'HOW'];
-      lines.push(table([header, ...advisories.fixesGained.map(gainedRow)]));
+      lines.push(table([header, ...advisories.fixesGained.map(gainedRow)], layout));
     }
     lines.push('', `Advisories newly applicable: ${advisories.newlyApplicable.length}`);
     if (advisories.newlyApplicable.length > 0) {
       const header = ['PACKAGE', 'INSTALLED', 'STATUS', 'FIXED IN', 'ADVISORY', 'WHY'];
-      lines.push(table([header, ...advisories.newlyApplicable.map(applicableRow)]));
+      lines.push(table([header, ...advisories.newlyApplicable.map(applicableRow)], layout));
     }
     const before = advisories.counts.old['fix-available'];
     const after = advisories.counts.new['fix-available'];
@@ -96,29 +97,29 @@ export function kernelLine(diff: ImageDiff): string {
   return `${text[kernel.change]}${extra}`;
 }
 
-export function advisoryLabel(change: AdvisoryChange): string {
+function advisoryCell(change: AdvisoryChange): Cell {
   const cves = change.cves.filter((cve) => cve !== change.id);
-  return terminalSafe(cves.length > 0 ? `${change.id} (${cves.join(', ')})` : change.id);
+  return { head: terminalSafe(change.id), items: cves.map(terminalSafe) };
 }
 
-function gainedRow(change: AdvisoryChange): string[] {
+function gainedRow(change: AdvisoryChange): Cell[] {
   return [
     packageLabel(change.package),
     change.oldVersions.map(terminalSafe).join(', '),
     change.newVersions.length > 0 ? change.newVersions.map(terminalSafe).join(', ') : '(removed)',
     terminalSafe(change.fixedVersion ?? ''),
-    advisoryLabel(change),
+    advisoryCell(change),
     change.cause,
   ];
 }
 
-function applicableRow(change: AdvisoryChange): string[] {
+function applicableRow(change: AdvisoryChange): Cell[] {
   return [
     packageLabel(change.package),
     change.newVersions.map(terminalSafe).join(', '),
     change.status,
     terminalSafe(change.fixedVersion ?? ''),
-    advisoryLabel(change),
+    advisoryCell(change),
     change.cause,
   ];
 }

@@ -10,24 +10,24 @@ import {
   verdictLine,
 } from './gate-view.js';
 import { terminalSafe as safe } from './terminal-safe.js';
-import { shortDigest, table } from './text-table.js';
+import { shortDigest, type TableLayout, table } from './text-table.js';
 
 /**
  * `patchline gate` for people: what was judged, each rule's outcome, then the findings and packages behind the rules
  * that failed or report (the longest-unshipped fix on top), the exceptions and the exposure, and the verdict last,
- * where a CI log's reader looks first.
+ * where a CI log's reader looks first. Given a width, exception justifications are cut to fit (rule messages never are).
  */
-export function gateTable(result: GateResult): string {
+export function gateTable(result: GateResult, layout: Pick<TableLayout, 'width'> = {}): string {
   const lines: string[] = [...heading(result), ''];
   const rules = result.rules.map((rule) => [rule.rule, rule.outcome, safe(rule.message)]);
   lines.push(table([['RULE', 'OUTCOME', 'MESSAGE'], ...rules]));
   for (const rule of rulesWithDetail(result)) lines.push('', ...detail(result, rule));
-  if (result.exceptions.length > 0) lines.push('', 'Exceptions:', exceptions(result));
+  if (result.exceptions.length > 0) lines.push('', 'Exceptions:', exceptions(result, layout));
   const compliance = complianceRows(result);
   if (compliance.length > 0) {
     lines.push('', `compliance: profile ${safe(result.compliance?.profile ?? '')}`);
     const rows = compliance.map((row) => [safe(row.rule), row.result, safe(row.note)]);
-    lines.push(table([['XCCDF RULE', 'RESULT', 'NOTE'], ...rows]));
+    lines.push(table([['XCCDF RULE', 'RESULT', 'NOTE'], ...rows], { ...layout, truncatable: [2] }));
   }
   lines.push('', `Exposure: ${safe(exposureLine(result))}`, `Verdict: ${verdictLine(result)}`);
   return `${lines.join('\n')}\n`;
@@ -75,7 +75,7 @@ function detail(result: GateResult, rule: RuleResult): string[] {
   return lines;
 }
 
-function exceptions(result: GateResult): string {
+function exceptions(result: GateResult, layout: Pick<TableLayout, 'width'>): string {
   const header = ['ID', 'PACKAGE', 'STATUS', 'STATE', 'EXPIRES', 'APPROVER', 'MATCHED', 'JUSTIFICATION'];
   const rows = result.exceptions.map((exception) => [
     safe(exception.id),
@@ -87,5 +87,5 @@ function exceptions(result: GateResult): string {
     `${exception.matched.length} finding(s)`,
     safe(exception.justification),
   ]);
-  return table([header, ...rows]);
+  return table([header, ...rows], { ...layout, truncatable: [7] });
 }

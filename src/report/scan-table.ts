@@ -1,18 +1,21 @@
 import { formatAge } from '../duration.js';
 import type { Finding, ScanResult } from '../scan/finding.js';
 import { ageInDays, countByStatus, orderFindings, STATUS_ORDER } from './finding-order.js';
-import { table } from './text-table.js';
+import { type Cell, type TableLayout, table } from './text-table.js';
 
 /**
  * The scan for people, in trivy's column layout: fixes available first and the oldest fix first, so the top row is the
- * longest-unshipped fix. Ages count from the scan's own time, so one scan always prints the same table.
+ * longest-unshipped fix. Ages count from the scan's own time, so one scan always prints the same table. Given a width,
+ * long CVE lists are shortened to a count and sources and statements cut; `-f json` keeps everything.
  */
-export function scanTable(result: ScanResult): string {
+export function scanTable(result: ScanResult, layout: Pick<TableLayout, 'width'> = {}): string {
   const lines: string[] = [`${result.target.name}${result.os?.prettyName ? ` (${result.os.prettyName})` : ''}`];
   const findings = orderFindings(result.findings);
   if (findings.length > 0) {
-    const header = ['PACKAGE', 'INSTALLED', 'FIXED', 'STATUS', 'ADVISORY', 'FIX AVAILABLE SINCE', 'SOURCE'];
-    lines.push('', table([header, ...findings.map((finding) => row(finding, result.scannedAt))]));
+    const since: Cell = { forms: ['FIX AVAILABLE SINCE', 'FIX AGE'] };
+    const header = ['PACKAGE', 'INSTALLED', 'FIXED', 'STATUS', 'ADVISORY', since, 'SOURCE'];
+    const rows = findings.map((finding) => row(finding, result.scannedAt));
+    lines.push('', table([header, ...rows], { ...layout, truncatable: [6] }));
   }
   if (result.suppressed.length > 0) {
     const header = ['PACKAGE', 'INSTALLED', 'ADVISORY', 'CVES', 'VEX STATUS', 'JUSTIFICATION', 'STATEMENT'];
@@ -21,13 +24,13 @@ export function scanTable(result: ScanResult): string {
         finding.package.name,
         finding.package.installed,
         finding.id,
-        entry.cves.join(', '),
+        { items: entry.cves },
         entry.statement.status,
         entry.statement.justification ?? entry.statement.impact ?? '',
         entry.statement.source,
       ]),
     );
-    lines.push('', 'Suppressed by VEX:', table([header, ...rows]));
+    lines.push('', 'Suppressed by VEX:', table([header, ...rows], { ...layout, truncatable: [5, 6] }));
   }
   const partial = findings.filter((finding) => finding.coverage !== undefined && finding.coverage.length > 0);
   if (partial.length > 0) {
@@ -42,7 +45,7 @@ export function scanTable(result: ScanResult): string {
   return `${lines.join('\n')}\n`;
 }
 
-function row(finding: Finding, now: string): string[] {
+function row(finding: Finding, now: string): Cell[] {
   return [
     finding.package.arch ? `${finding.package.name}.${finding.package.arch}` : finding.package.name,
     finding.package.installed,
@@ -55,16 +58,16 @@ function row(finding: Finding, now: string): string[] {
 }
 
 // The advisory id, then the CVEs it fixes, so a reader can search either.
-function advisoryCell(finding: Finding): string {
-  const cves = finding.cves.filter((cve) => cve !== finding.id);
-  return cves.length > 0 ? `${finding.id} (${cves.join(', ')})` : finding.id;
+function advisoryCell(finding: Finding): Cell {
+  return { head: finding.id, items: finding.cves.filter((cve) => cve !== finding.id) };
 }
 
-// `~` marks a date we first saw rather than one the publisher gave.
-function sinceCell(finding: Finding, now: string): string {
+// `~` marks a date we first saw rather than one the publisher gave. A narrow terminal gets the age alone.
+function sinceCell(finding: Finding, now: string): Cell {
   if (!finding.fixAvailableSince) return '';
   const mark = finding.fixDateOrigin === 'first-seen' ? '~' : '';
-  return `${mark}${finding.fixAvailableSince.slice(0, 10)} (${ageInDays(finding.fixAvailableSince, now)} d)`;
+  const age = `${ageInDays(finding.fixAvailableSince, now)} d`;
+  return { forms: [`${mark}${finding.fixAvailableSince.slice(0, 10)} (${age})`, `${mark}${age}`] };
 }
 
 function summary(result: ScanResult, ordered: Finding[]): string {
