@@ -61,7 +61,9 @@ export function diffCommand(): Command {
   command.addHelpText('after', DIFF_HELP);
   return command.action(async (oldImage: string, newImage: string, flags: DiffFlags) => {
     // The database is checked before any image is read: it is cheaper to find wrong than an image is to pull.
-    const advisories = advisorySource(flags);
+    // Only --db on the command line names a database that must be there; PATCHLINE_DB and the config file say where
+    // the database usually lives, as the default location does.
+    const advisories = advisorySource(flags, command.getOptionValueSource('db') === 'cli');
     const options = toOpenImageOptions(flags);
     const oldInventory = await inventory(oldImage, options, flags);
     const newInventory = await inventory(newImage, options, flags);
@@ -81,10 +83,9 @@ export function diffCommand(): Command {
 }
 
 /** Where advisories come from, or why they are skipped. */
-function advisorySource(flags: DiffFlags): { path: string } | { skipped: string } {
+function advisorySource(flags: DiffFlags, given: boolean): { path: string } | { skipped: string } {
   if (flags.skipAdvisories) return { skipped: '--skip-advisories was given' };
   const path = resolveDbPath(flags.db);
-  const given = flags.db !== undefined && flags.db.length > 0;
   const holdsData = existsSync(path) && statSync(path).size > 0 && hasSources(path);
   if (holdsData) return { path };
   if (given) {
