@@ -107,7 +107,9 @@ describe('the exposure view', () => {
         ['4', 'open', 'unknown'],
       ]);
       expect(web.open[0]).toMatchObject({ cves: ['CVE-2026-1'], package: 'pkg-1', published: '2026-01-10T00:00:00Z' });
-      expect(web.closedWeeks).toEqual([{ week: '2026-02-23', closed: 1, p50Seconds: 48 * HOUR, p95Seconds: 48 * HOUR }]);
+      expect(web.closedWeeks).toEqual([
+        { week: '2026-02-23', closed: 1, p50Seconds: 48 * HOUR, p95Seconds: 48 * HOUR, p50: '2d', p95: '2d' },
+      ]);
     } finally {
       await store.close();
     }

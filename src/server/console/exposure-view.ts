@@ -22,7 +22,8 @@ export interface FleetExposure {
   fleet: string;
   /** Fixes not yet on every host of the fleet, oldest first (those of unknown age last). */
   open: OpenFix[];
-  closedWeeks: ClosedWeek[];
+  /** p50 and p95 also as text, in the CLI's grammar (formatAge). */
+  closedWeeks: Array<ClosedWeek & { p50: string; p95: string }>;
 }
 
 /** Issue 17's exposure view: per fleet, the open fixes oldest first and the closed windows by week. */
@@ -38,7 +39,11 @@ export async function exposureView(store: Store, now: number): Promise<{ fleets:
       return {
         fleet,
         open: openFixes(own, now),
-        closedWeeks: closedWindowsByWeek(own, now),
+        closedWeeks: closedWindowsByWeek(own, now).map((week) => ({
+          ...week,
+          p50: formatAge(week.p50Seconds),
+          p95: formatAge(week.p95Seconds),
+        })),
       };
     }),
   };
