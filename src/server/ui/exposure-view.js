@@ -120,7 +120,8 @@ function windowChart(fleet) {
     ),
   );
   const labels = weeks
-    .filter((_, index) => index % labelEvery === 0 || index === weeks.length - 1)
+    // Counted from the newest week, which always has its label.
+    .filter((_, index) => (weeks.length - 1 - index) % labelEvery === 0)
     .map((week) =>
       svg('text', { class: 'chart-label', x: x(week.week), y: HEIGHT - 14, 'text-anchor': 'middle' }, week.week),
     );
