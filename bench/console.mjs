@@ -114,8 +114,49 @@ async function fill(database) {
       if (index % 1000 === 999) log(`${name}: ${index + 1} hosts`);
     }
   }
+  await store.recordExposures(exposures(now));
   await store.close();
   return credentials;
+}
+
+/**
+ * The exposure ledger of `web` for the Exposure view: four fixes still open, and over twelve weeks a few closed each
+ * week with windows that vary from hours to weeks (a fixed pattern, so the screenshot is the same each run).
+ */
+function exposures(now) {
+  const hour = 3_600_000;
+  const at = (ms) => new Date(ms).toISOString();
+  const open = [
+    ['DSA-5801-1', 'openssl', 'CVE-2026-0101', 40 * 24, 'blocked', 'the build failed: dnf could not resolve openssl'],
+    ['DSA-5812-1', 'glibc', 'CVE-2026-0233', 9 * 24, 'open'],
+    ['DSA-5820-1', 'curl', 'CVE-2026-0310', 3 * 24, 'not-installable', 'the fixed version is not in the mirror yet'],
+    ['DSA-5824-1', 'sudo', 'CVE-2026-0342', 7, 'open'],
+  ].map(([advisory, pkg, cve, hours, state, note]) => ({
+    fleet: 'web',
+    advisory,
+    package: pkg,
+    cves: [cve],
+    state,
+    ...(note === undefined ? {} : { note }),
+    stages: { published: at(now - hours * hour), detected: at(now - hours * hour + 2 * hour) },
+    releases: [],
+  }));
+  const closed = [];
+  for (let week = 1; week <= 12; week++) {
+    for (let each = 0; each < 3 + (week % 4); each++) {
+      const completed = now - week * 7 * 24 * hour + each * 20 * hour;
+      const hours = 6 + ((week * 37 + each * 53) % 96) + (each === 0 ? (week % 3) * 100 : 0);
+      closed.push({
+        fleet: 'web',
+        advisory: `DSA-${5700 + week * 10 + each}-1`,
+        package: ['openssl', 'glibc', 'curl', 'systemd', 'openssh'][each % 5],
+        state: 'closed',
+        stages: { published: at(completed - hours * hour), completed: at(completed) },
+        releases: ['web-v2'],
+      });
+    }
+  }
+  return [...open, ...closed];
 }
 
 async function startServe(database, token) {
@@ -299,6 +340,7 @@ async function screenshots(browser, server, cookie) {
       ['rollout', '#/rollout/web-v3', '#halt'],
       ['rollout-waiting', '#/rollout/edge-v3', '#waiting'],
       ['release', '#/release/web-v3', '#gate-verdict'],
+      ['exposure', '#/exposure', 'svg.window-chart'],
     ];
     for (const [name, hash, ready] of views) {
       await page.goto(`${server.url}/ui/${hash}`);
@@ -408,6 +450,7 @@ const summary = {
       'fleet-view.js',
       'rollout-view.js',
       'release-view.js',
+      'exposure-view.js',
       'console.css',
     ].map((file) => [file, readFileSync(join(ROOT, 'dist/server/ui', file)).length]),
   ),

@@ -306,6 +306,82 @@ describe('the web console', () => {
     expect(await phaseOf('wait-roll')).toBe('paused');
     await viewer.context.close();
   }, 180_000);
+  it('shows the exposure of each fleet: open fixes oldest first, closed windows by week with p50 and p95', async () => {
+    await api('POST', 'fleets', fleetDoc('exposed'));
+    const now = Date.now();
+    const daysAgo = (days: number) => new Date(now - days * 86_400_000).toISOString();
+    const open = (advisory: string, published: string, state = 'open') => ({
+      fleet: 'exposed',
+      advisory,
+      package: `pkg-${advisory}`,
+      cves: [`CVE-2026-${advisory.slice(-4)}`],
+      state,
+      stages: { published },
+      releases: [],
+    });
+    const closed = (advisory: string, completed: string, hours: number) => ({
+      fleet: 'exposed',
+      advisory,
+      package: 'openssl',
+      state: 'closed',
+      stages: { published: new Date(Date.parse(completed) - hours * 3_600_000).toISOString(), completed },
+      releases: [],
+    });
+    // The week of 2026-02-02: windows of 1h to 20h (p50 10h, p95 19h); of 2026-02-09: 1d, 2d, 5d (p50 2d, p95 5d).
+    const first = Array.from({ length: 20 }, (_, index) =>
+      closed(`DSA-1${index}`, `2026-02-0${2 + (index % 7)}T12:00:00Z`, index + 1),
+    );
+    const second = [24, 120, 48].map((hours, index) => closed(`DSA-2${index}`, '2026-02-15T23:00:00Z', hours));
+    await api('POST', 'exposures', {
+      items: [
+        open('DSA-0003', daysAgo(3), 'blocked'),
+        open('DSA-0001', daysAgo(30)),
+        open('DSA-0002', daysAgo(10), 'not-installable'),
+        ...first,
+        ...second,
+      ],
+    });
+
+    // A viewer may read it; the navigation leads there.
+    const { context, page } = await signedIn(VIEWER_TOKEN);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exposure' }).click();
+    await page.getByRole('heading', { name: 'Exposure', level: 1 }).waitFor();
+    const section = page.locator('#exposure-exposed');
+    await section.locator('table.open-fixes tbody tr').first().waitFor();
+    expect(await section.locator('table.open-fixes tbody th').allTextContents()).toEqual([
+      'DSA-0001',
+      'DSA-0002',
+      'DSA-0003',
+    ]);
+    expect(await section.locator('table.open-fixes tbody tr td.number').allTextContents()).toEqual([
+      '30d',
+      '10d',
+      '3d',
+    ]);
+    await shows(section.locator('table.open-fixes tbody tr').nth(1), 'not-installable');
+
+    // One point per week on each line, and the same numbers in the text alternative.
+    expect(await section.locator('svg [data-series="p50"] circle').count()).toBe(2);
+    expect(await section.locator('svg [data-series="p95"] circle').count()).toBe(2);
+    const rows = await section
+      .locator('#exposure-exposed-weeks tbody tr')
+      .evaluateAll((each) => each.map((row) => [...row.children].map((cell) => cell.textContent)));
+    expect(rows).toEqual([
+      ['2026-02-02', '20', '10h', '19h'],
+      ['2026-02-09', '3', '2d', '5d'],
+    ]);
+    expect(await section.getByRole('img').getAttribute('aria-label')).toContain('p50 2d, p95 5d');
+    // The p95 point of a week sits above its p50 point (SVG y grows downwards).
+    const cy = (series: string) =>
+      section.locator(`svg [data-series="${series}"] circle[data-week="2026-02-02"]`).getAttribute('cy');
+    expect(Number(await cy('p95'))).toBeLessThan(Number(await cy('p50')));
+    await page.setViewportSize({ width: 1200, height: 1400 });
+    await page.screenshot({ path: '/tmp/exp-light.png', fullPage: true });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.screenshot({ path: '/tmp/exp-dark.png', fullPage: true });
+    await expectAccessible(await bypassed(page), 'exposure');
+    await context.close();
+  });
 });
 
 describe('the console over HTTPS', () => {

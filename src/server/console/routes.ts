@@ -7,6 +7,7 @@ import type { ServerContext } from '../context.js';
 import { actOnRollout, rolloutActionNames } from '../rollout-action.js';
 import { parseBody, sendStatus } from '../status.js';
 import { loadAssets, SECURITY_HEADERS } from './assets.js';
+import { exposureView } from './exposure-view.js';
 import { fleetOverview } from './fleet-overview.js';
 import { hostView, releaseNames } from './host-row.js';
 import { hostPage, hostQuerySchema } from './host-table.js';
@@ -114,6 +115,9 @@ export async function consoleRoutes(app: FastifyInstance, context: ServerContext
     api.get(`${CONSOLE_PREFIX}/api/fleets`, async () => ({
       fleets: await fleetOverview(context.store, context.clock()),
     }));
+
+    // Any session may read it, viewer or admin, like every other view.
+    api.get(`${CONSOLE_PREFIX}/api/exposure`, async () => exposureView(context.store, context.clock()));
 
     api.get(`${CONSOLE_PREFIX}/api/fleets/:name/hosts`, async (request) => {
       const { name } = parseBody(nameParams, request.params, 'the URL');

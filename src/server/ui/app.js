@@ -1,6 +1,8 @@
-// The console's entry: the session, the hash router (#/, #/fleet/NAME, #/rollout/NAME, #/release/NAME) and sign-in.
+// The console's entry: the session, the hash router (#/, #/fleet/NAME, #/rollout/NAME, #/release/NAME, #/exposure)
+// and sign-in.
 import { ApiError, currentSession, loadSession, SignInNeeded, signIn, signOut } from './api.js';
 import { h, replace } from './dom.js';
+import { renderExposure } from './exposure-view.js';
 import { renderFleet } from './fleet-view.js';
 import { renderFleets } from './fleets-view.js';
 import { renderRelease } from './release-view.js';
@@ -20,6 +22,7 @@ function route() {
   if (parts[0] === 'fleet' && parts[1]) return { view: renderFleet, name: parts[1], params };
   if (parts[0] === 'rollout' && parts[1]) return { view: renderRollout, name: parts[1], params };
   if (parts[0] === 'release' && parts[1]) return { view: renderRelease, name: parts[1], params };
+  if (parts[0] === 'exposure') return { view: renderExposure, params };
   return { view: renderFleets, params };
 }
 
