@@ -14,7 +14,6 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { ensureBuilt, projectRoot } from './helpers/cli.js';
@@ -298,8 +297,14 @@ describe.skipIf(missing.length > 0)(
       });
       expect(lock.status, await lock.text()).toBe(200);
 
-      // A host pulls v2 through the gateway every few seconds, as its timer would: the gateway answers 503. (Pacing,
-      // not waiting for anything; obs-02 stays well within the server's per-host rate limit.)
+      // A host pulls v2 through the gateway once per Prometheus scrape, as its timer would: the gateway answers 503.
+      // (obs-02 stays well within the server's per-host rate limit.)
+      const lastScrape = async (): Promise<string | undefined> => {
+        const targets = (await (await fetch(`${prometheus?.url}/api/v1/targets`)).json()) as {
+          data: { activeTargets: Array<{ lastScrape?: string }> };
+        };
+        return targets.data.activeTargets[0]?.lastScrape;
+      };
       const pullStatuses = new Set<number>();
       let pulling = true;
       const credential = hosts[1]?.credential ?? expect.unreachable('obs-02 is not enrolled');
@@ -313,7 +318,8 @@ describe.skipIf(missing.length > 0)(
           });
           await response.arrayBuffer();
           pullStatuses.add(response.status);
-          await sleep(3000);
+          const scraped = await lastScrape();
+          await until('the next scrape', async () => (!pulling || (await lastScrape()) !== scraped ? true : undefined));
         }
       })();
       running.push({
