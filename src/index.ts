@@ -1,5 +1,5 @@
 export * as advisories from './advisories/index.js';
-export * from './errors.js';
+export { type ErrorKind, isPatchlineError, PatchlineError } from './core/index.js';
 export * as fleet from './fleet/index.js';
 export * as host from './host/index.js';
 export * from './inventory/index.js';

@@ -17,7 +17,7 @@ import {
   pushDatabase,
 } from '../src/advisories/oci-artifact.js';
 import { syncStatePath } from '../src/advisories/sync-state.js';
-import { PatchlineError } from '../src/errors.js';
+import { PatchlineError } from '../src/core/index.js';
 import { parseRegistryReference } from '../src/oci/reference.js';
 import { RegistryClient } from '../src/oci/registry/index.js';
 import { cliPath, ensureBuilt } from './helpers/cli.js';

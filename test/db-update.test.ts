@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { type Feed, feedUrl, parseFeed, selectFeeds } from '../src/advisories/feeds.js';
 import { type UpdateOptions, updateDatabase } from '../src/advisories/sync.js';
 import { readSyncState, syncStatePath } from '../src/advisories/sync-state.js';
-import { PatchlineError } from '../src/errors.js';
+import { PatchlineError } from '../src/core/index.js';
 import { cliPath, ensureBuilt } from './helpers/cli.js';
 import { type FeedServer, startFeedServer } from './helpers/feed-server.js';
 import { hasBinary } from './helpers/registry.js';

@@ -8,7 +8,7 @@ import { createGzip, gunzipSync } from 'node:zlib';
 import { decompress as zstdDecompress } from 'fzstd';
 import { pack } from 'tar-stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PatchlineError } from '../src/errors.js';
+import { PatchlineError } from '../src/core/index.js';
 import type { OpenImageOptions } from '../src/oci/image.js';
 import {
   OCI_CONFIG,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PatchlineError } from '../src/errors.js';
+import { PatchlineError } from '../src/core/index.js';
 import { gateEvidence, parseGateEvidence } from '../src/policy/evidence.js';
 import { GATE_PREDICATE_TYPE, gateEvidenceJsonSchema } from '../src/policy/evidence-schema.js';
 import { gateInTotoStatement } from '../src/policy/evidence-statement.js';

@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import { parseYamlDocument } from '../src/core/index.js';
 import { pipelineSchema } from '../src/fleet/index.js';
-import { parseYamlDocument } from '../src/yaml-document.js';
 import { ensureBuilt, projectRoot, runCli } from './helpers/cli.js';
 
 const EXAMPLE = `apiVersion: patchline.dev/v1

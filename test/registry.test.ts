@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PatchlineError } from '../src/errors.js';
+import { PatchlineError } from '../src/core/index.js';
 import { BlobCache } from '../src/oci/blob-cache.js';
 import { type Digest, sha256Digest } from '../src/oci/digest.js';
 import { OCI_MANIFEST } from '../src/oci/media-types.js';

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PatchlineError } from '../src/errors.js';
+import { PatchlineError } from '../src/core/index.js';
 import type { ReadOptions, ReadResult } from '../src/rootfs/file-tree.js';
 import { openFileTree } from '../src/rootfs/open.js';
 import { makeLayoutImage } from './helpers/images.js';

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { isPatchlineError } from '../src/errors.js';
+import { isPatchlineError } from '../src/core/index.js';
 import { compareDebVersions, parseDebVersion } from '../src/version/dpkg.js';
 import { compareEvr, type Evr, parseEvr } from '../src/version/rpm.js';
 import { seededRandom } from './helpers/seeded-random.js';

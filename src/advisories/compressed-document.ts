@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { decompressLayer } from '../oci/index.js';
 
 /**

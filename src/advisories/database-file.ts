@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { copyFile, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { AdvisoryDatabase, connectionOf, type DatabaseStatus } from './database.js';
 import { storedAdvisorySchema, storedAffectedSchema } from './stored-record.js';
 import { syncStatePath } from './sync-state.js';

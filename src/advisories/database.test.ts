@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmp.js';
-import { isPatchlineError } from '../errors.js';
+import { isPatchlineError } from '../core/index.js';
 import type { AdvisoryRecord, AffectedPackage } from './advisory.js';
 import { AdvisoryDatabase } from './database.js';
 import { defaultDatabasePath } from './database-path.js';

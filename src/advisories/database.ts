@@ -3,8 +3,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from '
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { PatchlineError } from '../errors.js';
-import { checkSqliteFile, guardSqlite, isSqliteDamage, sqliteDamaged } from '../sqlite-check.js';
+import { checkSqliteFile, guardSqlite, isSqliteDamage, PatchlineError, sqliteDamaged } from '../core/index.js';
 import type { AdvisoryRecord, AdvisorySource, AffectedPackage, ImportResult } from './advisory.js';
 import { defaultDatabasePath } from './database-path.js';
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './database-schema.js';
@@ -302,7 +301,7 @@ export class AdvisoryDatabase {
     this.#db.close();
   }
 
-  /** Damage SQLite meets while a method runs is reported naming the file and what to do (src/sqlite-check.ts). */
+  /** Damage SQLite meets while a method runs is reported naming the file and what to do (src/core/sqlite-check.ts). */
   #guard<T>(action: () => T): T {
     return guardSqlite(this.path, DAMAGED_REMEDY, action);
   }

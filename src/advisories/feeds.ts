@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { ecosystemOfOsRelease } from './importers/rpm-distribution.js';
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmp.js';
-import { isPatchlineError } from '../errors.js';
+import { isPatchlineError } from '../core/index.js';
 import { AdvisoryDatabase } from './database.js';
 import { importPaths, redhatDeletions } from './import-paths.js';
 

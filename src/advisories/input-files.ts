@@ -4,7 +4,7 @@ import { basename, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import yauzl from 'yauzl';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { decompressLayer } from '../oci/index.js';
 import { readCompressedDocument, uncompressedName } from './compressed-document.js';
 

@@ -6,7 +6,7 @@ import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { type Digest, DigestVerifier, formatImageReference, mediaTypes, type RegistryReference } from '../oci/index.js';
 import type { RegistryClient } from '../oci/registry/index.js';
 import { AdvisoryDatabase, connectionOf } from './database.js';

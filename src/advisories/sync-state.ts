@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 
 /**
  * What `db update` remembers between runs, in `<db>.sync.json` beside the database: the validators of every URL

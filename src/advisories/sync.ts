@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { AdvisorySource, Importer, ImportProblem } from './advisory.js';
 import { buildInCopy } from './build-in-copy.js';
 import type { AdvisoryDatabase } from './database.js';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { defaultCacheDir } from '../oci/blob-cache.js';
 import { cacheAreas, pruneCache } from '../oci/cache-usage.js';
 import { humanBytes, table } from '../report/text-table.js';

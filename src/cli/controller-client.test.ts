@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPatchlineError } from '../errors.js';
+import { isPatchlineError } from '../core/index.js';
 import { ControllerClient } from './controller-client.js';
 
 // A hostile or broken controller: what the CLI must survive without trusting it. (The well-behaved server is

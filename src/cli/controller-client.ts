@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { type ErrorKind, PatchlineError } from '../errors.js';
+import { type ErrorKind, PatchlineError } from '../core/index.js';
 
 /**
  * The admin side of `patchline serve` as the CLI sees it: JSON over HTTP with a bearer token. Every failure becomes a

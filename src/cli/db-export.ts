@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { AdvisoryDatabase, exportDatabase } from '../advisories/index.js';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { humanBytes } from '../report/text-table.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 

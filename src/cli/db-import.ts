@@ -10,7 +10,7 @@ import {
   rpmRepositoryImporters,
   syncStatePath,
 } from '../advisories/index.js';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { writeOutput } from './output.js';
 

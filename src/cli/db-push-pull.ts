@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { pullDatabase, pushDatabase } from '../advisories/oci-artifact.js';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { parseRegistryReference, type RegistryReference } from '../oci/index.js';
 import { RegistryClient, type RegistryClientOptions } from '../oci/registry/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { AdvisoryDatabase, type DatabaseStatus } from '../advisories/index.js';
-import { formatAge } from '../duration.js';
+import { formatAge } from '../core/index.js';
 import { table } from '../report/text-table.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { writeOutput } from './output.js';

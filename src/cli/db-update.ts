@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_SOURCES, MIRROR_ENV, selectFeeds } from '../advisories/feeds.js';
 import { type UpdateResult, updateDatabase } from '../advisories/sync.js';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { writeOutput } from './output.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { AdvisoryDatabase } from '../advisories/index.js';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { type Inventory, readInventory } from '../inventory/index.js';
 import { diffImages, type ImageDiff } from '../policy/image-diff.js';
 import { diffJson } from '../report/diff-json.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatAge } from '../duration.js';
+import { formatAge } from '../core/index.js';
 import {
   type Exposure,
   exposureSchema,

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { API_VERSION, type Fleet, fleetSchema } from '../fleet/index.js';
 import { PIPELINE } from './pipeline.js';
 import { policyFlags, type RolloutPolicyFlags, rolloutPolicyOptions } from './policy-flags.js';

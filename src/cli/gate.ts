@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { gateEvidence, gateImage, gateInTotoStatement, policyJsonSchema } from '../policy/index.js';
 import { GATE_REPORT_FORMATS, type GateReportFormat, renderGateReport } from '../report/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { hostFiles, hostFilesOptionsSchema, writeHostFiles } from '../host/index.js';
 import { collect, parseLabelPairs } from './resource-commands.js';
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { durationSchema, type Host, hostSchema } from '../fleet/index.js';
 import { hostFilesCommand } from './host-files.js';
 import {

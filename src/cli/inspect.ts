@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { detectBootc } from '../inventory/bootc.js';
 import { type Image, openImage } from '../oci/image.js';
 import { formatPlatform } from '../oci/platform.js';

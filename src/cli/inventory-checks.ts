@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { Inventory } from '../inventory/index.js';
 import { catalogers } from '../inventory/index.js';
 

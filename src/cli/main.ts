@@ -1,6 +1,5 @@
 import { Command, CommanderError, Help, Option } from 'commander';
-import { isPatchlineError } from '../errors.js';
-import { VERSION } from '../version.js';
+import { isPatchlineError, VERSION } from '../core/index.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
 import { ResultExit } from './result-exit.js';
 import { applySettings, bindSettingVariables } from './settings.js';

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { OpenImageOptions } from '../oci/image.js';
 import { parsePlatform } from '../oci/platform.js';
 

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { isPatchlineError, PatchlineError } from '../errors.js';
+import { isPatchlineError, PatchlineError, parseYamlDocument, readDocumentFile } from '../core/index.js';
 import {
   type Pipeline,
   type PipelineRun,
@@ -10,7 +10,6 @@ import {
   tryParseDuration,
 } from '../fleet/index.js';
 import { type PassResult, runPipelinePass } from '../pipeline/index.js';
-import { parseYamlDocument, readDocumentFile } from '../yaml-document.js';
 import { controllerOptions } from './controller-client.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { checkInventory } from './inventory-checks.js';

@@ -1,5 +1,5 @@
 import { Option } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { Batch, RolloutPolicy } from '../fleet/index.js';
 import { collect, parseLabelPairs } from './resource-commands.js';
 

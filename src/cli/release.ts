@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { API_VERSION, type Release, releaseSchema } from '../fleet/index.js';
 import { MAX_EVIDENCE_BYTES, parseGateEvidence } from '../policy/index.js';
 import {

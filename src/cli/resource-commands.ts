@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { z } from 'zod';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { Release } from '../fleet/index.js';
 import { ControllerClient, type ControllerFlags, controllerOptions, type ResourcePlural } from './controller-client.js';
 import { readKindsOfDocuments, readResourceDocuments } from './resource-documents.js';

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../test/helpers/tmp.js';
-import { isPatchlineError } from '../errors.js';
+import { isPatchlineError } from '../core/index.js';
 import { fleetSchema, releaseSchema } from '../fleet/index.js';
 import { readResourceDocuments } from './resource-documents.js';
 

@@ -1,8 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type Document, LineCounter, parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
-import { PatchlineError } from '../errors.js';
-import { describeIssue } from '../yaml-document.js';
+import { describeIssue, PatchlineError } from '../core/index.js';
 
 // A resource file is a few kilobytes; anything far larger is a mistake (or an attack on the YAML parser).
 const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -65,7 +64,7 @@ export async function readKindsOfDocuments(
     }
     const result = kind.schema.safeParse(item);
     if (!result.success) {
-      // Named by path and line, as policy and pipeline documents are (src/yaml-document.ts).
+      // Named by path and line, as policy and pipeline documents are (src/core/yaml-document.ts).
       const issue = result.error.issues[0];
       const problem = issue === undefined ? 'invalid' : describeIssue(issue, document, lines, within);
       throw new PatchlineError('input', where, problem);

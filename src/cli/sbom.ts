@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { catalogers, readInventory } from '../inventory/inventory.js';
 import type { Inventory } from '../inventory/inventory-types.js';
 import { type CyclonedxVersion, cyclonedxJson } from '../report/cyclonedx.js';

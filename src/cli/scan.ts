@@ -1,7 +1,6 @@
 import { Command, Option } from 'commander';
 import { AdvisoryDatabase } from '../advisories/index.js';
-import { DURATION_HINT, formatAge } from '../duration.js';
-import { PatchlineError } from '../errors.js';
+import { DURATION_HINT, formatAge, PatchlineError } from '../core/index.js';
 import { tryParseDuration } from '../fleet/duration.js';
 import { cyclonedxVexJson } from '../report/cyclonedx-vex.js';
 import { gitlabContainerScanningJson } from '../report/gitlab-container-scanning.js';

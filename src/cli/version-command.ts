@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { SCHEMA_VERSION } from '../advisories/index.js';
+import { BUILD_COMMIT, VERSION } from '../core/index.js';
 import { latestMigration } from '../store/index.js';
-import { BUILD_COMMIT, VERSION } from '../version.js';
 import { writeOutput } from './output.js';
 
 interface VersionFlags {

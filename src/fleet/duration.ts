@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { DURATION_HINT, durationSeconds, MAX_DURATION_SECONDS } from '../duration.js';
+import { DURATION_HINT, durationSeconds, MAX_DURATION_SECONDS } from '../core/index.js';
 
 /**
- * Rollout durations, in the tool's one duration grammar (src/duration.ts). A rollout duration is never zero: a zero
+ * Rollout durations, in the tool's one duration grammar (src/core/duration.ts). A rollout duration is never zero: a zero
  * timeout or window is a mistake, so these refuse it.
  */
 

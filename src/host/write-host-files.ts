@@ -1,6 +1,6 @@
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { GeneratedFile } from './host-files.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { buildPurl, type PurlParts } from './purl.js';
 
 // "build" cases from the purl-spec test suite (package-url/purl-spec, tests/types/*-test.json and

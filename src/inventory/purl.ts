@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 
 /** The parts of a Package URL (purl-spec): `pkg:type/namespace/name@version?qualifiers#subpath`. */
 export interface PurlParts {

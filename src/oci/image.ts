@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { BlobCache, defaultCacheDir } from './blob-cache.js';
 import { decompressLayer } from './decompress.js';
 import { type Digest, DigestVerifier, verifyBuffer } from './digest.js';

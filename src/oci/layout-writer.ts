@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { type Digest, sha256Digest } from './digest.js';
 import type { Compression } from './media-types.js';
 import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD, OCI_MANIFEST } from './media-types.js';

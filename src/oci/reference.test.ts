@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { formatImageReference, parseImageReference } from './reference.js';
 
 const digest = `sha256:${'a'.repeat(64)}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { isDigest } from './digest.js';
 
 const digestString = z.string().refine(isDigest, { message: 'expected a digest such as sha256:<64 hex>' });

@@ -1,5 +1,5 @@
 import type { Readable, Transform } from 'node:stream';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 
 /** `from.pipe(to)`, but an error or early close on either side reaches the other, as a consumer of `to` expects. */
 export function pipeInto<T extends Transform>(from: Readable, to: T): T {

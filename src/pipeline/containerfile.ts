@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 
 /**
  * The image a Containerfile's final stage is built on: the `FROM` the `baseImage` trigger watches. A final stage

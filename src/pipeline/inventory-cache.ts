@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../core/index.js';
 import type { Inventory } from '../inventory/index.js';
 import { readInventory } from '../inventory/index.js';
 import type { OpenImageOptions } from '../oci/index.js';

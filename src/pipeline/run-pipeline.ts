@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../atomic-write.js';
-import { isPatchlineError, PatchlineError } from '../errors.js';
+import { isPatchlineError, PatchlineError, writeFileAtomic } from '../core/index.js';
 import {
   DEFAULT_STEP_TIMEOUT,
   type Fix,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 
 /**
  * One digest for a build context: every path, its type and mode, and its content (a symlink's target), in sorted

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { type OpenImageOptions, openImage, parseImageReference, sha256OfFile } from '../oci/index.js';
 import { DirectoryTree, extractMergedTree } from '../rootfs/index.js';
 import type { ComplianceFacts } from './gate-inputs.js';

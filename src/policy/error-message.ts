@@ -1,4 +1,4 @@
-import { isPatchlineError } from '../errors.js';
+import { isPatchlineError } from '../core/index.js';
 
 /** What went wrong, for a rule's message: a PatchlineError's own words, anything else as it printed itself. */
 export function errorMessage(error: unknown): string {

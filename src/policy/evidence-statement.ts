@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { gateEvidence } from './evidence.js';
 import { GATE_PREDICATE_TYPE, type GateEvidence } from './evidence-schema.js';
 import type { GateResult } from './gate-result.js';

@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { compareFindings, type Finding } from '../scan/index.js';
 import {
   type FindingReference,

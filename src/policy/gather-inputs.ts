@@ -1,9 +1,9 @@
 import { AdvisoryDatabase } from '../advisories/index.js';
+import { VERSION } from '../core/index.js';
 import type { Inventory } from '../inventory/index.js';
 import { fullVersion } from '../inventory/index.js';
 import { type OpenImageOptions, parseImageReference } from '../oci/index.js';
 import { ecosystemFor, scanImage, scanInventory } from '../scan/index.js';
-import { VERSION } from '../version.js';
 import { lookupBase } from './base-lookup.js';
 import { scanCompliance } from './compliance-scan.js';
 import type { GateInputs, ImageFacts, KernelFacts } from './gate-inputs.js';

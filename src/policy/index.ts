@@ -1,4 +1,4 @@
-export { durationSeconds as parseDurationSeconds } from '../duration.js';
+export { durationSeconds as parseDurationSeconds } from '../core/index.js';
 export type { AdvisoryChange, AdvisoryDiff, AdvisoryDiffSkipped } from './advisory-diff.js';
 export { diffAdvisories } from './advisory-diff.js';
 export { evaluatePolicy } from './evaluate.js';

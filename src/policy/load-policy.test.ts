@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { tempDir } from '../../test/helpers/tmp.js';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { loadPolicy, parsePolicy } from './load-policy.js';
 import { policyJsonSchema } from './policy-document.js';
 

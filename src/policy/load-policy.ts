@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { parseYamlDocument, readDocumentFile } from '../yaml-document.js';
+import { parseYamlDocument, readDocumentFile } from '../core/index.js';
 import { type Policy, policySchema } from './policy-document.js';
 
 /** A policy as read from its file: the document and the digest of the bytes the verdict was made under. */

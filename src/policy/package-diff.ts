@@ -1,4 +1,4 @@
-import { isPatchlineError } from '../errors.js';
+import { isPatchlineError } from '../core/index.js';
 import { fullVersion } from '../inventory/full-version.js';
 import type { Package, PackageType } from '../inventory/package.js';
 import { compareVersions } from '../version/index.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DURATION_HINT, DURATION_PATTERN, durationSeconds } from '../duration.js';
+import { DURATION_HINT, DURATION_PATTERN, durationSeconds } from '../core/index.js';
 import type { ExceptionOutcome } from './gate-result.js';
 
 /**
@@ -8,7 +8,7 @@ import type { ExceptionOutcome } from './gate-result.js';
  * The JSON Schema for editors (schemas/policy-v1.json) is generated from this one.
  */
 
-// `0` (the strict zero-CVE posture), or days/hours/... as people write them: the tool's one grammar (src/duration.ts),
+// `0` (the strict zero-CVE posture), or days/hours/... as people write them: the tool's one grammar (src/core/duration.ts),
 // whose pattern is also what the editors' JSON Schema checks.
 const DURATION_MESSAGE = `expected ${DURATION_HINT}`;
 

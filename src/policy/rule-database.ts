@@ -1,5 +1,5 @@
 import type { DatabaseStatus } from '../advisories/index.js';
-import { durationSeconds, formatAge } from '../duration.js';
+import { durationSeconds, formatAge } from '../core/index.js';
 import { ecosystemFor, type ScanResult } from '../scan/index.js';
 import type { RuleResult } from './gate-result.js';
 import type { PolicySpec } from './policy-document.js';

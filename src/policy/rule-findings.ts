@@ -1,4 +1,4 @@
-import { durationSeconds, formatAge } from '../duration.js';
+import { durationSeconds, formatAge } from '../core/index.js';
 import type { Finding } from '../scan/index.js';
 import type { RuleResult } from './gate-result.js';
 import type { PolicySpec } from './policy-document.js';

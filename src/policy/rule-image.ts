@@ -1,4 +1,4 @@
-import { durationSeconds, formatAge } from '../duration.js';
+import { durationSeconds, formatAge } from '../core/index.js';
 import type { BaseLookup, ImageFacts } from './gate-inputs.js';
 import type { RuleResult } from './gate-result.js';
 import type { PolicySpec } from './policy-document.js';

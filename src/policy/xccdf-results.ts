@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { XccdfResult } from './gate-result.js';
 
 const RESULTS: ReadonlySet<string> = new Set<XccdfResult>([

@@ -1,4 +1,4 @@
-import { formatAge } from '../duration.js';
+import { formatAge } from '../core/index.js';
 import type { GateResult, RuleResult } from '../policy/index.js';
 import {
   availableFor,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import { VERSION } from '../core/index.js';
 import type { Finding, FindingStatus } from '../scan/finding.js';
-import { VERSION } from '../version.js';
 
 /**
  * What the scan's and the gate's SARIF documents share, so both place a package the same way and GitHub code scanning

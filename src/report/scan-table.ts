@@ -1,4 +1,4 @@
-import { formatAge } from '../duration.js';
+import { formatAge } from '../core/index.js';
 import type { Finding, ScanResult } from '../scan/finding.js';
 import { ageInDays, countByStatus, orderFindings, STATUS_ORDER } from './finding-order.js';
 import { type Cell, type TableLayout, table } from './text-table.js';

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { TreeEntry } from './entry.js';
 import { FileContent } from './file-content.js';
 import type { FileRequest, FileTree, FoundFile, ReadResult } from './file-tree.js';

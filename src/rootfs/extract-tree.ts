@@ -1,7 +1,7 @@
 import { chmod, lchown, link, mkdir, open, readdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { Image } from '../oci/image.js';
 import type { TreeEntry } from './entry.js';
 import { addToLayerIndex, emptyLayerIndex, type LayerIndex } from './layer-index.js';

@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 
 /** Paths in a file tree are relative to its root: no leading slash, no `.`, no trailing slash. */
 export function normalizeRequestPath(path: string): string {

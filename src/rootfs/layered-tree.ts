@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { Image } from '../oci/image.js';
 import { FileContent } from './file-content.js';
 import type { FileRequest, FileTree, FoundFile, ReadOptions, ReadResult, ReadStats } from './file-tree.js';

@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { TreeEntry } from './entry.js';
 import type { LayerIndex } from './layer-index.js';
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { extract, type Header } from 'tar-stream';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { EntryType } from './entry.js';
 
 export interface EntryBody extends AsyncIterable<Buffer> {

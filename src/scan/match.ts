@@ -1,6 +1,6 @@
 import type { AdvisorySource, VersionScheme } from '../advisories/advisory.js';
 import type { AffectedMatch } from '../advisories/database.js';
-import { isPatchlineError } from '../errors.js';
+import { isPatchlineError } from '../core/index.js';
 import { fullVersion } from '../inventory/full-version.js';
 import type { Inventory } from '../inventory/inventory-types.js';
 import type { Package } from '../inventory/package.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 
 /** `$.statements[3].status`: where a zod issue is, as a JSON path a reader can follow in the file. */
 export function jsonPath(path: ReadonlyArray<PropertyKey>): string {

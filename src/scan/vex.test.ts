@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finding, sampleScanResult } from '../../test/helpers/scan-results.js';
 import { tempDir } from '../../test/helpers/tmp.js';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { ScanResult } from './finding.js';
 import { applyVex, MAX_VEX_BYTES, readVexFile, readVexFiles } from './vex.js';
 

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { coverageOf } from './cve-coverage.js';
 import type { Finding, ScanResult, SuppressedFinding, SuppressionStatement } from './finding.js';
 import { isCsaf, readCsafVex } from './vex-csaf.js';

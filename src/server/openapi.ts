@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VERSION } from '../core/index.js';
 import {
   exposureSchema,
   fleetLockRequestSchema,
@@ -9,7 +10,6 @@ import {
   releaseSchema,
   rolloutSchema,
 } from '../fleet/index.js';
-import { VERSION } from '../version.js';
 import { API_PREFIX, enrollmentTokenRequestSchema } from './admin-routes.js';
 import { desiredResponseSchema, enrollRequestSchema, statusRequestSchema } from './host-routes.js';
 import { rolloutActionSchema } from './rollout-action.js';

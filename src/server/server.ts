@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { hostsToWake } from '../fleet/index.js';
 import { isStoreError, type Store } from '../store/index.js';
 import { adminRoutes } from './admin-routes.js';

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { formatPath, issuePath } from '../schema-issue.js';
+import { formatPath, issuePath } from '../core/index.js';
 import type { StoreErrorReason } from '../store/index.js';
 import { MAX_NESTING, tooDeep } from './nesting.js';
 

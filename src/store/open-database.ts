@@ -15,8 +15,7 @@ import {
   SqliteDriver,
 } from 'kysely';
 import pg from 'pg';
-import { PatchlineError } from '../errors.js';
-import { checkSqliteFile, guardSqlite } from '../sqlite-check.js';
+import { checkSqliteFile, guardSqlite, PatchlineError } from '../core/index.js';
 import { migrationProvider } from './migrations.js';
 import type { Database, Dialect } from './schema.js';
 

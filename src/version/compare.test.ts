@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isPatchlineError } from '../errors.js';
+import { isPatchlineError } from '../core/index.js';
 import { compareVersions, versionComparator } from './compare.js';
 
 describe('compareVersions', () => {

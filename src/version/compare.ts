@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import { compareApkVersions, isValidApkVersion } from './apk.js';
 import { compareLegacyApkVersions, isValidLegacyApkVersion } from './apk-legacy.js';
 import { compareDebVersions, parseDebVersion } from './dpkg.js';

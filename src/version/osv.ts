@@ -1,4 +1,4 @@
-import { PatchlineError } from '../errors.js';
+import { PatchlineError } from '../core/index.js';
 import type { VersionComparator } from './compare.js';
 import { compareSemver } from './semver.js';
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { isObject } from '../importers/import-problem.js';
 import { emptyFetch, type FeedContext, type FeedFetch, getFile } from './feed-fetch.js';
 

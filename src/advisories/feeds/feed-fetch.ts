@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { type DownloadRequest, type DownloadResult, download, type HttpOptions } from '../download.js';
 import type { Feed } from '../feeds.js';
 import type { FeedState, Validators } from '../sync-state.js';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { fetchSmall } from '../download.js';
 import { feedUrl } from '../feeds.js';
 import { type ChangeList, changesSince, parseChangeList } from './change-list.js';

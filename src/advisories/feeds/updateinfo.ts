@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { readCompressedDocument, uncompressedName } from '../compressed-document.js';
 import type { DigestAlgorithm } from '../download.js';
 import { readUpdateinfo } from '../importers/updateinfo.js';

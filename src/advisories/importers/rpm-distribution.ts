@@ -1,4 +1,4 @@
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 
 /**
  * Which advisory ecosystem a repository's updateinfo speaks for. The file itself does not say which distribution it

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { createUpdateinfoImporter, readUpdateinfo, updateinfoDate, updateinfoImporter } from './updateinfo.js';
 
 /*

@@ -1,4 +1,4 @@
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import type { AdvisoryRecord, AffectedPackage, Importer, ImportProblem, ImportResult } from '../advisory.js';
 import { inferEcosystem } from './rpm-distribution.js';
 import { versionProblem } from './version-problem.js';

@@ -1,4 +1,4 @@
-import { isPatchlineError } from '../../errors.js';
+import { isPatchlineError } from '../../core/index.js';
 import { isValidApkVersion, parseDebVersion, parseEvr } from '../../version/index.js';
 import type { VersionScheme } from '../advisory.js';
 

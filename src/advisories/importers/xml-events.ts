@@ -1,4 +1,4 @@
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 
 /**
  * A small, strict XML reader for the repository metadata Patchline reads (repomd.xml, updateinfo.xml): elements,

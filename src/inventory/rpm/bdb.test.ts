@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { readBerkeleyDb } from './bdb.js';
 import { bufferSource } from './byte-source.js';
 import type { HeaderRecord } from './records.js';

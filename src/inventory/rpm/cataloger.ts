@@ -1,4 +1,4 @@
-import { isPatchlineError } from '../../errors.js';
+import { isPatchlineError } from '../../core/index.js';
 import type { FileRequest, FoundFile } from '../../rootfs/file-tree.js';
 import type { CatalogContext, Cataloger, CatalogResult } from '../cataloger.js';
 import type { CatalogProblem, Package } from '../package.js';

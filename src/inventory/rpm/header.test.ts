@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { RpmHeader, RpmTag } from './header.js';
 import { packageFromHeader } from './package-record.js';
 

@@ -1,4 +1,4 @@
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 
 /**
  * Tags of the rpm header that the inventory reads (rpm's `rpmtag.h`). A header stored in an rpmdb is the package's

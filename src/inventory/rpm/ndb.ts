@@ -1,4 +1,4 @@
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import type { ByteSource } from './byte-source.js';
 import type { HeaderRecord, ReadProblems } from './records.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { readBounded } from './body.js';
 import { type AuthChallenge, parseAuthChallenges } from './challenge.js';
 import { type Credentials, findCredentials } from './credentials.js';

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { DEFAULT_TIMEOUTS, readWithin, timeoutError } from './timeouts.js';
 
 /**

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { type Digest, isDigest, sha256Digest, verifyBuffer } from '../digest.js';
 import type { ManifestBytes } from '../image-source.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';

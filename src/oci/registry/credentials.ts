@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 
 export interface Credentials {
   username: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { networkErrorCode } from './retry.js';
 
 /**

@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { type Digest, DigestVerifier, verifyBuffer } from '../digest.js';
 import type { ImageSource, ManifestBytes } from '../image-source.js';
 import { isIndexType } from '../media-types.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { peek, sniffCompression } from '../decompress.js';
 import { type Digest, isDigest, sha256Digest } from '../digest.js';
 import type { ImageSource, ManifestBytes } from '../image-source.js';

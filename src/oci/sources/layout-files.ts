@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import type { TarIndex } from './tar-index.js';
 
 /** Blobs are read 1 MiB at a time (not 64 KiB): fewer, larger chunks through hashing and inflating. */

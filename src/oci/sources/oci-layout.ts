@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 import { type Digest, digestAlgorithm, digestHex, sha256Digest } from '../digest.js';
 import type { ImageSource, ManifestBytes } from '../image-source.js';
 import { sniffManifestMediaType } from '../manifest-type.js';

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { PatchlineError } from '../../errors.js';
+import { PatchlineError } from '../../core/index.js';
 
 export interface TarMember {
   offset: number;

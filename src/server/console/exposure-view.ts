@@ -1,4 +1,4 @@
-import { formatAge } from '../../duration.js';
+import { formatAge } from '../../core/index.js';
 import { type Exposure, exposureWindowSeconds } from '../../fleet/index.js';
 import type { Store } from '../../store/index.js';
 import { type ClosedWeek, closedWindowsByWeek } from './exposure-weeks.js';

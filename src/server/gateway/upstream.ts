@@ -1,4 +1,4 @@
-import { isPatchlineError } from '../../errors.js';
+import { isPatchlineError } from '../../core/index.js';
 import { parseRegistryReference } from '../../oci/index.js';
 import { defaultAuthFiles, RegistryClient } from '../../oci/registry/index.js';
 import { RegistryError } from './registry-errors.js';

@@ -18,7 +18,7 @@ export const VERSION: string = (() => {
  */
 export const BUILD_COMMIT: string | null = (() => {
   try {
-    const info = JSON.parse(readFileSync(new URL('./build-info.json', import.meta.url), 'utf8')) as {
+    const info = JSON.parse(readFileSync(new URL('../build-info.json', import.meta.url), 'utf8')) as {
       commit?: unknown;
     };
     return typeof info.commit === 'string' && info.commit !== '' ? info.commit : null;

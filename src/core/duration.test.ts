@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseDuration, tryParseDuration } from '../fleet/duration.js';
+import { parseDurationSeconds } from '../policy/index.js';
 import { DURATION_PATTERN, durationSeconds, formatAge, MAX_DURATION_SECONDS } from './duration.js';
-import { parseDuration, tryParseDuration } from './fleet/duration.js';
-import { parseDurationSeconds } from './policy/index.js';
 
 describe('the one duration grammar', () => {
   it('reads 0 and unit sums, and refuses what is not one', () => {
