@@ -6,7 +6,7 @@ import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError, sha256DigestSchema } from '../core/index.js';
 import { type Digest, DigestVerifier, formatImageReference, mediaTypes, type RegistryReference } from '../oci/index.js';
 import type { RegistryClient } from '../oci/registry/index.js';
 import { AdvisoryDatabase, connectionOf } from './database.js';
@@ -64,7 +64,7 @@ const artifactManifestSchema = z.object({
     .array(
       z.object({
         mediaType: z.string(),
-        digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+        digest: sha256DigestSchema(),
         size: z.number().int().nonnegative(),
         annotations: z.record(z.string(), z.string()).optional(),
       }),

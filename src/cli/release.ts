@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError, pinnedDigest } from '../core/index.js';
 import { API_VERSION, type Release, releaseSchema } from '../fleet/index.js';
 import { MAX_EVIDENCE_BYTES, parseGateEvidence } from '../policy/index.js';
 import {
@@ -135,7 +135,7 @@ function checkUnprovenPass(release: Release, input: string): void {
  * holding the file, or pulling it as an attestation, can check it is the one the release was made with.
  */
 async function gateFromEvidence(file: string, image: string): Promise<{ passed: boolean; evidence: string }> {
-  const pinned = /@(sha256:[0-9a-f]{64})$/.exec(image)?.[1];
+  const pinned = pinnedDigest(image);
   if (pinned === undefined) {
     throw new PatchlineError(
       'usage',

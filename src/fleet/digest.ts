@@ -1,10 +1,8 @@
-import { z } from 'zod';
+import { digestSchema, isDigest } from '../core/index.js';
 
-// Only the digests registries and bootc actually produce; a release must name its content exactly.
-const DIGEST_PATTERN = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-
+// Only the digests registries and bootc actually produce; a release must name its content exactly (core's grammar).
 export function isImageDigest(text: string): boolean {
-  return DIGEST_PATTERN.test(text);
+  return isDigest(text);
 }
 
-export const imageDigestSchema = z.string().regex(DIGEST_PATTERN, 'expected a digest such as sha256:<64 hex digits>');
+export const imageDigestSchema = digestSchema('expected a digest such as sha256:<64 hex digits>');

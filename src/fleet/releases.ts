@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SHA256_DIGEST_SOURCE } from '../core/index.js';
 import type { Fleet, Release } from './resources.js';
 
 // A repository as the OCI distribution spec names them, without tag or digest: a registry host (DNS labels, an
@@ -8,7 +9,7 @@ const HOST = '[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-
 const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const REPOSITORY = `${HOST}(?:/${COMPONENT})+`;
 const REPOSITORY_PATTERN = new RegExp(`^${REPOSITORY}$`);
-const RELEASE_IMAGE_PATTERN = new RegExp(`^(${REPOSITORY})@(sha256:[a-f0-9]{64})$`);
+const RELEASE_IMAGE_PATTERN = new RegExp(`^(${REPOSITORY})@(${SHA256_DIGEST_SOURCE})$`);
 // The distribution spec's limit on a repository name.
 const MAX_REPOSITORY = 255;
 

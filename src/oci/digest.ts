@@ -1,35 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
-import { PatchlineError } from '../core/index.js';
+import { type Digest, digestAlgorithm, PatchlineError } from '../core/index.js';
 
-const DIGEST_PATTERN = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
-
-export type Digest = `sha256:${string}` | `sha512:${string}`;
-
-export function isDigest(value: string): value is Digest {
-  return DIGEST_PATTERN.test(value);
-}
-
-/** Parses a digest; the strict pattern is also what keeps a digest from ever naming a path outside a blob folder. */
-export function parseDigest(value: string, input: string): Digest {
-  if (!isDigest(value)) {
-    throw new PatchlineError(
-      'input',
-      input,
-      `"${value}" is not a digest (expected sha256:<64 hex> or sha512:<128 hex>)`,
-    );
-  }
-  return value;
-}
-
-export function digestAlgorithm(digest: Digest): 'sha256' | 'sha512' {
-  return digest.startsWith('sha512:') ? 'sha512' : 'sha256';
-}
-
-export function digestHex(digest: Digest): string {
-  return digest.slice(digest.indexOf(':') + 1);
-}
+// The digest grammar is core's (one definition for every module); this file hashes and verifies content.
+export { type Digest, digestAlgorithm, digestHex, isDigest, parseDigest } from '../core/index.js';
 
 export function sha256Digest(data: Buffer | string): Digest {
   return `sha256:${createHash('sha256').update(data).digest('hex')}`;

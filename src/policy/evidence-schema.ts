@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sha256DigestSchema } from '../core/index.js';
 
 /**
  * The gate evidence record, version 1: what an auditor needs to re-check a verdict without re-running anything, and
@@ -11,7 +12,7 @@ export const GATE_EVIDENCE_KIND = 'GateEvidence';
 export const GATE_PREDICATE_TYPE = 'https://patchline.dev/attestation/gate/v1';
 export const GATE_EVIDENCE_SCHEMA_ID = 'https://patchline.dev/schemas/gate-evidence-v1.json';
 
-const sha256Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, 'expected sha256: and 64 lowercase hex digits');
+const sha256Digest = sha256DigestSchema('expected sha256: and 64 lowercase hex digits');
 const timestamp = z.iso.datetime({ offset: true }).describe('ISO 8601');
 // Dates that come from advisory publishers are kept as they wrote them (ISO 8601, sometimes a bare date).
 const publishedDate = z.string().describe('ISO 8601, as the publisher gave it');

@@ -1,4 +1,4 @@
-import { PatchlineError } from '../core/index.js';
+import { digestHex, isSha256Digest, PatchlineError, withoutPinnedDigest } from '../core/index.js';
 import { gateEvidence } from './evidence.js';
 import { GATE_PREDICATE_TYPE, type GateEvidence } from './evidence-schema.js';
 import type { GateResult } from './gate-result.js';
@@ -20,8 +20,7 @@ export interface GateStatement {
 
 export function gateInTotoStatement(result: GateResult): GateStatement {
   const { reference, digest } = result.image;
-  const hex = /^sha256:([0-9a-f]{64})$/.exec(digest ?? '')?.[1];
-  if (hex === undefined) {
+  if (digest === undefined || !isSha256Digest(digest)) {
     throw new PatchlineError(
       'input',
       reference,
@@ -32,7 +31,7 @@ export function gateInTotoStatement(result: GateResult): GateStatement {
   }
   return {
     _type: IN_TOTO_STATEMENT_TYPE,
-    subject: [{ name: subjectName(reference), digest: { sha256: hex } }],
+    subject: [{ name: subjectName(reference), digest: { sha256: digestHex(digest) } }],
     predicateType: GATE_PREDICATE_TYPE,
     predicate: gateEvidence(result),
   };
@@ -40,8 +39,7 @@ export function gateInTotoStatement(result: GateResult): GateStatement {
 
 // The repository the image lives in, as cosign names it: without the transport, the tag and the digest.
 function subjectName(reference: string): string {
-  return reference
-    .replace(/^(docker|containers-storage|oci|oci-archive|docker-archive|dir):(\/\/)?/, '')
-    .replace(/@sha256:[0-9a-f]{64}$/, '')
-    .replace(/:[^/:@]+$/, '');
+  return withoutPinnedDigest(
+    reference.replace(/^(docker|containers-storage|oci|oci-archive|docker-archive|dir):(\/\/)?/, ''),
+  ).replace(/:[^/:@]+$/, '');
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { VERSION } from '../core/index.js';
+import { VERSION, withoutPinnedDigest } from '../core/index.js';
 import type { Finding, FindingStatus } from '../scan/finding.js';
 
 /**
@@ -62,8 +62,5 @@ export function sha256Hex(parts: string[]): string {
 
 /** GitHub keeps one analysis per automation category: one per image name (without tag or digest), not per build. */
 export function automationName(imageName: string): string {
-  return imageName
-    .replace(/^[a-z-]+:(\/\/)?/, '')
-    .replace(/@sha256:[0-9a-f]+$/, '')
-    .replace(/:[^/:]+$/, '');
+  return withoutPinnedDigest(imageName.replace(/^[a-z-]+:(\/\/)?/, '')).replace(/:[^/:]+$/, '');
 }

@@ -1,4 +1,5 @@
 import { PackageURL } from 'packageurl-js';
+import { isSha256Digest, withoutPinnedDigest } from '../core/index.js';
 import type { InventoryTarget } from '../inventory/inventory-types.js';
 import type { OperatingSystem } from '../inventory/os.js';
 import { vulnerabilitiesNamed } from './cve-coverage.js';
@@ -71,7 +72,7 @@ function imageApplies(image: string, target: InventoryTarget): boolean {
     if (purl.version) return purl.version === target.digest;
     return purl.name === lastSegment(target.name);
   }
-  if (/^sha256:[0-9a-f]{64}$/.test(image)) return image === target.digest;
+  if (isSha256Digest(image)) return image === target.digest;
   const reference = stripTransport(image);
   const name = stripTransport(target.name);
   return (
@@ -87,8 +88,7 @@ function stripTransport(reference: string): string {
 
 function lastSegment(reference: string): string {
   return (
-    stripTransport(reference)
-      .replace(/@sha256:[0-9a-f]+$/, '')
+    withoutPinnedDigest(stripTransport(reference))
       .replace(/:[^/:]+$/, '')
       .split('/')
       .pop() ?? ''

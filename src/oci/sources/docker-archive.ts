@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import { PatchlineError } from '../../core/index.js';
+import { isSha256Digest, PatchlineError } from '../../core/index.js';
 import { peek, sniffCompression } from '../decompress.js';
-import { type Digest, isDigest, sha256Digest } from '../digest.js';
+import { type Digest, sha256Digest } from '../digest.js';
 import type { ImageSource, ManifestBytes } from '../image-source.js';
 import { DOCKER_CONFIG, DOCKER_LAYER_GZIP, DOCKER_LAYER_TAR, DOCKER_MANIFEST, OCI_LAYER_ZSTD } from '../media-types.js';
 import { parseRegistryReference } from '../reference.js';
@@ -54,13 +54,12 @@ export async function openDockerArchive(
     probe.destroy();
     const diffId = config.rootfs.diff_ids[i] as Digest;
     // An uncompressed layer's digest is its diffID; a compressed one (rare in archives) must be hashed once.
-    const fromPath = /blobs\/sha256\/([a-f0-9]{64})$/.exec(path)?.[1];
-    const digest: Digest =
-      fromPath && isDigest(`sha256:${fromPath}`)
-        ? (`sha256:${fromPath}` as Digest)
-        : compression === 'none'
-          ? diffId
-          : await hashMember(files, path);
+    const fromPath = `sha256:${/blobs\/sha256\/([^/]+)$/.exec(path)?.[1]}` as const;
+    const digest: Digest = isSha256Digest(fromPath)
+      ? fromPath
+      : compression === 'none'
+        ? diffId
+        : await hashMember(files, path);
     const mediaType =
       compression === 'gzip' ? DOCKER_LAYER_GZIP : compression === 'zstd' ? OCI_LAYER_ZSTD : DOCKER_LAYER_TAR;
     layers.push({ mediaType, digest, size: await files.size(path) });
