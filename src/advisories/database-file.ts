@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { copyFile, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError, renameDurably } from '../core/index.js';
 import { AdvisoryDatabase, connectionOf, type DatabaseStatus } from './database.js';
 import { storedAdvisorySchema, storedAffectedSchema } from './stored-record.js';
 import { syncStatePath } from './sync-state.js';
@@ -46,7 +46,7 @@ export async function exportDatabase(db: AdvisoryDatabase, file: string): Promis
   const temp = join(dirname(file), `.${randomBytes(6).toString('hex')}.patchline-export.tmp`);
   try {
     connectionOf(db).prepare('VACUUM INTO ?').run(temp);
-    await rename(temp, file);
+    await renameDurably(temp, file);
   } catch (error) {
     await rm(temp, { force: true });
     throw new PatchlineError(
@@ -109,7 +109,7 @@ export async function installDatabaseFile(dbPath: string, file: string, options:
     // A log or shared-memory file left at the path by a database deleted from under its writer would be read
     // against the new file as if it were its own (SQLite cannot tell): they describe nothing that still exists.
     await Promise.all(['-wal', '-shm', '-journal'].map((suffix) => rm(`${dbPath}${suffix}`, { force: true })));
-    await rename(file, dbPath);
+    await renameDurably(file, dbPath);
     return;
   }
   const live = AdvisoryDatabase.open(dbPath);

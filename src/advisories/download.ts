@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError, renameDurably } from '../core/index.js';
 import type { Validators } from './sync-state.js';
 
 /**
@@ -241,7 +241,7 @@ async function finish(request: DownloadRequest, meta: PartMeta): Promise<Downloa
     if (actual !== hex.toLowerCase()) throw await mismatch(algorithm.replace('sha', 'SHA-'), actual, hex);
     verified.push(algorithm);
   }
-  await rename(part, request.path);
+  await renameDurably(part, request.path);
   await rm(`${part}.json`, { force: true });
   const validators: Validators = {};
   if (meta.etag !== undefined) validators.etag = meta.etag;

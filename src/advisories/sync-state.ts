@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError, writeFileAtomic } from '../core/index.js';
 
 /**
  * What `db update` remembers between runs, in `<db>.sync.json` beside the database: the validators of every URL
@@ -68,12 +67,5 @@ export async function readSyncState(dbPath: string): Promise<SyncState> {
 
 export async function writeSyncState(dbPath: string, state: SyncState): Promise<void> {
   const path = syncStatePath(dbPath);
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new PatchlineError('input', path, `cannot be written (${(error as NodeJS.ErrnoException).code})`);
-  }
+  await writeFileAtomic(path, `${JSON.stringify(state, null, 2)}\n`);
 }

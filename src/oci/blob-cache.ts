@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, rm, stat, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { openAtomicFile } from '../core/index.js';
 import { type Digest, DigestVerifier, digestAlgorithm, digestHex } from './digest.js';
 
 /** The cache folder: $PATCHLINE_CACHE_DIR, else $XDG_CACHE_HOME/patchline, else ~/.cache/patchline. */
@@ -56,18 +56,16 @@ export class BlobCache {
     const finalPath = this.pathOf(digest);
     const dir = join(finalPath, '..');
     await mkdir(dir, { recursive: true });
-    const tempPath = `${finalPath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    const file = createWriteStream(tempPath);
+    const file = await openAtomicFile(finalPath);
     const verifier = new DigestVerifier(digest, `cache entry ${digest}`, size);
-    const written = pipeline(verifier, file);
+    const written = pipeline(verifier, file.stream);
     written.catch(() => undefined);
     let failed = false;
     const discard = async () => {
       if (failed) return;
       failed = true;
       verifier.destroy();
-      file.destroy();
-      await rm(tempPath, { force: true });
+      await file.discard();
     };
     const tee = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -84,7 +82,7 @@ export class BlobCache {
         }
         verifier.end();
         written.then(
-          () => rename(tempPath, finalPath).then(() => callback(), callback),
+          () => file.commit().then(() => callback(), callback),
           () => discard().then(() => callback(), callback),
         );
       },

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError, renameDurably } from '../core/index.js';
 import { type Digest, sha256Digest } from './digest.js';
 import type { Compression } from './media-types.js';
 import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_GZIP, OCI_LAYER_TAR, OCI_LAYER_ZSTD, OCI_MANIFEST } from './media-types.js';
@@ -84,7 +84,7 @@ export class OciLayoutWriter {
       await pipeline(input, diff, blob, createWriteStream(temp));
     }
     const digest: Digest = `sha256:${blob.hash.digest('hex')}`;
-    await rename(temp, join(this.dir, blobPath(digest)));
+    await renameDurably(temp, join(this.dir, blobPath(digest)));
     const layer = {
       mediaType: LAYER_TYPE[compression],
       digest,

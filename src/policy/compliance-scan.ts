@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError, renameDurably, temporaryPathFor } from '../core/index.js';
 import { type OpenImageOptions, openImage, parseImageReference, sha256OfFile } from '../oci/index.js';
 import { DirectoryTree, extractMergedTree } from '../rootfs/index.js';
 import type { ComplianceFacts } from './gate-inputs.js';
@@ -186,10 +186,10 @@ function runOscap(
 
 /** Copies a finished file to where it is kept, whole or not at all, and returns its digest. */
 async function keepFile(from: string, to: string): Promise<string> {
-  const temp = `${to}.${process.pid}.tmp`;
+  const temp = temporaryPathFor(to);
   try {
     await copyFile(from, temp);
-    await rename(temp, to);
+    await renameDurably(temp, to);
   } catch (error) {
     await rm(temp, { force: true });
     throw new PatchlineError('input', to, `cannot be written (${(error as NodeJS.ErrnoException).code ?? error})`);

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, mkdir, open, rename } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
+import { renameDurably } from '../../core/index.js';
 import { digestAlgorithm } from '../../oci/digest.js';
 import type { BlobCache, Digest } from '../../oci/index.js';
 import { CacheWriterThread } from './cache-writer-thread.js';
@@ -199,7 +200,7 @@ export class BlobProxy {
     // and only then does the client get its last bytes. (BlobCache.writeThrough is not used: it would hash every
     // byte a second time.)
     verifier.on('end', () => {
-      rename(record.temp, entry).then(
+      renameDurably(record.temp, entry).then(
         () => {
           if (behind !== undefined) client?.write(behind);
           client?.end();

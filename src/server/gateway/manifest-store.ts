@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic } from '../../core/index.js';
 import { type Digest, sha256Digest } from '../../oci/index.js';
 import { type UpstreamRepository, upstreamFailure } from './upstream.js';
 
@@ -89,9 +89,7 @@ export class ManifestStore {
     if (!manifest.digest.startsWith('sha256:')) return;
     const path = this.pathOf(manifest.digest);
     await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     const entry = { mediaType: manifest.mediaType, data: manifest.bytes.toString('base64') };
-    await writeFile(temp, JSON.stringify(entry));
-    await rename(temp, path);
+    await writeFileAtomic(path, JSON.stringify(entry));
   }
 }
