@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { PatchlineError, renameDurably } from '../core/index.js';
+import { PatchlineError, readBounded, renameDurably } from '../core/index.js';
 import type { Validators } from './sync-state.js';
 
 /**
@@ -103,14 +103,8 @@ export async function fetchSmall(
         return undefined;
       }
       checkStatus(response, url, [200]);
-      const chunks: Buffer[] = [];
-      let length = 0;
-      for await (const chunk of Readable.fromWeb(response.body as WebReadableStream)) {
-        length += (chunk as Buffer).length;
-        if (length > maxBytes) throw new PatchlineError('limit', url, `is larger than ${maxBytes} bytes`);
-        chunks.push(chunk as Buffer);
-      }
-      return Buffer.concat(chunks).toString('utf8');
+      const body = Readable.fromWeb(response.body as WebReadableStream);
+      return (await readBounded(body, maxBytes, url)).toString('utf8');
     } catch (error) {
       if (error instanceof PatchlineError) throw error;
       if (attempt >= attempts) {

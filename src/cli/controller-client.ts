@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { type ErrorKind, PatchlineError } from '../core/index.js';
+import { type ErrorKind, PatchlineError, readBounded } from '../core/index.js';
 
 /**
  * The admin side of `patchline serve` as the CLI sees it: JSON over HTTP with a bearer token. Every failure becomes a
@@ -171,16 +171,8 @@ async function readLimited(response: Response, input: string): Promise<string> {
     throw new PatchlineError('limit', input, `the controller's answer is ${declared} bytes, over the limit`);
   }
   if (response.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    size += chunk.byteLength;
-    if (size > MAX_RESPONSE_BYTES) {
-      throw new PatchlineError('limit', input, `the controller's answer exceeds ${MAX_RESPONSE_BYTES} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const problem = `the controller's answer exceeds ${MAX_RESPONSE_BYTES} bytes`;
+  return (await readBounded(response.body, MAX_RESPONSE_BYTES, input, problem)).toString('utf8');
 }
 
 function parseBody(text: string): unknown {

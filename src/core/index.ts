@@ -3,6 +3,7 @@
  * reads, schema issues, closed lists). It depends on no other module, and every module may depend on it.
  */
 export * from './atomic-write.js';
+export * from './bounded-read.js';
 export * from './digest.js';
 export * from './duration.js';
 export * from './errors.js';

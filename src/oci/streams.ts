@@ -1,5 +1,5 @@
 import type { Readable, Transform } from 'node:stream';
-import { PatchlineError } from '../core/index.js';
+import { readBounded } from '../core/index.js';
 
 /** `from.pipe(to)`, but an error or early close on either side reaches the other, as a consumer of `to` expects. */
 export function pipeInto<T extends Transform>(from: Readable, to: T): T {
@@ -11,15 +11,5 @@ export function pipeInto<T extends Transform>(from: Readable, to: T): T {
 
 /** Reads a whole stream into memory, refusing more than `limit` bytes: for manifests, configs and small files. */
 export async function readAll(stream: Readable, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of stream) {
-    length += (chunk as Buffer).length;
-    if (length > limit) {
-      stream.destroy();
-      throw new PatchlineError('limit', what, `is larger than the ${limit}-byte limit for this kind of content`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  return readBounded(stream, limit, what, `is larger than the ${limit}-byte limit for this kind of content`);
 }
