@@ -1,3 +1,4 @@
+import type { AdvisorySource, PackageKind } from '../core/index.js';
 import type { OsvRange } from '../version/osv.js';
 
 /**
@@ -6,16 +7,8 @@ import type { OsvRange } from '../version/osv.js';
  * speaks about per ecosystem and stream. Severity is kept to be shown, never to decide.
  */
 
-/** The publisher formats we import. Each has its own importer in advisories/importers/. */
-export type AdvisorySource =
-  | 'osv'
-  | 'redhat-csaf-vex'
-  | 'redhat-csaf-advisory'
-  | 'debian-tracker'
-  | 'alpine-secdb'
-  | 'fedora-bodhi'
-  /** An rpm repository's own `repodata/*-updateinfo.xml` (Oracle Linux, Amazon Linux, a company's mirror, ...). */
-  | 'updateinfo';
+/** The publisher formats we import (the closed list is core's). Each has its own importer in advisories/importers/. */
+export type { AdvisorySource } from '../core/index.js';
 
 /** How the publisher states a package's relation to the advisory. */
 export type AffectedStatus =
@@ -35,7 +28,7 @@ export type AffectedStatus =
 /** Which kind of package name `package` is: matched against Package.name or Package.sourceName. */
 export type PackageNameKind = 'binary' | 'source';
 
-export type VersionScheme = 'rpm' | 'deb' | 'apk';
+export type VersionScheme = PackageKind;
 
 /**
  * One package of one ecosystem and stream an advisory speaks about.

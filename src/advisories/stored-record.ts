@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ADVISORY_SOURCES, PACKAGE_KINDS } from '../core/index.js';
 import type { AdvisoryRecord, AffectedPackage } from './advisory.js';
 
 /**
@@ -21,7 +22,7 @@ const rangeSchema = z.object({
 export const storedAffectedSchema = z.object({
   ecosystem: z.string().min(1),
   stream: z.string().optional(),
-  scheme: z.enum(['rpm', 'deb', 'apk']),
+  scheme: z.enum(PACKAGE_KINDS),
   package: z.string().min(1),
   nameKind: z.enum(['binary', 'source']),
   module: z.string().optional(),
@@ -36,15 +37,7 @@ export const storedAffectedSchema = z.object({
 
 export const storedAdvisorySchema = z.object({
   id: z.string().min(1),
-  source: z.enum([
-    'osv',
-    'redhat-csaf-vex',
-    'redhat-csaf-advisory',
-    'debian-tracker',
-    'alpine-secdb',
-    'fedora-bodhi',
-    'updateinfo',
-  ]),
+  source: z.enum(ADVISORY_SOURCES),
   aliases: z.array(z.string()),
   summary: z.string().optional(),
   severity: z.string().optional(),

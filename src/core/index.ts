@@ -4,6 +4,7 @@
  */
 export * from './atomic-write.js';
 export * from './bounded-read.js';
+export * from './closed-lists.js';
 export * from './digest.js';
 export * from './duration.js';
 export * from './errors.js';

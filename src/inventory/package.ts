@@ -1,6 +1,8 @@
+import type { PackageKind } from '../core/index.js';
 import type { Digest } from '../oci/digest.js';
 
-export type PackageType = 'rpm' | 'deb' | 'apk';
+/** The package manager whose database recorded a package (core's closed list). */
+export type PackageType = PackageKind;
 
 /**
  * One installed package as its package database records it. Fields are the database's own, unnormalised: matching

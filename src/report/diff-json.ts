@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PACKAGE_KINDS } from '../core/index.js';
 import type { ImageDiff } from '../policy/image-diff.js';
 
 /**
@@ -7,7 +8,7 @@ import type { ImageDiff } from '../policy/image-diff.js';
  * ever added; a rename or a removal needs a new apiVersion. Versions are written as the package manager prints them
  * (`[epoch:]version[-release]`), sizes in bytes, times in ISO 8601.
  */
-const packageType = z.enum(['rpm', 'deb', 'apk']);
+const packageType = z.enum(PACKAGE_KINDS);
 const status = z.enum(['fix-available', 'no-fix-yet', 'will-not-fix', 'not-affected']);
 const counts = z.object({
   'fix-available': z.number().int(),

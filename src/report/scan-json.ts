@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PACKAGE_KINDS } from '../core/index.js';
 import type { ScanResult } from '../scan/finding.js';
 import { countByStatus, orderFindings } from './finding-order.js';
 
@@ -27,7 +28,7 @@ export const scanFindingSchema = z.object({
   aliases: z.array(z.string()).describe('other ids of the advisory (CVE, RHSA, ALSA, DSA), sorted'),
   cves: z.array(z.string()).describe('the CVE ids among id and aliases, sorted'),
   package: z.object({
-    type: z.enum(['rpm', 'deb', 'apk']),
+    type: z.enum(PACKAGE_KINDS),
     name: z.string(),
     version: z.string(),
     release: z.string().optional(),
@@ -39,7 +40,7 @@ export const scanFindingSchema = z.object({
     installed: z.string().describe('the installed version as its scheme writes it: rpm [E:]V-R, deb, apk'),
     layer: z.object({ index: z.number().int(), digest: z.string() }).optional(),
   }),
-  scheme: z.enum(['rpm', 'deb', 'apk']),
+  scheme: z.enum(PACKAGE_KINDS),
   status,
   fixedVersion: z.string().optional(),
   fixAdvisory: z.string().optional().describe('the advisory shipping the fix, when it is not id'),

@@ -1,4 +1,4 @@
-import { PatchlineError } from '../core/index.js';
+import { type PackageKind, PatchlineError } from '../core/index.js';
 import { compareApkVersions, isValidApkVersion } from './apk.js';
 import { compareLegacyApkVersions, isValidLegacyApkVersion } from './apk-legacy.js';
 import { compareDebVersions, parseDebVersion } from './dpkg.js';
@@ -6,7 +6,7 @@ import type { Ordering } from './ordering.js';
 import { compareEvr, parseEvr } from './rpm.js';
 
 /** A package manager's version ordering: rpm's EVRs, Debian's (dpkg) versions, Alpine's (apk) versions. */
-export type VersionScheme = 'rpm' | 'deb' | 'apk';
+export type VersionScheme = PackageKind;
 
 export type VersionComparator = (a: string, b: string) => Ordering;
 
