@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import { z } from 'zod';
-import { type ErrorKind, PatchlineError, readBounded } from '../core/index.js';
+import { errorKindOfStatus, PatchlineError, readBounded } from '../core/index.js';
 
 /**
  * The admin side of `patchline serve` as the CLI sees it: JSON over HTTP with a bearer token. Every failure becomes a
@@ -110,7 +110,7 @@ export class ControllerClient {
     const message = status.success
       ? status.data.message
       : `${response.status} ${response.statusText}${text === '' ? '' : `: ${text.slice(0, 200)}`}`;
-    throw new PatchlineError(errorKind(response.status), `${method} ${url.href}`, message);
+    throw new PatchlineError(errorKindOfStatus(response.status), `${method} ${url.href}`, message);
   }
 
   /** GET a JSON document that must be there. */
@@ -150,18 +150,6 @@ async function adminToken(flags: ControllerFlags, env: NodeJS.ProcessEnv): Promi
     );
   }
   return token;
-}
-
-/**
- * ErrorKind has no word for "the controller"; a remote service that failed is what 'registry' means at the CLI's
- * exit-code level, and the message names the URL, so nobody mistakes it for an image registry.
- */
-function errorKind(status: number): ErrorKind {
-  if (status === 401 || status === 403) return 'auth';
-  if (status === 404) return 'not-found';
-  if (status === 413) return 'limit';
-  if (status >= 400 && status < 500) return 'input';
-  return 'registry';
 }
 
 async function readLimited(response: Response, input: string): Promise<string> {

@@ -3,7 +3,10 @@
  * failed its policy. The command has already written its report; main() prints this one line on stderr, as grype
  * prints its threshold message, without calling it an error.
  */
-export class ResultExit {
+export class ResultExit extends Error {
   readonly exitCode = 1;
-  constructor(readonly message: string) {}
+  constructor(message: string) {
+    super(message);
+    this.name = 'ResultExit';
+  }
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { formatPath, issuePath } from '../core/index.js';
+import { formatPath, issuePath, PatchlineError } from '../core/index.js';
 import type { StoreErrorReason } from '../store/index.js';
 import { MAX_NESTING, tooDeep } from './nesting.js';
 
@@ -49,10 +49,10 @@ export function sendStatus(reply: FastifyReply, reason: StatusReason, message: s
 }
 
 /** A request that failed its schema, thrown from handlers and turned into a 422 naming the place in the body. */
-export class InvalidRequest extends Error {
+export class InvalidRequest extends PatchlineError {
   readonly reason: 'Invalid' | 'BadRequest';
   constructor(message: string, reason: 'Invalid' | 'BadRequest' = 'Invalid') {
-    super(message);
+    super('input', 'request', message, { message });
     this.name = 'InvalidRequest';
     this.reason = reason;
   }

@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { errorKindOfStatus, PatchlineError } from '../../core/index.js';
 
 /**
  * The error codes of the OCI distribution specification (and distribution's UNAVAILABLE), with the HTTP status each
@@ -22,13 +23,13 @@ const STATUS = {
 export type RegistryErrorCode = keyof typeof STATUS;
 
 /** A failure the gateway answers with; thrown inside a handler, it is turned into the response by the routes. */
-export class RegistryError extends Error {
+export class RegistryError extends PatchlineError {
   constructor(
     readonly code: RegistryErrorCode,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(errorKindOfStatus(STATUS[code]), 'registry request', message, { message });
     this.name = 'RegistryError';
   }
 
