@@ -6,7 +6,7 @@ import { PassThrough, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { z } from 'zod';
-import { PatchlineError, sha256DigestSchema } from '../core/index.js';
+import { formatSchemaError, PatchlineError, sha256DigestSchema } from '../core/index.js';
 import { type Digest, DigestVerifier, formatImageReference, mediaTypes, type RegistryReference } from '../oci/index.js';
 import type { RegistryClient } from '../oci/registry/index.js';
 import { AdvisoryDatabase, connectionOf } from './database.js';
@@ -228,7 +228,7 @@ function parseManifest(bytes: Buffer, name: string) {
     throw new PatchlineError(
       'input',
       name,
-      `is not a Patchline advisory database artifact (${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message})`,
+      `is not a Patchline advisory database artifact (${formatSchemaError(parsed.error)})`,
     );
   }
   const manifest = parsed.data;

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { PatchlineError, writeFileAtomic } from '../core/index.js';
+import { formatSchemaError, PatchlineError, writeFileAtomic } from '../core/index.js';
 
 /**
  * What `db update` remembers between runs, in `<db>.sync.json` beside the database: the validators of every URL
@@ -59,7 +59,7 @@ export async function readSyncState(dbPath: string): Promise<SyncState> {
     throw new PatchlineError(
       'input',
       path,
-      `is not a sync state (${parsed.error.issues[0]?.message ?? 'invalid'}); delete it to start afresh`,
+      `is not a sync state (${formatSchemaError(parsed.error)}); delete it to start afresh`,
     );
   }
   return parsed.data;

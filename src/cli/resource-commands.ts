@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { z } from 'zod';
-import { PatchlineError } from '../core/index.js';
+import { formatSchemaError, PatchlineError } from '../core/index.js';
 import type { Release } from '../fleet/index.js';
 import { ControllerClient, type ControllerFlags, controllerOptions, type ResourcePlural } from './controller-client.js';
 import { readKindsOfDocuments, readResourceDocuments } from './resource-documents.js';
@@ -208,7 +208,5 @@ export function collect(value: string, previous: string[] | undefined): string[]
 export function checked<T>(resource: ResourceKind<T>, document: unknown, input: string): T {
   const result = resource.schema.safeParse(document);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = issue?.path.join('.') ?? '';
-  throw new PatchlineError('usage', input, `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`);
+  throw new PatchlineError('usage', input, formatSchemaError(result.error));
 }

@@ -25,3 +25,27 @@ export function formatPath(path: readonly (string | number)[]): string {
     .map((key, i) => (/^\d+$/.test(key) ? `[${key}]` : i === 0 ? key : `.${key}`))
     .join('');
 }
+
+export interface SchemaErrorFormat {
+  /** How many problems to name before "and N more" (default 1: the first is usually the one to fix). */
+  limit?: number;
+  /** What to call the place of a problem with the whole value (default `(document)`): `body`, the request. */
+  whole?: string;
+  /** Where the checked value sits in a larger document (`['predicate']`), so paths read from its top. */
+  within?: readonly (string | number)[];
+}
+
+/**
+ * The one formatter of schema problems: `spec.exceptions[0].status: is required; spec.evil: unknown key`, each path as
+ * a reader of the document would write it (see issuePath and formatPath).
+ */
+export function formatSchemaError(error: z.ZodError, format: SchemaErrorFormat = {}): string {
+  const limit = format.limit ?? 1;
+  const problems = error.issues.slice(0, limit).map((issue) => {
+    const { path, message } = issuePath(issue);
+    const full = [...(format.within ?? []), ...path];
+    return `${full.length === 0 && format.whole !== undefined ? format.whole : formatPath(full)}: ${message}`;
+  });
+  const more = error.issues.length - limit;
+  return `${problems.join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+}

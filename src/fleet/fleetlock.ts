@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatSchemaError } from '../core/index.js';
 import { compareNames } from './batches.js';
 import { type Instant, toMillis } from './instant.js';
 
@@ -93,13 +94,11 @@ export function parseFleetLockBody(
   if (parsed.success) {
     return { ok: true, request: parsed.data };
   }
-  const issue = parsed.error.issues[0];
-  const where = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
   return {
     ok: false,
     response: {
       status: 400,
-      body: { kind: 'bad_request_invalid_body', value: `${where}: ${issue?.message ?? 'invalid'}` },
+      body: { kind: 'bad_request_invalid_body', value: formatSchemaError(parsed.error, { whole: 'body' }) },
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PatchlineError } from '../core/index.js';
+import { formatSchemaError, PatchlineError } from '../core/index.js';
 import { isDigest } from './digest.js';
 
 const digestString = z.string().refine(isDigest, { message: 'expected a digest such as sha256:<64 hex>' });
@@ -83,9 +83,7 @@ export function parseJson<T>(schema: z.ZodType<T>, bytes: Buffer | string, input
   }
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    throw new PatchlineError('input', input, `${where}: ${issue?.message ?? 'does not match the expected shape'}`);
+    throw new PatchlineError('input', input, formatSchemaError(result.error, { whole: '(top level)' }));
   }
   return result.data;
 }

@@ -1,4 +1,4 @@
-import { PatchlineError } from '../core/index.js';
+import { formatSchemaError, PatchlineError } from '../core/index.js';
 import { compareFindings, type Finding } from '../scan/index.js';
 import {
   type FindingReference,
@@ -94,7 +94,7 @@ export function parseGateEvidence(text: string, input: string): GateEvidence {
   }
   const statement = document as { _type?: unknown; predicateType?: unknown; predicate?: unknown };
   let record: unknown = document;
-  let where = '';
+  let within: string[] = [];
   if (typeof statement === 'object' && statement !== null && '_type' in statement) {
     if (statement.predicateType !== GATE_PREDICATE_TYPE) {
       throw new PatchlineError(
@@ -104,13 +104,11 @@ export function parseGateEvidence(text: string, input: string): GateEvidence {
       );
     }
     record = statement.predicate;
-    where = 'predicate.';
+    within = ['predicate'];
   }
   const parsed = gateEvidenceSchema.safeParse(record);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = `${where}${issue?.path.join('.') ?? ''}`;
-    throw new PatchlineError('input', input, `is not gate evidence: ${path || '(document)'}: ${issue?.message}`);
+    throw new PatchlineError('input', input, `is not gate evidence: ${formatSchemaError(parsed.error, { within })}`);
   }
   return parsed.data;
 }

@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
-import { formatPath, issuePath, PatchlineError } from '../core/index.js';
+import { formatPath, formatSchemaError, PatchlineError } from '../core/index.js';
 import type { StoreErrorReason } from '../store/index.js';
 import { MAX_NESTING, tooDeep } from './nesting.js';
 
@@ -69,9 +69,5 @@ export function parseBody<T extends z.ZodType>(schema: T, body: unknown, what: s
   }
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.slice(0, 5).map((issue) => {
-    const { path, message } = issuePath(issue);
-    return `${path.length === 0 ? what : formatPath(path)}: ${message}`;
-  });
-  throw new InvalidRequest(`${what} is invalid: ${problems.join('; ')}`);
+  throw new InvalidRequest(`${what} is invalid: ${formatSchemaError(parsed.error, { limit: 5, whole: what })}`);
 }

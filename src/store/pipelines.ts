@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { z } from 'zod';
+import { formatSchemaError } from '../core/index.js';
 import {
   type Exposure,
   exposureSchema,
@@ -22,24 +24,10 @@ import type { Database } from './schema.js';
  * the database is shared with other controllers and older versions of this one.
  */
 
-function parsed<T>(
-  schema: {
-    safeParse(
-      value: unknown,
-    ):
-      | { success: true; data: T }
-      | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } };
-  },
-  what: string,
-  doc: string,
-): T {
+function parsed<T>(schema: z.ZodType<T>, what: string, doc: string): T {
   const result = schema.safeParse(JSON.parse(doc));
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new StoreError(
-      'Invalid',
-      `stored ${what} is malformed at ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
-    );
+    throw new StoreError('Invalid', `stored ${what} is malformed at ${formatSchemaError(result.error)}`);
   }
   return result.data;
 }

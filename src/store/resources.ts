@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
+import { formatSchemaError } from '../core/index.js';
 import {
   API_VERSION,
   type Fleet,
@@ -41,10 +42,9 @@ export function parseDocument<T extends DocumentTable>(table: T, name: string, d
   }
   const parsed = schemas[table].safeParse(JSON.parse(doc));
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
     throw new StoreError(
       'Invalid',
-      `stored ${kinds[table]} ${name} is malformed at ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
+      `stored ${kinds[table]} ${name} is malformed at ${formatSchemaError(parsed.error)}`,
     );
   }
   if (validated.size >= MAX_VALIDATED) validated.clear();

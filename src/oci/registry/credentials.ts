@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { PatchlineError } from '../../core/index.js';
+import { formatSchemaError, PatchlineError } from '../../core/index.js';
 
 export interface Credentials {
   username: string;
@@ -82,9 +82,7 @@ async function readAuthFile(file: string): Promise<Map<string, Credentials> | un
   }
   const parsed = authFileSchema.safeParse(json);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    throw new PatchlineError('input', file, `auth file ${where}: ${issue?.message ?? 'unexpected shape'}`);
+    throw new PatchlineError('input', file, `auth file ${formatSchemaError(parsed.error, { whole: '(top level)' })}`);
   }
   const entries = new Map<string, Credentials>();
   for (const [key, entry] of Object.entries(parsed.data.auths ?? {})) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { formatSchemaError } from '../../core/index.js';
 import { guessKey } from '../auth.js';
 import { fleetRepository } from './access.js';
 import { basicCredentials, hostOfBasic } from './gateway-auth.js';
@@ -46,7 +47,10 @@ export async function tokenRoute(app: FastifyInstance, parts: GatewayParts): Pro
     access.limit(`gateway:${host}`);
     const query = tokenQuerySchema.safeParse(request.query);
     if (!query.success) {
-      throw new RegistryError('UNSUPPORTED', `the token request is not valid: ${query.error.issues[0]?.message}`);
+      throw new RegistryError(
+        'UNSUPPORTED',
+        `the token request is not valid: ${formatSchemaError(query.error, { whole: 'query' })}`,
+      );
     }
     const fleet = await context.store.fleetOfHost(host);
     const own = fleet === undefined ? undefined : fleetRepository(fleet.resource.metadata.name);
