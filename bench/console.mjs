@@ -21,8 +21,8 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { bootcStatus } from './bootc-status.mjs';
-import { children, cleanUpOnExit, tempDir } from './processes.mjs';
+import { hostStatus as bootcStatus } from './lib/host-status.js';
+import { children, cleanUpOnExit, tempDir } from './lib/processes.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'dist/cli/bin.js');

@@ -37,9 +37,9 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { summarizeProfile } from './lib.mjs';
-import { buildImage, IMAGE_DIR, TAG as IMAGE_TAG } from './make-image.mjs';
-import { children, cleanUpOnExit, dropTemp, must, tempDir } from './processes.mjs';
+import { children, cleanUpOnExit, dropTemp, must, tempDir } from './lib/processes.js';
+import { summarizeProfile } from './lib/profile.js';
+import { buildImage, IMAGE_DIR, TAG as IMAGE_TAG } from './make-image.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);

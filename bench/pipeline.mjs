@@ -23,7 +23,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { children, cleanUpOnExit, must, spawnRun, tempDir } from './processes.mjs';
+import { children, cleanUpOnExit, must, spawnRun, tempDir } from './lib/processes.js';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, 'dist/cli/bin.js');

@@ -15,8 +15,8 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { summarizeProfile } from './lib.mjs';
-import { buildImage, HALF_DIR, IMAGE_DIR, TAG } from './make-image.mjs';
+import { summarizeProfile } from './lib/profile.js';
+import { buildImage, HALF_DIR, IMAGE_DIR, TAG } from './make-image.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);

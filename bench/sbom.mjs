@@ -50,7 +50,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import tar from 'tar-stream';
-import { FINAL_CHUNK, fnv1a, NEWEST, summarizeProfile, WEIGHTS } from './lib.mjs';
+import { FINAL_CHUNK, fnv1a, NEWEST, WEIGHTS } from './lib/image-shape.js';
 import {
   cleanUpOnExit,
   cleanupSync,
@@ -59,7 +59,8 @@ import {
   spawnRun,
   TIME,
   tempDir,
-} from './processes.mjs';
+} from './lib/processes.js';
+import { summarizeProfile } from './lib/profile.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);

@@ -37,7 +37,6 @@ import { promisify } from 'node:util';
 import { createGunzip, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import tar from 'tar-stream';
-import { median, percentile, summarizeProfile } from './lib.mjs';
 import {
   cleanUpOnExit,
   cleanupSync,
@@ -46,7 +45,9 @@ import {
   spawnRun,
   TIME,
   tempDir,
-} from './processes.mjs';
+} from './lib/processes.js';
+import { summarizeProfile } from './lib/profile.js';
+import { median, percentile } from './lib/stats.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);

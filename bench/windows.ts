@@ -15,12 +15,13 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { MaintenanceWindow } from '../src/fleet/windows.js';
+import { fromDist, ROOT } from './lib/dist.js';
+import { selfCommand } from './lib/processes.js';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const argv = process.argv.slice(2);
-const option = (name, fallback) => {
+const option = (name: string, fallback: number) => {
   const at = argv.indexOf(`--${name}`);
   return at >= 0 ? Number(argv[at + 1]) : fallback;
 };
@@ -32,15 +33,22 @@ if (firstCall < 0 && !argv.includes('--no-build')) {
   const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (built.status !== 0) throw new Error('npm run build failed');
 }
-const { cronFiresAt, cronSchedule } = await import(join(ROOT, 'dist/fleet/cron.js'));
-const { isWindowOpen, nextWindowOpening, maintenanceWindowSchema } = await import(join(ROOT, 'dist/fleet/windows.js'));
-const { parseDuration } = await import(join(ROOT, 'dist/fleet/duration.js'));
+const { cronFiresAt, cronSchedule } = await fromDist<typeof import('../src/fleet/cron.js')>('fleet/cron.js');
+const { isWindowOpen, nextWindowOpening, maintenanceWindowSchema } =
+  await fromDist<typeof import('../src/fleet/windows.js')>('fleet/windows.js');
+const { parseDuration } = await fromDist<typeof import('../src/fleet/duration.js')>('fleet/duration.js');
 
 const MINUTE_MS = 60_000;
 const YEAR_MS = 366 * 24 * 60 * MINUTE_MS;
 
+/** The two questions, as windows.ts answers them and as the minute walk did. */
+interface WindowQuestions {
+  isWindowOpen(window: MaintenanceWindow, now: number): boolean;
+  nextWindowOpening(windows: MaintenanceWindow[], now: number): number | undefined;
+}
+
 /** The search windows.ts did before croner: ask cronFiresAt about every minute. */
-const minuteWalk = {
+const minuteWalk: WindowQuestions = {
   isWindowOpen(window, now) {
     const schedule = cronSchedule(window.schedule);
     for (let start = Math.floor(now / MINUTE_MS) * MINUTE_MS; start > now - parseDuration(window.duration); ) {
@@ -59,11 +67,12 @@ const minuteWalk = {
   },
 };
 
-const window = (schedule, timeZone, duration) => maintenanceWindowSchema.parse({ schedule, timeZone, duration });
-const at = (iso) => Date.parse(iso);
+const window = (schedule: string, timeZone: string, duration: string) =>
+  maintenanceWindowSchema.parse({ schedule, timeZone, duration });
+const at = (iso: string) => Date.parse(iso);
 
 /** Mean wall time per call; each call asks at a moment a few minutes on, so no answer is handed back from a cache. */
-function measure(call) {
+function measure(call: (shift: number) => unknown) {
   call(0);
   const started = performance.now();
   let calls = 0;
@@ -78,7 +87,7 @@ const yearly = [window('0 3 1 1 *', 'Europe/Berlin', '6h')];
 const nightly = [window('0 2 * * *', 'Europe/Berlin', '4h')];
 const leapDay = [window('0 2 29 2 *', 'Europe/Berlin', '2h')];
 const longWindow = window('0 2 * * sun', 'America/New_York', '2d');
-const cases = [
+const cases: Array<[string, (way: WindowQuestions, shift: number) => unknown]> = [
   [
     'next opening, yearly window (2024-01-02 → 2025-01-01)',
     (w, s) => w.nextWindowOpening(yearly, at('2024-01-02T12:00:00Z') + s),
@@ -90,7 +99,7 @@ const cases = [
   ],
   [
     'is open, 4h nightly window, closed (looks back 4h)',
-    (w, s) => w.isWindowOpen(nightly[0], at('2024-05-14T12:00:00Z') + s),
+    (w, s) => w.isWindowOpen(nightly[0]!, at('2024-05-14T12:00:00Z') + s),
   ],
   [
     'is open, 2-day weekly window, closed (looks back 2 days)',
@@ -100,8 +109,8 @@ const cases = [
 
 if (firstCall >= 0) {
   // A child: time one first call and say how long it took.
-  const [, call] = cases[Number(argv[firstCall + 1])];
-  const way = argv[firstCall + 2] === 'walk' ? minuteWalk : { isWindowOpen, nextWindowOpening };
+  const [, call] = cases[Number(argv[firstCall + 1])]!;
+  const way: WindowQuestions = argv[firstCall + 2] === 'walk' ? minuteWalk : { isWindowOpen, nextWindowOpening };
   const started = performance.now();
   call(way, 0);
   console.log(performance.now() - started);
@@ -109,10 +118,9 @@ if (firstCall >= 0) {
 }
 
 /** The first call's wall time in a fresh process. */
-function firstCallMs(index, way) {
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--first-call', String(index), way], {
-    encoding: 'utf8',
-  });
+function firstCallMs(index: number, way: 'walk' | 'new') {
+  const [command, commandArgs] = selfCommand(fileURLToPath(import.meta.url), ['--first-call', String(index), way]);
+  const child = spawnSync(command, commandArgs, { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`first-call child failed: ${child.stderr}`);
   return Number(child.stdout.trim());
 }
@@ -126,8 +134,9 @@ console.log(
   '| question | minute walk, first call | new, first call | minute walk, warm | new, warm | new answer | walk answer |',
 );
 console.log('| --- | ---: | ---: | ---: | ---: | --- | --- |');
-const newWay = { isWindowOpen, nextWindowOpening };
-const show = (value) => (typeof value === 'number' ? new Date(value).toISOString().slice(0, 16) : String(value));
+const newWay: WindowQuestions = { isWindowOpen, nextWindowOpening };
+const show = (value: unknown) =>
+  typeof value === 'number' ? new Date(value).toISOString().slice(0, 16) : String(value);
 for (const [index, [name, call]] of cases.entries()) {
   const walkFirst = firstCallMs(index, 'walk');
   const freshFirst = firstCallMs(index, 'new');

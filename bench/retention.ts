@@ -15,67 +15,66 @@
 // Writes bench/results/retention.md and retention.json.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bootcStatus } from './bootc-status.mjs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import type { PruneResult } from '../src/store/index.js';
+import { digest } from '../test/helpers/fleet-docs.js';
+import { benchArgs } from './lib/args.js';
+import { fromDist, ROOT } from './lib/dist.js';
+import { hostStatus } from './lib/host-status.js';
+import { writeResults } from './lib/results.js';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const RESULTS = join(ROOT, 'bench/results');
 const REPO = 'bench.example/os';
 
-const args = parseArgs(process.argv.slice(2));
-const HOSTS = Number(args.hosts ?? 10_000);
-const REPORT_ROUNDS = Number(args['report-rounds'] ?? 5);
+const args = benchArgs();
+const HOSTS = args.number('hosts', 10_000);
+const REPORT_ROUNDS = args.number('report-rounds', 5);
 
-function parseArgs(list) {
-  const out = {};
-  for (let i = 0; i < list.length; i++) {
-    const key = list[i].replace(/^--/, '');
-    if (key.startsWith('no-')) out[key] = true;
-    else out[key] = list[++i];
-  }
-  return out;
-}
-
-if (args['no-build'] !== true) {
+if (!args.flag('no-build')) {
   const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) process.exit(1);
 }
-const { Store, DEFAULT_RETENTION } = await import(join(ROOT, 'dist/store/index.js'));
-const { decideRollout } = await import(join(ROOT, 'dist/fleet/index.js'));
-const { sql } = await import('kysely');
+const { Store, DEFAULT_RETENTION } = await fromDist<typeof import('../src/store/index.js')>('store/index.js');
+const { decideRollout } = await fromDist<typeof import('../src/fleet/index.js')>('fleet/index.js');
 
 const load = () =>
   loadavg()
     .map((n) => n.toFixed(2))
     .join(' ');
-const digest = (n) => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
 const MIN = 60_000;
 const DAY = 86_400_000;
 let now = Date.parse('2026-12-01T00:00:00Z');
 
-/** A report as bench/fleet.mjs's hosts send it (bootc 1.x status, health). */
-function report(at, booted, rollback) {
+/** A report as bench/fleet.ts's hosts send it (bootc 1.x status, health). */
+function report(at: number, booted: string, rollback: string | undefined) {
   return {
     receivedAt: new Date(at).toISOString(),
-    bootc: bootcStatus(REPO, booted, rollback),
-    health: { state: 'healthy' },
+    bootc: hostStatus(REPO, booted, rollback),
+    health: { state: 'healthy' as const },
   };
 }
 
+/** Page counts of the whole file, and bytes (whole pages) of each table with its indexes. */
+interface FileStat {
+  tables: Record<string, number>;
+  pages: number;
+  free: number;
+  size: number;
+}
+
 /** Bytes (whole pages) of each table with its indexes, from SQLite's dbstat. */
-function tableBytes(path) {
+function tableBytes(path: string): FileStat {
   const sql = `SELECT coalesce(m.tbl_name, s.name) AS tbl, sum(s.pgsize) AS bytes
     FROM dbstat AS s LEFT JOIN sqlite_master AS m ON m.name = s.name GROUP BY tbl`;
   const out = spawnSync(process.execPath, ['-e', dbstatScript(path, sql)], { cwd: ROOT, encoding: 'utf8' });
   if (out.status !== 0) throw new Error(out.stderr);
-  return JSON.parse(out.stdout);
+  return JSON.parse(out.stdout) as FileStat;
 }
 
-function dbstatScript(path, sql) {
+function dbstatScript(path: string, sql: string) {
   return `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(path)}, { readonly: true });
     const rows = db.prepare(${JSON.stringify(sql)}).all();
     const pages = db.pragma('page_count', { simple: true }); const free = db.pragma('freelist_count', { simple: true });
@@ -87,12 +86,38 @@ const dir = await mkdtemp(join(tmpdir(), 'patchline-bench-retention-'));
 const path = join(dir, 'controller.db');
 const store = await Store.open(path);
 const names = Array.from({ length: HOSTS }, (_, n) => `host-${String(n).padStart(6, '0')}`);
-const booted = new Map(names.map((name) => [name, { booted: digest(1), rollback: undefined }]));
-const results = { hosts: HOSTS, reportRounds: REPORT_ROUNDS, loadavg: load() };
+const booted = new Map(names.map((name) => [name, { booted: digest(1), rollback: undefined as string | undefined }]));
 
-async function reportAll(at) {
+interface RetentionResults {
+  hosts: number;
+  reportRounds: number;
+  loadavg: string;
+  hostBytesPerHost: number;
+  reportBytes: number;
+  reportMs: number;
+  walBytesAfterReportRounds: number;
+  hostBytesPerHostAfterRounds: number;
+  rolloutSteps: number[];
+  rolloutSeconds: number;
+  rolloutHostBytesPerHostPerRollout: number;
+  eventBytesPerHostPerRollout: number;
+  eventsPerHostPerRollout: number;
+  fileBytesAfterThreeRollouts: number;
+  pruneMs: number;
+  pruned: PruneResult;
+  walBytesAfterPrune: number;
+  freePagesAfterPrune: number;
+  fileBytesAfterPrune: number;
+  fileBytesAfterFourthRolloutAndPrune: number;
+  loadavgAfter: string;
+  projection: { hosts: number; monthDailyRollouts: number; bound: number };
+}
+// Filled in below as each figure is measured.
+const results = { hosts: HOSTS, reportRounds: REPORT_ROUNDS, loadavg: load() } as RetentionResults;
+
+async function reportAll(at: number) {
   for (const name of names) {
-    const host = booted.get(name);
+    const host = booted.get(name)!;
     await store.recordReport(name, report(at, host.booted, host.rollback));
   }
 }
@@ -125,7 +150,7 @@ try {
   await checkpoint();
   const fresh = tableBytes(path);
   // Every table (hosts, their credentials, the fleet): what the store holds per host before any rollout.
-  const used = (stat) => (stat.pages - stat.free) * stat.size;
+  const used = (stat: FileStat) => (stat.pages - stat.free) * stat.size;
   results.hostBytesPerHost = used(fresh) / HOSTS;
   results.reportBytes = JSON.stringify(report(now, digest(1), digest(2))).length;
 
@@ -144,7 +169,7 @@ try {
 
   // 3. Three rollouts over all hosts.
   let release = 1;
-  async function rollout() {
+  async function rollout(): Promise<number> {
     release++;
     now += DAY;
     const name = `v${release}`;
@@ -164,13 +189,13 @@ try {
     for (let step = 0; step < 100; step++) {
       const { decision } = await store.decide(`roll-${name}`, now, decideRollout);
       if (decision.rolloutPhase === 'succeeded') return step;
-      if (decision.rolloutPhase !== 'progressing' && decision.rolloutPhase !== 'pending') {
+      if (decision.rolloutPhase !== 'progressing') {
         throw new Error(`rollout ${name} ended ${decision.rolloutPhase}`);
       }
       now += MIN;
       for (const host of names) {
         const desired = await store.desiredFor(host, now);
-        const state = booted.get(host);
+        const state = booted.get(host)!;
         if (desired !== undefined && desired.digest !== state.booted) {
           booted.set(host, { booted: desired.digest, rollback: state.booted });
           await store.recordServed(host, desired.digest, now);
@@ -182,7 +207,7 @@ try {
   }
   const before = tableBytes(path);
   const rolloutStart = performance.now();
-  const steps = [];
+  const steps: number[] = [];
   for (let n = 0; n < 3; n++) steps.push(await rollout());
   results.rolloutSteps = steps;
   results.rolloutSeconds = (performance.now() - rolloutStart) / 3000;
@@ -193,10 +218,10 @@ try {
       await store.db
         .selectFrom('events')
         .select((eb) => eb.fn.countAll().as('n'))
-        .executeTakeFirst()
+        .executeTakeFirstOrThrow()
     ).n,
   );
-  const delta = (table) => ((rolled.tables[table] ?? 0) - (before.tables[table] ?? 0)) / (3 * HOSTS);
+  const delta = (table: string) => ((rolled.tables[table] ?? 0) - (before.tables[table] ?? 0)) / (3 * HOSTS);
   results.rolloutHostBytesPerHostPerRollout = delta('rollout_hosts');
   results.eventBytesPerHostPerRollout = delta('events');
   results.eventsPerHostPerRollout = events / (3 * HOSTS);
@@ -223,14 +248,14 @@ try {
 // The stated size: 100,000 hosts, one fleet, the defaults (50 finished rollouts kept, events 90 days).
 const FLEET = 100_000;
 const perRollout = results.rolloutHostBytesPerHostPerRollout + results.eventBytesPerHostPerRollout;
-const projection = (rollouts) => FLEET * (results.hostBytesPerHostAfterRounds + rollouts * perRollout);
+const projection = (rollouts: number) => FLEET * (results.hostBytesPerHostAfterRounds + rollouts * perRollout);
 results.projection = {
   hosts: FLEET,
   monthDailyRollouts: projection(30),
   bound: projection(DEFAULT_RETENTION.finishedRolloutsPerFleet + 2),
 };
 
-const mb = (bytes) => `${(bytes / 1e6).toFixed(1)} MB`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 const lines = [
   `# Controller store retention (SQLite), ${HOSTS} hosts`,
   '',
@@ -254,7 +279,5 @@ const lines = [
   `| 100,000 hosts, bound with the defaults (50 finished + latest + one in progress) | ${mb(results.projection.bound)} |`,
   '',
 ];
-mkdirSync(RESULTS, { recursive: true });
-writeFileSync(join(RESULTS, 'retention.md'), lines.join('\n'));
-writeFileSync(join(RESULTS, 'retention.json'), `${JSON.stringify(results, null, 2)}\n`);
+await writeResults('retention', lines.join('\n'), results);
 process.stdout.write(lines.join('\n'));

@@ -4,48 +4,52 @@
 // API directly (no HTTP, no controller process), on an empty PostgreSQL database you give it, with N hosts
 // (default 10,000) that report a real-shaped `bootc status`; time is passed in, so nothing sleeps.
 //
-//   npm run build && node bench/store-bytes.mjs postgres://user@host:port/empty-database [HOSTS]
+//   npm run build && npm run bench:store-bytes -- postgres://user@host:port/empty-database [HOSTS]
 //
 // Hosts in the rollout boot what they are told by their next report and are healthy at once, so each passes
 // pending → selected → healthy; a real host also passes updating, rebooting and verifying (more events per host).
 import pg from 'pg';
-import { decideRollout } from '../dist/fleet/index.js';
-import { Store } from '../dist/store/index.js';
-import { bootcStatus } from './bootc-status.mjs';
+import type { Rollout, RolloutPhase } from '../src/fleet/index.js';
+import { digest } from '../test/helpers/fleet-docs.js';
+import { fromDist } from './lib/dist.js';
+import { hostStatus } from './lib/host-status.js';
+import { median } from './lib/stats.js';
+
+const { decideRollout } = await fromDist<typeof import('../src/fleet/index.js')>('fleet/index.js');
+const { Store } = await fromDist<typeof import('../src/store/index.js')>('store/index.js');
 
 const url = process.argv[2];
 if (url === undefined || !/^postgres(ql)?:\/\//.test(url)) {
-  process.stderr.write('usage: node bench/store-bytes.mjs postgres://… [HOSTS] (an empty database: it is filled)\n');
+  process.stderr.write('usage: npm run bench:store-bytes -- postgres://… [HOSTS] (an empty database: it is filled)\n');
   process.exit(2);
 }
 const HOSTS = Number(process.argv[3] ?? 10_000);
 const REPO = 'bench.example/os';
-const digest = (n) => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
 const V1 = digest(1);
 const V2 = digest(2);
-const iso = (ms) => new Date(ms).toISOString();
+const iso = (ms: number) => new Date(ms).toISOString();
 
 const client = new pg.Client({ connectionString: url });
 await client.connect();
-const sql = async (text) => (await client.query(text)).rows;
+const sql = async (text: string) => (await client.query(text)).rows;
 const lsn = async () => (await sql('select pg_current_wal_lsn() as l'))[0].l;
-const walSince = async (from) =>
+const walSince = async (from: string) =>
   Number((await sql(`select pg_wal_lsn_diff(pg_current_wal_lsn(), '${from}') as d`))[0].d);
 
 const store = await Store.open(url);
 let now = Date.parse('2026-12-07T12:00:00Z');
 
-const report = (booted, rollback) => ({
+const report = (booted: string, rollback: string | undefined) => ({
   receivedAt: iso(now),
-  bootc: bootcStatus(REPO, booted, rollback),
-  health: { state: 'healthy' },
+  bootc: hostStatus(REPO, booted, rollback),
+  health: { state: 'healthy' as const },
 });
 
-async function inParallel(items, width, work) {
+async function inParallel<T>(items: readonly T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {
-      while (next < items.length) await work(items[next++]);
+      while (next < items.length) await work(items[next++]!);
     }),
   );
 }
@@ -63,7 +67,7 @@ await store.createFleet(
 for (const [name, image] of [
   ['v1', V1],
   ['v2', V2],
-]) {
+] as const) {
   await store.createRelease(
     {
       apiVersion: 'patchline.dev/v1',
@@ -81,7 +85,7 @@ await inParallel(names, 10, async (name) => {
 });
 console.log(`enrolled ${HOSTS} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
-async function reportRound(label, booted, rollback) {
+async function reportRound(label: string, booted: string, rollback: string | undefined) {
   const from = await lsn();
   const start = performance.now();
   await inParallel(names, 10, (name) => store.recordReport(name, report(booted, rollback)));
@@ -101,13 +105,13 @@ await reportRound('third report, same content (no checkpoint between)', V1, unde
 for (const [label, offset] of [
   ['recordSeen 5 s after the report (skipped by the condition)', 5_000],
   ['recordSeen 20 s after the report (writes)', 20_000],
-]) {
+] as const) {
   const from = await lsn();
   await inParallel(names, 10, (name) => store.recordSeen(name, now + offset));
   console.log(`${label}: WAL ${((await walSince(from)) / HOSTS).toFixed(0)} B per call`);
 }
 
-async function sizes(label) {
+async function sizes(label: string) {
   await sql('vacuum analyze');
   const rows =
     await sql(`select relname, n_live_tup, pg_total_relation_size(relid) as total, pg_relation_size(relid) as heap
@@ -128,7 +132,13 @@ async function sizes(label) {
 await sizes('after reports');
 
 // A rollout that makes v1 current (every host already runs it), then v2 over all hosts in batches.
-async function runRollout(name, release, target, previous, batches) {
+async function runRollout(
+  name: string,
+  release: string,
+  target: string,
+  previous: string | undefined,
+  batches: Rollout['spec']['batches'],
+) {
   await store.createRollout(
     {
       apiVersion: 'patchline.dev/v1',
@@ -151,7 +161,7 @@ async function runRollout(name, release, target, previous, batches) {
       return out;
     });
     ticks.push({ total: performance.now() - start, pure });
-    if (['succeeded', 'halted', 'rolled-back'].includes(decision.rolloutPhase)) {
+    if ((['succeeded', 'halted', 'rolled-back'] as RolloutPhase[]).includes(decision.rolloutPhase)) {
       console.log(`${name}: ${decision.rolloutPhase} after ${loop + 1} ticks`);
       break;
     }
@@ -167,7 +177,7 @@ async function runRollout(name, release, target, previous, batches) {
         await store.recordServed(host, target, now);
         booted.set(host, target);
       }
-      await store.recordReport(host, report(booted.get(host), booted.get(host) === target ? previous : undefined));
+      await store.recordReport(host, report(booted.get(host)!, booted.get(host) === target ? previous : undefined));
     });
     now += 60_000;
   }
@@ -178,14 +188,13 @@ async function runRollout(name, release, target, previous, batches) {
   const records = await sql(
     `select count(*)::int as n, sum(length(record))::int as bytes from rollout_hosts where rollout = '${name}'`,
   );
-  const sorted = ticks.map((each) => each.total).sort((a, b) => a - b);
+  const totals = ticks.map((each) => each.total);
+  const pures = ticks.map((each) => each.pure);
   console.log(
     `${name}: ${records[0].n} rollout_hosts rows (${(records[0].bytes / Math.max(1, records[0].n)).toFixed(0)} B record JSON each), ` +
       `${events[0].n} events (${(events[0].bytes / Math.max(1, events[0].n)).toFixed(0)} B JSON each); WAL during rollout incl. reports ${(wal / 1e6).toFixed(0)} MB; ` +
-      `decide() per tick: median ${sorted[Math.floor(sorted.length / 2)].toFixed(0)} ms, max ${sorted.at(-1).toFixed(0)} ms, of which decideRollout median ${ticks
-        .map((each) => each.pure)
-        .sort((a, b) => a - b)
-        [Math.floor(ticks.length / 2)].toFixed(0)} ms (${ticks.length} ticks)`,
+      `decide() per tick: median ${median(totals).toFixed(0)} ms, max ${Math.max(...totals).toFixed(0)} ms, ` +
+      `of which decideRollout median ${median(pures).toFixed(0)} ms (${ticks.length} ticks)`,
   );
 }
 await runRollout('r1', 'v1', V1, undefined, undefined);

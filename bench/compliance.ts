@@ -10,30 +10,32 @@
 // $TMPDIR/patchline-real-images-*; run `npx vitest run test/gate-compliance.test.ts` once to build it). Content: the
 // SCAP Security Guide's Ubuntu 22.04 datastream with its benchmark platform line removed (Debian's ssg-debderived has
 // no Debian datastream: the same derivation as test/helpers/scap-content.ts), through a tailoring of file rules.
-// Prints a Markdown table and writes bench/results/compliance.json.
+// Prints a Markdown table and writes bench/results/compliance.md and compliance.json.
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { median } from './lib.mjs';
-import { cleanUpOnExit, tempDir } from './processes.mjs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, fromDist } from './lib/dist.js';
+import { load1 } from './lib/machine.js';
+import { cleanUpOnExit, tempDir } from './lib/processes.js';
+import { writeResults } from './lib/results.js';
+import { median } from './lib/stats.js';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const CLI = join(ROOT, 'dist/cli/bin.js');
 const UBUNTU_DS = '/usr/share/xml/scap/ssg/content/ssg-ubuntu2204-ds.xml';
 const RULE = 'xccdf_org.ssgproject.content_rule_';
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 cleanUpOnExit(log);
 
 const args = process.argv.slice(2);
-const option = (name, fallback) => {
+function option(name: string): string | undefined;
+function option(name: string, fallback: string): string;
+function option(name: string, fallback?: string): string | undefined {
   const at = args.indexOf(`--${name}`);
   return at === -1 ? fallback : args[at + 1];
-};
-const RUNS = Number(option('runs', 3));
+}
+const RUNS = Number(option('runs', '3'));
 
 // The five file rules of the tests, and a larger set: every file owner/group/permission rule CIS level 1 selects
 // that does not ask about Debian packages (the dpkginfo probe fails offline in oscap 1.3.7).
@@ -45,7 +47,7 @@ const FILE_RULES = [
   'file_permissions_etc_gshadow',
 ];
 
-function defaultImages() {
+function defaultImages(): { image: string; unpacked: string } {
   const caches = readdirSync(tmpdir()).filter((name) => name.startsWith('patchline-real-images-'));
   for (const cache of caches) {
     const podman = join(tmpdir(), cache, 'podman');
@@ -59,7 +61,7 @@ function defaultImages() {
   );
 }
 
-async function cisFileRules(datastream) {
+async function cisFileRules(datastream: string): Promise<string[]> {
   // The CIS level 1 server profile's selected rules, as `oscap info --profile` does not list them: read the select list.
   const text = await readFile(datastream, 'utf8');
   const start = text.indexOf('<xccdf-1.2:Profile id="xccdf_org.ssgproject.content_profile_cis_level1_server"');
@@ -67,7 +69,7 @@ async function cisFileRules(datastream) {
   return [
     ...profile.matchAll(/<xccdf-1\.2:select idref="xccdf_org\.ssgproject\.content_rule_([^"]+)" selected="true"/g),
   ]
-    .map((match) => match[1])
+    .map((match) => match[1]!)
     .filter((rule) => /^(file_(owner|groupowner|permissions)_|dir_perms_)/.test(rule))
     .filter((rule) => {
       // A rule with a platform of its own (package cron installed, ...) asks dpkginfo: left out.
@@ -77,7 +79,11 @@ async function cisFileRules(datastream) {
     });
 }
 
-function gate(reference, policy, db) {
+interface GateReport {
+  compliance?: { results: unknown[] };
+}
+
+function gate(reference: string, policy: string, db: string) {
   const started = process.hrtime.bigint();
   const result = spawnSync(
     process.execPath,
@@ -90,14 +96,14 @@ function gate(reference, policy, db) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0 && result.status !== 1)
     throw new Error(`gate ${reference} exited ${result.status}: ${result.stderr}`);
-  const report = JSON.parse(result.stdout);
+  const report = JSON.parse(result.stdout) as GateReport;
   return { seconds, compliance: report.compliance };
 }
 
 async function main() {
-  const { image, unpacked } = option('image')
-    ? { image: option('image'), unpacked: option('unpacked') }
-    : defaultImages();
+  const given = option('image');
+  const { image, unpacked } = given ? { image: given, unpacked: option('unpacked') } : defaultImages();
+  if (unpacked === undefined) throw new Error('--image needs --unpacked ROOTFS (the same image, unpacked)');
   const work = await tempDir('patchline-bench-compliance-');
   const datastream = join(work, 'ssg-ubuntu2204-for-debian-ds.xml');
   const text = await readFile(UBUNTU_DS, 'utf8');
@@ -129,7 +135,7 @@ ${rules.map((rule) => `    <xccdf:select idref="${RULE}${rule}" selected="true"/
   );
   // An empty advisory database: the scan costs the same on both sides of the comparison.
   const db = join(work, 'advisories.db');
-  const { AdvisoryDatabase } = await import(join(ROOT, 'dist/advisories/index.js'));
+  const { AdvisoryDatabase } = await fromDist<typeof import('../src/advisories/index.js')>('advisories/index.js');
   AdvisoryDatabase.open(db).close();
   const cases = [
     { name: 'image, without compliance', reference: image, policy: without },
@@ -137,11 +143,11 @@ ${rules.map((rule) => `    <xccdf:select idref="${RULE}${rule}" selected="true"/
     { name: 'dir: (unpacked), without compliance', reference: `dir:${unpacked}`, policy: without },
     { name: 'dir: (unpacked), with compliance', reference: `dir:${unpacked}`, policy: withRule },
   ];
-  const rows = [];
+  const rows: Array<(typeof cases)[number] & { seconds: number[]; median: number; load: string; rules: number }> = [];
   for (const entry of cases) {
-    const times = [];
-    let compliance;
-    const load = loadavg()[0].toFixed(2);
+    const times: number[] = [];
+    let compliance: GateReport['compliance'];
+    const load = load1().toFixed(2);
     for (let run = 0; run < RUNS; run++) {
       const result = gate(entry.reference, entry.policy, db);
       times.push(result.seconds);
@@ -161,8 +167,7 @@ ${rules.map((rule) => `    <xccdf:select idref="${RULE}${rule}" selected="true"/
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-  await mkdir(join(ROOT, 'bench/results'), { recursive: true });
-  await writeFile(join(ROOT, 'bench/results/compliance.json'), `${JSON.stringify({ rows, rules }, null, 2)}\n`);
+  await writeResults('compliance', `${lines.join('\n')}\n`, { rows, rules });
 }
 
 await main();

@@ -1,7 +1,11 @@
 // Reading a large updateinfo.xml (Fedora's updates repository is the largest publisher's): 40,000 security errata,
 // four builds each, about 84 MB of XML, read by the updateinfo importer's strict XML reader.
-// Run once after `npm run build`: node bench/updateinfo.mjs
-import { readUpdateinfo } from '../dist/advisories/importers/updateinfo.js';
+// Run once after `npm run build`: npm run bench:updateinfo [-- ERRATA]
+import { fromDist } from './lib/dist.js';
+
+const { readUpdateinfo } = await fromDist<typeof import('../src/advisories/importers/updateinfo.js')>(
+  'advisories/importers/updateinfo.js',
+);
 
 const ERRATA = Number(process.argv[2] ?? 40_000);
 const parts = ['<?xml version="1.0"?>\n<updates>\n'];

@@ -2,7 +2,7 @@
 // Builds (once, cached under bench/.work/) the benchmark image: a ~1 GB (compressed), 64-layer, bootc-shaped OCI
 // layout made of real files from this machine, plus a "half" layout that shares its blobs (for memory vs image size).
 //
-//   npm run build && node bench/make-image.mjs [--force]
+//   npm run build && npm run bench:make-image [-- --force]
 //
 // Shape, after a real rpm-ostree chunked image (../shared/fixtures/bootc/manifest1.json, 51 layers, 0.7 GB): a small
 // skeleton layer, a few large chunks, a long tail of small ones, a large final chunk; then 12 more small chunks (to
@@ -18,14 +18,15 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
 import { link, lstat, mkdir, readdir, readFile, readlink, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
-import { FINAL_CHUNK, fnv1a, NEWEST, WEIGHTS } from './lib.mjs';
+import { fromDist } from './lib/dist.js';
+import { FINAL_CHUNK, fnv1a, NEWEST, WEIGHTS } from './lib/image-shape.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -43,7 +44,7 @@ const TARGET_BYTES = Number(process.env.BENCH_IMAGE_BYTES ?? 1024 ** 3);
 const INITIAL_RATIO = 2.7;
 
 /** Real content: [folder on this machine, where it goes in the image]. */
-const SOURCES = [
+const SOURCES: Array<[string, string]> = [
   ['/usr/bin', 'usr/bin'],
   ['/usr/sbin', 'usr/sbin'],
   ['/usr/lib', 'usr/lib'],
@@ -60,20 +61,55 @@ const OBJECTS = 'sysroot/ostree/repo/objects';
 const MTIME = new Date(0);
 const BUFFER_LIMIT = 4 * 1024 * 1024;
 
-const log = (message) => process.stderr.write(`[make-image] ${message}\n`);
-const isReserved = (path) => [...RESERVED, ...SKIPPED].some((r) => path === r || path.startsWith(`${r}/`));
-const tarBytes = (size) => 512 + Math.ceil(size / 512) * 512;
+const log = (message: string) => process.stderr.write(`[make-image] ${message}\n`);
+const isReserved = (path: string) => [...RESERVED, ...SKIPPED].some((r) => path === r || path.startsWith(`${r}/`));
+const tarBytes = (size: number) => 512 + Math.ceil(size / 512) * 512;
 
-function objectPath(layer, round, path) {
+/** What goes into a layer: a file (real, or a buffer the generator made), a symlink, a folder or a whiteout. */
+type Entry =
+  | { kind: 'file'; path: string; size: number; mode: number; round: number; source?: string; buffer?: Buffer }
+  | { kind: 'symlink'; path: string; target: string; source?: string; round?: number }
+  | { kind: 'dir'; path: string }
+  | { kind: 'whiteout'; path: string };
+/** A real file or symlink of this machine. */
+type SourceItem = Extract<Entry, { kind: 'file' | 'symlink' }>;
+type FileEntry = Extract<Entry, { kind: 'file' }>;
+type TarHeader = Parameters<tar.Pack['entry']>[0];
+
+export interface ImageLayer {
+  index: number;
+  digest: string;
+  diffId: string;
+  size: number;
+  uncompressed: number;
+  files: number;
+}
+
+export interface ImageMeta {
+  settings: { version: number; targetBytes: number; layers: number };
+  builtAt: string;
+  buildSeconds: number;
+  reference: string;
+  digest: string;
+  layers: ImageLayer[];
+  compressed: number;
+  uncompressed: number;
+  ratio: number;
+  sourceBytesAvailable: number;
+  replicaRounds: number;
+  half: { reference: string; layers: number; compressed: number; uncompressed: number };
+}
+
+function objectPath(layer: number, round: number, path: string) {
   const hex = createHash('sha256').update(`${layer}:${round}:${path}`).digest('hex');
   return `${OBJECTS}/${hex.slice(0, 2)}/${hex.slice(2)}.file`;
 }
 
 /** Regular files and symlinks under the source folders, sorted by image path. */
-async function walkSources() {
-  const items = [];
-  const walk = async (dir, imageDir) => {
-    let entries;
+async function walkSources(): Promise<SourceItem[]> {
+  const items: SourceItem[] = [];
+  const walk = async (dir: string, imageDir: string): Promise<void> => {
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {
@@ -91,7 +127,7 @@ async function walkSources() {
       } else if (entry.isFile()) {
         try {
           const info = await lstat(source);
-          items.push({ kind: 'file', source, path, size: info.size, mode: info.mode & 0o7777 });
+          items.push({ kind: 'file', source, path, size: info.size, mode: info.mode & 0o7777, round: 0 });
         } catch {}
       }
     }
@@ -109,32 +145,40 @@ async function walkSources() {
  * 4 KiB changed, so that no two layers share content. A file much bigger than the room left in a layer waits for a
  * layer it fits in, so that layer sizes follow the intended shape.
  */
+const sizeOf = (item: SourceItem) => (item.kind === 'file' ? item.size : 0);
+
 class ContentSupply {
-  constructor(items, targetUncompressed) {
-    const total = items.reduce((sum, item) => sum + (item.size ?? 0), 0);
+  private readonly order: SourceItem[];
+  readonly available: number;
+  private next = 0;
+  round = 0;
+  private readonly deferred: SourceItem[] = [];
+
+  constructor(items: SourceItem[], targetUncompressed: number) {
+    const total = items.reduce((sum, item) => sum + sizeOf(item), 0);
     const keep = Math.min(1, (targetUncompressed * 1.15) / Math.max(1, total));
-    const groups = new Map();
+    const groups = new Map<string, SourceItem[]>();
     for (const item of items) {
       const folder = dirname(item.path);
-      if (!groups.has(folder)) groups.set(folder, []);
-      groups.get(folder).push(item);
+      const group = groups.get(folder) ?? [];
+      group.push(item);
+      groups.set(folder, group);
     }
     const folders = [...groups.keys()].sort((a, b) => fnv1a(`order:${a}`) - fnv1a(`order:${b}`) || (a < b ? -1 : 1));
-    const sampled = [];
-    const rest = [];
+    const sampled: SourceItem[] = [];
+    const rest: SourceItem[] = [];
     for (const folder of folders) {
-      for (const item of groups.get(folder)) ((fnv1a(item.path) % 1000) / 1000 < keep ? sampled : rest).push(item);
+      for (const item of groups.get(folder) ?? []) {
+        ((fnv1a(item.path) % 1000) / 1000 < keep ? sampled : rest).push(item);
+      }
     }
     this.order = [...sampled, ...rest];
     this.available = total;
-    this.next = 0;
-    this.round = 0;
-    this.deferred = [];
   }
 
   /** The next item for a layer with `room` bytes left, or undefined when only too-big ones are at hand. */
-  take(room) {
-    const fits = (item) => (item.size ?? 0) <= Math.max(room * 1.25, 4 * 1024 * 1024);
+  take(room: number): SourceItem | undefined {
+    const fits = (item: SourceItem) => sizeOf(item) <= Math.max(room * 1.25, 4 * 1024 * 1024);
     const waiting = this.deferred.findIndex(fits);
     if (waiting !== -1) return this.deferred.splice(waiting, 1)[0];
     for (let tries = 0; tries < 1000; tries++) {
@@ -145,12 +189,12 @@ class ContentSupply {
     return undefined;
   }
 
-  pull() {
+  private pull(): SourceItem {
     if (this.next >= this.order.length) {
       this.next = 0;
       this.round++;
     }
-    const item = this.order[this.next++];
+    const item = this.order[this.next++]!;
     if (this.round === 0) return { ...item, round: 0 };
     return { ...item, path: `opt/replica-${this.round}/${item.path}`, round: this.round };
   }
@@ -158,14 +202,16 @@ class ContentSupply {
 
 /** XORs one byte in every 4 KiB: the same kind of data, not the same bytes. */
 class Vary extends Transform {
-  constructor(round) {
+  private offset = 0;
+  private readonly key: number;
+
+  constructor(round: number) {
     super();
-    this.offset = 0;
     this.key = (round * 37 + 1) & 0xff;
   }
-  _transform(chunk, _encoding, callback) {
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error: null, data: Buffer) => void) {
     const out = Buffer.from(chunk);
-    for (let at = (4096 - (this.offset % 4096)) % 4096; at < out.length; at += 4096) out[at] ^= this.key;
+    for (let at = (4096 - (this.offset % 4096)) % 4096; at < out.length; at += 4096) out[at]! ^= this.key;
     this.offset += chunk.length;
     callback(null, out);
   }
@@ -173,58 +219,60 @@ class Vary extends Transform {
 
 /** Exactly `size` bytes: a file that shrank or grew since it was listed still makes a valid tar entry. */
 class ExactSize extends Transform {
-  constructor(size) {
+  private left: number;
+
+  constructor(size: number) {
     super();
     this.left = size;
   }
-  _transform(chunk, _encoding, callback) {
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error: null, data: Buffer) => void) {
     const part = chunk.length > this.left ? chunk.subarray(0, this.left) : chunk;
     this.left -= part.length;
     callback(null, part);
   }
-  _flush(callback) {
+  override _flush(callback: () => void) {
     if (this.left > 0) this.push(Buffer.alloc(this.left));
     callback();
   }
 }
 
-function addEntry(pack, header, body) {
+function addEntry(pack: tar.Pack, header: TarHeader, body?: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    const done = (error) => (error ? reject(error) : resolve());
-    if (body === undefined) pack.entry(header, done).end();
+    const done = (error?: Error | null) => (error ? reject(error) : resolve());
+    if (body === undefined) pack.entry(header, done).end(undefined);
     else pack.entry(header, body, done);
   });
 }
 
-async function addFile(pack, header, item) {
+async function addFile(pack: tar.Pack, header: TarHeader, item: FileEntry): Promise<void> {
   if (item.buffer) {
     await addEntry(pack, { ...header, size: item.buffer.length }, item.buffer);
     return;
   }
   if (item.size <= BUFFER_LIMIT) {
-    let data = await readFile(item.source).catch(() => Buffer.alloc(0));
+    let data = await readFile(item.source!).catch(() => Buffer.alloc(0));
     if (item.round > 0) data = varyBuffer(data, item.round);
     await addEntry(pack, { ...header, size: data.length }, data);
     return;
   }
-  await new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     const sink = pack.entry({ ...header, size: item.size }, (error) => (error ? reject(error) : resolve()));
-    const source = createReadStream(item.source);
+    const source = createReadStream(item.source!);
     source.on('error', (error) => reject(new Error(`reading ${item.source}: ${error.message}`)));
     (item.round > 0 ? source.pipe(new Vary(item.round)) : source).pipe(new ExactSize(item.size)).pipe(sink);
   });
 }
 
-function varyBuffer(data, round) {
+function varyBuffer(data: Buffer, round: number) {
   const out = Buffer.from(data);
   const key = (round * 37 + 1) & 0xff;
-  for (let at = 0; at < out.length; at += 4096) out[at] ^= key;
+  for (let at = 0; at < out.length; at += 4096) out[at]! ^= key;
   return out;
 }
 
-function ancestors(path) {
+function ancestors(path: string) {
   const parts = path.split('/');
-  const result = [];
+  const result: string[] = [];
   for (let i = 1; i < parts.length; i++) result.push(parts.slice(0, i).join('/'));
   return result;
 }
@@ -233,8 +281,8 @@ function ancestors(path) {
  * Writes one layer's tar: folders first, then for every file its ostree object followed by the real path as a
  * hardlink to it, symlinks and whiteouts as they come.
  */
-async function writeLayerTar(tarPath, layer, entries) {
-  const dirs = new Set();
+async function writeLayerTar(tarPath: string, layer: number, entries: Entry[]): Promise<number> {
+  const dirs = new Set<string>();
   for (const entry of entries) {
     for (const dir of ancestors(entry.path)) dirs.add(dir);
     if (entry.kind === 'file') for (const dir of ancestors(objectPath(layer, entry.round, entry.path))) dirs.add(dir);
@@ -265,7 +313,7 @@ async function writeLayerTar(tarPath, layer, entries) {
   return (await stat(tarPath)).size;
 }
 
-function osRelease(version) {
+function osRelease(version: string) {
   return [
     'NAME="Patchline Bench Linux"',
     `VERSION="${version} (bootc)"`,
@@ -287,7 +335,7 @@ function osRelease(version) {
  * An rpmdb.sqlite with rpm's own table layout (Packages holding header blobs, plus the index tables), filled with
  * blobs cut from real files on this machine; plain bytes with an SQLite header if Python's sqlite3 is missing.
  */
-function makeRpmdb(path, packages, seed) {
+function makeRpmdb(path: string, packages: number, seed: number): 'fallback' | undefined {
   const script = `
 import os, sqlite3, sys
 path, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
@@ -330,11 +378,11 @@ db.close()
   return 'fallback';
 }
 
-async function rpmdbBuffer(name, packages, seed) {
+async function rpmdbBuffer(name: string, packages: number, seed: number): Promise<Buffer> {
   const path = join(TMP_DIR, name);
   await rm(path, { force: true });
   if (makeRpmdb(path, packages, seed) === 'fallback') {
-    const filler = [];
+    const filler: Buffer[] = [];
     let size = 0;
     for (const entry of await readdir('/usr/bin')) {
       try {
@@ -365,26 +413,35 @@ const ETC_FILES = {
 };
 
 /** What the generator itself adds to a layer (skeleton, bootc files); the rest of the layer is real files. */
-async function fixedEntries(layer) {
-  const symlinks = [
+async function fixedEntries(layer: number): Promise<Entry[]> {
+  const symlinks: Array<[string, string]> = [
     ['etc/os-release', '../usr/lib/os-release'],
     ['var/lib/rpm', '../../usr/share/rpm'],
     ['usr/lib/sysimage/rpm', '../../share/rpm'],
   ];
-  const file = (path, buffer, mode = 0o644) => ({ kind: 'file', path, buffer, size: buffer.length, mode, round: 0 });
+  const file = (path: string, buffer: Buffer, mode = 0o644): Entry => ({
+    kind: 'file',
+    path,
+    buffer,
+    size: buffer.length,
+    mode,
+    round: 0,
+  });
   if (layer === 0) {
-    const skeleton = ['bin', 'lib', 'lib64', 'sbin'].map((name) => ({
-      kind: 'symlink',
-      path: name,
-      target: `usr/${name === 'lib64' ? 'lib' : name}`,
-    }));
+    const skeleton = ['bin', 'lib', 'lib64', 'sbin'].map(
+      (name): Entry => ({
+        kind: 'symlink',
+        path: name,
+        target: `usr/${name === 'lib64' ? 'lib' : name}`,
+      }),
+    );
     const dirs = ['boot', 'dev', 'proc', 'run', 'sys', 'tmp', 'var/home', 'var/opt', 'var/tmp', 'usr/share/rpm'];
     return [
-      ...dirs.map((path) => ({ kind: 'dir', path })),
+      ...dirs.map((path): Entry => ({ kind: 'dir', path })),
       ...skeleton,
       { kind: 'symlink', path: 'ostree', target: 'sysroot/ostree' },
       { kind: 'symlink', path: 'home', target: 'var/home' },
-      ...symlinks.map(([path, target]) => ({ kind: 'symlink', path, target })),
+      ...symlinks.map(([path, target]): Entry => ({ kind: 'symlink', path, target })),
     ];
   }
   if (layer === FINAL_CHUNK) {
@@ -398,23 +455,23 @@ async function fixedEntries(layer) {
       ...Object.entries(ETC_FILES).map(([path, text]) => file(path, Buffer.from(text))),
       file('usr/lib/os-release', Buffer.from(osRelease('41.20261122.0'))),
       file('usr/share/rpm/rpmdb.sqlite', await rpmdbBuffer('rpmdb-new.sqlite', 1200, 2)),
-      ...symlinks.map(([path, target]) => ({ kind: 'symlink', path, target })),
+      ...symlinks.map(([path, target]): Entry => ({ kind: 'symlink', path, target })),
     ];
   }
   return [];
 }
 
-function entryBytes(entry) {
+function entryBytes(entry: Entry) {
   if (entry.kind === 'file') return tarBytes(entry.size) + 512;
   return 512;
 }
 
 /** Builds the image unless an up-to-date one is cached; returns its metadata. */
-export async function buildImage({ force = false } = {}) {
+export async function buildImage({ force = false } = {}): Promise<ImageMeta> {
   const settings = { version: GENERATOR_VERSION, targetBytes: TARGET_BYTES, layers: WEIGHTS.length };
   if (!force) {
     try {
-      const meta = JSON.parse(await readFile(META_PATH, 'utf8'));
+      const meta = JSON.parse(await readFile(META_PATH, 'utf8')) as ImageMeta;
       if (JSON.stringify(meta.settings) === JSON.stringify(settings)) {
         await stat(join(IMAGE_DIR, 'index.json'));
         await stat(join(HALF_DIR, 'index.json'));
@@ -422,9 +479,7 @@ export async function buildImage({ force = false } = {}) {
       }
     } catch {}
   }
-  const { OciLayoutWriter } = await import('../dist/oci/layout-writer.js').catch(() => {
-    throw new Error('dist/ is missing: run `npm run build` first');
-  });
+  const { OciLayoutWriter } = await fromDist<typeof import('../src/oci/layout-writer.js')>('oci/layout-writer.js');
   const started = Date.now();
   await rm(META_PATH, { force: true });
   await rm(IMAGE_DIR, { recursive: true, force: true });
@@ -438,13 +493,13 @@ export async function buildImage({ force = false } = {}) {
   log(`${items.length} files and symlinks, ${(supply.available / 1e9).toFixed(2)} GB available`);
 
   const writer = new OciLayoutWriter(IMAGE_DIR);
-  const layers = [];
+  const layers: ImageLayer[] = [];
   const totalWeight = WEIGHTS.reduce((a, b) => a + b, 0);
   let compressedDone = 0;
   let uncompressedDone = 0;
   let pendingUncompressed = 0;
-  let pending;
-  const whiteoutCandidates = [];
+  let pending: Promise<void> | undefined;
+  const whiteoutCandidates: string[] = [];
 
   for (let layer = 0; layer < WEIGHTS.length; layer++) {
     // Aim this layer so the remaining layers, in their proportions, fill what is left of the compressed target.
@@ -453,10 +508,8 @@ export async function buildImage({ force = false } = {}) {
     const ratio = Math.min(3.5, Math.max(2, seen));
     const remainingWeight = WEIGHTS.slice(layer).reduce((a, b) => a + b, 0);
     const remaining = TARGET_BYTES - compressedDone - pendingUncompressed / ratio;
-    const share = Math.max(
-      0.2 * (WEIGHTS[layer] / totalWeight) * TARGET_BYTES,
-      (remaining * WEIGHTS[layer]) / remainingWeight,
-    );
+    const weight = WEIGHTS[layer]!;
+    const share = Math.max(0.2 * (weight / totalWeight) * TARGET_BYTES, (remaining * weight) / remainingWeight);
     const target = share * ratio;
 
     const entries = await fixedEntries(layer);
@@ -513,7 +566,7 @@ export async function buildImage({ force = false } = {}) {
   const half = await writeHalfImage(layers, labels);
   await rm(TMP_DIR, { recursive: true, force: true });
 
-  const meta = {
+  const meta: ImageMeta = {
     settings,
     builtAt: new Date().toISOString(),
     buildSeconds: Math.round((Date.now() - started) / 1000),
@@ -539,23 +592,24 @@ export async function buildImage({ force = false } = {}) {
  * The lower half of the base plus the newest layer, as its own OCI layout whose blobs are hardlinks to the full
  * image's: the same kind of layers, about half the bytes, no extra disk.
  */
-async function writeHalfImage(layers, labels) {
+async function writeHalfImage(layers: ImageLayer[], labels: Record<string, string>): Promise<ImageMeta['half']> {
   const total = layers.reduce((sum, l) => sum + l.size, 0);
-  const chosen = [];
+  const newest = layers.at(-1)!;
+  const chosen: ImageLayer[] = [];
   let size = 0;
   for (const layer of layers.slice(0, -1)) {
-    if (size >= total / 2 - layers.at(-1).size) break;
+    if (size >= total / 2 - newest.size) break;
     chosen.push(layer);
     size += layer.size;
   }
-  chosen.push(layers.at(-1));
+  chosen.push(newest);
   const blobs = join(HALF_DIR, 'blobs', 'sha256');
   await mkdir(blobs, { recursive: true });
   for (const layer of chosen) {
     const hex = layer.digest.slice('sha256:'.length);
     await link(join(IMAGE_DIR, 'blobs', 'sha256', hex), join(blobs, hex));
   }
-  const put = async (object) => {
+  const put = async (object: unknown) => {
     const bytes = Buffer.from(JSON.stringify(object));
     const hex = createHash('sha256').update(bytes).digest('hex');
     await writeFile(join(blobs, hex), bytes);

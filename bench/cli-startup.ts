@@ -1,17 +1,15 @@
 // How long `patchline --version`, `--help` and one command's `--help` take to start and exit, next to `node -e 0` in
 // the same run (the floor: Node's own start), so a busy machine slows both alike. Runs are interleaved for the same
-// reason. Usage: node bench/cli-startup.mjs [--runs 30] [--no-build] [--compare OTHER_CHECKOUT (built, e.g. main)]
+// reason. Usage: npm run bench:cli-startup -- [--runs 30] [--no-build] [--compare OTHER_CHECKOUT (built, e.g. main)]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { median, percentile } from './lib.mjs';
+import { join } from 'node:path';
+import { CLI, ROOT } from './lib/dist.js';
+import { load1 } from './lib/machine.js';
+import { median, percentile } from './lib/stats.js';
 
-const REPO_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
-const CLI = join(REPO_DIR, 'dist/cli/bin.js');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1] ?? 30) || 30;
-if (!args.includes('--no-build')) execFileSync('npm', ['run', 'build'], { cwd: REPO_DIR, stdio: 'ignore' });
+if (!args.includes('--no-build')) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
 
 const CASES = [
   { name: 'node -e 0', argv: ['-e', '0'] },
@@ -27,24 +25,24 @@ if (compare) {
   CASES.push({ name: `${compare}: --help`, argv: [other, '--help'] });
 }
 
-const times = new Map(CASES.map((each) => [each.name, []]));
-const loadBefore = loadavg()[0];
+const times = new Map(CASES.map((each) => [each.name, [] as number[]]));
+const loadBefore = load1();
 for (let round = -2; round < runs; round++) {
   for (const each of CASES) {
     const start = process.hrtime.bigint();
     const result = spawnSync(process.execPath, each.argv, { stdio: 'ignore' });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
     if (result.status !== 0) throw new Error(`${each.name} exited with ${result.status}`);
-    if (round >= 0) times.get(each.name).push(ms); // the first two rounds warm the page cache
+    if (round >= 0) times.get(each.name)?.push(ms); // the first two rounds warm the page cache
   }
 }
 
 console.log(
-  `${runs} runs each, interleaved; load average ${loadBefore.toFixed(2)} before, ${loadavg()[0].toFixed(2)} after`,
+  `${runs} runs each, interleaved; load average ${loadBefore.toFixed(2)} before, ${load1().toFixed(2)} after`,
 );
 console.log('| command | median ms | p10 ms | p90 ms |');
 console.log('|---|---:|---:|---:|');
 for (const [name, values] of times) {
-  const f = (value) => value.toFixed(0);
+  const f = (value: number) => value.toFixed(0);
   console.log(`| \`${name}\` | ${f(median(values))} | ${f(percentile(values, 10))} | ${f(percentile(values, 90))} |`);
 }
