@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:compliance`: issue 19's benchmark. How much time the compliance rule (OpenSCAP, offline, on the
 // image's merged root filesystem) adds to `patchline gate`, on a real Debian 12 image: the built CLI, run the same way
 // with and without the rule, on the image (the rule extracts its layers first) and on the same tree already unpacked

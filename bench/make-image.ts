@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Builds (once, cached under bench/.work/) the benchmark image: a ~1 GB (compressed), 64-layer, bootc-shaped OCI
 // layout made of real files from this machine, plus a "half" layout that shares its blobs (for memory vs image size).
 //

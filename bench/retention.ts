@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:retention`: issue 16's measurement. What the controller's SQLite store takes per host, per report and
 // per rollout, and what a prune gives back, measured on the built store (dist/) with N hosts (default 10,000):
 //

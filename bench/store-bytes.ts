@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Bytes in the PostgreSQL store, for docs/scale.md: per host (hosts, credentials, tokens), per rollout (rollout_hosts,
 // events), WAL per report and per last-seen write, and the time of one decision over every host. It calls the store
 // API directly (no HTTP, no controller process), on an empty PostgreSQL database you give it, with N hosts

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:windows`: issue 16's micro-benchmark. CPU time of one maintenance-window question, the way the
 // controller asks it on its request and tick path (fleet/decide.ts): when does the next reboot window open, and is a
 // window open now. "new" is dist/fleet/windows.js (croner on the zone-less clock, docs/decisions/0043); "minute walk"

@@ -17,3 +17,9 @@ export async function writeResults(
   await writeFile(paths.json, `${JSON.stringify(json, null, 2)}\n`);
   return paths;
 }
+
+/** The path of another result file (a CPU profile, say) in bench/results, the folder made if need be. */
+export async function resultPath(file: string): Promise<string> {
+  await mkdir(RESULTS_DIR, { recursive: true });
+  return join(RESULTS_DIR, file);
+}

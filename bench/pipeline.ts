@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:pipeline`: issue 13's benchmark. From "a fix is importable" to "every host booted it", with
 // N simulated bootc hosts (default 1,000) in two fleets (canary, production), a real docker-registry, a local apt
 // repository served over HTTP, `podman build` and `patchline serve` (the built CLI, child processes).
@@ -14,85 +13,53 @@
 // same run, the floors: `podman build` is the build itself, and `skopeo copy` of the same OCI layout to the same
 // registry is the publish floor.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, normalize } from 'node:path';
+import { join, normalize } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { children, cleanUpOnExit, must, spawnRun, tempDir } from './lib/processes.js';
+import type { Rollout } from '../src/fleet/index.js';
+import { freePort, startRegistry } from '../test/helpers/registry.js';
+import { until } from '../test/helpers/until.js';
+import { benchArgs } from './lib/args.js';
+import { CLI } from './lib/dist.js';
+import { background, cleanUpOnExit, must, spawnRun, tempDir } from './lib/processes.js';
+import { writeResults } from './lib/results.js';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const CLI = join(ROOT, 'dist/cli/bin.js');
-const RESULTS = join(ROOT, 'bench/results');
 const PACKAGE = 'hello-patchline';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const at = args.indexOf(`--${name}`);
-  return at === -1 ? fallback : args[at + 1];
-};
-const HOSTS = Number(option('hosts', 1000));
-const CANARIES = Number(option('canaries', 10));
-const CYCLE_MS = Number(option('cycle-seconds', 10)) * 1000;
-const log = (line) => process.stderr.write(`bench: ${line}\n`);
+const args = benchArgs();
+const HOSTS = args.number('hosts', 1000);
+const CANARIES = args.number('canaries', 10);
+const CYCLE_MS = args.number('cycle-seconds', 10) * 1000;
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 cleanUpOnExit(log);
 
-async function freePort() {
-  const server = http.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function background(command, list, env, stderr = 'inherit') {
-  const child = spawn(command, list, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', stderr] });
-  children.add(child);
-  return child;
-}
-
-async function waitFor(what, probe, timeoutMs = 600_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
+/** Waits for a probe's answer; the whole pipeline may take minutes on a loaded machine. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>) => until(what, probe, 600_000);
 
 // ── the world: registry, apt repository, base image, controller ───────────────────────────────────────────────────
 
 const work = await tempDir('patchline-bench-pipeline-');
-if (!args.includes('--no-build')) await must('npm', ['run', 'build']);
+if (!args.flag('no-build')) await must('npm', ['run', 'build']);
 
-const registryPort = await freePort();
-await writeFile(
-  join(work, 'registry.yml'),
-  `version: 0.1\nstorage: {filesystem: {rootdirectory: ${join(work, 'registry')}}}\nhttp: {addr: 127.0.0.1:${registryPort}}\n`,
-);
-// The registry logs every request on stderr: not the benchmark's output.
-background('docker-registry', ['serve', join(work, 'registry.yml')], {}, 'ignore');
-const registry = `127.0.0.1:${registryPort}`;
-await waitFor('the registry', async () =>
-  (await fetch(`http://${registry}/v2/`).catch(() => undefined))?.ok ? true : undefined,
-);
+const registryServer = await startRegistry();
+const registry = registryServer.host;
 
 const apt = join(work, 'apt');
 await mkdir(apt);
 const aptServer = http.createServer((request, response) => {
-  const path = normalize(join(apt, new URL(request.url, 'http://x').pathname));
+  const path = normalize(join(apt, new URL(request.url ?? '/', 'http://x').pathname));
   if (!path.startsWith(apt) || !existsSync(path)) return response.writeHead(404).end();
   createReadStream(path).pipe(response);
 });
-await new Promise((resolve) => aptServer.listen(0, '127.0.0.1', resolve));
-const aptUrl = `http://127.0.0.1:${aptServer.address().port}/`;
+await new Promise<void>((resolve) => aptServer.listen(0, '127.0.0.1', resolve));
+const aptUrl = `http://127.0.0.1:${(aptServer.address() as AddressInfo).port}/`;
 
-async function publishPackage(version) {
+async function publishPackage(version: string) {
   const tree = join(work, `pkg-${version}`);
   await mkdir(join(tree, 'DEBIAN'), { recursive: true });
   await mkdir(join(tree, 'usr/bin'), { recursive: true });
@@ -166,14 +133,14 @@ const serve = background(
     'warn',
     ...limits,
   ],
-  env,
+  { env },
 );
 await waitFor('the controller', async () =>
   (await fetch(`${env.PATCHLINE_SERVER}/healthz`).catch(() => undefined))?.ok ? true : undefined,
 );
 
-const cli = (list) => spawnRun(process.execPath, [CLI, ...list], { env: { ...process.env, ...env } });
-const api = async (method, path, body) => {
+const cli = (list: string[]) => spawnRun(process.execPath, [CLI, ...list], { env: { ...process.env, ...env } });
+const api = async (method: string, path: string, body?: unknown) => {
   const response = await fetch(`${env.PATCHLINE_SERVER}/apis/patchline.dev/v1/${path}`, {
     method,
     headers: {
@@ -191,7 +158,7 @@ const repository = `${registry}/os/web`;
 for (const [fleet, policy] of [
   ['canary', { successThreshold: 1 }],
   ['production', { batches: [{ limit: '10%' }], successThreshold: 0.9 }],
-]) {
+] as const) {
   await api('POST', 'fleets', {
     apiVersion: 'patchline.dev/v1',
     kind: 'Fleet',
@@ -209,7 +176,7 @@ for (const [fleet, policy] of [
 const baseDigest = JSON.parse(
   (await must('skopeo', ['inspect', '--tls-verify=false', `docker://${registry}/base/debian:12`])).stdout,
 ).Digest;
-function bootc(digest) {
+function bootc(digest: string) {
   const entry = {
     image: { image: { image: repository, transport: 'registry' }, imageDigest: digest, version: null, timestamp: null },
     cachedUpdate: null,
@@ -226,9 +193,16 @@ function bootc(digest) {
   };
 }
 log(`enrolling ${HOSTS} hosts`);
-const hosts = [];
+interface SimulatedHost {
+  name: string;
+  ring: 'canary' | 'production';
+  credential: string;
+  booted: string;
+  desired: string | undefined;
+}
+const hosts: SimulatedHost[] = [];
 for (let index = 0; index < HOSTS; index++) {
-  const ring = index < CANARIES ? 'canary' : 'production';
+  const ring: SimulatedHost['ring'] = index < CANARIES ? 'canary' : 'production';
   const { token: enrollment } = await api('POST', 'enrollment-tokens', { labels: { ring } });
   const name = `host-${String(index).padStart(5, '0')}`;
   const response = await fetch(`${env.PATCHLINE_SERVER}/host/v1/enroll`, {
@@ -237,7 +211,8 @@ for (let index = 0; index < HOSTS; index++) {
     body: JSON.stringify({ token: enrollment, name }),
   });
   if (response.status !== 201) throw new Error(`enroll ${name}: ${response.status} ${await response.text()}`);
-  hosts.push({ name, ring, credential: (await response.json()).credential, booted: baseDigest, desired: undefined });
+  const { credential } = (await response.json()) as { credential: string };
+  hosts.push({ name, ring, credential, booted: baseDigest, desired: undefined });
 }
 let hostsRunning = true;
 const hostLoop = (async () => {
@@ -257,7 +232,7 @@ const hostLoop = (async () => {
           .then((response) => response.arrayBuffer())
           .catch(() => {});
         const desired = await fetch(`${env.PATCHLINE_SERVER}/host/v1/desired`, { headers })
-          .then((response) => (response.status === 200 ? response.json() : undefined))
+          .then((response) => (response.status === 200 ? (response.json() as Promise<{ digest?: string }>) : undefined))
           .catch(() => undefined);
         if (desired?.digest) host.desired = desired.digest;
       }),
@@ -283,11 +258,11 @@ await writeFile(
   `apiVersion: patchline.dev/v1\nkind: Pipeline\nmetadata: {name: web-os}\nspec:\n  source: {containerfile: Containerfile}\n  test:\n    - {name: smoke, run: [podman, run, --rm, "{{image}}", /usr/bin/${PACKAGE}]}\n    - {gate: {policy: policy.yaml}}\n  publish: {repository: ${repository}, tags: [latest]}\n  promote:\n    - {fleet: canary}\n    - {fleet: production, after: {fleet: canary, rollout: succeeded}}\n`,
 );
 const db = join(work, 'advisories.db');
-async function importAdvisories(fixed) {
-  const tracker = {
+async function importAdvisories(fixed: string | undefined) {
+  const tracker: Record<string, unknown> = {
     'other-patchline': { 'CVE-2026-20000': { releases: { bookworm: { status: 'resolved', fixed_version: '2.0-1' } } } },
   };
-  const list = [];
+  const list: string[] = [];
   if (fixed !== undefined) {
     tracker[PACKAGE] = { 'CVE-2026-20001': { releases: { bookworm: { status: 'resolved', fixed_version: fixed } } } };
     list.push(
@@ -317,10 +292,10 @@ const pass = async () => {
   return result;
 };
 const runs = async () => (await api('GET', 'pipelines/web-os/runs')).items;
-const everyHostOn = (digest, ring) =>
+const everyHostOn = (digest: string, ring?: SimulatedHost['ring']) =>
   hosts.filter((host) => ring === undefined || host.ring === ring).every((host) => host.booted === digest);
-const rolloutOf = async (fleet, digest) =>
-  (await api('GET', `rollouts?fleet=${fleet}`)).items.find((rollout) =>
+const rolloutOf = async (fleet: string, digest: string): Promise<Rollout | undefined> =>
+  ((await api('GET', `rollouts?fleet=${fleet}`)).items as Rollout[]).find((rollout) =>
     rollout.spec.release.endsWith(digest.slice(7, 19)),
   );
 
@@ -348,12 +323,19 @@ const fixImportable = Date.now();
 const measured = await shipEverywhere();
 const allBooted = Date.now();
 const exposure = await waitFor('the exposure to close', async () => {
-  const items = (await api('GET', 'exposures')).items.filter((item) => item.advisory === 'DSA-9999-1');
+  const items = ((await api('GET', 'exposures')).items as Array<{ advisory: string; state: string }>).filter(
+    (item) => item.advisory === 'DSA-9999-1',
+  );
   return items.length === 2 && items.every((item) => item.state === 'closed') ? items : undefined;
 });
 
-const steps = Object.fromEntries(
-  measured.run.status.steps.map((step) => [
+interface RunStep {
+  name: string;
+  startedAt: string;
+  finishedAt: string;
+}
+const steps: Record<string, number> = Object.fromEntries(
+  (measured.run.status.steps as RunStep[]).map((step) => [
     step.name,
     (Date.parse(step.finishedAt) - Date.parse(step.startedAt)) / 1000,
   ]),
@@ -382,8 +364,9 @@ hostsRunning = false;
 await hostLoop;
 serve.kill('SIGTERM');
 aptServer.close();
+await registryServer.stop();
 
-const rows = [
+const rows: Array<[string, number | undefined, string]> = [
   ['import the advisory (`db import`)', imported.seconds, 'the fix becomes importable'],
   ['CLI process start (`patchline --version`, the same load)', startup, 'Patchline, once per process'],
   [
@@ -436,11 +419,10 @@ const table = [
   ...rows.map(([stage, seconds, who]) => `| ${stage} | ${Number(seconds ?? 0).toFixed(2)} | ${who} |`),
 ].join('\n');
 const summary = `${table}\n\nFix importable → every host booted: ${result.fixImportableToAllBootedSeconds.toFixed(1)} s. Patchline's own time (both passes, less the build and the smoke test): ${overhead.toFixed(2)} s as two \`pipeline run\` processes, ${(overhead - startup).toFixed(2)} s in one \`--every\` process (target: under 10 s).\n`;
-await mkdir(RESULTS, { recursive: true });
-await writeFile(join(RESULTS, 'pipeline.json'), `${JSON.stringify(result, null, 2)}\n`);
-await writeFile(
-  join(RESULTS, 'pipeline.md'),
+await writeResults(
+  'pipeline',
   `# Pipeline: fix importable to every host (${result.date}, ${result.machine})\n\n${summary}`,
+  result,
 );
 process.stdout.write(summary);
 process.exit(0);

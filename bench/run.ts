@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// `npm run bench`: measures `patchline inspect --list` on the ~1 GB, 64-layer bootc-shaped image of make-image.mjs,
+// `npm run bench`: measures `patchline inspect --list` on the ~1 GB, 64-layer bootc-shaped image of make-image.ts,
 // from an OCI layout and through a local docker-registry on 127.0.0.1, next to the physical floor (`gzip -dc` of
 // every layer). Writes bench/results/latest.md and latest.json.
 //
@@ -8,136 +7,99 @@
 // --profile also records a CPU profile (node --cpu-prof) of the every-layer case and prints the functions with the
 // most self time.
 
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { summarizeProfile } from './lib/profile.js';
-import { buildImage, HALF_DIR, IMAGE_DIR, TAG } from './make-image.js';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
+import { benchArgs } from './lib/args.js';
+import { CLI as BIN } from './lib/dist.js';
+import { load1, machine } from './lib/machine.js';
+import {
+  buildDist,
+  cleanUpOnExit,
+  cleanupSync,
+  dropTemp,
+  ensureTime,
+  must,
+  spawnRun,
+  TIME,
+  tempDir,
+} from './lib/processes.js';
+import { type ProfileSummary, summarizeProfile } from './lib/profile.js';
+import { resultPath, writeResults } from './lib/results.js';
+import { median } from './lib/stats.js';
+import { buildImage, HALF_DIR, IMAGE_DIR, type ImageMeta, TAG } from './make-image.js';
 
-const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const REPO_DIR = dirname(BENCH_DIR);
-const RESULTS_DIR = join(BENCH_DIR, 'results');
-const BIN = join(REPO_DIR, 'dist', 'cli', 'bin.js');
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(name);
-const option = (name) => {
-  const at = args.indexOf(name);
-  return at === -1 ? undefined : args[at + 1];
-};
-const REPS = Math.max(1, Number(option('--reps') ?? process.env.BENCH_REPS ?? 3));
+const args = benchArgs();
+const REPS = Math.max(1, args.number('reps', Number(process.env.BENCH_REPS ?? 3)));
 
 const EXACT = ['usr/lib/os-release', 'var/lib/rpm/rpmdb.sqlite', 'etc/os-release'];
 const ABSENT = ['opt/absent/not-in-this-image'];
 const GLOB = ['**/os-release'];
 
-const log = (message) => process.stderr.write(`[bench] ${message}\n`);
-
-// ---------------------------------------------------------------------------------------------------------------
-// Processes and clean-up: every child and temp folder is tracked, and released on exit, error or signal.
-
-const children = new Set();
-const tempDirs = new Set();
-let registryProcess;
-
-function cleanupSync() {
-  for (const child of children) {
-    try {
-      child.kill('SIGKILL');
-    } catch {}
-  }
-  if (registryProcess && registryProcess.exitCode === null) {
-    try {
-      registryProcess.kill('SIGKILL');
-    } catch {}
-  }
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    log(`${signal}: stopping`);
-    cleanupSync();
-    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
-  });
-}
-process.on('exit', cleanupSync);
-
-async function tempDir(prefix) {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  tempDirs.add(dir);
-  return dir;
-}
-
-async function dropTemp(dir) {
-  await rm(dir, { recursive: true, force: true });
-  tempDirs.delete(dir);
-}
-
-/** Runs a command to its end; resolves with its exit code, output (when piped) and wall time in seconds. */
-function run(command, commandArgs, { stdout = 'pipe', stderr = 'pipe', env } = {}) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, commandArgs, { stdio: ['ignore', stdout, stderr], env: env ?? process.env });
-    children.add(child);
-    const out = [];
-    const err = [];
-    child.stdout?.on('data', (chunk) => out.push(chunk));
-    child.stderr?.on('data', (chunk) => err.push(chunk));
-    child.on('error', (error) => {
-      children.delete(child);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      children.delete(child);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      resolve({ code, signal, seconds, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
-
-async function must(command, commandArgs, options) {
-  const result = await run(command, commandArgs, options);
-  if (result.code !== 0) {
-    throw new Error(
-      `${command} ${commandArgs.join(' ')} failed (${result.code ?? result.signal}): ${result.stderr.slice(-2000)}`,
-    );
-  }
-  return result;
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+// Every child and temp folder is tracked, and released on exit, error or signal.
+cleanUpOnExit(log);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Peak memory: GNU time's %M (max RSS of the child, KiB). Installed if missing; otherwise a preload that reports
 // process.resourceUsage().maxRSS at exit.
 
-let timeBinary = '/usr/bin/time';
+let timeBinary: string | undefined = TIME;
 const RSS_PRELOAD = `data:text/javascript,${encodeURIComponent(
   "import{writeFileSync}from'node:fs';process.on('exit',()=>{const u=process.resourceUsage();try{writeFileSync(process.env.BENCH_RSS_FILE,[0,u.userCPUTime/1e6,u.systemCPUTime/1e6,u.maxRSS].join(' '))}catch{}})",
 )}`;
 
-async function ensureTime() {
-  if (existsSync(timeBinary)) return;
-  if (process.getuid?.() === 0) {
-    log('installing the `time` package for peak-memory measurement');
-    const result = await run('apt-get', ['install', '-y', '--no-install-recommends', 'time']);
-    if (result.code === 0 && existsSync(timeBinary)) return;
+async function ensureTimeOrPreload() {
+  try {
+    await ensureTime(log);
+  } catch {
+    log('/usr/bin/time is unavailable: peak memory comes from process.resourceUsage() in the child');
+    timeBinary = undefined;
   }
-  log('/usr/bin/time is unavailable: peak memory comes from process.resourceUsage() in the child');
-  timeBinary = undefined;
+}
+
+/** The part of `patchline inspect --format json` the bench reads. */
+interface InspectStats {
+  layers: number;
+  layersRead: number;
+  layerReads: number;
+  bytesRead: number;
+  bytesUncompressed: number;
+  bytesDownloaded: number;
+}
+interface InspectRun {
+  seconds: number;
+  cpuSeconds: number;
+  rssMiB: number;
+  stats: InspectStats;
+  files: Array<{ layer?: { index: number } }>;
+}
+/** A run as recorded: with its check and its ratio to the round's floor. */
+interface RecordedRun extends InspectRun {
+  check: string;
+  floorSeconds: number;
+  ratio: number;
+}
+type CaseKind = 'exact' | 'absent' | 'glob';
+interface Case {
+  label: string;
+  kind: CaseKind;
+  lists: string[];
+  source: string;
+}
+
+/** The last line of GNU time's (or the preload's) output file: its numbers. */
+async function usageNumbers(file: string): Promise<number[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return (text.trim().split('\n').at(-1) ?? '').split(/\s+/).map(Number);
 }
 
 /** One `patchline inspect` run: wall seconds, CPU seconds (user + system), peak RSS (MiB), the JSON it printed. */
-async function inspect(reference, lists, { cacheDir, registry = false, nodeArgs = [] } = {}) {
+async function inspect(
+  reference: string,
+  lists: string[],
+  { cacheDir, registry = false, nodeArgs = [] }: { cacheDir?: string; registry?: boolean; nodeArgs?: string[] } = {},
+): Promise<InspectRun> {
   const cli = [
     ...nodeArgs,
     BIN,
@@ -151,20 +113,17 @@ async function inspect(reference, lists, { cacheDir, registry = false, nodeArgs 
   ];
   const scratch = await tempDir('patchline-bench-rss-');
   const rssFile = join(scratch, 'rss');
-  let result;
-  if (timeBinary) {
-    result = await run(timeBinary, ['-f', '%e %U %S %M', '-o', rssFile, process.execPath, ...cli]);
-  } else {
-    result = await run(process.execPath, ['--import', RSS_PRELOAD, ...cli], {
-      env: { ...process.env, BENCH_RSS_FILE: rssFile },
-    });
-  }
-  const usage = (await readFile(rssFile, 'utf8').catch(() => '')).trim().split('\n').at(-1).split(/\s+/).map(Number);
+  const result = timeBinary
+    ? await spawnRun(timeBinary, ['-f', '%e %U %S %M', '-o', rssFile, process.execPath, ...cli])
+    : await spawnRun(process.execPath, ['--import', RSS_PRELOAD, ...cli], {
+        env: { ...process.env, BENCH_RSS_FILE: rssFile },
+      });
+  const usage = await usageNumbers(rssFile);
   await dropTemp(scratch);
   if (result.code !== 0)
     throw new Error(`inspect ${reference} ${lists.join(' ')} failed: ${result.stderr.slice(-2000)}`);
-  const [, user, system, kib] = usage;
-  const output = JSON.parse(result.stdout);
+  const [, user = Number.NaN, system = Number.NaN, kib = Number.NaN] = usage;
+  const output = JSON.parse(result.stdout) as { stats: InspectStats; files?: InspectRun['files'] };
   return {
     seconds: result.seconds,
     cpuSeconds: user + system,
@@ -175,81 +134,28 @@ async function inspect(reference, lists, { cacheDir, registry = false, nodeArgs 
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The registry: CNCF distribution on 127.0.0.1, storage in a temp folder.
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRegistry() {
-  const dir = await tempDir('patchline-bench-registry-');
-  const port = await freePort();
-  const host = `127.0.0.1:${port}`;
-  const config = join(dir, 'config.yml');
-  await writeFile(
-    config,
-    [
-      'version: 0.1',
-      'log: {level: warn, accesslog: {disabled: true}}',
-      `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}, delete: {enabled: true}}`,
-      `http: {addr: "${host}", secret: patchline-bench}`,
-      '',
-    ].join('\n'),
-  );
-  registryProcess = spawn('docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let registryLog = '';
-  registryProcess.stderr.on('data', (chunk) => {
-    registryLog = (registryLog + chunk).slice(-4000);
-  });
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (registryProcess.exitCode !== null) break;
-    const ok = await fetch(`http://${host}/v2/`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return { host, dir };
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`docker-registry did not start on ${host}: ${registryLog}`);
-}
-
-async function stopRegistry(registry) {
-  const child = registryProcess;
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  }
-  registryProcess = undefined;
-  if (registry) await dropTemp(registry.dir);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Measurements.
 
-async function layerBlobs(dir) {
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
-  const manifestHex = index.manifests[0].digest.slice('sha256:'.length);
-  const manifest = JSON.parse(await readFile(join(dir, 'blobs', 'sha256', manifestHex), 'utf8'));
+async function layerBlobs(dir: string): Promise<string[]> {
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
+  const manifestHex = index.manifests[0]!.digest.slice('sha256:'.length);
+  const manifest = JSON.parse(await readFile(join(dir, 'blobs', 'sha256', manifestHex), 'utf8')) as {
+    layers: Array<{ digest: string }>;
+  };
   return manifest.layers.map((layer) => join(dir, 'blobs', 'sha256', layer.digest.slice('sha256:'.length)));
 }
 
-async function warmPageCache(blobs) {
+async function warmPageCache(blobs: string[]) {
   for (const blob of blobs) await must('cat', [blob], { stdout: 'ignore' });
 }
 
 /** Wall and CPU seconds of a shell loop over every layer blob, one after another (or two at a time). */
-async function timedLoop(script, blobs) {
+interface LoopTime {
+  seconds: number;
+  cpuSeconds: number;
+}
+
+async function timedLoop(script: string, blobs: string[]): Promise<LoopTime> {
   const scratch = await tempDir('patchline-bench-floor-');
   const file = join(scratch, 'time');
   const command = timeBinary ? timeBinary : 'sh';
@@ -257,16 +163,16 @@ async function timedLoop(script, blobs) {
     ? ['-f', '%e %U %S', '-o', file, 'sh', '-c', script, 'floor', ...blobs]
     : ['-c', script, 'floor', ...blobs];
   const result = await must(command, commandArgs, { stdout: 'ignore' });
-  const usage = (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').at(-1).split(/\s+/).map(Number);
+  const [, user = Number.NaN, system = Number.NaN] = await usageNumbers(file);
   await dropTemp(scratch);
-  return { seconds: result.seconds, cpuSeconds: timeBinary ? usage[1] + usage[2] : Number.NaN };
+  return { seconds: result.seconds, cpuSeconds: timeBinary ? user + system : Number.NaN };
 }
 
 const FLOOR = 'for f do gzip -dc "$f" >/dev/null || exit 1; done';
 const FLOOR_TWO_WAY = 'printf "%s\\0" "$@" | xargs -0 -P 2 -n 1 sh -c \'gzip -dc "$0" >/dev/null\'';
 const FLOOR_DIGESTS = 'for f do sha256sum "$f" >/dev/null && gzip -dc "$f" | sha256sum >/dev/null || exit 1; done';
 
-function check(kind, result, newestLayer) {
+function check(kind: CaseKind, result: InspectRun, newestLayer: number): string {
   if (kind === 'exact') {
     const ok = result.files.length === EXACT.length && result.files.every((f) => f.layer?.index === newestLayer);
     return ok ? 'ok' : `expected ${EXACT.length} files from layer ${newestLayer}, got ${JSON.stringify(result.files)}`;
@@ -275,7 +181,7 @@ function check(kind, result, newestLayer) {
   return result.files.length >= 2 ? 'ok' : `glob matched ${result.files.length} paths`;
 }
 
-function logRun(c, result) {
+function logRun(c: Case, result: RecordedRun) {
   log(
     `${c.source} | ${c.label}: ${result.seconds.toFixed(2)} s (×${result.ratio.toFixed(2)} floor), ` +
       `cpu ${result.cpuSeconds.toFixed(1)} s, ${result.rssMiB.toFixed(0)} MiB, ${result.stats.layersRead}/${result.stats.layers} layers, ` +
@@ -284,7 +190,7 @@ function logRun(c, result) {
   );
 }
 
-function summarize(c, runs) {
+function summarize(c: Case, runs: RecordedRun[]) {
   const seconds = runs.map((r) => r.seconds);
   return {
     label: c.label,
@@ -298,7 +204,7 @@ function summarize(c, runs) {
     cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     rssMiB: median(runs.map((r) => r.rssMiB)),
     rssMiBMax: Math.max(...runs.map((r) => r.rssMiB)),
-    layers: runs[0].stats.layers,
+    layers: runs[0]!.stats.layers,
     layersRead: median(runs.map((r) => r.stats.layersRead)),
     layerReads: median(runs.map((r) => r.stats.layerReads)),
     bytesRead: median(runs.map((r) => r.stats.bytesRead)),
@@ -316,14 +222,14 @@ function summarize(c, runs) {
   };
 }
 
-async function profileAllLayers(reference) {
+async function profileAllLayers(reference: string): Promise<ProfileSummary> {
   const dir = await tempDir('patchline-bench-prof-');
   const cacheDir = await tempDir('patchline-bench-cache-');
   await inspect(reference, ABSENT, { cacheDir, nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir] });
   const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`node --cpu-prof wrote no profile into ${dir}`);
   const profile = JSON.parse(await readFile(join(dir, file), 'utf8'));
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'all-layers.cpuprofile'), JSON.stringify(profile));
+  await writeFile(await resultPath('all-layers.cpuprofile'), JSON.stringify(profile));
   await dropTemp(dir);
   await dropTemp(cacheDir);
   return summarizeProfile(profile);
@@ -332,22 +238,35 @@ async function profileAllLayers(reference) {
 // ---------------------------------------------------------------------------------------------------------------
 // Report.
 
-const mb = (bytes) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
-const range = (m) => `${m.seconds.toFixed(2)} s (${m.secondsMin.toFixed(2)}–${m.secondsMax.toFixed(2)})`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
+const range = (m: Measurement) => `${m.seconds.toFixed(2)} s (${m.secondsMin.toFixed(2)}–${m.secondsMax.toFixed(2)})`;
 
-function machine() {
-  const cpuModel =
-    (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? cpus()[0]?.model;
-  return { cpus: cpus().length, cpuModel, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version };
+type Measurement = ReturnType<typeof summarize>;
+/** One round's floor: the sequential loop always, the two informational ones in the OCI rounds. */
+interface FloorRound {
+  sequential: LoopTime;
+  parallel?: LoopTime;
+  digests?: LoopTime;
+}
+interface Results {
+  date: string;
+  machine: ReturnType<typeof machine>;
+  reps: number;
+  load: number[];
+  meta: ImageMeta;
+  floor: FloorRound[];
+  measurements: Measurement[];
+  push?: { seconds: number };
+  profile?: ProfileSummary;
 }
 
-function report(results) {
+function report(results: Results): string {
   const { meta, floor, measurements, push, profile, load } = results;
-  const floorRow = (label, key) => {
+  const floorRow = (label: string, key: keyof FloorRound) => {
     const rounds = floor.filter((f) => f[key]);
-    const seconds = rounds.map((f) => f[key].seconds);
-    const cpu = median(rounds.map((f) => f[key].cpuSeconds));
-    const ratio = median(rounds.map((f) => f[key].seconds / f.sequential.seconds));
+    const seconds = rounds.map((f) => f[key]!.seconds);
+    const cpu = median(rounds.map((f) => f[key]!.cpuSeconds));
+    const ratio = median(rounds.map((f) => f[key]!.seconds / f.sequential.seconds));
     return (
       `| ${label} | OCI layout | ${meta.layers.length}/${meta.layers.length} | ${mb(meta.compressed)} | ${mb(meta.uncompressed)} | – | ` +
       `${median(seconds).toFixed(2)} s (${Math.min(...seconds).toFixed(2)}–${Math.max(...seconds).toFixed(2)}) | ` +
@@ -355,7 +274,8 @@ function report(results) {
     );
   };
   const largest = meta.layers.reduce((a, b) => (b.uncompressed > a.uncompressed ? b : a));
-  const lines = [];
+  const newest = meta.layers.at(-1)!;
+  const lines: string[] = [];
   lines.push(`# Patchline benchmark, ${results.date}`);
   lines.push('');
   lines.push(
@@ -368,7 +288,7 @@ function report(results) {
   lines.push(
     `Image: ${meta.layers.length} gzip layers, ${mb(meta.compressed)} compressed, ${mb(meta.uncompressed)} uncompressed ` +
       `(ratio ${meta.ratio.toFixed(2)}); largest layer ${mb(largest.size)} → ${mb(largest.uncompressed)}; newest layer ` +
-      `${mb(meta.layers.at(-1).size)} → ${mb(meta.layers.at(-1).uncompressed)}. Half image: ${meta.half.layers} of its ` +
+      `${mb(newest.size)} → ${mb(newest.uncompressed)}. Half image: ${meta.half.layers} of its ` +
       `layers, ${mb(meta.half.compressed)} → ${mb(meta.half.uncompressed)}.`,
   );
   lines.push('');
@@ -390,7 +310,7 @@ function report(results) {
   lines.push('');
   if (push)
     lines.push(`Setup, not measured above: push to the local registry with skopeo, ${push.seconds.toFixed(1)} s.`);
-  const notes = [];
+  const notes: string[] = [];
   for (const m of measurements) {
     for (const c of m.checks.filter((c) => c !== 'ok')) notes.push(`⚠ ${m.label} (${m.source}): ${c}`);
     if (m.source.includes('warm') && m.bytesDownloadedMax !== 0) {
@@ -419,15 +339,8 @@ function report(results) {
 // ---------------------------------------------------------------------------------------------------------------
 
 async function main() {
-  if (!flag('--no-build')) {
-    log('npm run build');
-    const built = await run('npm', ['run', 'build'], { stdout: 'ignore' });
-    if (built.code !== 0) {
-      if (!existsSync(BIN)) throw new Error(`npm run build failed and there is no dist/: ${built.stderr.slice(-2000)}`);
-      log(`npm run build failed; measuring the existing dist/ (${built.stderr.trim().split('\n').at(-1)})`);
-    }
-  }
-  await ensureTime();
+  if (!args.flag('no-build')) await buildDist(log, BIN);
+  await ensureTimeOrPreload();
   const meta = await buildImage();
   const newestLayer = meta.layers.length - 1;
   const full = `oci:${IMAGE_DIR}:${TAG}`;
@@ -435,24 +348,28 @@ async function main() {
   const blobs = await layerBlobs(IMAGE_DIR);
   await warmPageCache(blobs);
 
-  const floor = [];
-  const load = [];
-  const runs = new Map();
-  const cases = [];
-  const record = (c, result, floorSeconds) => {
-    result.check = check(c.kind, result, newestLayer);
-    result.floorSeconds = floorSeconds;
-    result.ratio = result.seconds / floorSeconds;
+  const floor: FloorRound[] = [];
+  const load: number[] = [];
+  const runs = new Map<Case, RecordedRun[]>();
+  const cases: Case[] = [];
+  const record = (c: Case, inspected: InspectRun, floorSeconds: number) => {
+    const result: RecordedRun = {
+      ...inspected,
+      check: check(c.kind, inspected, newestLayer),
+      floorSeconds,
+      ratio: inspected.seconds / floorSeconds,
+    };
     logRun(c, result);
-    if (!runs.has(c)) {
-      runs.set(c, []);
+    const caseRuns = runs.get(c) ?? [];
+    if (caseRuns.length === 0) {
+      runs.set(c, caseRuns);
       cases.push(c);
     }
-    runs.get(c).push(result);
+    caseRuns.push(result);
   };
-  const measureFloor = async (withInfo) => {
-    load.push(loadavg()[0]);
-    const round = { sequential: await timedLoop(FLOOR, blobs) };
+  const measureFloor = async (withInfo: boolean) => {
+    load.push(load1());
+    const round: FloorRound = { sequential: await timedLoop(FLOOR, blobs) };
     if (withInfo) {
       round.parallel = await timedLoop(FLOOR_TWO_WAY, blobs);
       round.digests = await timedLoop(FLOOR_DIGESTS, blobs);
@@ -462,12 +379,17 @@ async function main() {
     return round.sequential.seconds;
   };
 
-  const ociCases = [
-    { label: `exact paths in the newest layer: ${EXACT.join(', ')}`, kind: 'exact', reference: full, lists: EXACT },
-    { label: `absent path, every layer read: ${ABSENT[0]}`, kind: 'absent', reference: full, lists: ABSENT },
-    { label: `glob, every layer read: ${GLOB[0]}`, kind: 'glob', reference: full, lists: GLOB },
-    { label: 'absent path, every layer read (half-size image)', kind: 'absent', reference: half, lists: ABSENT },
-  ].map((c) => ({ ...c, source: c.reference === half ? `OCI layout, ${meta.half.layers} layers` : 'OCI layout' }));
+  const ociCases = (
+    [
+      { label: `exact paths in the newest layer: ${EXACT.join(', ')}`, kind: 'exact', reference: full, lists: EXACT },
+      { label: `absent path, every layer read: ${ABSENT[0]}`, kind: 'absent', reference: full, lists: ABSENT },
+      { label: `glob, every layer read: ${GLOB[0]}`, kind: 'glob', reference: full, lists: GLOB },
+      { label: 'absent path, every layer read (half-size image)', kind: 'absent', reference: half, lists: ABSENT },
+    ] as const
+  ).map((c): Case & { reference: string } => ({
+    ...c,
+    source: c.reference === half ? `OCI layout, ${meta.half.layers} layers` : 'OCI layout',
+  }));
   for (let round = 0; round < REPS; round++) {
     const floorSeconds = await measureFloor(true);
     for (const c of ociCases) {
@@ -477,14 +399,14 @@ async function main() {
     }
   }
 
-  let push;
-  if (!flag('--skip-registry')) {
-    const registry = await startRegistry();
+  let push: { seconds: number } | undefined;
+  if (!args.flag('skip-registry')) {
+    const registry: TestRegistry = await startRegistry();
     try {
       const remote = `docker://${registry.host}/bench:1`;
       log(`skopeo copy to ${remote}`);
       push = await must('skopeo', ['copy', '--quiet', full, remote, '--dest-tls-verify=false']);
-      const registryCases = ['cold', 'warm'].map((cache) => [
+      const registryCases = ['cold', 'warm'].map((cache): Case[] => [
         { label: 'exact paths in the newest layer', kind: 'exact', lists: EXACT, source: `registry, ${cache} cache` },
         { label: 'absent path, every layer read', kind: 'absent', lists: ABSENT, source: `registry, ${cache} cache` },
       ]);
@@ -492,29 +414,30 @@ async function main() {
         const floorSeconds = await measureFloor(false);
         for (let i = 0; i < 2; i++) {
           const cacheDir = await tempDir('patchline-bench-cache-');
-          for (const cases of registryCases) {
-            record(cases[i], await inspect(remote, cases[i].lists, { cacheDir, registry: true }), floorSeconds);
+          for (const pair of registryCases) {
+            const c = pair[i]!;
+            record(c, await inspect(remote, c.lists, { cacheDir, registry: true }), floorSeconds);
           }
           await dropTemp(cacheDir);
         }
       }
     } finally {
-      await stopRegistry(registry);
+      await registry.stop();
     }
   }
 
-  let profile;
-  if (flag('--profile')) {
+  let profile: ProfileSummary | undefined;
+  if (args.flag('profile')) {
     log('CPU profile of the every-layer case');
     profile = await profileAllLayers(full);
   }
 
-  const order = (c) => (c.source.startsWith('registry') ? (c.source.includes('cold') ? 1 : 2) : 0);
+  const order = (c: Case) => (c.source.startsWith('registry') ? (c.source.includes('cold') ? 1 : 2) : 0);
   const measurements = cases
     .map((c, i) => ({ c, i }))
     .sort((a, b) => order(a.c) - order(b.c) || a.i - b.i)
-    .map(({ c }) => summarize(c, runs.get(c)));
-  const results = {
+    .map(({ c }) => summarize(c, runs.get(c)!));
+  const results: Results = {
     date: new Date().toISOString().slice(0, 10),
     machine: machine(),
     reps: REPS,
@@ -526,9 +449,7 @@ async function main() {
     ...(profile ? { profile } : {}),
   };
   const markdown = report(results);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'latest.md'), markdown);
-  await writeFile(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeResults('latest', markdown, results);
   process.stdout.write(markdown);
   if (profile) {
     process.stdout.write('\nSelf time by file:\n');
@@ -540,8 +461,8 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  process.stderr.write(`bench: ${error.stack ?? error}\n`);
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.stack : error}\n`);
   cleanupSync();
   process.exitCode = 1;
 });
