@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:fleet`: issue 6's benchmark. One `patchline serve` (the built CLI, a child process) on SQLite, then
 // the same on PostgreSQL, with N simulated bootc hosts (default 10,000) that each report once a minute:
 // POST /host/v1/status with a `bootc status --format=json` document, then GET /host/v1/desired (no long poll).
@@ -19,60 +18,40 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { hostStatus as bootcStatus } from './lib/host-status.js';
+import { digest } from '../test/helpers/fleet-docs.js';
+import { freePort } from '../test/helpers/registry.js';
+import { until } from '../test/helpers/until.js';
+import { benchArgs } from './lib/args.js';
+import { CLI, ROOT } from './lib/dist.js';
+import { hostStatus } from './lib/host-status.js';
+import { writeResults } from './lib/results.js';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const CLI = join(ROOT, 'dist/cli/bin.js');
-const RESULTS = join(ROOT, 'bench/results');
 const REPO = 'bench.example/os';
 const CLK_TCK = 100;
 
-const args = parseArgs(process.argv.slice(2));
-const HOSTS = Number(args.hosts ?? 10_000);
-const STEP_SECONDS = Number(args['step-seconds'] ?? 12);
-const BACKENDS = String(args.backends ?? 'sqlite,postgres').split(',');
-const REAL_SECONDS = Number(args['real-seconds'] ?? 30);
-const MAX_RATE = Number(args['max-rate'] ?? 4000);
-const ROLLOUT_SECONDS = Number(args['rollout-seconds'] ?? 150);
+const args = benchArgs();
+const HOSTS = args.number('hosts', 10_000);
+const STEP_SECONDS = args.number('step-seconds', 12);
+const BACKENDS = (args.option('backends') ?? 'sqlite,postgres').split(',');
+const REAL_SECONDS = args.number('real-seconds', 30);
+const MAX_RATE = args.number('max-rate', 4000);
+const ROLLOUT_SECONDS = args.number('rollout-seconds', 150);
+const PROFILE_DIR = args.option('profile');
 const P99_LIMIT_MS = 100;
 
-function parseArgs(list) {
-  const out = {};
-  for (let i = 0; i < list.length; i++) {
-    const key = list[i].replace(/^--/, '');
-    if (key.startsWith('no-')) out[key] = true;
-    else out[key] = list[++i];
-  }
-  return out;
-}
-
-const digest = (n) => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
 const V1 = digest(1);
 const V2 = digest(2);
 
 // ── processes ────────────────────────────────────────────────────────────────────────────────────────────────────
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** CPU seconds (user + system) and RSS of a process. */
-function usage(pid) {
+function usage(pid: number) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -85,7 +64,7 @@ function usage(pid) {
 }
 
 /** A process and its children (PostgreSQL's backends), summed. Children that exited take their CPU with them. */
-function treeUsage(pid) {
+function treeUsage(pid: number) {
   let cpu = 0;
   let rssMb = 0;
   for (const entry of readdirSync('/proc')) {
@@ -99,18 +78,27 @@ function treeUsage(pid) {
   return { cpu, rssMb };
 }
 
-async function startPostgres() {
+interface Postgres {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+// Not test/helpers/postgres.ts: that one runs with fsync off for speed, and this one measures with durable settings.
+async function startPostgres(): Promise<Postgres> {
   const root = '/usr/lib/postgresql';
   const version = readdirSync(root).sort((a, b) => Number(b) - Number(a))[0];
+  if (version === undefined) throw new Error(`no PostgreSQL under ${root}`);
   const bin = join(root, version, 'bin');
   const dir = await mkdtemp(join(tmpdir(), 'patchline-bench-pg-'));
-  const asRoot = process.getuid() === 0;
+  const asRoot = process.getuid?.() === 0;
   if (asRoot) {
     const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout);
     const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout);
     chownSync(dir, uid, gid);
   }
-  const run = (command, list) => (asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...list]] : [command, list]);
+  const run = (command: string, list: string[]): [string, string[]] =>
+    asRoot ? ['runuser', ['-u', 'postgres', '--', command, ...list]] : [command, list];
   const data = join(dir, 'data');
   const init = spawnSync(...run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync']), {
     encoding: 'utf8',
@@ -146,7 +134,7 @@ async function startPostgres() {
       try {
         process.kill(postmaster, 'SIGINT');
       } catch {}
-      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+      await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -159,13 +147,21 @@ function adminLimitFlag() {
   return help.includes('--admin-rate-limit') ? ['--admin-rate-limit', '1000000'] : [];
 }
 
-async function startServe(database) {
+interface Server {
+  url: string;
+  port: number;
+  token: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function startServe(database: string): Promise<Server> {
   const port = await freePort();
   const token = randomBytes(24).toString('hex');
   const child = spawn(
     process.execPath,
     [
-      ...(args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${args.profile}`]),
+      ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]),
       CLI,
       'serve',
       '--listen',
@@ -179,21 +175,17 @@ async function startServe(database) {
     { env: { ...process.env, PATCHLINE_ADMIN_TOKEN: token }, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    if (i > 300) throw new Error('patchline serve did not start');
-    await sleep(100);
-  }
+  await until('patchline serve to answer', async () =>
+    (await fetch(`${url}/healthz`).catch(() => undefined))?.ok ? true : undefined,
+  );
   return {
     url,
     port,
     token,
-    pid: child.pid,
+    pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+      await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
     },
   };
 }
@@ -206,7 +198,21 @@ let cursor = 0;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 /** One request; resolves with the status and body text. */
-function request(port, method, path, { body, headers = {}, localAddress } = {}) {
+interface Reply {
+  status: number;
+  text: string;
+}
+
+function request(
+  port: number,
+  method: string,
+  path: string,
+  {
+    body,
+    headers = {},
+    localAddress,
+  }: { body?: unknown; headers?: Record<string, string>; localAddress?: string } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -225,9 +231,9 @@ function request(port, method, path, { body, headers = {}, localAddress } = {}) 
         },
       },
       (res) => {
-        const chunks = [];
-        res.on('data', (chunk) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString() }));
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
         res.on('error', reject);
       },
     );
@@ -236,7 +242,7 @@ function request(port, method, path, { body, headers = {}, localAddress } = {}) 
   });
 }
 
-function admin(server, method, path, body) {
+function admin(server: Server, method: string, path: string, body?: unknown) {
   return request(server.port, method, `/apis/patchline.dev/v1/${path}`, {
     body,
     headers: { authorization: `Bearer ${server.token}` },
@@ -244,7 +250,7 @@ function admin(server, method, path, body) {
 }
 
 /** Retries 429s: the admin API allows 100 calls a second (bursts of 600), enrollment 10 per address. */
-async function withRetry(call) {
+async function withRetry(call: () => Promise<Reply>): Promise<Reply> {
   for (;;) {
     const response = await call();
     if (response.status !== 429) return response;
@@ -254,8 +260,17 @@ async function withRetry(call) {
 
 // ── hosts ────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-async function enrollAll(server) {
-  const hosts = new Array(HOSTS);
+interface SimulatedHost {
+  name: string;
+  credential: string;
+  booted: string;
+  rollback: string | undefined;
+  /** The version of the last desired answer, sent back so the server can answer 204. */
+  known: string | undefined;
+}
+
+async function enrollAll(server: Server) {
+  const hosts = new Array<SimulatedHost>(HOSTS);
   let next = 0;
   const started = Date.now();
   async function worker() {
@@ -287,18 +302,18 @@ async function enrollAll(server) {
 }
 
 /** One host cycle: report, then ask what to run; a host told to run another image boots it by its next cycle. */
-async function cycle(server, host, latencies, errors) {
+async function cycle(server: Server, host: SimulatedHost, latencies: number[], errors: string[]) {
   const headers = { authorization: `Bearer ${host.credential}` };
   const due = performance.now();
   const report = await request(server.port, 'POST', '/host/v1/status', {
-    body: { bootc: bootcStatus(REPO, host.booted, host.rollback), health: { state: 'healthy' } },
+    body: { bootc: hostStatus(REPO, host.booted, host.rollback), health: { state: 'healthy' } },
     headers,
-  }).catch((error) => ({ status: 0, text: error.message }));
+  }).catch((error: Error) => ({ status: 0, text: error.message }));
   latencies.push(performance.now() - due);
   if (report.status !== 204) errors.push(`status ${report.status} ${report.text.slice(0, 100)}`);
   const start = performance.now();
   const query = host.known === undefined ? 'wait=0' : `wait=0&knownVersion=${host.known}`;
-  const desired = await request(server.port, 'GET', `/host/v1/desired?${query}`, { headers }).catch((error) => ({
+  const desired = await request(server.port, 'GET', `/host/v1/desired?${query}`, { headers }).catch((error: Error) => ({
     status: 0,
     text: error.message,
   }));
@@ -319,10 +334,23 @@ async function cycle(server, host, latencies, errors) {
  * Open loop: cycle i is due at start + i / rate, hosts taken round-robin; each request's latency counts from when it
  * was due, so queueing in this process or the server is not hidden.
  */
-async function runLoad(server, hosts, rate, seconds, measure, onTick) {
-  const latencies = [];
-  const errors = [];
-  const pending = new Set();
+interface Usage {
+  cpu: number;
+  rssMb: number;
+  dbCpu: number;
+}
+
+async function runLoad(
+  server: Server,
+  hosts: SimulatedHost[],
+  rate: number,
+  seconds: number,
+  measure: () => Usage,
+  onTick?: () => Promise<'stop' | undefined>,
+) {
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  const pending = new Set<Promise<void>>();
   const start = performance.now();
   const total = Math.round(rate * seconds);
   let sent = 0;
@@ -331,10 +359,10 @@ async function runLoad(server, hosts, rate, seconds, measure, onTick) {
     const elapsed = (performance.now() - start) / 1000;
     const due = Math.min(total, Math.floor(elapsed * rate) + 1);
     while (sent < due) {
-      const host = hosts[cursor % hosts.length];
+      const host = hosts[cursor % hosts.length]!;
       cursor++;
       sent++;
-      const promise = cycle(server, host, latencies, errors).finally(() => pending.delete(promise));
+      const promise: Promise<void> = cycle(server, host, latencies, errors).finally(() => pending.delete(promise));
       pending.add(promise);
     }
     if (pending.size > 5000) {
@@ -348,7 +376,7 @@ async function runLoad(server, hosts, rate, seconds, measure, onTick) {
   const wall = (performance.now() - start) / 1000;
   const after = measure();
   latencies.sort((a, b) => a - b);
-  const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+  const pick = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   const cores = (after.cpu - before.cpu) / wall;
   return {
     rate,
@@ -369,16 +397,27 @@ async function runLoad(server, hosts, rate, seconds, measure, onTick) {
 
 // ── one backend ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-async function benchBackend(name) {
+type Step = Awaited<ReturnType<typeof runLoad>>;
+interface BackendResult {
+  backend: string;
+  hosts: number;
+  steps: Step[];
+  enrollSeconds?: number;
+  maxRateOk?: number;
+  hostsPerCore?: number;
+  rollout?: { rate: number; phase: string | undefined; seconds: number | undefined; onV2: number; load: Step };
+}
+
+async function benchBackend(name: string): Promise<BackendResult> {
   const pg = name === 'postgres' ? await startPostgres() : undefined;
   const dir = await mkdtemp(join(tmpdir(), 'patchline-bench-'));
   const server = await startServe(pg?.url ?? join(dir, 'controller.db'));
-  const measure = () => {
+  const measure = (): Usage => {
     const own = usage(server.pid);
     const db = pg === undefined ? { cpu: 0, rssMb: 0 } : treeUsage(pg.pid);
     return { cpu: own.cpu + db.cpu, rssMb: own.rssMb, dbCpu: db.cpu };
   };
-  const result = { backend: name, hosts: HOSTS, steps: [] };
+  const result: BackendResult = { backend: name, hosts: HOSTS, steps: [] };
   try {
     log(`${name}: enrolling ${HOSTS} hosts`);
     const { hosts, seconds } = await enrollAll(server);
@@ -392,7 +431,7 @@ async function benchBackend(name) {
     for (const [release, image] of [
       ['v1', V1],
       ['v2', V2],
-    ]) {
+    ] as const) {
       await admin(server, 'POST', 'releases', {
         apiVersion: 'patchline.dev/v1',
         kind: 'Release',
@@ -442,11 +481,11 @@ async function benchBackend(name) {
         updateTimeout: '10m',
       },
     });
-    let phase;
-    let rolloutSeconds;
+    let phase: string | undefined;
+    let rolloutSeconds: number | undefined;
     let lastPoll = 0;
     const rolloutStep = await runLoad(server, hosts, rolloutRate, ROLLOUT_SECONDS, measure, async () => {
-      if (Date.now() - lastPoll < 5000) return;
+      if (Date.now() - lastPoll < 5000) return undefined;
       lastPoll = Date.now();
       const view = JSON.parse((await admin(server, 'GET', 'rollouts/v2')).text);
       phase = view.status?.phase;
@@ -454,6 +493,7 @@ async function benchBackend(name) {
         rolloutSeconds = (Date.now() - created) / 1000;
         return 'stop';
       }
+      return undefined;
     });
     result.rollout = {
       rate: rolloutRate,
@@ -473,7 +513,7 @@ async function benchBackend(name) {
   return result;
 }
 
-async function waitPhase(server, rollout, seconds) {
+async function waitPhase(server: Server, rollout: string, seconds: number) {
   const deadline = Date.now() + seconds * 1000;
   while (Date.now() < deadline) {
     const view = JSON.parse((await admin(server, 'GET', `rollouts/${rollout}`)).text);
@@ -483,29 +523,27 @@ async function waitPhase(server, rollout, seconds) {
   throw new Error(`rollout ${rollout} did not finish in ${seconds} s`);
 }
 
-function log(line) {
+function log(line: string) {
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 }
 
 // ── main ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
-if (!args['no-build']) {
+if (!args.flag('no-build')) {
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
 }
 if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run npm run build`);
-const results = [];
+const results: BackendResult[] = [];
 for (const backend of BACKENDS) results.push(await benchBackend(backend));
-mkdirSync(RESULTS, { recursive: true });
-writeFileSync(join(RESULTS, 'fleet.json'), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(RESULTS, 'fleet.md'), markdown(results));
+await writeResults('fleet', markdown(results), results);
 process.stdout.write(markdown(results));
 
-function markdown(all) {
-  const lines = [];
+function markdown(all: BackendResult[]) {
+  const lines: string[] = [];
   for (const result of all) {
     lines.push(`### ${result.backend === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, ${result.hosts} hosts`, '');
-    lines.push(`Enrolled in ${result.enrollSeconds.toFixed(0)} s (token + enroll per host).`, '');
+    lines.push(`Enrolled in ${result.enrollSeconds?.toFixed(0)} s (token + enroll per host).`, '');
     lines.push(
       '| cycles/s | = hosts at 1/min | requests | p50 ms | p99 ms | max ms | server cores | RSS MB | hosts/core | errors |',
     );
@@ -513,7 +551,7 @@ function markdown(all) {
     for (const step of result.steps) {
       lines.push(
         `| ${step.rate.toFixed(0)} | ${(step.rate * 60).toFixed(0)} | ${step.requests} | ${step.p50.toFixed(1)} | ` +
-          `${step.p99.toFixed(1)} | ${step.max.toFixed(0)} | ${step.serverCores.toFixed(2)} | ${step.rssMb.toFixed(0)} | ` +
+          `${step.p99.toFixed(1)} | ${step.max?.toFixed(0)} | ${step.serverCores.toFixed(2)} | ${step.rssMb.toFixed(0)} | ` +
           `${Number.isFinite(step.hostsPerCore) ? step.hostsPerCore.toFixed(0) : '-'} | ${step.errors}${step.firstError ? ` (${step.firstError})` : ''} |`,
       );
     }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:console`: issue 17's console benchmark, and the screenshots in docs/console/.
 //
 //   npm run bench:console [-- --hosts N] [--runs N] [--no-screenshots] [--no-measure]
@@ -12,61 +11,42 @@
 // script, outside the console's CSP). Page weight is every response's body bytes. Each view is then screenshot,
 // light and dark.
 
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { hostStatus as bootcStatus } from './lib/host-status.js';
-import { children, cleanUpOnExit, tempDir } from './lib/processes.js';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import type { Exposure, ExposureState, Fleet, Release } from '../src/fleet/index.js';
+import { digest } from '../test/helpers/fleet-docs.js';
+import { freePort } from '../test/helpers/registry.js';
+import { until } from '../test/helpers/until.js';
+import { benchArgs } from './lib/args.js';
+import { CLI, fromDist, ROOT } from './lib/dist.js';
+import { hostStatus } from './lib/host-status.js';
+import { load1 } from './lib/machine.js';
+import { background, children, cleanUpOnExit, tempDir } from './lib/processes.js';
+import { writeResults } from './lib/results.js';
+import { median } from './lib/stats.js';
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const CLI = join(ROOT, 'dist/cli/bin.js');
 const SHOTS = join(ROOT, 'docs/console');
 const REPO = 'bench.example/os';
 const AXE = readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 
-const args = parseArgs(process.argv.slice(2));
-const HOSTS = Number(args.hosts ?? 10_000);
-const RUNS = Number(args.runs ?? 5);
-const log = (message) => process.stderr.write(`[console] ${message}\n`);
+const args = benchArgs();
+const HOSTS = args.number('hosts', 10_000);
+const RUNS = args.number('runs', 5);
+const log = (message: string) => process.stderr.write(`[console] ${message}\n`);
 cleanUpOnExit(log);
 
-function parseArgs(list) {
-  const out = {};
-  for (let i = 0; i < list.length; i++) {
-    const key = list[i].replace(/^--/, '');
-    if (key.startsWith('no-')) out[key] = true;
-    else out[key] = list[++i];
-  }
-  return out;
-}
-
-const digest = (n) => `sha256:${n.toString(16).padStart(2, '0').repeat(32)}`;
 const [V1, V2, V3] = [digest(1), digest(2), digest(3)];
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-const { Store } = await import(join(ROOT, 'dist/store/index.js'));
+const { Store } = await fromDist<typeof import('../src/store/index.js')>('store/index.js');
 
 /** Fleet, releases and hosts written through the store, as enrollment and reports would write them. */
-async function fill(database) {
+async function fill(database: string): Promise<Map<string, string>> {
   const store = await Store.open(database);
   const now = Date.now();
-  const fleet = (name) => ({
+  const fleet = (name: string): Fleet => ({
     apiVersion: 'patchline.dev/v1',
     kind: 'Fleet',
     metadata: { name },
@@ -76,7 +56,7 @@ async function fill(database) {
       disruptionBudget: { groupBy: 'zone', maxUnavailable: '20%' },
     },
   });
-  const release = (name, fleetName, image) => ({
+  const release = (name: string, fleetName: string, image: string): Release => ({
     apiVersion: 'patchline.dev/v1',
     kind: 'Release',
     metadata: { name },
@@ -86,11 +66,11 @@ async function fill(database) {
       gate: { passed: true, evidence: randomBytes(32).toString('hex') },
     },
   });
-  const credentials = new Map();
+  const credentials = new Map<string, string>();
   for (const [name, count] of [
     ['web', HOSTS],
     ['edge', 40],
-  ]) {
+  ] as const) {
     await store.createFleet(fleet(name), now - 90 * 86_400_000);
     // Created in order, a minute apart, so the oldest is v1.
     await store.createRelease(release(`${name}-v1`, name, V1), now - 3 * 60_000);
@@ -108,8 +88,10 @@ async function fill(database) {
       const seen = index % 25 === 3 ? now - 2 * 3_600_000 : now;
       await store.recordReport(host, {
         receivedAt: new Date(seen).toISOString(),
-        bootc: bootcStatus(`${REPO}/${name}`, booted, booted === V2 ? V1 : undefined),
-        health: unhealthy ? { state: 'unhealthy', failedChecks: ['app.service', 'disk-space'] } : { state: 'healthy' },
+        bootc: hostStatus(`${REPO}/${name}`, booted, booted === V2 ? V1 : undefined),
+        health: unhealthy
+          ? { state: 'unhealthy' as const, failedChecks: ['app.service', 'disk-space'] }
+          : { state: 'healthy' as const },
       });
       if (index % 1000 === 999) log(`${name}: ${index + 1} hosts`);
     }
@@ -123,25 +105,29 @@ async function fill(database) {
  * The exposure ledger of `web` for the Exposure view: four fixes still open, and over twelve weeks a few closed each
  * week with windows that vary from hours to weeks (a fixed pattern, so the screenshot is the same each run).
  */
-function exposures(now) {
+function exposures(now: number): Exposure[] {
   const hour = 3_600_000;
-  const at = (ms) => new Date(ms).toISOString();
-  const open = [
-    ['DSA-5801-1', 'openssl', 'CVE-2026-0101', 40 * 24, 'blocked', 'the build failed: dnf could not resolve openssl'],
-    ['DSA-5812-1', 'glibc', 'CVE-2026-0233', 9 * 24, 'open'],
-    ['DSA-5820-1', 'curl', 'CVE-2026-0310', 3 * 24, 'not-installable', 'the fixed version is not in the mirror yet'],
-    ['DSA-5824-1', 'sudo', 'CVE-2026-0342', 7, 'open'],
-  ].map(([advisory, pkg, cve, hours, state, note]) => ({
-    fleet: 'web',
-    advisory,
-    package: pkg,
-    cves: [cve],
-    state,
-    ...(note === undefined ? {} : { note }),
-    stages: { published: at(now - hours * hour), detected: at(now - hours * hour + 2 * hour) },
-    releases: [],
-  }));
-  const closed = [];
+  const at = (ms: number) => new Date(ms).toISOString();
+  const open = (
+    [
+      ['DSA-5801-1', 'openssl', 'CVE-2026-0101', 40 * 24, 'blocked', 'the build failed: dnf could not resolve openssl'],
+      ['DSA-5812-1', 'glibc', 'CVE-2026-0233', 9 * 24, 'open'],
+      ['DSA-5820-1', 'curl', 'CVE-2026-0310', 3 * 24, 'not-installable', 'the fixed version is not in the mirror yet'],
+      ['DSA-5824-1', 'sudo', 'CVE-2026-0342', 7, 'open'],
+    ] as Array<[string, string, string, number, ExposureState, string?]>
+  ).map(
+    ([advisory, pkg, cve, hours, state, note]): Exposure => ({
+      fleet: 'web',
+      advisory,
+      package: pkg,
+      cves: [cve],
+      state,
+      ...(note === undefined ? {} : { note }),
+      stages: { published: at(now - hours * hour), detected: at(now - hours * hour + 2 * hour) },
+      releases: [],
+    }),
+  );
+  const closed: Exposure[] = [];
   for (let week = 1; week <= 12; week++) {
     for (let each = 0; each < 3 + (week % 4); each++) {
       const completed = now - week * 7 * 24 * hour + each * 20 * hour;
@@ -149,7 +135,7 @@ function exposures(now) {
       closed.push({
         fleet: 'web',
         advisory: `DSA-${5700 + week * 10 + each}-1`,
-        package: ['openssl', 'glibc', 'curl', 'systemd', 'openssh'][each % 5],
+        package: ['openssl', 'glibc', 'curl', 'systemd', 'openssh'][each % 5]!,
         state: 'closed',
         stages: { published: at(completed - hours * hour), completed: at(completed) },
         releases: ['web-v2'],
@@ -159,9 +145,13 @@ function exposures(now) {
   return [...open, ...closed];
 }
 
-async function startServe(database, token) {
+interface Server {
+  url: string;
+}
+
+async function startServe(database: string, token: string): Promise<Server> {
   const port = await freePort();
-  const child = spawn(
+  background(
     process.execPath,
     [
       CLI,
@@ -179,24 +169,16 @@ async function startServe(database, token) {
       '--anonymous-rate-limit',
       '1000000',
     ],
-    {
-      env: { ...process.env, PATCHLINE_ADMIN_TOKEN: token },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+    { env: { PATCHLINE_ADMIN_TOKEN: token } },
   );
-  children.add(child);
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {}
-    if (i > 300) throw new Error('patchline serve did not start');
-    await sleep(100);
-  }
-  return { url, child };
+  await until('patchline serve to answer', async () =>
+    (await fetch(`${url}/healthz`).catch(() => undefined))?.ok ? true : undefined,
+  );
+  return { url };
 }
 
-async function api(server, token, method, path, body) {
+async function api(server: Server, token: string, method: string, path: string, body?: unknown) {
   const response = await fetch(`${server.url}/apis/patchline.dev/v1/${path}`, {
     method,
     headers: {
@@ -210,7 +192,7 @@ async function api(server, token, method, path, body) {
   return JSON.parse(text);
 }
 
-async function hostCall(server, credential, method, path, body) {
+async function hostCall(server: Server, credential: string, method: string, path: string, body?: unknown) {
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: {
@@ -223,69 +205,90 @@ async function hostCall(server, credential, method, path, body) {
   if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status}`);
 }
 
-async function until(what, probe, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
 /** A rollout's selected hosts take the release, as hosts do: poll, stage, reboot, report (sick ones unhealthy). */
-async function moveSelected(server, token, credentials, rollout, fleetName, sick) {
+async function moveSelected(
+  server: Server,
+  token: string,
+  credentials: Map<string, string>,
+  rollout: string,
+  fleetName: string,
+  sick: boolean,
+) {
   const status = (await api(server, token, 'GET', `rollouts/${rollout}`)).status;
-  const selected = Object.entries(status.hosts)
+  const selected = Object.entries(status.hosts as Record<string, { state: string }>)
     .filter(([, record]) => record.state === 'selected')
     .map(([name]) => name);
   for (const host of selected) {
-    const credential = credentials.get(host);
+    const credential = credentials.get(host)!;
     await hostCall(server, credential, 'GET', '/host/v1/desired');
-    const staged = bootcStatus(`${REPO}/${fleetName}`, V2, V1);
-    staged.status.staged = bootcStatus(`${REPO}/${fleetName}`, V3).status.booted;
+    const staged = hostStatus(`${REPO}/${fleetName}`, V2, V1);
+    staged.status!.staged = hostStatus(`${REPO}/${fleetName}`, V3).status!.booted;
     await hostCall(server, credential, 'POST', '/host/v1/status', { bootc: staged, health: { state: 'healthy' } });
     await hostCall(server, credential, 'POST', '/host/v1/status', {
-      bootc: bootcStatus(`${REPO}/${fleetName}`, V3, V2),
+      bootc: hostStatus(`${REPO}/${fleetName}`, V3, V2),
       health: sick ? { state: 'unhealthy', failedChecks: ['app.service'] } : { state: 'healthy' },
     });
   }
   return selected.length;
 }
 
-async function measure(browser, server, cookie) {
-  const runs = [];
+interface Cookie {
+  name: string;
+  value: string;
+}
+
+/** What the page says of one load of the fleet view. */
+interface PageRun {
+  renderedMs: number;
+  hostsCallMs: number | undefined;
+  hostsCallBytes: number | undefined;
+  assetBytes: number;
+  apiBytes: number;
+  requests: number;
+  domNodes: number;
+}
+
+// Browser-side code as text: it runs in the page, where the DOM's types (not in this project's lib) apply.
+const RECORD_FIRST_ROWS = `{
+  const observer = new MutationObserver(() => {
+    if (document.querySelectorAll('#hosts tbody tr').length >= 100 && globalThis.renderedAt === undefined) {
+      globalThis.renderedAt = performance.now();
+      observer.disconnect();
+    }
+  });
+  observer.observe(document, { childList: true, subtree: true });
+}`;
+const PAGE_RUN = `(() => {
+  const resources = performance.getEntriesByType('resource');
+  const navigation = performance.getEntriesByType('navigation')[0];
+  const hostsCall = resources.find((entry) => entry.name.includes('/hosts?'));
+  const bytes = (entries) => entries.reduce((sum, entry) => sum + entry.encodedBodySize, 0);
+  return {
+    renderedMs: globalThis.renderedAt,
+    hostsCallMs: hostsCall === undefined ? undefined : hostsCall.responseEnd - hostsCall.startTime,
+    hostsCallBytes: hostsCall?.encodedBodySize,
+    assetBytes: navigation.encodedBodySize + bytes(resources.filter((entry) => !entry.name.includes('/ui/api/'))),
+    apiBytes: bytes(resources.filter((entry) => entry.name.includes('/ui/api/'))),
+    requests: resources.length + 1,
+    domNodes: document.getElementsByTagName('*').length,
+  };
+})()`;
+const AXE_SERIOUS = `(async () =>
+  (await globalThis.axe.run()).violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => violation.id + ' (' + violation.nodes.length + ')'))()`;
+
+async function measure(browser: Browser, server: Server, cookie: Cookie): Promise<PageRun[]> {
+  const runs: PageRun[] = [];
   for (let run = 0; run < RUNS; run++) {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     await context.addCookies([{ ...cookie, url: server.url }]);
     // Outside the page's CSP: an init script is the browser's own, not the console's.
-    await context.addInitScript(() => {
-      const observer = new MutationObserver(() => {
-        if (document.querySelectorAll('#hosts tbody tr').length >= 100 && globalThis.renderedAt === undefined) {
-          globalThis.renderedAt = performance.now();
-          observer.disconnect();
-        }
-      });
-      observer.observe(document, { childList: true, subtree: true });
-    });
+    await context.addInitScript(RECORD_FIRST_ROWS);
     const page = await context.newPage();
     await page.goto(`${server.url}/ui/#/fleet/web`);
-    await page.waitForFunction(() => globalThis.renderedAt !== undefined, undefined, { timeout: 60_000 });
-    const result = await page.evaluate(() => {
-      const resources = performance.getEntriesByType('resource');
-      const navigation = performance.getEntriesByType('navigation')[0];
-      const hostsCall = resources.find((entry) => entry.name.includes('/hosts?'));
-      const bytes = (entries) => entries.reduce((sum, entry) => sum + entry.encodedBodySize, 0);
-      return {
-        renderedMs: globalThis.renderedAt,
-        hostsCallMs: hostsCall === undefined ? undefined : hostsCall.responseEnd - hostsCall.startTime,
-        hostsCallBytes: hostsCall?.encodedBodySize,
-        assetBytes: navigation.encodedBodySize + bytes(resources.filter((entry) => !entry.name.includes('/ui/api/'))),
-        apiBytes: bytes(resources.filter((entry) => entry.name.includes('/ui/api/'))),
-        requests: resources.length + 1,
-        domNodes: document.getElementsByTagName('*').length,
-      };
-    });
+    await page.waitForFunction('globalThis.renderedAt !== undefined', undefined, { timeout: 60_000 });
+    const result = (await page.evaluate(PAGE_RUN)) as PageRun;
     runs.push(result);
     log(
       `run ${run + 1}: first render ${result.renderedMs.toFixed(0)} ms (hosts call ${result.hostsCallMs?.toFixed(0)} ms)`,
@@ -295,16 +298,16 @@ async function measure(browser, server, cookie) {
   return runs;
 }
 
-async function apiTimes(server, cookie) {
+async function apiTimes(server: Server, cookie: Cookie): Promise<Record<string, number>> {
   const cases = {
     'page 1, by name': 'limit=100',
     'sorted by last seen, descending': 'sort=lastSeen&dir=desc&limit=100',
     'filtered: unhealthy in zone z3': 'show=unhealthy&q=zone%3Dz3&limit=100',
     'last page': `offset=${HOSTS - 100}&limit=100`,
   };
-  const out = {};
+  const out: Record<string, number> = {};
   for (const [label, query] of Object.entries(cases)) {
-    const times = [];
+    const times: number[] = [];
     for (let i = 0; i < 7; i++) {
       const started = performance.now();
       const response = await fetch(`${server.url}/ui/api/fleets/web/hosts?${query}`, {
@@ -313,15 +316,14 @@ async function apiTimes(server, cookie) {
       await response.arrayBuffer();
       times.push(performance.now() - started);
     }
-    times.sort((a, b) => a - b);
-    out[label] = times[Math.floor(times.length / 2)];
+    out[label] = median(times);
   }
   return out;
 }
 
-async function screenshots(browser, server, cookie) {
+async function screenshots(browser: Browser, server: Server, cookie: Cookie) {
   mkdirSync(SHOTS, { recursive: true });
-  for (const scheme of ['light', 'dark']) {
+  for (const scheme of ['light', 'dark'] as const) {
     // bypassCSP only lets axe-core in: the pages are the same.
     const context = await browser.newContext({
       viewport: { width: 1400, height: 1000 },
@@ -341,18 +343,14 @@ async function screenshots(browser, server, cookie) {
       ['rollout-waiting', '#/rollout/edge-v3', '#waiting'],
       ['release', '#/release/web-v3', '#gate-verdict'],
       ['exposure', '#/exposure', 'svg.window-chart'],
-    ];
+    ] as const;
     for (const [name, hash, ready] of views) {
       await page.goto(`${server.url}/ui/${hash}`);
       await page.locator(ready).first().waitFor();
       await page.screenshot({ path: join(SHOTS, `${name}${suffix}.png`), fullPage: name !== 'fleet' });
       // The same axe-core check as test/console.test.ts, on full-size pages (100 events, 100 hosts), in both schemes.
       await page.evaluate(AXE);
-      const serious = await page.evaluate(async () =>
-        (await globalThis.axe.run()).violations
-          .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-          .map((violation) => `${violation.id} (${violation.nodes.length})`),
-      );
+      const serious = (await page.evaluate(AXE_SERIOUS)) as string[];
       if (serious.length > 0) throw new Error(`axe-core on ${name}${suffix}: ${serious.join(', ')}`);
     }
     await context.close();
@@ -400,25 +398,26 @@ const signIn = await fetch(`${server.url}/ui/api/session`, {
   headers: { 'content-type': 'application/json', origin: server.url },
   body: JSON.stringify({ token }),
 });
-const [name, value] = signIn.headers.get('set-cookie').split(';')[0].split('=');
-const cookie = { name, value };
+const [name = '', value = ''] = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!.split('=');
+if (name === '') throw new Error(`signing in to the console gave no cookie (${signIn.status})`);
+const cookie: Cookie = { name, value };
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], headless: true });
-if (args['no-measure'] === true) {
+if (args.flag('no-measure')) {
   // Screenshots only (--no-measure): the figures in docs/benchmarks.md come from a run that measured.
   await screenshots(browser, server, cookie);
   await browser.close();
   for (const child of children) child.kill('SIGTERM');
   process.exit(0);
 }
-const loadBefore = loadavg()[0];
+const loadBefore = load1();
 const runs = await measure(browser, server, cookie);
 const api17 = await apiTimes(server, cookie);
-const loadAfter = loadavg()[0];
-if (args['no-screenshots'] !== true) await screenshots(browser, server, cookie);
+const loadAfter = load1();
+if (!args.flag('no-screenshots')) await screenshots(browser, server, cookie);
 await browser.close();
 
-const rendered = runs.map((run) => run.renderedMs).sort((a, b) => a - b);
+const rendered = runs.map((run) => run.renderedMs);
 const summary = {
   date: new Date().toISOString(),
   hosts: HOSTS,
@@ -427,18 +426,18 @@ const summary = {
   chromium: browser.version(),
   load: { before: loadBefore, after: loadAfter },
   firstRenderMs: {
-    first: runs[0].renderedMs,
-    median: rendered[Math.floor(rendered.length / 2)],
+    first: runs[0]!.renderedMs,
+    median: median(rendered),
     runs: runs.map((run) => run.renderedMs),
   },
   hostsCallMs: runs.map((run) => run.hostsCallMs),
   pageWeight: {
-    assetBytes: runs[0].assetBytes,
-    apiBytes: runs[0].apiBytes,
-    hostsCallBytes: runs[0].hostsCallBytes,
-    requests: runs[0].requests,
+    assetBytes: runs[0]!.assetBytes,
+    apiBytes: runs[0]!.apiBytes,
+    hostsCallBytes: runs[0]!.hostsCallBytes,
+    requests: runs[0]!.requests,
   },
-  domNodes: runs[0].domNodes,
+  domNodes: runs[0]!.domNodes,
   apiMedianMs: api17,
   assetsOnDisk: Object.fromEntries(
     [
@@ -456,7 +455,6 @@ const summary = {
   ),
 };
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench/results/console.json'), `${JSON.stringify(summary, null, 2)}\n`);
+await writeResults('console', `\`\`\`json\n${JSON.stringify(summary, null, 2)}\n\`\`\`\n`, summary);
 for (const child of children) child.kill('SIGTERM');
 process.exit(0);
