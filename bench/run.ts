@@ -13,6 +13,7 @@ import { startRegistry, type TestRegistry } from '../test/helpers/registry.js';
 import { benchArgs } from './lib/args.js';
 import { CLI as BIN } from './lib/dist.js';
 import { load1, machine } from './lib/machine.js';
+import { layerBlobs } from './lib/oci-layout.js';
 import {
   buildDist,
   cleanUpOnExit,
@@ -135,15 +136,6 @@ async function inspect(
 
 // ---------------------------------------------------------------------------------------------------------------
 // Measurements.
-
-async function layerBlobs(dir: string): Promise<string[]> {
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string }> };
-  const manifestHex = index.manifests[0]!.digest.slice('sha256:'.length);
-  const manifest = JSON.parse(await readFile(join(dir, 'blobs', 'sha256', manifestHex), 'utf8')) as {
-    layers: Array<{ digest: string }>;
-  };
-  return manifest.layers.map((layer) => join(dir, 'blobs', 'sha256', layer.digest.slice('sha256:'.length)));
-}
 
 async function warmPageCache(blobs: string[]) {
   for (const blob of blobs) await must('cat', [blob], { stdout: 'ignore' });

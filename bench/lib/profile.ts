@@ -1,6 +1,9 @@
 // Summaries of V8 CPU profiles (node --cpu-prof): where the self time went, by function and by file.
-import { dirname } from 'node:path';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dropTemp, spawnRun, tempDir } from './processes.js';
+import { resultPath } from './results.js';
 
 const REPO_DIR = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 
@@ -51,4 +54,24 @@ export function summarizeProfile(profile: CpuProfile, top = 25): ProfileSummary 
       .slice(0, top)
       .map(([name, micros]) => ({ name, ms: micros / 1000, share: micros / total }));
   return { totalMs: total / 1000, functions: rows(self), files: rows(byFile) };
+}
+
+/**
+ * Runs `node --cpu-prof SCRIPT ARGS…` once, keeps the profile as bench/results/NAME.cpuprofile, and summarizes it
+ * with the run's wall seconds.
+ */
+export async function profileNode(
+  name: string,
+  script: string,
+  scriptArgs: string[],
+): Promise<ProfileSummary & { seconds: number }> {
+  const profDir = await tempDir('patchline-bench-prof-');
+  const result = await spawnRun(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, script, ...scriptArgs]);
+  if (result.code !== 0) throw new Error(`profiled ${name} failed: ${result.stderr.slice(-1000)}`);
+  const file = (await readdir(profDir)).find((entry) => entry.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`node --cpu-prof wrote no profile into ${profDir}`);
+  const text = await readFile(join(profDir, file), 'utf8');
+  await writeFile(await resultPath(`${name}.cpuprofile`), text);
+  await dropTemp(profDir);
+  return { seconds: result.seconds, ...summarizeProfile(JSON.parse(text) as CpuProfile) };
 }

