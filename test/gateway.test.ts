@@ -93,9 +93,8 @@ async function makeUpstream(): Promise<Upstream> {
   await arm.finishIndex([amdDescriptor, armDescriptor], 'v2');
   const v2 = await push(registry, `oci:${v2Dir}:v2`, 'v2', ['--all']);
 
-  // v3: one uncompressed 6 MB layer for the corruption tests: many chunks on the wire, and more than the gateway holds
-  // back from a client (its last two 1 MiB batches), so a client is sent part of it before the digest is known.
-  const v3Layout = await makeLayoutImage(dir, 'v3', [[{ name: 'big.bin', content: pseudoBytes('big', 6_000_000) }]], {
+  // v3: one uncompressed 3 MB layer, many chunks on the wire, for the corruption test.
+  const v3Layout = await makeLayoutImage(dir, 'v3', [[{ name: 'big.bin', content: pseudoBytes('big', 3_000_000) }]], {
     compression: 'none',
   });
   const v3 = await push(registry, v3Layout.ref, 'v3');
@@ -655,8 +654,8 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
       );
       await until('the failed download to clean up', async () => ((await left()).length === 0 ? true : undefined));
     }
-    // A blob smaller than what is held back (the config) fails before its response starts: a clean 503 the client
-    // retries, with no byte of it sent and nothing of it cached.
+    // A blob that arrives in one chunk (the config) is held back whole, so a mismatch fails it before its response
+    // starts: a clean 503 the client retries, no byte of it sent, nothing of it cached.
     const config = upstream.v3.config;
     upstream.proxy.reset();
     upstream.proxy.inject({

@@ -142,8 +142,7 @@ export class BlobProxy {
       end('failed', failure);
       throw failure;
     }
-    // The thread hashes each batch as it writes it to the temporary file; the verifier compares that hash and passes
-    // on the same batches, so the client is sent 1 MiB at a time.
+    // The thread hashes each chunk as it writes it to the temporary file; the verifier compares that hash.
     const file = this.writer.open(record.temp, digestAlgorithm(blob.digest));
     const verifier = new HoldbackVerifier(blob.digest, blob.size, what, file);
     file.opened.then(settle.started.resolve, () => undefined);
@@ -185,7 +184,7 @@ export class BlobProxy {
       onDisk = bytes;
       progress();
     });
-    // The client is one piece behind the verifier, and gets the last piece only once the cache entry is in place: a
+    // The client is one chunk behind the verifier, and gets the last chunk only once the cache entry is in place: a
     // client holding every byte of the blob (which may close at once, having Content-Length bytes) can count on the
     // next request for it being answered from the cache.
     let behind: Buffer | undefined;

@@ -3,24 +3,23 @@ import { rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { Digester } from './verified-stream.js';
 
-/**
- * Chunks are copied into batches of this size: one message to the thread per MiB, not per read, and the same batch
- * is what the client is sent, one socket write per MiB instead of one per 64 KiB read.
- */
+/** Chunks are copied into batches of this size before they cross to the thread: one message per MiB, not per read. */
 const BATCH_BYTES = 1024 * 1024;
 /** How far the thread may fall behind one file before its writer is told to wait. */
 const MAX_IN_FLIGHT_BYTES = 4 * BATCH_BYTES;
+/** Spare batch buffers kept for reuse: enough for several downloads at full pace. */
+const MAX_SPARE_BATCHES = 32;
 
 type ToThread =
   | { type: 'open'; id: number; path: string; algorithm: string }
-  /** `data` is shared, not moved: the event loop sends the same bytes to the client meanwhile and never changes them. */
-  | { type: 'write'; id: number; data: SharedArrayBuffer; length: number }
+  | { type: 'write'; id: number; data: ArrayBuffer; length: number }
   | { type: 'finish'; id: number }
   | { type: 'abort'; id: number; path: string };
 
 type FromThread =
   | { type: 'opened'; id: number }
-  | { type: 'written'; id: number; bytes: number }
+  /** `data` is the batch's buffer, handed back to be filled again. */
+  | { type: 'written'; id: number; bytes: number; data: ArrayBuffer }
   | { type: 'finished'; id: number; hex: string }
   | { type: 'aborted'; id: number }
   | { type: 'failed'; id: number; message: string };
@@ -49,12 +48,15 @@ function cacheWriterMain(): void {
         port.postMessage({ type: 'opened', id });
       } else if (message.type === 'write') {
         const file = files.get(id);
-        if (file === undefined) return;
+        if (file === undefined) {
+          port.postMessage({ type: 'written', id, bytes: 0, data: message.data }, [message.data]);
+          return;
+        }
         const bytes = new Uint8Array(message.data, 0, message.length);
         file.hash.update(bytes);
         for (let offset = 0; offset < bytes.length; ) offset += fs.writeSync(file.fd, bytes, offset);
         file.written += bytes.length;
-        port.postMessage({ type: 'written', id, bytes: file.written });
+        port.postMessage({ type: 'written', id, bytes: file.written, data: message.data }, [message.data]);
       } else if (message.type === 'finish') {
         const file = files.get(id);
         if (file === undefined) return;
@@ -78,33 +80,45 @@ function cacheWriterMain(): void {
 
 /**
  * One thread, shared by every download of a BlobProxy, that hashes blobs and writes them to their temporary cache
- * files. The event loop only copies each chunk into a batch and shares batches with it; hashing and file writes, the
- * larger part of a cold pull's CPU, run beside it (decisions 0044, 0076). Started on first use; unref'd, so it never keeps
+ * files. The event loop only copies each chunk into a batch and hands batches over; hashing and file writes, the
+ * larger part of a cold pull's CPU, run beside it (decision 0044). Started on first use; unref'd, so it never keeps
  * the process alive, and stopped with the server.
  */
 export class CacheWriterThread {
   private worker: Worker | undefined;
   private readonly files = new Map<number, CacheFileSink>();
+  /**
+   * Batch buffers the thread has handed back, filled again rather than allocated: a fresh MiB per batch costs page
+   * faults here and unmapping there, as much CPU again as the copy itself.
+   */
+  private readonly spare: Buffer[] = [];
   private nextId = 1;
 
   /** Creates (truncates) `path`; the sink hashes with `algorithm` everything written to it. */
   open(path: string, algorithm: string): CacheFileSink {
     const id = this.nextId++;
-    const sink = new CacheFileSink(path, (message) => this.send(message));
+    const sink = new CacheFileSink(
+      path,
+      (message, transfer) => this.send(message, transfer),
+      () => this.spare.pop() ?? Buffer.allocUnsafeSlow(BATCH_BYTES),
+    );
     this.files.set(id, sink);
     sink.id = id;
     this.send({ type: 'open', id, path, algorithm });
     return sink;
   }
 
-  private send(message: ToThread): void {
-    this.thread().postMessage(message);
+  private send(message: ToThread, transfer?: ArrayBuffer[]): void {
+    this.thread().postMessage(message, transfer);
   }
 
   private thread(): Worker {
     if (this.worker !== undefined) return this.worker;
     const worker = new Worker(`(${cacheWriterMain.toString()})()`, { eval: true });
     worker.on('message', (message: FromThread) => {
+      if (message.type === 'written' && this.spare.length < MAX_SPARE_BATCHES) {
+        this.spare.push(Buffer.from(message.data));
+      }
       const sink = this.files.get(message.id);
       if (sink === undefined) return;
       if (message.type === 'finished' || message.type === 'aborted' || message.type === 'failed') {
@@ -137,12 +151,8 @@ export class CacheWriterThread {
 }
 
 /**
- * One temporary cache file being written by the thread. As a Digester it takes the blob's chunks in order, hands back
- * each full batch as a piece, and says, once all are on disk and the file is closed, what they hash to and the last
- * partial batch. Emits 'written' with the bytes on disk so far.
- *
- * A batch is a fresh SharedArrayBuffer, never filled again: the thread and the client's socket both read it, each in
- * its own time, and it is freed when both are done with it.
+ * One temporary cache file being written by the thread. As a Digester it takes the blob's chunks in order and says,
+ * once all are on disk and the file is closed, what they hash to. Emits 'written' with the bytes on disk so far.
  */
 export class CacheFileSink extends EventEmitter implements Digester {
   id = 0;
@@ -156,18 +166,16 @@ export class CacheFileSink extends EventEmitter implements Digester {
   private batchLength = 0;
   private sent = 0;
   private written = 0;
-  private waiting: (() => void) | undefined;
-  private finishing:
-    | { resolve: (result: { hex: string; rest?: Buffer }) => void; reject: (error: Error) => void }
-    | undefined;
-  private rest: Buffer | undefined;
+  private waiting: ((error?: Error) => void) | undefined;
+  private finishing: { resolve: (hex: string) => void; reject: (error: Error) => void } | undefined;
   private aborting: (() => void) | undefined;
   private failure: Error | undefined;
   private state: 'open' | 'finishing' | 'finished' | 'aborted' = 'open';
 
   constructor(
     readonly path: string,
-    private readonly send: (message: ToThread) => void,
+    private readonly send: (message: ToThread, transfer?: ArrayBuffer[]) => void,
+    private readonly newBatch: () => Buffer,
   ) {
     super();
     this.opened = new Promise<void>((resolve, reject) => {
@@ -176,31 +184,28 @@ export class CacheFileSink extends EventEmitter implements Digester {
     this.opened.catch(() => undefined);
   }
 
-  update(chunk: Buffer, ready: (error?: Error, pieces?: Buffer[]) => void): void {
+  update(chunk: Buffer, ready: (error?: Error) => void): void {
     if (this.failure !== undefined) {
       ready(this.failure);
       return;
     }
-    const pieces: Buffer[] = [];
     for (let offset = 0; offset < chunk.length; ) {
-      this.batch ??= Buffer.from(new SharedArrayBuffer(BATCH_BYTES));
+      // A buffer of its own, so it can be moved (not copied again) to the thread.
+      this.batch ??= this.newBatch();
       const copied = chunk.copy(this.batch, this.batchLength, offset);
       this.batchLength += copied;
       offset += copied;
-      if (this.batchLength === BATCH_BYTES) pieces.push(this.flush());
+      if (this.batchLength === BATCH_BYTES) this.flush();
     }
-    if (this.sent - this.written < MAX_IN_FLIGHT_BYTES) {
-      ready(undefined, pieces);
-    } else {
-      this.waiting = () => ready(this.failure, this.failure === undefined ? pieces : undefined);
-    }
+    if (this.sent - this.written < MAX_IN_FLIGHT_BYTES) ready();
+    else this.waiting = ready;
   }
 
-  digest(): Promise<{ hex: string; rest?: Buffer }> {
+  digest(): Promise<string> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    if (this.batchLength > 0) this.rest = this.flush();
+    this.flush();
     this.state = 'finishing';
-    return new Promise((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       this.finishing = { resolve, reject };
       this.send({ type: 'finish', id: this.id });
     });
@@ -211,7 +216,6 @@ export class CacheFileSink extends EventEmitter implements Digester {
     const before = this.state;
     this.state = 'aborted';
     this.batch = undefined;
-    this.batchLength = 0;
     if (before === 'aborted') return Promise.resolve();
     // The thread is done with a finished or failed file (it closed it): remove it from here.
     if (before === 'finished' || this.failure !== undefined) return rm(this.path, { force: true });
@@ -235,14 +239,14 @@ export class CacheFileSink extends EventEmitter implements Digester {
       }
     } else if (message.type === 'finished') {
       this.state = 'finished';
-      this.finishing?.resolve({ hex: message.hex, ...(this.rest === undefined ? {} : { rest: this.rest }) });
+      this.finishing?.resolve(message.hex);
     } else if (message.type === 'aborted') {
       this.aborting?.();
     } else {
       const error = new Error(`cannot write the cache file ${this.path}: ${message.message}`);
       this.failure = error;
       this.settleOpened.reject(error);
-      this.waiting?.();
+      this.waiting?.(error);
       this.waiting = undefined;
       this.finishing?.reject(error);
       // A failed file may still exist (closed by the thread); abort removes it.
@@ -250,15 +254,12 @@ export class CacheFileSink extends EventEmitter implements Digester {
     }
   }
 
-  /** Sends the batch to the thread; returns it as a piece. */
-  private flush(): Buffer {
-    const batch = (this.batch as Buffer).subarray(0, this.batchLength);
-    if (this.state === 'open') {
-      this.send({ type: 'write', id: this.id, data: batch.buffer as SharedArrayBuffer, length: batch.length });
-      this.sent += batch.length;
-    }
+  private flush(): void {
+    if (this.batch === undefined || this.batchLength === 0 || this.state !== 'open') return;
+    const data = this.batch.buffer as ArrayBuffer;
+    this.send({ type: 'write', id: this.id, data, length: this.batchLength }, [data]);
+    this.sent += this.batchLength;
     this.batch = undefined;
     this.batchLength = 0;
-    return batch;
   }
 }

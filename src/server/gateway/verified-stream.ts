@@ -5,34 +5,30 @@ import type { Digest } from '../../oci/index.js';
 
 /**
  * Takes a blob's bytes in order and says what they hash to. It may do the hashing elsewhere (the gateway's cache
- * writer thread hashes what it writes), so both steps can wait. It hands the bytes it took back in pieces of its own
- * choosing (the chunks themselves, or larger batches), in order: only those may be passed on.
+ * writer thread hashes what it writes), so both steps can wait.
  */
 export interface Digester {
-  /**
-   * Takes the next chunk; calls `ready` once it can take another (with an error if it never will), with the pieces
-   * completed since the last call.
-   */
-  update(chunk: Buffer, ready: (error?: Error, pieces?: Buffer[]) => void): void;
-  /** The hex digest of every byte given to `update`, and the bytes no piece has carried yet. */
-  digest(): Promise<{ hex: string; rest?: Buffer }>;
+  /** Takes the next chunk; calls `ready` once it can take another (with an error if it never will). */
+  update(chunk: Buffer, ready: (error?: Error) => void): void;
+  /** The hex digest of every byte given to `update`. */
+  digest(): Promise<string>;
 }
 
-/** Hashes on the calling thread; every chunk is its own piece. */
+/** Hashes on the calling thread. */
 export function digesterOf(algorithm: string): Digester {
   const hash = createHash(algorithm);
   return {
     update(chunk, ready) {
       hash.update(chunk);
-      ready(undefined, [chunk]);
+      ready();
     },
-    digest: async () => ({ hex: hash.digest('hex') }),
+    digest: async () => hash.digest('hex'),
   };
 }
 
 /**
- * Passes a blob through while hashing it, but holds back the piece last completed until the next one is, and the
- * final piece until the whole content matched its digest and size. A consumer therefore never receives a complete
+ * Passes a blob through while hashing it, but holds back the chunk last received until the next one arrives, and the
+ * final chunk until the whole content matched its digest and size. A consumer therefore never receives a complete
  * blob that is wrong: on a mismatch the stream fails with the tail still held, and the response is cut short of its
  * Content-Length, which every client treats as a failed download. Every byte passed on was given to the digester
  * first.
@@ -60,16 +56,14 @@ export class HoldbackVerifier extends Transform {
       callback(new PatchlineError('integrity', this.what, `is longer than its declared size of ${this.size} bytes`));
       return;
     }
-    this.digester.update(chunk, (error, pieces) => {
+    this.digester.update(chunk, (error) => {
       if (error !== undefined) {
         callback(error);
         return;
       }
-      for (const piece of pieces ?? []) {
-        if (this.held !== undefined) this.push(this.held);
-        this.held = piece;
-      }
-      callback();
+      const previous = this.held;
+      this.held = chunk;
+      callback(null, previous);
     });
   }
 
@@ -79,7 +73,7 @@ export class HoldbackVerifier extends Transform {
       return;
     }
     this.digester.digest().then(
-      ({ hex, rest }) => {
+      (hex) => {
         const actual = `${this.algorithm}:${hex}`;
         if (actual !== this.expected) {
           callback(
@@ -87,9 +81,7 @@ export class HoldbackVerifier extends Transform {
           );
           return;
         }
-        if (this.held !== undefined) this.push(this.held);
-        if (rest !== undefined && rest.length > 0) this.push(rest);
-        callback();
+        callback(null, this.held);
       },
       (error: Error) => callback(error),
     );
