@@ -88,6 +88,7 @@ export { labelKeySchema, labelSelectorSchema, labelsSchema, labelValueSchema, ma
 export type { WallClock } from './local-time.js';
 export { isTimeZone, utcOffset, wallClock } from './local-time.js';
 export { fleetOfLabels, fleetOverlaps, fleetsMatching } from './membership.js';
+export { hostLastSeen, hostOfflineAfterMs, isOnline } from './online.js';
 export type { Pipeline, PipelineSpec, Promotion, TestStep } from './pipeline-resource.js';
 export {
   DEFAULT_STEP_TIMEOUT,
@@ -133,6 +134,7 @@ export type {
   RolloutStatus,
 } from './resources.js';
 export {
+  API_PREFIX,
   API_VERSION,
   approvalSchema,
   batchResultSchema,

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
-  API_VERSION,
+  API_PREFIX,
   durationSchema,
   fleetSchema,
   hostSchema,
@@ -19,8 +19,6 @@ import type { ServerContext } from './context.js';
 import { list, present, presentHost, requestedVersion } from './present.js';
 import { actOnRollout, rolloutActionNames, rolloutActionSchema } from './rollout-action.js';
 import { InvalidRequest, parseBody } from './status.js';
-
-export const API_PREFIX = `/apis/${API_VERSION}`;
 
 export const enrollmentTokenRequestSchema = z.object({
   labels: labelsSchema.optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  API_PREFIX,
   exposureSchema,
   fleetLockRequestSchema,
   fleetSchema,
@@ -10,7 +11,7 @@ import {
   rolloutSchema,
 } from '../fleet/index.js';
 import { VERSION } from '../version.js';
-import { API_PREFIX, enrollmentTokenRequestSchema } from './admin-routes.js';
+import { enrollmentTokenRequestSchema } from './admin-routes.js';
 import { desiredResponseSchema, enrollRequestSchema, statusRequestSchema } from './host-routes.js';
 import { rolloutActionSchema } from './rollout-action.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
-  API_VERSION,
+  API_PREFIX,
   exposureSchema,
   type Pipeline,
   type PipelineRun,
@@ -15,7 +15,6 @@ import type { ServerContext } from './context.js';
 import { list, present, requestedVersion } from './present.js';
 import { InvalidRequest, parseBody } from './status.js';
 
-const PREFIX = `/apis/${API_VERSION}`;
 const nameParams = z.object({ name: resourceNameSchema });
 const runParams = z.object({ name: resourceNameSchema, run: resourceNameSchema });
 const runsQuery = z.object({ limit: z.coerce.number().int().positive().max(1000).optional() });
@@ -31,12 +30,12 @@ export async function pipelineRoutes(app: FastifyInstance, context: ServerContex
   const { store, clock } = context;
   app.addHook('onRequest', adminAuth(context));
 
-  app.get(`${PREFIX}/pipelines`, async () => {
+  app.get(`${API_PREFIX}/pipelines`, async () => {
     const items = [];
     for (const stored of await store.listPipelines()) items.push(await withStatus(stored));
     return list('Pipeline', items);
   });
-  app.get(`${PREFIX}/pipelines/:name`, async (request) => {
+  app.get(`${API_PREFIX}/pipelines/:name`, async (request) => {
     const { name } = parseBody(nameParams, request.params, 'the URL');
     const stored = await store.getPipeline(name);
     if (stored === undefined) throw new StoreError('NotFound', `pipeline ${name} not found`);
@@ -54,7 +53,7 @@ export async function pipelineRoutes(app: FastifyInstance, context: ServerContex
     if (Number.isNaN(version)) throw new InvalidRequest('metadata.resourceVersion: expected a positive integer');
     return { result: await store.applyPipeline(pipeline, clock(), version), name: pipeline.metadata.name };
   };
-  app.post(`${PREFIX}/pipelines`, async (request, reply) => {
+  app.post(`${API_PREFIX}/pipelines`, async (request, reply) => {
     const pipeline = parseBody(pipelineSchema, request.body, 'Pipeline');
     if ((await store.getPipeline(pipeline.metadata.name)) !== undefined) {
       throw new StoreError('AlreadyExists', `pipeline ${pipeline.metadata.name} already exists`);
@@ -62,24 +61,24 @@ export async function pipelineRoutes(app: FastifyInstance, context: ServerContex
     const { name } = await apply(request.body, undefined);
     return reply.code(201).send(await withStatus((await store.getPipeline(name))!));
   });
-  app.put(`${PREFIX}/pipelines/:name`, async (request, reply) => {
+  app.put(`${API_PREFIX}/pipelines/:name`, async (request, reply) => {
     const { name } = parseBody(nameParams, request.params, 'the URL');
     const { result } = await apply(request.body, name);
     return reply.code(result === 'created' ? 201 : 200).send(await withStatus((await store.getPipeline(name))!));
   });
-  app.delete(`${PREFIX}/pipelines/:name`, async (request) => {
+  app.delete(`${API_PREFIX}/pipelines/:name`, async (request) => {
     const { name } = parseBody(nameParams, request.params, 'the URL');
     await store.deletePipeline(name);
     return { apiVersion: 'v1', kind: 'Status', status: 'Success', code: 200, message: `pipeline ${name} deleted` };
   });
 
-  app.get(`${PREFIX}/pipelines/:name/runs`, async (request) => {
+  app.get(`${API_PREFIX}/pipelines/:name/runs`, async (request) => {
     const { name } = parseBody(nameParams, request.params, 'the URL');
     const query = parseBody(runsQuery, request.query, 'the query');
     if ((await store.getPipeline(name)) === undefined) throw new StoreError('NotFound', `pipeline ${name} not found`);
     return list('PipelineRun', await store.listRuns(name, query.limit ?? 50));
   });
-  app.get(`${PREFIX}/pipelines/:name/runs/:run`, async (request) => {
+  app.get(`${API_PREFIX}/pipelines/:name/runs/:run`, async (request) => {
     const params = parseBody(runParams, request.params, 'the URL');
     const run = await store.getRun(params.run);
     if (run === undefined || run.metadata.pipeline !== params.name) {
@@ -87,13 +86,13 @@ export async function pipelineRoutes(app: FastifyInstance, context: ServerContex
     }
     return run;
   });
-  app.post(`${PREFIX}/pipelines/:name/runs`, async (request, reply) => {
+  app.post(`${API_PREFIX}/pipelines/:name/runs`, async (request, reply) => {
     const { name } = parseBody(nameParams, request.params, 'the URL');
     const run = checkedRun(request.body, name);
     await store.startRun(run, clock());
     return reply.code(201).send(run);
   });
-  app.put(`${PREFIX}/pipelines/:name/runs/:run`, async (request) => {
+  app.put(`${API_PREFIX}/pipelines/:name/runs/:run`, async (request) => {
     const params = parseBody(runParams, request.params, 'the URL');
     const run = checkedRun(request.body, params.name);
     if (run.metadata.name !== params.run) {
@@ -106,11 +105,11 @@ export async function pipelineRoutes(app: FastifyInstance, context: ServerContex
     return run;
   });
 
-  app.get(`${PREFIX}/exposures`, async (request) => {
+  app.get(`${API_PREFIX}/exposures`, async (request) => {
     const query = parseBody(exposuresQuery, request.query, 'the query');
     return list('Exposure', await store.listExposures(query.fleet));
   });
-  app.post(`${PREFIX}/exposures`, async (request) => {
+  app.post(`${API_PREFIX}/exposures`, async (request) => {
     const body = parseBody(exposureUpdates, request.body, 'ExposureList');
     const fleets = new Set((await store.listFleets()).map((fleet) => fleet.resource.metadata.name));
     const unknown = body.items.find((item) => !fleets.has(item.fleet));

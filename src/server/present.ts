@@ -1,11 +1,11 @@
 import {
   API_VERSION,
-  DEFAULT_HOST_OFFLINE_AFTER,
   type Fleet,
   fleetOfLabels,
-  fromTimestamp,
   type Host,
-  parseDuration,
+  hostLastSeen,
+  hostOfflineAfterMs,
+  isOnline,
 } from '../fleet/index.js';
 import type { Stored } from '../store/index.js';
 
@@ -21,20 +21,17 @@ export function list(kind: string, items: unknown[]): { apiVersion: string; kind
   return { apiVersion: API_VERSION, kind: `${kind}List`, items };
 }
 
-/** A host with whether it is online, judged by its fleet's hostOfflineAfter (5m when it has no fleet). */
+/** A host with its fleet and whether it is online, judged as the decider judges it (fleet/online.ts). */
 export function presentHost(stored: Stored<Host>, fleets: ReadonlyArray<Stored<Fleet>>, now: number): Host {
   const host = present(stored);
-  const fleet = fleetOfLabels(fleets, host.metadata.labels);
-  const offlineAfter = parseDuration(fleet?.resource.spec.hostOfflineAfter ?? DEFAULT_HOST_OFFLINE_AFTER);
-  const lastSeen = host.status?.lastSeen;
-  const online = lastSeen !== undefined && now - fromTimestamp(lastSeen) <= offlineAfter;
+  const fleet = fleetOfLabels(fleets, host.metadata.labels)?.resource;
   return {
     ...host,
     status: {
       ...host.status,
-      online,
-      ...(fleet === undefined ? {} : { fleet: fleet.resource.metadata.name }),
-    } as Host['status'],
+      online: isOnline(hostLastSeen(host), hostOfflineAfterMs(fleet), now),
+      ...(fleet === undefined ? {} : { fleet: fleet.metadata.name }),
+    },
   };
 }
 
