@@ -83,6 +83,8 @@ export {
 } from './host-state.js';
 export type { Instant } from './instant.js';
 export { fromTimestamp, timestampSchema, toMillis, toTimestamp } from './instant.js';
+export type { ParsedSelector } from './label-selector-text.js';
+export { parseLabelSelector } from './label-selector-text.js';
 export type { LabelSelector, Labels } from './labels.js';
 export { labelKeySchema, labelSelectorSchema, labelsSchema, labelValueSchema, matchesSelector } from './labels.js';
 export type { WallClock } from './local-time.js';
