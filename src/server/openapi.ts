@@ -97,8 +97,9 @@ export function openApiDocument(routes: readonly RegisteredRoute[]): OpenApiDocu
 }
 
 /**
- * The document's named schemas: a zod schema whose title is a name (`.meta({ title: 'Fleet' })`) is written once
- * under components and referred to wherever it appears, at the top of a route's schema or inside another.
+ * The document's named schemas: a zod schema whose title is a capitalised name (`.meta({ title: 'Fleet' })`) is
+ * written once under components and referred to wherever it appears, at the top of a route's schema or inside
+ * another. Other titles ("status report") only name the body in failures (zod-provider.ts) and stay inline.
  */
 class Components {
   readonly schemas: Record<string, unknown> = {};
@@ -106,7 +107,7 @@ class Components {
 
   name(type: z.ZodType): void {
     const title = z.globalRegistry.get(type)?.title;
-    if (title === undefined || !/^[A-Za-z][A-Za-z0-9]*$/.test(title) || this.names.has(type)) return;
+    if (title === undefined || !/^[A-Z][A-Za-z0-9]*$/.test(title) || this.names.has(type)) return;
     // Two schemas under one title would make one refer to the other's shape: the second stays inline.
     if ([...this.names.values()].includes(title)) return;
     this.names.set(type, title);
