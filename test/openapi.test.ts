@@ -85,7 +85,8 @@ describe('the OpenAPI document', () => {
     expect(validate(document), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     // The check can fail: a response needs a description.
     const broken = structuredClone(document);
-    (broken.paths['/healthz']?.get as { responses: Record<string, unknown> }).responses['200'] = {};
+    const liveness = broken.paths['/healthz'] as { get: { responses: Record<string, unknown> } };
+    liveness.get.responses['200'] = {};
     expect(validate(broken)).toBe(false);
     // Components refer to each other (a HostList's items are the Host): compiled together, as the document has them.
     const schemas = new Ajv2020({ strict: false });
