@@ -14,8 +14,9 @@ import { parseBody } from './status.js';
 /**
  * Route schemas written in zod, the way fastify's type providers work: a route's `schema.body`, `params`,
  * `querystring` and `response` are zod types, handlers see the parsed types, and the OpenAPI document is generated
- * from the same schemas (openapi.ts). Ten lines of our own rather than fastify-type-provider-zod, whose peers
- * (@fastify/swagger, openapi-types) we would install for a document we already write (decision 0073).
+ * from the same schemas (openapi.ts). Our own small compiler pair rather than fastify-type-provider-zod, whose
+ * peers (@fastify/swagger, openapi-types) would come in for a document we generate anyway, and whose failures are
+ * not our Kubernetes Status with the body's paths (decision 0073).
  */
 export interface ZodTypeProvider extends FastifyTypeProvider {
   validator: this['schema'] extends z.ZodType ? z.output<this['schema']> : unknown;
