@@ -147,6 +147,11 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     const hostTable = await ok(['host', 'list']);
     // The booted image by the name of the fleet's release with that digest.
     expect(hostTable).toMatch(/app-1\s+app\s+role=app\s+app-1 \(010101010101\)\s+-\s+healthy\s+online\s+\d+s ago/);
+    // -l is the controller's to answer (a Kubernetes selector, set-based too).
+    expect(JSON.parse(await ok(['host', 'list', '-l', 'role in (app,db),!canary', '-o', 'json'])).items).toHaveLength(
+      3,
+    );
+    expect(await ok(['host', 'list', '-l', 'role!=app'])).not.toMatch(/^app-/m);
     expect(await ok(['rollout', 'start', 'app-1'])).toBe('rollout/app-1 created\n');
 
     const started = await ok([
@@ -275,6 +280,9 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     );
     expect(await fails(['fleet', 'list'], env({ PATCHLINE_ADMIN_TOKEN: 'wrong' }))).toBe(
       `patchline: error: GET ${fleets}: the admin token is not valid\n`,
+    );
+    expect(await fails(['fleet', 'list', '-l', 'role in (a'])).toBe(
+      `patchline: error: GET ${fleets}?labelSelector=role+in+%28a: labelSelector: role in (a: expected key=value, key!=value, key in (a,b), key notin (a,b), key or !key\n`,
     );
     expect(await fails(['fleet', 'list'], env({ PATCHLINE_SERVER: '' }))).toContain('no controller given');
     expect(await fails(['fleet', 'list'], env({ PATCHLINE_ADMIN_TOKEN: '' }))).toContain('no admin token');

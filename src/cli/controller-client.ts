@@ -2,13 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { Option } from 'commander';
 import { z } from 'zod';
 import { errorKindOfStatus, PatchlineError, readBounded } from '../core/index.js';
+import { API_PREFIX } from '../fleet/index.js';
 
 /**
  * The admin side of `patchline serve` as the CLI sees it: JSON over HTTP with a bearer token. Every failure becomes a
  * PatchlineError naming the URL and, when the server sent one, its Kubernetes Status message.
  */
 
-export const API_PREFIX = '/apis/patchline.dev/v1';
+export { API_PREFIX };
 
 /** The resources of the admin API by their URL plural. */
 export type ResourcePlural = 'fleets' | 'releases' | 'rollouts' | 'hosts' | 'pipelines';

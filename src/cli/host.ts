@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { PatchlineError } from '../core/index.js';
-import { durationSchema, type Host, hostSchema } from '../fleet/index.js';
+import { API_PREFIX, durationSchema, type Host, hostSchema } from '../fleet/index.js';
 import { hostFilesCommand } from './host-files.js';
 import {
   applyCommand,
@@ -62,7 +62,7 @@ function enrollTokenCommand(): Command {
         ...(flags.label === undefined ? {} : { labels: parseLabelPairs(flags.label, '--label') }),
         ...(flags.ttl === undefined ? {} : { ttl: flags.ttl }),
       };
-      const response = await client.request('POST', '/apis/patchline.dev/v1/enrollment-tokens', { body });
+      const response = await client.request('POST', `${API_PREFIX}/enrollment-tokens`, { body });
       const token = response.body as { token?: unknown; expiresAt?: unknown };
       if (typeof token?.token !== 'string') {
         throw new PatchlineError('registry', client.baseUrl, 'the controller did not answer with a token');
@@ -88,7 +88,7 @@ function locksCommand(): Command {
     .description('list FleetLock holders: hosts holding a reboot slot, by group')
     .action(async (flags: OutputFlags) => {
       const client = await connect(flags);
-      const path = '/apis/patchline.dev/v1/locks';
+      const path = `${API_PREFIX}/locks`;
       const body = await client.get(path);
       const holders = (Array.isArray(body) ? body : listItems(body, 'lock list', path)) as LockHolderView[];
       const now = Date.now();

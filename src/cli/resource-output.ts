@@ -102,7 +102,7 @@ export const hostColumns: Columns<Host> = {
     const bootc = host.status?.report?.bootc.status;
     const health = host.status?.report?.health;
     // The server adds what it judges from the stored host: its fleet, and whether it is online.
-    const judged = host.status as { fleet?: string; online?: boolean } | undefined;
+    const judged = host.status;
     return [
       host.metadata.name,
       judged?.fleet ?? '-',

@@ -1,7 +1,6 @@
 import { type BatchBreakdown, countBatch, describeBreakdown, judgeBatch } from './batch-outcome.js';
 import { compareNames, finalBatchIndex, planBatches } from './batches.js';
 import { budgetGroup, budgetRoom } from './budget.js';
-import { parseDuration } from './duration.js';
 import type { HostTransition, RolloutEvent } from './events.js';
 import { type HostObservation, observeHost } from './host-observation.js';
 import {
@@ -19,10 +18,10 @@ import {
 } from './host-state.js';
 import { fromTimestamp, type Instant, toMillis, toTimestamp } from './instant.js';
 import { matchesSelector } from './labels.js';
+import { hostOfflineAfterMs } from './online.js';
 import { releaseBlockers, releaseDigest, releaseDigests } from './releases.js';
 import {
   type BatchResult,
-  DEFAULT_HOST_OFFLINE_AFTER,
   type FailedDigest,
   type Fleet,
   type Halt,
@@ -228,7 +227,7 @@ function situate(state: RolloutState, now: number): Situation {
       `rollout ${rollout.metadata.name} returns to ${rollout.spec.previousRelease ?? 'nothing'}, not ${previousRelease.metadata.name}`,
     );
   }
-  const offlineAfterMs = parseDuration(fleet.spec.hostOfflineAfter ?? DEFAULT_HOST_OFFLINE_AFTER);
+  const offlineAfterMs = hostOfflineAfterMs(fleet);
   const members = state.hosts
     .filter((host) => matchesSelector(fleet.spec.selector, host.metadata.labels))
     .sort((a, b) => compareNames(a.metadata.name, b.metadata.name));

@@ -1,6 +1,7 @@
 import { bootcIncompatibility, bootedDigest, rollbackDigest, stagedDigest } from './bootc-status.js';
 import { fromTimestamp } from './instant.js';
 import type { Labels } from './labels.js';
+import { hostLastSeen, isOnline } from './online.js';
 import type { Host, HostHealth } from './resources.js';
 
 /** What the controller knows of a host at a moment: its last report, read once, and whether it is still around. */
@@ -27,10 +28,7 @@ export interface HostObservation {
 
 export function observeHost(host: Host, offlineAfterMs: number, now: number): HostObservation {
   const report = host.status?.report;
-  const seen = [host.status?.lastSeen, report?.receivedAt]
-    .filter((timestamp): timestamp is string => timestamp !== undefined)
-    .map(fromTimestamp);
-  const lastSeen = seen.length === 0 ? undefined : Math.max(...seen);
+  const lastSeen = hostLastSeen(host);
   const sinceSeenMs = lastSeen === undefined ? Number.POSITIVE_INFINITY : now - lastSeen;
   const incompatibility = report === undefined ? undefined : bootcIncompatibility(report.bootc);
   return {
@@ -38,7 +36,7 @@ export function observeHost(host: Host, offlineAfterMs: number, now: number): Ho
     labels: host.metadata.labels ?? {},
     lastSeen,
     sinceSeenMs,
-    online: sinceSeenMs <= offlineAfterMs,
+    online: isOnline(lastSeen, offlineAfterMs, now),
     reportedAt: report === undefined ? undefined : fromTimestamp(report.receivedAt),
     served:
       host.status?.lastServed === undefined

@@ -83,11 +83,14 @@ export {
 } from './host-state.js';
 export type { Instant } from './instant.js';
 export { fromTimestamp, timestampSchema, toMillis, toTimestamp } from './instant.js';
+export type { ParsedSelector } from './label-selector-text.js';
+export { parseLabelSelector } from './label-selector-text.js';
 export type { LabelSelector, Labels } from './labels.js';
 export { labelKeySchema, labelSelectorSchema, labelsSchema, labelValueSchema, matchesSelector } from './labels.js';
 export type { WallClock } from './local-time.js';
 export { isTimeZone, utcOffset, wallClock } from './local-time.js';
 export { fleetOfLabels, fleetOverlaps, fleetsMatching } from './membership.js';
+export { hostLastSeen, hostOfflineAfterMs, isOnline } from './online.js';
 export type { Pipeline, PipelineSpec, Promotion, TestStep } from './pipeline-resource.js';
 export {
   DEFAULT_STEP_TIMEOUT,
@@ -133,6 +136,7 @@ export type {
   RolloutStatus,
 } from './resources.js';
 export {
+  API_PREFIX,
   API_VERSION,
   approvalSchema,
   batchResultSchema,

@@ -17,6 +17,8 @@ import { maintenanceWindowsSchema } from './windows.js';
  * The server validates requests with these same schemas and generates its OpenAPI document from them.
  */
 export const API_VERSION = 'patchline.dev/v1';
+/** Where the admin API lives, for the server that answers it and the CLI that calls it. */
+export const API_PREFIX = `/apis/${API_VERSION}`;
 
 /** Names are DNS-subdomain-like, as in Kubernetes, so they are safe in URLs, labels and file names. */
 export const resourceNameSchema = z
@@ -75,6 +77,11 @@ export const hostSchema = z.object({
       lastServed: z.object({ digest: imageDigestSchema, at: timestampSchema }).optional(),
       report: hostReportSchema.optional(),
       failedDigests: z.array(failedDigestSchema).optional(),
+      // Judged by the server when it answers (server/present.ts), never stored: a host sent back keeps neither.
+      /** Seen within its fleet's hostOfflineAfter (fleet/online.ts). */
+      online: z.boolean().optional(),
+      /** The fleet whose selector alone matches its labels. */
+      fleet: resourceNameSchema.optional(),
     })
     .optional(),
 });

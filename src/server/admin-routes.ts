@@ -1,26 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
-  API_VERSION,
+  API_PREFIX,
   durationSchema,
-  fleetSchema,
-  hostSchema,
   labelsSchema,
   parseDuration,
-  type Rollout,
-  releaseSchema,
   resourceNameSchema,
   rolloutSchema,
   toTimestamp,
 } from '../fleet/index.js';
-import { type ApplyResult, StoreError } from '../store/index.js';
+import { StoreError } from '../store/index.js';
 import { adminAuth } from './auth.js';
 import type { ServerContext } from './context.js';
-import { list, present, presentHost, requestedVersion } from './present.js';
+import { list, listSchema } from './present.js';
+import { resourceRoutes } from './resource-routes.js';
+import { fleets, hosts, releases, rollouts } from './resource-table.js';
 import { actOnRollout, rolloutActionNames, rolloutActionSchema } from './rollout-action.js';
-import { InvalidRequest, parseBody } from './status.js';
-
-export const API_PREFIX = `/apis/${API_VERSION}`;
+import type { ZodTypeProvider } from './zod-provider.js';
 
 export const enrollmentTokenRequestSchema = z.object({
   labels: labelsSchema.optional(),
@@ -33,30 +29,22 @@ const eventsQuery = z.object({
   after: z.coerce.number().int().nonnegative().optional(),
   limit: z.coerce.number().int().positive().max(10_000).optional(),
 });
-
-function nameOf(params: unknown): string {
-  return parseBody(nameParams, params, 'the URL').name;
-}
-
-function checkName(body: { metadata: { name: string } }, name: string): void {
-  if (body.metadata.name !== name) {
-    throw new InvalidRequest(`metadata.name: ${body.metadata.name} does not match the URL's ${name}`, 'BadRequest');
-  }
-}
-
-function versionOf(body: unknown): number | undefined {
-  const version = requestedVersion(body);
-  if (Number.isNaN(version)) throw new InvalidRequest('metadata.resourceVersion: expected a positive integer');
-  return version;
-}
-
-function appliedCode(result: ApplyResult): number {
-  return result === 'created' ? 201 : 200;
-}
+const createdToken = z.object({
+  token: z.string().describe('shown only here'),
+  expiresAt: z.string(),
+});
+const lockHolder = z.object({
+  fleet: z.string(),
+  group: z.string(),
+  id: z.string(),
+  acquiredAt: z.string(),
+  expiresAt: z.string(),
+});
 
 /** The admin API: fleets, releases, rollouts and hosts in the Kubernetes shape, plus actions, events and tokens. */
-export async function adminRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+export async function adminRoutes(scope: FastifyInstance, context: ServerContext): Promise<void> {
   const { store, clock } = context;
+  const app = scope.withTypeProvider<ZodTypeProvider>();
   app.addHook('onRequest', adminAuth(context));
   // A change of a fleet, release or rollout may change what any host should run, a change of a host only its own
   // answer; enrollment tokens change nothing (and are created by the thousand when a fleet is enrolled).
@@ -75,169 +63,74 @@ export async function adminRoutes(app: FastifyInstance, context: ServerContext):
     }
   });
 
-  // ── Fleets ──
-  app.get(`${API_PREFIX}/fleets`, async () => list('Fleet', (await store.listFleets()).map(present)));
-  app.get(`${API_PREFIX}/fleets/:name`, async (request) => {
-    const name = nameOf(request.params);
-    const found = await store.getFleet(name);
-    if (found === undefined) throw new StoreError('NotFound', `fleet ${name} not found`);
-    return present(found);
-  });
-  app.post(`${API_PREFIX}/fleets`, async (request, reply) => {
-    const fleet = parseBody(fleetSchema, request.body, 'Fleet');
-    await store.createFleet(fleet, clock());
-    return reply.code(201).send(present((await store.getFleet(fleet.metadata.name))!));
-  });
-  app.put(`${API_PREFIX}/fleets/:name`, async (request, reply) => {
-    const name = nameOf(request.params);
-    const fleet = parseBody(fleetSchema, request.body, 'Fleet');
-    checkName(fleet, name);
-    const result = await store.applyFleet(fleet, clock(), versionOf(request.body));
-    return reply.code(appliedCode(result)).send(present((await store.getFleet(name))!));
-  });
-  app.delete(`${API_PREFIX}/fleets/:name`, async (request) => {
-    const name = nameOf(request.params);
-    await store.deleteFleet(name);
-    return deleted('fleet', name);
-  });
+  resourceRoutes(app, context, fleets);
+  resourceRoutes(app, context, releases);
+  resourceRoutes(app, context, rollouts);
+  resourceRoutes(app, context, hosts);
 
-  // ── Releases ──
-  app.get(`${API_PREFIX}/releases`, async (request) => {
-    const fleet = (request.query as { fleet?: string }).fleet;
-    return list('Release', (await store.listReleases(fleet)).map(present));
-  });
-  app.get(`${API_PREFIX}/releases/:name`, async (request) => {
-    const name = nameOf(request.params);
-    const found = await store.getRelease(name);
-    if (found === undefined) throw new StoreError('NotFound', `release ${name} not found`);
-    return present(found);
-  });
-  app.post(`${API_PREFIX}/releases`, async (request, reply) => {
-    const release = parseBody(releaseSchema, request.body, 'Release');
-    await store.createRelease(release, clock());
-    return reply.code(201).send(present((await store.getRelease(release.metadata.name))!));
-  });
-  app.put(`${API_PREFIX}/releases/:name`, async (request, reply) => {
-    const name = nameOf(request.params);
-    const release = parseBody(releaseSchema, request.body, 'Release');
-    checkName(release, name);
-    const result = await store.applyRelease(release, clock());
-    return reply.code(appliedCode(result)).send(present((await store.getRelease(name))!));
-  });
-  app.delete(`${API_PREFIX}/releases/:name`, async (request) => {
-    const name = nameOf(request.params);
-    await store.deleteRelease(name);
-    return deleted('release', name);
-  });
-
-  // ── Rollouts ──
-  app.get(`${API_PREFIX}/rollouts`, async (request) => {
-    const fleet = (request.query as { fleet?: string }).fleet;
-    return list('Rollout', (await store.listRollouts(fleet)).map(present));
-  });
-  app.get(`${API_PREFIX}/rollouts/:name`, async (request) => {
-    const name = nameOf(request.params);
-    const found = await store.getRollout(name);
-    if (found === undefined) throw new StoreError('NotFound', `rollout ${name} not found`);
-    return present(found);
-  });
-  app.post(`${API_PREFIX}/rollouts`, async (request, reply) => {
-    const rollout = parseBody(rolloutSchema, request.body, 'Rollout');
-    await store.createRollout(withoutStatus(rollout), clock());
-    // Decide at once, so the answer already shows where the rollout stands.
-    await context.controller.tick();
-    return reply.code(201).send(present((await store.getRollout(rollout.metadata.name))!));
-  });
-  app.put(`${API_PREFIX}/rollouts/:name`, async (request, reply) => {
-    const name = nameOf(request.params);
-    const rollout = parseBody(rolloutSchema, request.body, 'Rollout');
-    checkName(rollout, name);
-    const result = await store.applyRollout(withoutStatus(rollout), clock(), versionOf(request.body));
-    if (result === 'created') await context.controller.tick();
-    return reply.code(appliedCode(result)).send(present((await store.getRollout(name))!));
-  });
-  app.delete(`${API_PREFIX}/rollouts/:name`, async (request) => {
-    const name = nameOf(request.params);
-    await store.deleteRollout(name);
-    return deleted('rollout', name);
-  });
   for (const action of rolloutActionNames) {
-    app.post(`${API_PREFIX}/rollouts/:name/${action}`, async (request) => {
-      const name = nameOf(request.params);
-      const body = parseBody(rolloutActionSchema, request.body ?? {}, `${action} request`);
-      return actOnRollout(context, name, action, body);
-    });
-  }
-  app.get(`${API_PREFIX}/rollouts/:name/events`, async (request) => {
-    const name = nameOf(request.params);
-    const query = parseBody(eventsQuery, request.query, 'the query');
-    if ((await store.getRollout(name)) === undefined) throw new StoreError('NotFound', `rollout ${name} not found`);
-    return list('Event', await store.events(name, query.after ?? 0, query.limit ?? 1000));
-  });
-
-  // ── Hosts ──
-  app.get(`${API_PREFIX}/hosts`, async () => {
-    const fleets = await store.listFleets();
-    return list(
-      'Host',
-      (await store.listHosts()).map((host) => presentHost(host, fleets, clock())),
+    app.post(
+      `${API_PREFIX}/rollouts/:name/${action}`,
+      {
+        schema: {
+          summary: `${action[0]?.toUpperCase()}${action.slice(1)} a rollout`,
+          params: nameParams,
+          // The body may be left out: who and why are optional.
+          body: rolloutActionSchema.optional().meta({ title: `${action} request` }),
+          response: { 200: rolloutSchema },
+        },
+      },
+      async (request) => actOnRollout(context, request.params.name, action, request.body ?? {}),
     );
-  });
-  app.get(`${API_PREFIX}/hosts/:name`, async (request) => {
-    const name = nameOf(request.params);
-    const found = await store.getHost(name);
-    if (found === undefined) throw new StoreError('NotFound', `host ${name} not found`);
-    return presentHost(found, await store.listFleets(), clock());
-  });
-  app.post(`${API_PREFIX}/hosts`, async (request, reply) => {
-    const host = parseBody(hostSchema, request.body, 'Host');
-    await store.createHost(host, clock());
-    return reply
-      .code(201)
-      .send(presentHost((await store.getHost(host.metadata.name))!, await store.listFleets(), clock()));
-  });
-  app.put(`${API_PREFIX}/hosts/:name`, async (request, reply) => {
-    const name = nameOf(request.params);
-    const host = parseBody(hostSchema, request.body, 'Host');
-    checkName(host, name);
-    const result = await store.applyHost(host, clock(), versionOf(request.body));
-    return reply
-      .code(appliedCode(result))
-      .send(presentHost((await store.getHost(name))!, await store.listFleets(), clock()));
-  });
-  app.delete(`${API_PREFIX}/hosts/:name`, async (request) => {
-    const name = nameOf(request.params);
-    await store.deleteHost(name);
-    return deleted('host', name);
-  });
+  }
+  app.get(
+    `${API_PREFIX}/rollouts/:name/events`,
+    {
+      schema: {
+        summary: 'Events of a rollout, in order, after an event id',
+        params: nameParams,
+        querystring: eventsQuery,
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      if ((await store.getRollout(name)) === undefined) throw new StoreError('NotFound', `rollout ${name} not found`);
+      return list('Event', await store.events(name, request.query.after ?? 0, request.query.limit ?? 1000));
+    },
+  );
 
   // ── Enrollment tokens and locks ──
-  app.post(`${API_PREFIX}/enrollment-tokens`, async (request, reply) => {
-    const body = parseBody(enrollmentTokenRequestSchema, request.body ?? {}, 'enrollment token request');
-    const ttlMs = body.ttl === undefined ? context.limits.enrollmentTokenTtlMs : parseDuration(body.ttl);
-    const created = await store.createEnrollmentToken(body.labels ?? {}, ttlMs, clock());
-    return reply.code(201).send(created);
-  });
-  app.get(`${API_PREFIX}/locks`, async () => {
-    const holders = await store.lockHolders(clock());
-    return list(
-      'Lock',
-      holders.map((holder) => ({
-        fleet: holder.fleet,
-        group: holder.group,
-        id: holder.id,
-        acquiredAt: toTimestamp(holder.acquiredAt),
-        expiresAt: toTimestamp(holder.expiresAt),
-      })),
-    );
-  });
-}
-
-function withoutStatus(rollout: Rollout): Rollout {
-  const { status: _status, ...rest } = rollout;
-  return rest;
-}
-
-function deleted(kind: string, name: string) {
-  return { apiVersion: 'v1', kind: 'Status', status: 'Success', code: 200, message: `${kind} ${name} deleted` };
+  app.post(
+    `${API_PREFIX}/enrollment-tokens`,
+    {
+      schema: {
+        summary: 'Create a one-time enrollment token',
+        body: enrollmentTokenRequestSchema.optional().meta({ title: 'enrollment token request' }),
+        response: { 201: createdToken },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body ?? {};
+      const ttlMs = body.ttl === undefined ? context.limits.enrollmentTokenTtlMs : parseDuration(body.ttl);
+      const created = await store.createEnrollmentToken(body.labels ?? {}, ttlMs, clock());
+      return reply.code(201).send(created);
+    },
+  );
+  app.get(
+    `${API_PREFIX}/locks`,
+    { schema: { summary: 'FleetLock holders', response: { 200: listSchema('Lock', lockHolder) } } },
+    async () => {
+      const holders = await store.lockHolders(clock());
+      return list(
+        'Lock',
+        holders.map((holder) => ({
+          fleet: holder.fleet,
+          group: holder.group,
+          id: holder.id,
+          acquiredAt: toTimestamp(holder.acquiredAt),
+          expiresAt: toTimestamp(holder.expiresAt),
+        })),
+      );
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import {
   acquireLock,
   budgetGroup,
@@ -6,12 +7,16 @@ import {
   type FleetLockConfig,
   type FleetLockResponse,
   type FleetLockState,
+  fleetLockRequestSchema,
   parseFleetLockBody,
   releaseLock,
 } from '../fleet/index.js';
 import { DEFAULT_LOCK_GROUP, lockConfigFor } from '../store/index.js';
 import { anonymousLimit } from './auth.js';
 import type { ServerContext } from './context.js';
+import { documentedOnly } from './zod-provider.js';
+
+const fleetLockErrorSchema = z.object({ kind: z.string(), value: z.string() }).meta({ title: 'FleetLockError' });
 
 /**
  * The FleetLock protocol (Zincati's reboot manager, and any other client): POST pre-reboot to take a reboot slot,
@@ -106,8 +111,20 @@ export async function fleetLockRoutes(app: FastifyInstance, context: ServerConte
   }
 
   for (const prefix of ['', '/fleets/:fleet']) {
-    app.post(`${prefix}/v1/pre-reboot`, (request, reply) => handle(request, reply, 'pre-reboot'));
-    app.post(`${prefix}/v1/steady-state`, (request, reply) => handle(request, reply, 'steady-state'));
+    for (const operation of ['pre-reboot', 'steady-state'] as const) {
+      const schema = {
+        summary: operation === 'pre-reboot' ? 'FleetLock: take a reboot slot' : 'FleetLock: give the slot back',
+        security: [],
+        ...(prefix === '' ? {} : { params: z.object({ fleet: z.string() }) }),
+        headers: z.object({ 'fleet-lock-protocol': z.literal('true') }),
+        body: fleetLockRequestSchema.meta({ title: 'FleetLockRequest' }),
+        response: { 200: z.object({}), default: fleetLockErrorSchema },
+      };
+      // The protocol's own checks answer in its own shape (handle): the schemas here only document them.
+      app.post(`${prefix}/v1/${operation}`, { schema, validatorCompiler: documentedOnly }, (request, reply) =>
+        handle(request, reply, operation),
+      );
+    }
   }
 }
 

@@ -11,7 +11,8 @@ import {
 import type { Desired } from '../store/index.js';
 import { anonymousLimit, hostAuth } from './auth.js';
 import type { ServerContext } from './context.js';
-import { parseBody, sendStatus } from './status.js';
+import { sendStatus } from './status.js';
+import type { ZodTypeProvider } from './zod-provider.js';
 
 export const enrollRequestSchema = z.object({
   token: z.string().min(1),
@@ -51,6 +52,8 @@ export const desiredResponseSchema = z.object({
 });
 export type DesiredResponse = z.infer<typeof desiredResponseSchema>;
 
+const enrolledSchema = z.object({ name: z.string(), credential: z.string().describe('shown only here') });
+
 function answer(desired: Desired | undefined): DesiredResponse {
   return desired === undefined
     ? { version: 'none', image: null, digest: null }
@@ -68,21 +71,41 @@ export async function hostRoutes(app: FastifyInstance, context: ServerContext): 
 
   app.register(async (anonymous) => {
     anonymous.addHook('onRequest', anonymousLimit(context));
-    anonymous.post('/host/v1/enroll', async (request, reply) => {
-      const body = parseBody(enrollRequestSchema, request.body, 'enrollment');
-      const { credential } = await store.enroll(body.token, body.name, body.labels ?? {}, clock(), body.fleetLockId);
-      return reply.code(201).send({ name: body.name, credential });
-    });
+    anonymous.withTypeProvider<ZodTypeProvider>().post(
+      '/host/v1/enroll',
+      {
+        schema: {
+          summary: 'Trade an enrollment token for a host credential (shown once)',
+          security: [],
+          body: enrollRequestSchema.meta({ title: 'enrollment' }),
+          response: { 201: enrolledSchema },
+        },
+      },
+      async (request, reply) => {
+        const body = request.body;
+        const { credential } = await store.enroll(body.token, body.name, body.labels ?? {}, clock(), body.fleetLockId);
+        return reply.code(201).send({ name: body.name, credential });
+      },
+    );
   });
 
-  app.register(async (hosts) => {
+  app.register(async (scope) => {
+    const hosts = scope.withTypeProvider<ZodTypeProvider>();
     hosts.addHook('onRequest', hostAuth(context));
 
     hosts.post(
       '/host/v1/status',
-      { bodyLimit: Math.min(context.limits.reportBytes, context.limits.bodyBytes) },
+      {
+        bodyLimit: Math.min(context.limits.reportBytes, context.limits.bodyBytes),
+        schema: {
+          summary: "Report the host's bootc status and health",
+          security: [{ host: [] }],
+          body: statusRequestSchema.meta({ title: 'status report' }),
+          response: { 204: z.void() },
+        },
+      },
       async (request, reply) => {
-        const body = parseBody(statusRequestSchema, request.body, 'status report');
+        const body = request.body;
         const wrong = checkSelf(request, body.name);
         if (wrong !== undefined) return sendStatus(reply, 'Forbidden', wrong);
         const name = request.hostName!;
@@ -97,29 +120,40 @@ export async function hostRoutes(app: FastifyInstance, context: ServerContext): 
       },
     );
 
-    hosts.get('/host/v1/desired', async (request, reply) => {
-      const query = parseBody(desiredQuerySchema, request.query, 'the query');
-      const wrong = checkSelf(request, query.name);
-      if (wrong !== undefined) return sendStatus(reply, 'Forbidden', wrong);
-      const name = request.hostName!;
-      // Waiting is real time on the wire, whatever clock decisions are taken on.
-      const deadline = performance.now() + Math.min(query.wait ?? 0, context.limits.longPollMaxSeconds) * 1000;
-      for (;;) {
-        const desired = await store.desiredFor(name, clock());
-        const response = answer(desired);
-        if (response.version !== query.knownVersion) {
-          // A host told the same thing again a moment ago (it asked without knownVersion) is not noted again.
-          if (desired !== undefined && !desired.servedRecently) {
-            await store.recordServed(name, desired.digest, clock());
-            context.controller.nudge(desired.fleet);
+    hosts.get(
+      '/host/v1/desired',
+      {
+        schema: {
+          summary: 'What the host should run; long-polls while it is what the host knows',
+          security: [{ host: [] }],
+          querystring: desiredQuerySchema,
+          response: { 200: desiredResponseSchema, 204: z.void() },
+        },
+      },
+      async (request, reply) => {
+        const query = request.query;
+        const wrong = checkSelf(request, query.name);
+        if (wrong !== undefined) return sendStatus(reply, 'Forbidden', wrong);
+        const name = request.hostName!;
+        // Waiting is real time on the wire, whatever clock decisions are taken on.
+        const deadline = performance.now() + Math.min(query.wait ?? 0, context.limits.longPollMaxSeconds) * 1000;
+        for (;;) {
+          const desired = await store.desiredFor(name, clock());
+          const response = answer(desired);
+          if (response.version !== query.knownVersion) {
+            // A host told the same thing again a moment ago (it asked without knownVersion) is not noted again.
+            if (desired !== undefined && !desired.servedRecently) {
+              await store.recordServed(name, desired.digest, clock());
+              context.controller.nudge(desired.fleet);
+            }
+            return response;
           }
-          return response;
+          const left = deadline - performance.now();
+          if (left <= 0 || closing) return reply.code(204).send();
+          await context.waiters.wait(name, Math.ceil(left));
         }
-        const left = deadline - performance.now();
-        if (left <= 0 || closing) return reply.code(204).send();
-        await context.waiters.wait(name, Math.ceil(left));
-      }
-    });
+      },
+    );
   });
 
   let closing = false;

@@ -1,254 +1,195 @@
+import type { FastifyInstance, FastifySchema, RouteOptions } from 'fastify';
 import { z } from 'zod';
 import { VERSION } from '../core/index.js';
-import {
-  exposureSchema,
-  fleetLockRequestSchema,
-  fleetSchema,
-  hostSchema,
-  pipelineRunSchema,
-  pipelineSchema,
-  releaseSchema,
-  rolloutSchema,
-} from '../fleet/index.js';
-import { API_PREFIX, enrollmentTokenRequestSchema } from './admin-routes.js';
-import { desiredResponseSchema, enrollRequestSchema, statusRequestSchema } from './host-routes.js';
-import { rolloutActionSchema } from './rollout-action.js';
+import { statusSchema } from './status.js';
+
+declare module 'fastify' {
+  interface FastifySchema {
+    /** The operation's one-line summary in the OpenAPI document; a route without one is not documented. */
+    summary?: string;
+    /** Who may call it: the document's default (the admin token) unless set; `[]` for no credential. */
+    security?: Array<Record<string, string[]>>;
+  }
+}
+
+/** A route as fastify registered it, schema included. */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  schema: FastifySchema | undefined;
+}
+
+export type OpenApiDocument = Record<string, unknown> & { paths: Record<string, Record<string, unknown>> };
+
+/** Collects every route registered on the instance from now on, in every plug-in scope (an onRoute hook). */
+export function collectRoutes(app: FastifyInstance): RegisteredRoute[] {
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route: RouteOptions) => {
+    for (const method of [route.method].flat()) {
+      // fastify adds a HEAD route beside every GET; the document names the GET.
+      if (method !== 'HEAD') routes.push({ method, url: route.url, schema: route.schema });
+    }
+  });
+  return routes;
+}
 
 /**
- * The OpenAPI 3.1 document, generated from the zod schemas that validate the requests, so the two cannot drift.
- * OpenAPI 3.1 uses JSON Schema 2020-12, which is what z.toJSONSchema writes.
+ * The OpenAPI 3.1 document, generated from the routes as registered: each route's zod schemas (the same ones that
+ * validate its requests, zod-provider.ts) become its parameters, request body and responses, so the document cannot
+ * drift from what the server does. Routes without a summary (the console's and the registry gateway's, which speak
+ * protocols of their own) are left out. OpenAPI 3.1 uses JSON Schema 2020-12, which is what z.toJSONSchema writes.
  */
-function schema(type: z.ZodType): Record<string, unknown> {
-  const generated = z.toJSONSchema(type, { target: 'draft-2020-12', unrepresentable: 'any', io: 'input' }) as Record<
-    string,
-    unknown
-  >;
-  delete generated.$schema;
-  return generated;
-}
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const json = (name: string) => ({ content: { 'application/json': { schema: ref(name) } } });
-const failure = { description: 'Failure, as a Kubernetes Status', ...json('Status') };
-const nameParameter = { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
-
-function resourcePaths(plural: string, kind: string): Record<string, unknown> {
-  const listSchema = {
-    type: 'object',
-    properties: {
-      apiVersion: { type: 'string' },
-      kind: { const: `${kind}List` },
-      items: { type: 'array', items: ref(kind) },
-    },
-  };
-  return {
-    [`${API_PREFIX}/${plural}`]: {
-      get: {
-        summary: `List ${plural}`,
-        responses: {
-          200: { description: 'The list', content: { 'application/json': { schema: listSchema } } },
-          default: failure,
-        },
-      },
-      post: {
-        summary: `Create a ${kind}`,
-        requestBody: { required: true, ...json(kind) },
-        responses: { 201: { description: 'Created', ...json(kind) }, 409: failure, 422: failure, default: failure },
-      },
-    },
-    [`${API_PREFIX}/${plural}/{name}`]: {
-      parameters: [nameParameter],
-      get: { summary: `Read a ${kind}`, responses: { 200: { description: kind, ...json(kind) }, 404: failure } },
-      put: {
-        summary: `Create or update a ${kind}`,
-        requestBody: { required: true, ...json(kind) },
-        responses: {
-          200: { description: 'Updated', ...json(kind) },
-          201: { description: 'Created', ...json(kind) },
-          409: failure,
-          422: failure,
-        },
-      },
-      delete: { summary: `Delete a ${kind}`, responses: { 200: { description: 'Deleted' }, 404: failure } },
-    },
-  };
-}
-
-export function openApiDocument(): Record<string, unknown> {
-  const admin = [{ admin: [] }];
-  const host = [{ host: [] }];
-  const paths: Record<string, unknown> = {
-    ...resourcePaths('fleets', 'Fleet'),
-    ...resourcePaths('releases', 'Release'),
-    ...resourcePaths('rollouts', 'Rollout'),
-    ...resourcePaths('hosts', 'Host'),
-    ...resourcePaths('pipelines', 'Pipeline'),
-  };
-  paths[`${API_PREFIX}/pipelines/{name}/runs`] = {
-    parameters: [nameParameter, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000 } }],
-    get: {
-      summary: "A pipeline's runs, newest first",
-      responses: { 200: { description: 'PipelineRunList' }, 404: failure },
-    },
-    post: {
-      summary: 'Start a run: it holds the pipeline until it finishes or its lease runs out',
-      requestBody: { required: true, ...json('PipelineRun') },
-      responses: { 201: { description: 'Started', ...json('PipelineRun') }, 409: failure, 422: failure },
-    },
-  };
-  paths[`${API_PREFIX}/pipelines/{name}/runs/{run}`] = {
-    parameters: [nameParameter, { name: 'run', in: 'path', required: true, schema: { type: 'string' } }],
-    get: {
-      summary: 'One run',
-      responses: { 200: { description: 'PipelineRun', ...json('PipelineRun') }, 404: failure },
-    },
-    put: {
-      summary: "Record a run's progress (a finished run does not change)",
-      requestBody: { required: true, ...json('PipelineRun') },
-      responses: { 200: { description: 'Recorded', ...json('PipelineRun') }, 409: failure, 422: failure },
-    },
-  };
-  paths[`${API_PREFIX}/exposures`] = {
-    parameters: [{ name: 'fleet', in: 'query', schema: { type: 'string' } }],
-    get: {
-      summary: 'The exposure ledger: one entry per fix and fleet',
-      responses: { 200: { description: 'ExposureList' } },
-    },
-    post: {
-      summary: 'Record exposure observations (each stage keeps its first time; closed stays closed)',
-      requestBody: json('ExposureList'),
-      responses: { 200: { description: 'Recorded' }, 422: failure },
-    },
-  };
-  for (const action of ['pause', 'resume', 'approve', 'abort']) {
-    paths[`${API_PREFIX}/rollouts/{name}/${action}`] = {
-      parameters: [nameParameter],
-      post: {
-        summary: `${action[0]?.toUpperCase()}${action.slice(1)} a rollout`,
-        requestBody: json('RolloutAction'),
-        responses: { 200: { description: 'The rollout', ...json('Rollout') }, 404: failure, 409: failure },
-      },
-    };
-  }
-  paths[`${API_PREFIX}/rollouts/{name}/events`] = {
-    parameters: [
-      nameParameter,
-      { name: 'after', in: 'query', schema: { type: 'integer', minimum: 0 } },
-      { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 10000 } },
-    ],
-    get: {
-      summary: 'Events of a rollout, in order, after an event id',
-      responses: { 200: { description: 'EventList' }, 404: failure },
-    },
-  };
-  paths[`${API_PREFIX}/enrollment-tokens`] = {
-    post: {
-      summary: 'Create a one-time enrollment token',
-      requestBody: json('EnrollmentTokenRequest'),
-      responses: { 201: { description: '{token, expiresAt}; the token is shown only here' } },
-    },
-  };
-  paths[`${API_PREFIX}/locks`] = {
-    get: { summary: 'FleetLock holders', responses: { 200: { description: 'LockList' } } },
-  };
-  paths['/host/v1/enroll'] = {
-    post: {
-      summary: 'Trade an enrollment token for a host credential (shown once)',
-      security: [],
-      requestBody: { required: true, ...json('EnrollRequest') },
-      responses: { 201: { description: '{name, credential}' }, 401: failure, 409: failure },
-    },
-  };
-  paths['/host/v1/status'] = {
-    post: {
-      summary: "Report the host's bootc status and health",
-      security: host,
-      requestBody: { required: true, ...json('StatusReport') },
-      responses: { 204: { description: 'Stored' }, 401: failure, 403: failure, 422: failure },
-    },
-  };
-  paths['/host/v1/desired'] = {
-    get: {
-      summary: 'What the host should run; long-polls while it is what the host knows',
-      security: host,
-      parameters: [
-        { name: 'knownVersion', in: 'query', schema: { type: 'string' } },
-        { name: 'wait', in: 'query', schema: { type: 'integer', minimum: 0 } },
-        { name: 'name', in: 'query', schema: { type: 'string' } },
-      ],
-      responses: {
-        200: { description: 'Changed', ...json('Desired') },
-        204: { description: 'Unchanged' },
-        401: failure,
-      },
-    },
-  };
-  for (const prefix of ['', '/fleets/{fleet}']) {
-    for (const operation of ['pre-reboot', 'steady-state']) {
-      paths[`${prefix}/v1/${operation}`] = {
-        ...(prefix === ''
-          ? {}
-          : { parameters: [{ name: 'fleet', in: 'path', required: true, schema: { type: 'string' } }] }),
-        post: {
-          summary: operation === 'pre-reboot' ? 'FleetLock: take a reboot slot' : 'FleetLock: give the slot back',
-          security: [],
-          parameters: [{ name: 'fleet-lock-protocol', in: 'header', required: true, schema: { const: 'true' } }],
-          requestBody: { required: true, ...json('FleetLockRequest') },
-          responses: {
-            200: { description: 'Done' },
-            400: { description: '{kind, value}' },
-            409: { description: '{kind, value}' },
-          },
-        },
-      };
+export function openApiDocument(routes: readonly RegisteredRoute[]): OpenApiDocument {
+  const components = new Components();
+  components.name(statusSchema);
+  const failure = { description: 'Failure, as a Kubernetes Status', ...json(components.schema(statusSchema)) };
+  const paths: OpenApiDocument['paths'] = {};
+  for (const route of routes) {
+    const schema = route.schema;
+    if (schema?.summary === undefined) continue;
+    for (const part of [schema.body, ...Object.values(responsesOf(schema))]) {
+      if (part !== undefined) components.name(unwrapped(part));
     }
   }
-  paths['/metrics'] = {
-    get: { summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'text/plain' } } },
-  };
-  paths['/healthz'] = { get: { summary: 'Liveness', security: [], responses: { 200: { description: 'ok' } } } };
-
+  for (const route of routes) {
+    const schema = route.schema;
+    if (schema?.summary === undefined) continue;
+    const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+    const operation: Record<string, unknown> = { summary: schema.summary };
+    if (schema.security !== undefined) operation.security = schema.security;
+    const parameters = [
+      ...parametersOf(schema.params, 'path'),
+      ...parametersOf(schema.querystring, 'query'),
+      ...parametersOf(schema.headers, 'header'),
+    ];
+    if (parameters.length > 0) operation.parameters = parameters;
+    if (isZod(schema.body)) {
+      operation.requestBody = {
+        required: !schema.body.safeParse(undefined).success,
+        ...json(components.schema(unwrapped(schema.body))),
+      };
+    }
+    const responses: Record<string, unknown> = {};
+    for (const [code, body] of Object.entries(responsesOf(schema))) {
+      responses[code] =
+        body instanceof z.ZodVoid
+          ? { description: description(code) }
+          : { description: description(code), ...json(components.schema(body)) };
+    }
+    if (Object.keys(responses).length === 0) responses['200'] = { description: description('200') };
+    responses.default ??= failure;
+    operation.responses = responses;
+    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };
+  }
   return {
     openapi: '3.1.0',
     info: { title: 'Patchline controller', version: VERSION },
-    security: admin,
+    security: [{ admin: [] }],
     paths,
     components: {
       securitySchemes: {
         admin: { type: 'http', scheme: 'bearer', description: 'PATCHLINE_ADMIN_TOKEN' },
         host: { type: 'http', scheme: 'bearer', description: 'the credential a host got at enrollment' },
       },
-      schemas: {
-        Fleet: schema(fleetSchema),
-        Release: schema(releaseSchema),
-        Rollout: schema(rolloutSchema),
-        Host: schema(hostSchema),
-        Pipeline: schema(pipelineSchema),
-        PipelineRun: schema(pipelineRunSchema),
-        ExposureList: {
-          type: 'object',
-          required: ['items'],
-          properties: { items: { type: 'array', items: schema(exposureSchema) } },
-        },
-        RolloutAction: schema(rolloutActionSchema),
-        EnrollmentTokenRequest: schema(enrollmentTokenRequestSchema),
-        EnrollRequest: schema(enrollRequestSchema),
-        StatusReport: schema(statusRequestSchema),
-        Desired: schema(desiredResponseSchema),
-        FleetLockRequest: schema(fleetLockRequestSchema),
-        Status: {
-          type: 'object',
-          required: ['apiVersion', 'kind', 'status', 'message', 'reason', 'code'],
-          properties: {
-            apiVersion: { const: 'v1' },
-            kind: { const: 'Status' },
-            status: { const: 'Failure' },
-            message: { type: 'string' },
-            reason: { type: 'string' },
-            code: { type: 'integer' },
-          },
-        },
-      },
+      schemas: components.schemas,
     },
   };
+}
+
+/**
+ * The document's named schemas: a zod schema whose title is a capitalised name (`.meta({ title: 'Fleet' })`) is
+ * written once under components and referred to wherever it appears, at the top of a route's schema or inside
+ * another. Other titles ("status report") only name the body in failures (zod-provider.ts) and stay inline.
+ */
+class Components {
+  readonly schemas: Record<string, unknown> = {};
+  private readonly names = new Map<unknown, string>();
+
+  name(type: z.ZodType): void {
+    const title = z.globalRegistry.get(type)?.title;
+    if (title === undefined || !/^[A-Z][A-Za-z0-9]*$/.test(title) || this.names.has(type)) return;
+    // Two schemas under one title would make one refer to the other's shape: the second stays inline.
+    if ([...this.names.values()].includes(title)) return;
+    this.names.set(type, title);
+  }
+
+  /** The JSON Schema of a zod type: a $ref when it is named, its named parts as $refs inside it either way. */
+  schema(type: z.ZodType): Record<string, unknown> {
+    const name = this.names.get(type);
+    if (name !== undefined) {
+      this.schemas[name] ??= this.convert(type);
+      return { $ref: ref(name) };
+    }
+    return this.convert(type);
+  }
+
+  private convert(root: z.core.$ZodType): Record<string, unknown> {
+    const generated = z.toJSONSchema(root, {
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+      io: 'input',
+      override: (context) => {
+        const name = this.names.get(context.zodSchema);
+        if (name === undefined || context.zodSchema === root) return;
+        this.schemas[name] ??= this.convert(context.zodSchema);
+        for (const key of Object.keys(context.jsonSchema)) delete context.jsonSchema[key];
+        context.jsonSchema.$ref = ref(name);
+      },
+    }) as Record<string, unknown>;
+    delete generated.$schema;
+    return generated;
+  }
+}
+
+function ref(name: string): string {
+  return `#/components/schemas/${name}`;
+}
+
+function json(schema: Record<string, unknown>): Record<string, unknown> {
+  return { content: { 'application/json': { schema } } };
+}
+
+function isZod(value: unknown): value is z.ZodType {
+  return value instanceof z.ZodType;
+}
+
+function unwrapped(type: unknown): z.ZodType {
+  const zod = type as z.ZodType;
+  return zod instanceof z.ZodOptional ? (zod.unwrap() as z.ZodType) : zod;
+}
+
+function responsesOf(schema: FastifySchema): Record<string, z.ZodType> {
+  const declared = (schema.response ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(declared).filter((entry): entry is [string, z.ZodType] => isZod(entry[1])));
+}
+
+/** Each property of a params, querystring or headers object as an OpenAPI parameter. */
+function parametersOf(type: unknown, where: 'path' | 'query' | 'header'): Array<Record<string, unknown>> {
+  if (!(type instanceof z.ZodObject)) return [];
+  return Object.entries(type.shape as Record<string, z.ZodType>).map(([name, property]) => {
+    const schema = z.toJSONSchema(property, {
+      target: 'draft-2020-12',
+      unrepresentable: 'any',
+      io: 'input',
+    }) as Record<string, unknown>;
+    delete schema.$schema;
+    const { description: about, ...rest } = schema;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || !property.safeParse(undefined).success,
+      ...(typeof about === 'string' ? { description: about } : {}),
+      schema: rest,
+    };
+  });
+}
+
+function description(code: string): string {
+  const known: Record<string, string> = {
+    '200': 'OK',
+    '201': 'Created',
+    '204': 'No content',
+    default: 'Failure',
+  };
+  return known[code] ?? code;
 }

@@ -15,12 +15,13 @@ import type { GatewayOptions } from './gateway/options.js';
 import { gatewayRoutes } from './gateway/routes.js';
 import { hostRoutes } from './host-routes.js';
 import { metricsText } from './metrics-text.js';
-import { openApiDocument } from './openapi.js';
+import { collectRoutes, type OpenApiDocument, openApiDocument } from './openapi.js';
 import { pipelineRoutes } from './pipeline-routes.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createRetentionTimer, type RetentionOptions, type RetentionTimer } from './retention-timer.js';
 import { InvalidRequest, type StatusReason, sendStatus } from './status.js';
 import { createWaiters, type Waiters } from './waiters.js';
+import { zodSerializerCompiler, zodValidatorCompiler } from './zod-provider.js';
 
 export interface TlsFiles {
   cert: string;
@@ -85,6 +86,9 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
     // logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(zodSerializerCompiler);
+  const routes = collectRoutes(app);
   const waiters = createWaiters();
   const { notifications } = options.store;
   const loop = {
@@ -159,12 +163,16 @@ export async function createServer(options: ServerOptions): Promise<PatchlineSer
   const gateway = options.gateway;
   const gatewayMetrics = gateway === undefined ? undefined : new GatewayMetrics();
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  const document = openApiDocument();
-  app.get('/openapi.json', async () => document);
+  app.get('/healthz', { schema: { summary: 'Liveness', security: [] } }, async () => ({ status: 'ok' }));
+  // Built on the first request, when every route is registered; the same document every time after.
+  let document: OpenApiDocument | undefined;
+  app.get('/openapi.json', { schema: { summary: 'This document', security: [] } }, async () => {
+    document ??= openApiDocument(routes);
+    return document;
+  });
   app.register(async (scope) => {
     scope.addHook('onRequest', anonymousLimit(context));
-    scope.get('/metrics', async (_request, reply) => {
+    scope.get('/metrics', { schema: { summary: 'Prometheus metrics', security: [] } }, async (_request, reply) => {
       const snapshot = await context.store.metrics(clock());
       return reply.type('text/plain; version=0.0.4; charset=utf-8').send(
         metricsText(snapshot, {

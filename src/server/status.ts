@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { formatPath, formatSchemaError, PatchlineError } from '../core/index.js';
 import type { StoreErrorReason } from '../store/index.js';
 import { MAX_NESTING, tooDeep } from './nesting.js';
@@ -23,6 +23,27 @@ export interface Status {
   reason: StatusReason;
   code: number;
 }
+
+/** A failure as the OpenAPI document describes it. */
+export const statusSchema = z
+  .object({
+    apiVersion: z.literal('v1'),
+    kind: z.literal('Status'),
+    status: z.literal('Failure'),
+    message: z.string(),
+    reason: z.string(),
+    code: z.number().int(),
+  })
+  .meta({ title: 'Status' });
+
+/** What a deletion answers. */
+export const successSchema = z.object({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Status'),
+  status: z.literal('Success'),
+  code: z.number().int(),
+  message: z.string(),
+});
 
 const CODES: Record<StatusReason, number> = {
   BadRequest: 400,

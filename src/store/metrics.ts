@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import {
-  DEFAULT_HOST_OFFLINE_AFTER,
   type Exposure,
   type Fleet,
   fleetOfLabels,
   fromTimestamp,
-  parseDuration,
+  hostOfflineAfterMs,
+  isOnline,
   type Release,
   releaseBlockers,
   releaseDigests,
@@ -45,8 +45,9 @@ export async function metricsSnapshot(db: Kysely<Database>, now: number): Promis
     const members = parsedHosts.filter(
       (host) => fleetOfLabels(fleetDocs, host.labels)?.metadata.name === fleet.metadata.name,
     );
-    const offlineAfter = parseDuration(fleet.spec.hostOfflineAfter ?? DEFAULT_HOST_OFFLINE_AFTER);
-    const online = members.filter((host) => host.lastSeen !== undefined && now - host.lastSeen <= offlineAfter).length;
+    const offlineAfter = hostOfflineAfterMs(fleet);
+    // last_seen moves with every report too: it is the host's last sign of life.
+    const online = members.filter((host) => isOnline(host.lastSeen, offlineAfter, now)).length;
     const own = rollableReleases(
       releases.map((release) => release.resource),
       fleet,

@@ -1,8 +1,8 @@
 import {
-  DEFAULT_HOST_OFFLINE_AFTER,
   type Fleet,
   fromTimestamp,
-  parseDuration,
+  hostOfflineAfterMs,
+  isOnline,
   type Release,
   releaseDigests,
 } from '../../fleet/index.js';
@@ -41,7 +41,6 @@ export function hostView(
   now: number,
 ): HostView {
   const { booted, staged, health } = row;
-  const offlineAfter = parseDuration(fleet?.spec.hostOfflineAfter ?? DEFAULT_HOST_OFFLINE_AFTER);
   return {
     name: row.name,
     labels: row.labels,
@@ -51,7 +50,12 @@ export function hostView(
     health: health?.state ?? 'unknown',
     failedChecks: health?.state === 'unhealthy' ? health.failedChecks : [],
     lastSeen: row.lastSeen,
-    online: row.lastSeen !== undefined && now - fromTimestamp(row.lastSeen) <= offlineAfter,
+    // The store moves last_seen with every report too, so the column is the host's last sign of life.
+    online: isOnline(
+      row.lastSeen === undefined ? undefined : fromTimestamp(row.lastSeen),
+      hostOfflineAfterMs(fleet),
+      now,
+    ),
     rolloutState: rolloutStates.get(row.name),
   };
 }
