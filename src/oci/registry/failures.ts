@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PatchlineError } from '../../errors.js';
-import { networkErrorCode } from './retry.js';
+import { networkErrorCode } from '../../http/index.js';
 
 /**
  * Turns what a registry (or the network) did wrong into one PatchlineError per failure, each with its own wording, so

@@ -1,0 +1,15 @@
+export { httpFetch } from './fetch.js';
+export type { RetryClock, RetryOptions, RetryPolicy, RetryTarget } from './retry.js';
+export {
+  fetchWithRetry,
+  isRetryableNetworkError,
+  isRetryableStatus,
+  logRetry,
+  networkErrorCode,
+  nextWait,
+  parseRetryAfter,
+  retryPolicy,
+  systemClock,
+} from './retry.js';
+export type { RequestTimeouts } from './timeouts.js';
+export { DEFAULT_TIMEOUTS, readWithin, timeoutError, timeoutProblem } from './timeouts.js';
