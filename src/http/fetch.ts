@@ -1,6 +1,6 @@
 import { Agent, fetch as undiciFetch } from 'undici';
 import { networkErrorCode } from './retry.js';
-import { DEFAULT_TIMEOUTS, type RequestTimeouts, type TimeoutCode, timeoutError, timeoutProblem } from './timeouts.js';
+import { DEFAULT_TIMEOUTS, isTimeoutCode, type RequestTimeouts, timeoutError, timeoutProblem } from './timeouts.js';
 
 /**
  * Connection pools by the timeouts they enforce. undici's Agent bounds connecting, the wait for response headers (it
@@ -40,8 +40,7 @@ export async function httpFetch(
     return (await undiciFetch(url, { ...init, dispatcher: agentFor(bounds) } as never)) as unknown as Response;
   } catch (error) {
     const code = networkErrorCode(error);
-    const problem = timeoutProblem(code, bounds);
-    if (problem !== undefined) throw timeoutError(code as TimeoutCode, problem);
+    if (isTimeoutCode(code)) throw timeoutError(code, timeoutProblem(code, bounds));
     throw error;
   }
 }

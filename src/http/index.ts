@@ -6,10 +6,11 @@ export {
   isRetryableStatus,
   logRetry,
   networkErrorCode,
+  networkErrorMessage,
   nextWait,
   parseRetryAfter,
   retryPolicy,
   systemClock,
 } from './retry.js';
 export type { RequestTimeouts } from './timeouts.js';
-export { DEFAULT_TIMEOUTS, readWithin, timeoutError, timeoutProblem } from './timeouts.js';
+export { DEFAULT_TIMEOUTS, isTimeoutCode, readWithin, timeoutError, timeoutProblem } from './timeouts.js';

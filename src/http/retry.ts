@@ -90,6 +90,17 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** fetch says only "fetch failed"; the useful words are in the innermost cause. */
+export function networkErrorMessage(error: unknown): string {
+  let current: unknown = error;
+  let message = String(error);
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current.message) message = current.message;
+    current = current instanceof AggregateError && current.errors.length > 0 ? current.errors[0] : current.cause;
+  }
+  return message;
+}
+
 export function isRetryableNetworkError(error: unknown): boolean {
   const code = networkErrorCode(error);
   return code !== undefined && RETRYABLE_CODES.has(code);
@@ -153,9 +164,12 @@ export function logRetry(
   failure: { status: number } | { code: string | undefined; reason: string },
 ): void {
   const why = 'status' in failure ? `HTTP ${failure.status}` : (failure.code ?? failure.reason);
+  // Without its query: a signed URL (object storage behind a registry, an upload's state) carries secrets there.
+  const url = new URL(target.url);
+  const shown = `${url.origin}${url.pathname}`;
   logger().warn(
-    { url: target.url, method: target.method, attempt, waitMs, ...failure },
-    `retrying ${target.method} ${target.url} in ${waitMs} ms after ${why} (attempt ${attempt} failed)`,
+    { url: shown, method: target.method, attempt, waitMs, ...failure },
+    `retrying ${target.method} ${shown} in ${waitMs} ms after ${why} (attempt ${attempt} failed)`,
   );
 }
 
@@ -193,7 +207,9 @@ export async function fetchWithRetry(
       target,
       state.attempt,
       wait,
-      response ? { status: response.status } : { code: networkErrorCode(failure), reason: String(failure) },
+      response
+        ? { status: response.status }
+        : { code: networkErrorCode(failure), reason: networkErrorMessage(failure) },
     );
     await policy.clock.sleep(wait);
     state.waitedMs += wait;

@@ -26,8 +26,18 @@ export function timeoutError(code: TimeoutCode, message: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
-/** What each timeout means, in words for an error message; undefined for codes that are not ours. */
-export function timeoutProblem(code: string | undefined, timeouts: RequestTimeouts): string | undefined {
+const TIMEOUT_CODES: ReadonlySet<string> = new Set<TimeoutCode>([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+export function isTimeoutCode(code: string | undefined): code is TimeoutCode {
+  return code !== undefined && TIMEOUT_CODES.has(code);
+}
+
+/** What each timeout means, in words for an error message. */
+export function timeoutProblem(code: TimeoutCode, timeouts: RequestTimeouts): string {
   switch (code) {
     case 'UND_ERR_CONNECT_TIMEOUT':
       return `no connection within ${seconds(timeouts.connectMs)}`;
@@ -35,8 +45,6 @@ export function timeoutProblem(code: string | undefined, timeouts: RequestTimeou
       return `no response within ${seconds(timeouts.responseMs)}`;
     case 'UND_ERR_BODY_TIMEOUT':
       return `no data for ${seconds(timeouts.idleMs)}`;
-    default:
-      return undefined;
   }
 }
 
