@@ -7,6 +7,7 @@ import {
   httpFetch,
   isTimeoutCode,
   networkErrorCode,
+  networkErrorMessage,
   type RetryOptions,
   type RetryPolicy,
   retryPolicy,
@@ -219,5 +220,5 @@ function cause(error: unknown): string {
   const code = networkErrorCode(error);
   // A timeout's own message says which bound it was (httpFetch filled it in); the others are best known by code.
   if (isTimeoutCode(code)) return (error as Error).message;
-  return code ?? (error as Error).message;
+  return code ?? networkErrorMessage(error);
 }
