@@ -35,6 +35,8 @@ export async function httpFetch(
   timeouts: Partial<RequestTimeouts> = {},
 ): Promise<Response> {
   const bounds = { ...DEFAULT_TIMEOUTS, ...timeouts };
+  // An answer due within responseMs cannot have longer to connect (the gateway asks for one within 4 s).
+  bounds.connectMs = Math.min(bounds.connectMs, bounds.responseMs);
   try {
     // undici's Request options are Node's own (both from undici); only its types are declared apart.
     return (await undiciFetch(url, { ...init, dispatcher: agentFor(bounds) } as never)) as unknown as Response;
