@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DURATION_HINT } from '../duration.js';
 import { PatchlineError } from '../errors.js';
 import { tryParseDuration } from '../fleet/index.js';
-import type { LogLevel } from '../log.js';
+import { type Logger, type LogLevel, setLogger } from '../log.js';
 import { defaultCacheDir } from '../oci/index.js';
 import { createServer, DEFAULT_LIMITS, type GatewayOptions, type ServerLimits } from '../server/index.js';
 import { DEFAULT_RETENTION, type RetentionPolicy, RUNS_KEPT_PER_PIPELINE, redact, Store } from '../store/index.js';
@@ -210,6 +210,8 @@ async function serve(flags: ServeFlags): Promise<void> {
     await store.close();
     throw error;
   });
+  // The library's own records (an upstream registry's retries) go with the controller's, in its format and level.
+  setLogger(app.log as unknown as Logger);
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       app.log.info({ signal }, 'shutting down');
