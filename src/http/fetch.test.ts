@@ -149,3 +149,21 @@ describe('httpFetch with fetchWithRetry against a real server', () => {
     expect(networkErrorCode(failure)).toBe('UND_ERR_BODY_TIMEOUT');
   });
 });
+
+describe('every outbound request', () => {
+  it('goes through src/http: no other module of the library calls fetch itself', async () => {
+    const { readdir, readFile } = await import('node:fs/promises');
+    const root = new URL('..', import.meta.url);
+    const files = (await readdir(root, { recursive: true })).filter(
+      // The console's scripts run in the browser, where fetch is the only client.
+      (file) => file.endsWith('.ts') && !file.endsWith('.test.ts') && !file.startsWith('http/'),
+    );
+    const callers: string[] = [];
+    for (const file of files) {
+      const text = await readFile(new URL(file, root), 'utf8');
+      // A method of our own named fetch (`this.fetch(`, `async fetch(`) is not the global.
+      if (/(?<![.\w])fetch\(/.test(text.replace(/(async|private|public)\s+fetch\(/g, ''))) callers.push(file);
+    }
+    expect(callers).toEqual([]);
+  });
+});
