@@ -3,6 +3,7 @@ export { type ErrorKind, isPatchlineError, PatchlineError } from './core/index.j
 export * as fleet from './fleet/index.js';
 export * as host from './host/index.js';
 export * from './inventory/index.js';
+export { createLogger, type Logger, type LogLevel, setLogger } from './log.js';
 export * from './oci/index.js';
 export * as policy from './policy/index.js';
 export * from './report/index.js';

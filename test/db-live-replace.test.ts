@@ -200,7 +200,7 @@ suite('the database replaced while another process reads it', () => {
     const reader = startReader(script, dbPath);
     await reader.waitFor((state) => state.snapshot === before.snapshot, 10_000);
     const result = await updateDatabase(dbPath, [parseFeed('osv:AlmaLinux:9', server.url)], {
-      http: { attempts: 1, sleep: async () => undefined },
+      http: { attempts: 1, clock: { sleep: async () => undefined } },
     });
     expect(result.changed).toBe(true);
     const after = await stateOf(dbPath);

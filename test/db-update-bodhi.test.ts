@@ -18,7 +18,7 @@ import { tempDir } from './helpers/tmp.js';
  */
 const BODHI = resolve(import.meta.dirname, '../../shared/fixtures/vuln/fedora-bodhi');
 const HAVE_SHARED = existsSync(BODHI);
-const quick: UpdateOptions['http'] = { attempts: 1, sleep: async () => undefined };
+const quick: UpdateOptions['http'] = { attempts: 1, clock: { sleep: async () => undefined } };
 
 function page(updates: unknown[], number: number, pages: number): string {
   return JSON.stringify({ updates, page: number, pages, rows_per_page: 100, total: pages });

@@ -37,7 +37,7 @@ let feed: Feed;
 let records: Map<string, { modified: string; body: Buffer }>;
 let firstZip: Buffer;
 
-const quick: UpdateOptions['http'] = { attempts: 1, sleep: async () => undefined };
+const quick: UpdateOptions['http'] = { attempts: 1, clock: { sleep: async () => undefined } };
 
 async function sqlite(path: string, sql: string): Promise<string> {
   return (await execFile('sqlite3', ['-readonly', path, sql])).stdout.trim();
@@ -224,7 +224,7 @@ suite('db update from the publishers', () => {
     server.dropAfter(`${ALMA_DIR}/all.zip`, 300_000, 2);
     server.failWith(`${ALMA_DIR}/modified_id.csv`, 503);
     server.log.length = 0;
-    const result = await updateDatabase(db, [feed], { http: { attempts: 4, sleep: async () => undefined } });
+    const result = await updateDatabase(db, [feed], { http: { attempts: 4, clock: { sleep: async () => undefined } } });
     expect(result.feeds[0]!.error).toBeUndefined();
     expect(server.requests(`${ALMA_DIR}/modified_id.csv`).map((r) => r.status)).toEqual([503, 200]);
     expect(server.requests(`${ALMA_DIR}/all.zip`).map((r) => r.status)).toEqual([200, 206, 206]);

@@ -288,7 +288,17 @@ describe('patchline fleet, release, rollout, host against patchline serve', () =
     expect(await fails(['fleet', 'list'], env({ PATCHLINE_ADMIN_TOKEN: '' }))).toContain('no admin token');
     expect(await fails(['fleet', 'list', '--server', 'ftp://x'])).toContain('expected an http:// or https:// URL');
     const closed = `http://127.0.0.1:${await freePort()}`;
-    expect(await fails(['fleet', 'list', '--server', closed])).toBe(
+    // Retried twice (a controller restarting comes back within a second), each retry logged as a JSON line on stderr.
+    const refused = (await fails(['fleet', 'list', '--server', closed])).split('\n');
+    expect(refused.slice(0, 2).map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ level: 40, method: 'GET', attempt: 1, code: 'ECONNREFUSED' }),
+      expect.objectContaining({ level: 40, method: 'GET', attempt: 2, code: 'ECONNREFUSED' }),
+    ]);
+    expect(refused.slice(2)).toEqual([
+      `patchline: error: GET ${closed}/apis/patchline.dev/v1/fleets: cannot reach the controller (ECONNREFUSED)`,
+      '',
+    ]);
+    expect(await fails(['fleet', 'list', '--server', closed, '--log-level', 'error'])).toBe(
       `patchline: error: GET ${closed}/apis/patchline.dev/v1/fleets: cannot reach the controller (ECONNREFUSED)\n`,
     );
     expect(await fails(['fleet', 'create', 'x', '--image', REPO, '--batch', ':3'])).toContain('--batch :3: expected');

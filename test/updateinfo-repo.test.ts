@@ -91,7 +91,7 @@ ${erratum('ELSA-2026-0004', 'security', '2025-12-01', 'CVE-2025-4444', [['stable
 </updates>
 `;
 
-const quick: UpdateOptions['http'] = { attempts: 1, sleep: async () => undefined };
+const quick: UpdateOptions['http'] = { attempts: 1, clock: { sleep: async () => undefined } };
 
 let work: string;
 let server: FeedServer;

@@ -4,16 +4,29 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { PatchlineError, readBounded, renameDurably } from '../core/index.js';
+import {
+  httpFetch,
+  isRetryableStatus,
+  logRetry,
+  networkErrorCode,
+  networkErrorMessage,
+  nextWait,
+  parseRetryAfter,
+  type RetryClock,
+  type RetryPolicy,
+  retryPolicy,
+  systemClock,
+} from '../http/index.js';
 import type { Validators } from './sync-state.js';
 
 /**
  * Downloads of feed files: conditional (the validators of the copy we hold give a 304 when nothing changed),
  * resumable (bytes land in `<file>.part`, described by `<file>.part.json`; a later attempt, in this run or the next,
  * asks for the rest with Range + If-Range, so a publisher that changed the file meanwhile sends it whole), retried
- * with exponential backoff, bounded in size and idle time, and verified against the checksums the publisher
+ * by the shared policy (src/http: backoff with jitter, Retry-After honoured, each retry logged), bounded in size and
+ * idle time, and verified against the checksums the publisher
  * publishes before the file takes its final name.
  */
 export interface HttpOptions {
@@ -21,11 +34,11 @@ export interface HttpOptions {
   attempts?: number;
   /** The first backoff; each retry doubles it. Default 500 ms. */
   baseDelayMs?: number;
-  /** An attempt that receives no byte for this long is abandoned (and retried). Default 60 s. */
+  /** An attempt that receives no byte (answer or body) for this long is abandoned (and retried). Default 60 s. */
   idleTimeoutMs?: number;
   userAgent?: string;
-  /** Injectable for tests. */
-  sleep?: (ms: number) => Promise<void>;
+  /** Time and chance for the retries, injectable for tests; what is not given is the system's. */
+  clock?: Partial<RetryClock>;
 }
 
 export interface DownloadRequest {
@@ -60,29 +73,77 @@ const partMetaSchema = z.object({
 });
 type PartMeta = z.infer<typeof partMetaSchema>;
 
-/** A failure worth another attempt: the connection broke, the server was briefly unwell, the body came short. */
-class TransientFailure extends Error {}
+/**
+ * A failure worth another attempt: the connection broke, the server was briefly unwell (with the status it answered
+ * and how long it asked us to wait), the body came short.
+ */
+class TransientFailure extends Error {
+  constructor(
+    message: string,
+    readonly answer?: { status: number; retryAfterMs: number | undefined },
+  ) {
+    super(message);
+  }
+}
 
 export async function download(request: DownloadRequest, options: HttpOptions = {}): Promise<DownloadResult> {
-  const attempts = options.attempts ?? 4;
-  for (let attempt = 1; ; attempt++) {
-    try {
+  return withRetries(
+    request.url,
+    options,
+    async () => {
       const meta = await attemptDownload(request, options);
-      if (meta === undefined) return { status: 'unchanged' };
+      if (meta === undefined) return { status: 'unchanged' } as const;
       return await finish(request, meta);
+    },
+    (attempts, error) => `download failed after ${attempts} attempts (${describe(error)}); the next run resumes it`,
+  );
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails in a way another attempt cannot mend (a PatchlineError), or the retry
+ * policy gives up; then the last failure becomes a PatchlineError naming the URL.
+ */
+async function withRetries<T>(
+  url: string,
+  options: HttpOptions,
+  attempt: () => Promise<T>,
+  problem: (attempts: number, error: unknown) => string,
+): Promise<T> {
+  const policy = feedRetryPolicy(options);
+  const state = { attempt: 0, waitedMs: 0, startedMs: policy.clock.now() };
+  for (;;) {
+    state.attempt++;
+    try {
+      return await attempt();
     } catch (error) {
       if (error instanceof PatchlineError) throw error;
-      if (attempt >= attempts) {
-        throw new PatchlineError(
-          'registry',
-          request.url,
-          `download failed after ${attempts} attempts (${describe(error)}); the next run resumes it`,
-          { cause: error },
-        );
+      const answer = error instanceof TransientFailure ? error.answer : undefined;
+      const wait = nextWait(policy, state, answer?.retryAfterMs);
+      if (wait === undefined) {
+        throw new PatchlineError('registry', url, problem(state.attempt, error), { cause: error });
       }
-      await (options.sleep ?? sleep)(backoff(attempt, options.baseDelayMs ?? 500));
+      logRetry(
+        { method: 'GET', url },
+        state.attempt,
+        wait,
+        answer ? { status: answer.status } : { code: networkErrorCode(error), reason: networkErrorMessage(error) },
+      );
+      await policy.clock.sleep(wait);
+      state.waitedMs += wait;
     }
   }
+}
+
+function feedRetryPolicy(options: HttpOptions): RetryPolicy {
+  return retryPolicy({
+    attempts: options.attempts ?? 4,
+    baseDelayMs: options.baseDelayMs ?? 500,
+    clock: feedClock(options),
+  });
+}
+
+function feedClock(options: HttpOptions): RetryClock {
+  return { ...systemClock, ...options.clock };
 }
 
 /**
@@ -94,27 +155,25 @@ export async function fetchSmall(
   maxBytes: number,
   options: HttpOptions = {},
 ): Promise<string | undefined> {
-  const attempts = options.attempts ?? 4;
-  for (let attempt = 1; ; attempt++) {
-    try {
+  return withRetries(
+    url,
+    options,
+    async () => {
       const response = await send(url, {}, options);
       if (response.status === 404 || response.status === 410) {
         await response.body?.cancel().catch(() => undefined);
         return undefined;
       }
       checkStatus(response, url, [200]);
-      const body = Readable.fromWeb(response.body as WebReadableStream);
-      return (await readBounded(body, maxBytes, url)).toString('utf8');
-    } catch (error) {
-      if (error instanceof PatchlineError) throw error;
-      if (attempt >= attempts) {
-        throw new PatchlineError('registry', url, `request failed after ${attempts} attempts (${describe(error)})`, {
-          cause: error,
-        });
+      try {
+        const body = Readable.fromWeb(response.body as WebReadableStream);
+        return (await readBounded(body, maxBytes, url)).toString('utf8');
+      } catch (error) {
+        throw stalled(error, options) ?? error;
       }
-      await (options.sleep ?? sleep)(backoff(attempt, options.baseDelayMs ?? 500));
-    }
-  }
+    },
+    (attempts, error) => `request failed after ${attempts} attempts (${describe(error)})`,
+  );
 }
 
 /** One exchange. Returns the part's description when the part now holds the whole file, undefined on a 304. */
@@ -135,10 +194,8 @@ async function attemptDownload(request: DownloadRequest, options: HttpOptions): 
   }
   const resuming = headers.range !== undefined;
 
-  const controller = new AbortController();
-  const idle = idleTimer(controller, options.idleTimeoutMs ?? 60_000);
   try {
-    const response = await send(request.url, headers, options, controller.signal);
+    const response = await send(request.url, headers, options);
     if (response.status === 304 && !resuming) {
       await response.body?.cancel().catch(() => undefined);
       return undefined;
@@ -174,7 +231,6 @@ async function attemptDownload(request: DownloadRequest, options: HttpOptions): 
     if (response.body === null) throw new TransientFailure('the response has no body');
     let seen = start;
     await appendBody(Readable.fromWeb(response.body as WebReadableStream), part, start > 0, (chunk) => {
-      idle.touch();
       seen += chunk.length;
       if (seen > request.maxBytes) {
         throw new PatchlineError('limit', request.url, `is larger than the ${request.maxBytes} bytes allowed`);
@@ -186,14 +242,21 @@ async function attemptDownload(request: DownloadRequest, options: HttpOptions): 
     }
     return meta;
   } catch (error) {
-    // An abort from our idle timer surfaces as a DOMException; say what it was.
-    if (idle.fired()) throw new TransientFailure(`no data for ${options.idleTimeoutMs ?? 60_000} ms`);
     // An oversized file is not kept to be resumed into the same refusal.
     if (error instanceof PatchlineError && error.kind === 'limit') await discardPart(request);
-    throw error;
-  } finally {
-    idle.stop();
+    throw stalled(error, options) ?? error;
   }
+}
+
+/** A server that went silent, before its answer or in its body, said in the idle bound's own words. */
+function stalled(error: unknown, options: HttpOptions): TransientFailure | undefined {
+  const code = networkErrorCode(error);
+  if (code !== 'UND_ERR_HEADERS_TIMEOUT' && code !== 'UND_ERR_BODY_TIMEOUT') return undefined;
+  return new TransientFailure(`no data for ${idleTimeout(options)} ms`);
+}
+
+function idleTimeout(options: HttpOptions): number {
+  return options.idleTimeoutMs ?? 60_000;
 }
 
 /** Checks the complete part against the published checksums, then gives it its final name. */
@@ -243,22 +306,20 @@ async function finish(request: DownloadRequest, meta: PartMeta): Promise<Downloa
   return { status: 'downloaded', path: request.path, bytes, validators, verified };
 }
 
-async function send(
-  url: string,
-  headers: Record<string, string>,
-  options: HttpOptions,
-  signal?: AbortSignal,
-): Promise<Response> {
+async function send(url: string, headers: Record<string, string>, options: HttpOptions): Promise<Response> {
   // identity: fetch would otherwise ask for gzip and inflate it, and then neither byte ranges nor sizes nor the
   // publisher's checksums (computed over the stored bytes) would refer to what we receive.
   const init: RequestInit = {
     headers: { 'user-agent': options.userAgent ?? 'patchline', 'accept-encoding': 'identity', ...headers },
   };
-  if (signal !== undefined) init.signal = signal;
-  const response = await fetch(url, init);
-  if (response.status === 429 || (response.status >= 500 && response.status !== 501 && response.status !== 505)) {
+  const idleMs = idleTimeout(options);
+  const response = await httpFetch(url, init, { responseMs: idleMs, idleMs });
+  if (isRetryableStatus(response.status)) {
     await response.body?.cancel().catch(() => undefined);
-    throw new TransientFailure(`HTTP ${response.status}`);
+    throw new TransientFailure(`HTTP ${response.status}`, {
+      status: response.status,
+      retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), feedClock(options).now()),
+    });
   }
   return response;
 }
@@ -327,36 +388,10 @@ function numberHeader(value: string | null): number | undefined {
   return value !== null && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
-function backoff(retry: number, base: number): number {
-  const delay = Math.min(30_000, base * 2 ** (retry - 1));
-  // Half fixed, half random, so clients that failed together do not come back together.
-  return Math.round(delay / 2 + (Math.random() * delay) / 2);
-}
-
 function describe(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
   return `${error.message}${cause}`;
-}
-
-/** Aborts the exchange when no byte arrived for `ms`; every chunk resets it. */
-function idleTimer(controller: AbortController, ms: number) {
-  let fired = false;
-  let timer = setTimeout(fire, ms);
-  function fire() {
-    fired = true;
-    controller.abort();
-  }
-  return {
-    touch() {
-      clearTimeout(timer);
-      timer = setTimeout(fire, ms);
-    },
-    stop() {
-      clearTimeout(timer);
-    },
-    fired: () => fired,
-  };
 }
 
 /**

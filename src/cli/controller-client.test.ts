@@ -1,13 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPatchlineError } from '../core/index.js';
+import { isPatchlineError, PatchlineError } from '../core/index.js';
+import type { RetryOptions } from '../http/index.js';
+import { createLogger, setLogger } from '../log.js';
 import { ControllerClient } from './controller-client.js';
 
 // A hostile or broken controller: what the CLI must survive without trusting it. (The well-behaved server is
 // tested end to end in test/fleet-cli.test.ts.)
 let server: Server;
 let base: string;
+/** Requests per path, for the paths whose retries are counted. */
+const sent: Record<string, number> = {};
 
 beforeAll(async () => {
   server = createServer((request, response) => {
@@ -29,6 +33,15 @@ beforeAll(async () => {
       response.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy login</html>');
     } else if (request.url?.endsWith('/plain-error')) {
       response.writeHead(502).end('Bad Gateway from a proxy');
+    } else if (request.url?.endsWith('/stalled')) {
+      // Accepts the request and never answers.
+    } else if (request.url?.endsWith('/restarting')) {
+      sent.restarting = (sent.restarting ?? 0) + 1;
+      if (sent.restarting === 1) response.writeHead(503, { 'retry-after': '0' }).end();
+      else response.writeHead(200).end('{"ok":true}');
+    } else if (request.url?.endsWith('/busy')) {
+      sent.busy = (sent.busy ?? 0) + 1;
+      response.writeHead(503).end();
     } else {
       response.writeHead(200).end(JSON.stringify({ authorization: request.headers.authorization }));
     }
@@ -77,5 +90,39 @@ describe('ControllerClient', () => {
       kind: 'registry',
       message: `GET ${base}/plain-error: 502 Bad Gateway: Bad Gateway from a proxy`,
     });
+  });
+
+  it('names the URL and the bound when the controller never answers', async () => {
+    const client = new ControllerClient(base, 'token', { attempts: 1 });
+    const failure = await client.request('GET', '/stalled', { timeoutMs: 300 }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(PatchlineError);
+    expect((failure as Error).message).toBe(
+      `GET ${base}/stalled: cannot reach the controller (no response within 300 ms)`,
+    );
+  });
+
+  it('retries a GET the controller answers 503 to, logging it, and never a POST', async () => {
+    const records: Record<string, unknown>[] = [];
+    const previous = setLogger(
+      createLogger({ level: 'info', stream: { write: (line: string) => void records.push(JSON.parse(line)) } }),
+    );
+    try {
+      const slept: number[] = [];
+      const retry: RetryOptions = {
+        clock: { now: () => 0, sleep: async (ms) => void slept.push(ms), random: () => 0.5 },
+      };
+      const client = new ControllerClient(base, 'token', retry);
+      expect(await client.get('/restarting')).toEqual({ ok: true });
+      expect(slept).toEqual([0]);
+      expect(records).toEqual([
+        expect.objectContaining({ method: 'GET', url: `${base}/restarting`, status: 503, attempt: 1, waitMs: 0 }),
+      ]);
+
+      const post = await client.request('POST', '/busy', { body: {} }).catch((error: unknown) => error);
+      expect((post as PatchlineError).kind).toBe('registry');
+      expect(sent.busy).toBe(1);
+    } finally {
+      setLogger(previous);
+    }
   });
 });

@@ -3,6 +3,16 @@ import { Option } from 'commander';
 import { z } from 'zod';
 import { errorKindOfStatus, PatchlineError, readBounded } from '../core/index.js';
 import { API_PREFIX } from '../fleet/index.js';
+import {
+  fetchWithRetry,
+  httpFetch,
+  isTimeoutCode,
+  networkErrorCode,
+  networkErrorMessage,
+  type RetryOptions,
+  type RetryPolicy,
+  retryPolicy,
+} from '../http/index.js';
 
 /**
  * The admin side of `patchline serve` as the CLI sees it: JSON over HTTP with a bearer token. Every failure becomes a
@@ -37,12 +47,20 @@ const statusSchema = z.object({
 // A controller answers in kilobytes; a runaway or hostile one must not fill the CLI's memory.
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * A controller that is restarting or briefly overloaded answers 502/503 or refuses connections for a moment; a few
+ * quick retries hide that from the person at the CLI, and a wrong --server still fails within a second or so.
+ */
+const CONTROLLER_RETRY: RetryOptions = { attempts: 3, baseDelayMs: 250, maxTotalWaitMs: 5_000 };
+/** Methods that may be sent twice with the effect of once (RFC 9110 §9.2.2); a POST is never retried. */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 export interface RequestOptions {
   body?: unknown;
   query?: Record<string, string | undefined>;
   /** Statuses that are answers rather than failures (a 204 from a long poll, a 404 the caller handles). */
   accept?: readonly number[];
+  /** How long the controller may take to answer (a long poll asks for more). Default 60 s. */
   timeoutMs?: number;
 }
 
@@ -55,10 +73,12 @@ export interface ControllerResponse {
 export class ControllerClient {
   readonly baseUrl: string;
   private readonly token: string;
+  private readonly retry: RetryPolicy;
 
-  constructor(baseUrl: string, token: string) {
+  constructor(baseUrl: string, token: string, retry: RetryOptions = CONTROLLER_RETRY) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.token = token;
+    this.retry = retryPolicy(retry);
   }
 
   /** The client from flags and environment; fails early, naming what is missing. */
@@ -86,14 +106,18 @@ export class ControllerClient {
     }
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const timeouts = { responseMs: options.timeoutMs ?? REQUEST_TIMEOUT_MS };
+    const send = () =>
+      httpFetch(
+        url,
+        { method, headers, ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }) },
+        timeouts,
+      );
     let response: Response;
     try {
-      response = await fetch(url, {
-        method,
-        headers,
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS),
-      });
+      response = IDEMPOTENT.has(method)
+        ? await fetchWithRetry(send, this.retry, { method, url: url.href })
+        : await send();
     } catch (error) {
       throw new PatchlineError('registry', `${method} ${url.href}`, `cannot reach the controller (${cause(error)})`, {
         cause: error,
@@ -174,7 +198,8 @@ function parseBody(text: string): unknown {
 }
 
 function cause(error: unknown): string {
-  const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as NodeJS.ErrnoException).code;
-  if ((error as Error).name === 'TimeoutError') return 'timed out';
-  return code ?? (error as Error).message;
+  const code = networkErrorCode(error);
+  // A timeout's own message says which bound it was (httpFetch filled it in); the others are best known by code.
+  if (isTimeoutCode(code)) return (error as Error).message;
+  return code ?? networkErrorMessage(error);
 }

@@ -1,3 +1,4 @@
+import { createLogger, type Logger, type LogLevel } from '../log.js';
 import { terminalSafe } from '../report/terminal-safe.js';
 
 export type LogFormat = 'text' | 'json';
@@ -5,6 +6,22 @@ export type LogFormat = 'text' | 'json';
 /** Readable lines for a person at a terminal; JSON lines (pino's own) for a log collector. */
 export function defaultLogFormat(stream: { isTTY?: boolean } = process.stderr): LogFormat {
   return stream.isTTY ? 'text' : 'json';
+}
+
+/** What `--log-level` and `--log-format` (or PATCHLINE_LOG_LEVEL, PATCHLINE_LOG_FORMAT, the config file) chose. */
+export interface LogFlags {
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+}
+
+/** Where log lines go: stderr, as text or JSON lines, so a command's output on stdout stays machine-readable. */
+export function logDestination(format: LogFormat | undefined): { write(line: string): void } {
+  return (format ?? defaultLogFormat()) === 'text' ? textLogStream(process.stderr) : process.stderr;
+}
+
+/** The CLI's logger: the library's retries and warnings at the level and format the flags chose. */
+export function cliLogger(flags: LogFlags, defaultLevel: LogLevel): Logger {
+  return createLogger({ level: flags.logLevel ?? defaultLevel, stream: logDestination(flags.logFormat) });
 }
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };

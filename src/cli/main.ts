@@ -1,6 +1,8 @@
 import { Command, CommanderError, Help, Option } from 'commander';
 import { isPatchlineError, VERSION } from '../core/index.js';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, setLogger } from '../log.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
+import { cliLogger, type LogFlags } from './log-format.js';
 import { ResultExit } from './result-exit.js';
 import { applySettings, bindSettingVariables } from './settings.js';
 
@@ -10,11 +12,16 @@ export async function main(argv: string[]): Promise<number> {
   const commands = allCommands(program);
   for (const command of commands) {
     command.exitOverride().configureOutput({ outputError: (text, write) => write(`patchline: ${text}`) });
+    // A command's help also lists the global options (--log-level, --config…) it takes.
+    if (command !== program) command.configureHelp({ showGlobalOptions: true });
   }
   bindSettingVariables(commands);
   program.hook('preAction', async (root, action) => {
     // An empty PATCHLINE_CONFIG means none, as an empty PATCHLINE_* variable does.
-    await applySettings(action, root.opts<{ config?: string }>().config || undefined);
+    const config = root.opts<{ config?: string }>().config || undefined;
+    await applySettings(root, config);
+    await applySettings(action, config);
+    setLogger(cliLogger(root.opts<LogFlags>(), DEFAULT_LOG_LEVEL));
     await trimCache(action);
   });
   try {
@@ -50,6 +57,16 @@ export async function patchlineProgram(loaded: string | undefined): Promise<Comm
       new Option('--config <file>', 'settings file (default: $XDG_CONFIG_HOME/patchline/config.yaml)').env(
         'PATCHLINE_CONFIG',
       ),
+    )
+    // Global, so that every command takes them; each command's default level is its own (serve: info, else warn).
+    .addOption(
+      new Option('--log-level <level>', 'log level on stderr (default: warn; serve: info)').choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines on stderr: text (default on a terminal) or JSON (otherwise)',
+      ).choices(['text', 'json']),
     );
   for (const entry of COMMANDS) {
     program.addCommand(loaded === '*' || entry.name === loaded ? await entry.load() : commandStub(entry));

@@ -5,11 +5,12 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { DURATION_HINT, PatchlineError } from '../core/index.js';
 import { tryParseDuration } from '../fleet/index.js';
+import { type Logger, type LogLevel, setLogger } from '../log.js';
 import { defaultCacheDir } from '../oci/index.js';
 import { createServer, DEFAULT_LIMITS, type GatewayOptions, type ServerLimits } from '../server/index.js';
 import { DEFAULT_RETENTION, type RetentionPolicy, RUNS_KEPT_PER_PIPELINE, redact, Store } from '../store/index.js';
 import { readTokenFile } from './controller-client.js';
-import { defaultLogFormat, type LogFormat, textLogStream } from './log-format.js';
+import { type LogFormat, logDestination } from './log-format.js';
 import { parseSize } from './options.js';
 
 interface ServeFlags {
@@ -27,7 +28,7 @@ interface ServeFlags {
   insecureNoAdminToken?: boolean;
   adminTokenFile?: string;
   viewerTokenFile?: string;
-  logLevel: string;
+  logLevel?: LogLevel;
   logFormat?: LogFormat;
   maxBody: number;
   hostRateLimit?: number;
@@ -46,130 +47,122 @@ interface ServeFlags {
  * --insecure-no-admin-token.
  */
 export function serveCommand(): Command {
-  return new Command('serve')
-    .description('run the fleet controller: admin API, host API, registry gateway, FleetLock and metrics')
-    .addOption(
-      new Option('--listen <host:port>', 'address to listen on').env('PATCHLINE_LISTEN').default('127.0.0.1:8080'),
-    )
-    .addOption(
-      new Option('--database <path|postgres://…>', 'SQLite file (created if absent) or PostgreSQL URL').default(
-        'patchline.db',
-      ),
-    )
-    .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)'))
-    .addOption(new Option('--tls-key <file>', 'PEM private key for --tls-cert'))
-    .addOption(new Option('--tick <duration>', 'how often every active rollout is decided').default('5s'))
-    .addOption(
-      new Option(
-        '--decider-lease <duration>',
-        'with several controllers on one database: how long the deciding one may go silent before another takes over',
-      ).default('15s'),
-    )
-    .addOption(
-      new Option(
-        '--controller-id <name>',
-        'this controller among those sharing the database (default: host name/listen address)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--retain-finished-rollouts <count>',
-        "finished rollouts kept per fleet, with their host records and events (a fleet's latest, unfinished ones and those of its current or rollback release are always kept)",
+  return (
+    new Command('serve')
+      .description('run the fleet controller: admin API, host API, registry gateway, FleetLock and metrics')
+      .addOption(
+        new Option('--listen <host:port>', 'address to listen on').env('PATCHLINE_LISTEN').default('127.0.0.1:8080'),
       )
-        .argParser(rolloutCount)
-        .default(DEFAULT_RETENTION.finishedRolloutsPerFleet),
-    )
-    .addOption(new Option('--retain-events-for <duration>', 'how long rollout events are kept').default('90d'))
-    .addOption(
-      new Option(
-        '--retain-runs-for <duration>',
-        `how long finished pipeline runs are kept (the newest ${RUNS_KEPT_PER_PIPELINE} of each pipeline always are)`,
-      ).default('90d'),
-    )
-    .addOption(
-      new Option('--prune-every <duration>', 'how often what the retention flags no longer keep is deleted').default(
-        '1h',
-      ),
-    )
-    .addOption(
-      new Option('--max-body <bytes>', 'largest request body accepted (413 beyond)')
-        .argParser(parseSize)
-        .default(1024 * 1024, '1M'),
-    )
-    .addOption(
-      new Option(
-        '--host-rate-limit <n>',
-        `requests a minute per host credential (default ${DEFAULT_LIMITS.host.perMinute})`,
-      ).argParser(perMinute),
-    )
-    .addOption(
-      new Option(
-        '--admin-rate-limit <n>',
-        `admin requests a minute (default ${DEFAULT_LIMITS.admin.perMinute})`,
-      ).argParser(perMinute),
-    )
-    .addOption(
-      new Option(
-        '--anonymous-rate-limit <n>',
-        `requests a minute per address without credentials: enrollment, FleetLock, metrics (default ${DEFAULT_LIMITS.anonymous.perMinute})`,
-      ).argParser(perMinute),
-    )
-    .addOption(
-      new Option(
-        '--gateway-cache <dir>',
-        'where the registry gateway keeps verified blobs and manifests (default: $XDG_CACHE_HOME/patchline/gateway)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--upstream-auth <file>',
-        'credentials for the upstream registries the fleets track (containers auth.json); default: the usual auth files',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--upstream-tls-verify <bool>',
-        'require HTTPS to upstream registries (false: plain HTTP; loopback registries always are)',
-      ).default('true'),
-    )
-    .addOption(
-      new Option('--gateway-challenge <scheme>', 'the auth challenge GET /v2/ answers with (both are accepted)')
-        .choices(['bearer', 'basic'])
-        .default('bearer'),
-    )
-    .addOption(
-      new Option(
-        '--admin-token-file <file>',
-        `file holding the admin token, at least ${MIN_ADMIN_TOKEN_LENGTH} characters (default: $PATCHLINE_ADMIN_TOKEN)`,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--viewer-token-file <file>',
-        `file holding a read-only token for the web console at /ui/ (at least ${MIN_ADMIN_TOKEN_LENGTH} characters): it sees everything and can act on nothing`,
-      ),
-    )
-    .addOption(
-      new Option(
-        '--public-url <url>',
-        "the controller's URL as hosts reach it (e.g. https://patchline.example:8443), for the gateway's token realm",
-      ),
-    )
-    .addOption(new Option('--insecure-no-admin-token', 'run the admin API without authentication (tests only)'))
-    .addOption(
-      new Option('--log-level <level>', 'log level on stderr')
-        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-        .default('info'),
-    )
-    .addOption(
-      new Option(
-        '--log-format <format>',
-        'log lines on stderr: text (default on a terminal) or JSON (otherwise)',
-      ).choices(['text', 'json']),
-    )
-    .action(async (flags: ServeFlags) => {
-      await serve(flags);
-    });
+      .addOption(
+        new Option('--database <path|postgres://…>', 'SQLite file (created if absent) or PostgreSQL URL').default(
+          'patchline.db',
+        ),
+      )
+      .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)'))
+      .addOption(new Option('--tls-key <file>', 'PEM private key for --tls-cert'))
+      .addOption(new Option('--tick <duration>', 'how often every active rollout is decided').default('5s'))
+      .addOption(
+        new Option(
+          '--decider-lease <duration>',
+          'with several controllers on one database: how long the deciding one may go silent before another takes over',
+        ).default('15s'),
+      )
+      .addOption(
+        new Option(
+          '--controller-id <name>',
+          'this controller among those sharing the database (default: host name/listen address)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--retain-finished-rollouts <count>',
+          "finished rollouts kept per fleet, with their host records and events (a fleet's latest, unfinished ones and those of its current or rollback release are always kept)",
+        )
+          .argParser(rolloutCount)
+          .default(DEFAULT_RETENTION.finishedRolloutsPerFleet),
+      )
+      .addOption(new Option('--retain-events-for <duration>', 'how long rollout events are kept').default('90d'))
+      .addOption(
+        new Option(
+          '--retain-runs-for <duration>',
+          `how long finished pipeline runs are kept (the newest ${RUNS_KEPT_PER_PIPELINE} of each pipeline always are)`,
+        ).default('90d'),
+      )
+      .addOption(
+        new Option('--prune-every <duration>', 'how often what the retention flags no longer keep is deleted').default(
+          '1h',
+        ),
+      )
+      .addOption(
+        new Option('--max-body <bytes>', 'largest request body accepted (413 beyond)')
+          .argParser(parseSize)
+          .default(1024 * 1024, '1M'),
+      )
+      .addOption(
+        new Option(
+          '--host-rate-limit <n>',
+          `requests a minute per host credential (default ${DEFAULT_LIMITS.host.perMinute})`,
+        ).argParser(perMinute),
+      )
+      .addOption(
+        new Option(
+          '--admin-rate-limit <n>',
+          `admin requests a minute (default ${DEFAULT_LIMITS.admin.perMinute})`,
+        ).argParser(perMinute),
+      )
+      .addOption(
+        new Option(
+          '--anonymous-rate-limit <n>',
+          `requests a minute per address without credentials: enrollment, FleetLock, metrics (default ${DEFAULT_LIMITS.anonymous.perMinute})`,
+        ).argParser(perMinute),
+      )
+      .addOption(
+        new Option(
+          '--gateway-cache <dir>',
+          'where the registry gateway keeps verified blobs and manifests (default: $XDG_CACHE_HOME/patchline/gateway)',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--upstream-auth <file>',
+          'credentials for the upstream registries the fleets track (containers auth.json); default: the usual auth files',
+        ),
+      )
+      .addOption(
+        new Option(
+          '--upstream-tls-verify <bool>',
+          'require HTTPS to upstream registries (false: plain HTTP; loopback registries always are)',
+        ).default('true'),
+      )
+      .addOption(
+        new Option('--gateway-challenge <scheme>', 'the auth challenge GET /v2/ answers with (both are accepted)')
+          .choices(['bearer', 'basic'])
+          .default('bearer'),
+      )
+      .addOption(
+        new Option(
+          '--admin-token-file <file>',
+          `file holding the admin token, at least ${MIN_ADMIN_TOKEN_LENGTH} characters (default: $PATCHLINE_ADMIN_TOKEN)`,
+        ),
+      )
+      .addOption(
+        new Option(
+          '--viewer-token-file <file>',
+          `file holding a read-only token for the web console at /ui/ (at least ${MIN_ADMIN_TOKEN_LENGTH} characters): it sees everything and can act on nothing`,
+        ),
+      )
+      .addOption(
+        new Option(
+          '--public-url <url>',
+          "the controller's URL as hosts reach it (e.g. https://patchline.example:8443), for the gateway's token realm",
+        ),
+      )
+      .addOption(new Option('--insecure-no-admin-token', 'run the admin API without authentication (tests only)'))
+      // --log-level and --log-format are the program's global options (src/cli/main.ts).
+      .action(async (_flags: ServeFlags, command: Command) => {
+        await serve(command.optsWithGlobals<ServeFlags>());
+      })
+  );
 }
 
 async function serve(flags: ServeFlags): Promise<void> {
@@ -211,14 +204,13 @@ async function serve(flags: ServeFlags): Promise<void> {
     retention,
     limits: limitsFrom(flags),
     gateway,
-    logger: {
-      level: flags.logLevel,
-      stream: (flags.logFormat ?? defaultLogFormat()) === 'text' ? textLogStream(process.stderr) : process.stderr,
-    },
+    logger: { level: flags.logLevel ?? 'info', stream: logDestination(flags.logFormat) },
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;
   });
+  // The library's own records (an upstream registry's retries) go with the controller's, in its format and level.
+  setLogger(app.log as unknown as Logger);
   const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       app.log.info({ signal }, 'shutting down');

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { PatchlineError } from '../../core/index.js';
-import { DEFAULT_TIMEOUTS, readWithin, timeoutError } from './timeouts.js';
+import { DEFAULT_TIMEOUTS, readWithin, timeoutError } from '../../http/index.js';
 
 /**
  * A whole small response body (a manifest, a token), refusing more than `limit` bytes before reading them, and

@@ -1,6 +1,15 @@
 import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { PatchlineError } from '../../core/index.js';
+import {
+  DEFAULT_TIMEOUTS,
+  fetchWithRetry,
+  httpFetch,
+  type RequestTimeouts,
+  type RetryOptions,
+  type RetryPolicy,
+  retryPolicy,
+} from '../../http/index.js';
 import { type Digest, isDigest, sha256Digest, verifyBuffer } from '../digest.js';
 import type { ManifestBytes } from '../image-source.js';
 import { MANIFEST_ACCEPT } from '../media-types.js';
@@ -8,9 +17,7 @@ import { type Action, type AuthNeed, RegistryAuth, repositoryScope } from './aut
 import { readBounded, resumingStream } from './body.js';
 import { type Credentials, defaultAuthFiles } from './credentials.js';
 import { type FailedRequest, networkFailure, type Subject, statusFailure } from './failures.js';
-import { fetchWithRetry, type RetryOptions, type RetryPolicy, retryPolicy } from './retry.js';
 import { streamedGet } from './streamed-get.js';
-import { DEFAULT_TIMEOUTS, fetchWithin, type RequestTimeouts } from './timeouts.js';
 
 export interface RegistryClientOptions {
   /**
@@ -31,7 +38,7 @@ export interface RegistryClientOptions {
   maxResumes?: number;
   /** Manifests, token answers and tag lists larger than this are refused. Default 4 MiB (what distribution allows). */
   maxJsonBytes?: number;
-  /** How long a request may wait for its answer, and a body for its next bytes. Default 60 s each. */
+  /** How long a request may wait for a connection (default 10 s), its answer and a body's next bytes (60 s each). */
   timeouts?: Partial<RequestTimeouts>;
 }
 
@@ -386,23 +393,26 @@ export class RegistryClient {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, ...exchange.headers };
     if (authorization !== undefined) headers.authorization = authorization;
     try {
-      const response = await fetchWithRetry(async () => {
-        attempts++;
-        const init: RequestInit & { duplex?: 'half' } = { method: exchange.method, headers };
-        if (exchange.body) {
-          init.body = await exchange.body();
-          // Node's fetch requires this for a streamed request body.
-          init.duplex = 'half';
-          // An upload is answered only once its body is sent: no bound on the answer but the body's own pace.
-          return fetch(exchange.url, init);
-        }
-        if (exchange.streamed) {
-          const streamed = await streamedGet(exchange.url, headers, this.timeouts.responseMs);
-          body = streamed.body;
-          return streamed.response;
-        }
-        return fetchWithin(exchange.url, init, this.timeouts.responseMs);
-      }, this.retry);
+      const response = await fetchWithRetry(
+        async () => {
+          attempts++;
+          const init: RequestInit & { duplex?: 'half' } = { method: exchange.method, headers };
+          if (exchange.body) {
+            init.body = await exchange.body();
+            // Node's fetch requires this for a streamed request body.
+            init.duplex = 'half';
+            return httpFetch(exchange.url, init, this.timeouts);
+          }
+          if (exchange.streamed) {
+            const streamed = await streamedGet(exchange.url, headers, this.timeouts.responseMs);
+            body = streamed.body;
+            return streamed.response;
+          }
+          return httpFetch(exchange.url, init, this.timeouts);
+        },
+        this.retry,
+        exchange,
+      );
       return { response, attempts, body };
     } catch (error) {
       throw networkFailure(error, { ...exchange, attempts });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PatchlineError } from '../../core/index.js';
-import { networkErrorCode } from './retry.js';
+import { networkErrorCode, networkErrorMessage } from '../../http/index.js';
 
 /**
  * Turns what a registry (or the network) did wrong into one PatchlineError per failure, each with its own wording, so
@@ -144,7 +144,7 @@ export function networkFailure(error: unknown, request: FailedRequest): Patchlin
   if (cause instanceof PatchlineError) return cause;
   const url = new URL(request.url);
   const code = networkErrorCode(error);
-  const reason = deepestMessage(error);
+  const reason = networkErrorMessage(error);
   const tried = request.attempts > 1 ? `, ${attemptsText(request.attempts)}` : '';
   if (code === 'ECONNREFUSED') {
     return new PatchlineError(
@@ -173,15 +173,4 @@ export function networkFailure(error: unknown, request: FailedRequest): Patchlin
     `cannot talk to ${url.host}: ${reason}${code ? ` (${code})` : ''} (${request.method} ${request.url}${tried})`,
     { cause: error },
   );
-}
-
-/** fetch says only "fetch failed"; the useful words are in the innermost cause. */
-function deepestMessage(error: unknown): string {
-  let current: unknown = error;
-  let message = String(error);
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    if (current.message) message = current.message;
-    current = current instanceof AggregateError && current.errors.length > 0 ? current.errors[0] : current.cause;
-  }
-  return message;
 }

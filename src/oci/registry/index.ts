@@ -1,3 +1,5 @@
+export type { RequestTimeouts, RetryClock, RetryOptions } from '../../http/index.js';
+export { DEFAULT_TIMEOUTS, parseRetryAfter } from '../../http/index.js';
 export type { Action } from './auth.js';
 export { repositoryScope } from './auth.js';
 export type { AuthChallenge } from './challenge.js';
@@ -10,7 +12,3 @@ export type { PushResult } from './push.js';
 export { pushImage } from './push.js';
 export type { RegistrySourceOptions } from './registry-source.js';
 export { openRegistrySource } from './registry-source.js';
-export type { RetryClock, RetryOptions } from './retry.js';
-export { parseRetryAfter } from './retry.js';
-export type { RequestTimeouts } from './timeouts.js';
-export { DEFAULT_TIMEOUTS } from './timeouts.js';

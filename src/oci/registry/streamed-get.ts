@@ -1,6 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { timeoutError } from './timeouts.js';
+import { timeoutError } from '../../http/index.js';
 
 /**
  * A GET answered with its status and headers as a fetch Response (what the retry policy, the auth flow and the

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createLogger, setLogger } from '../log.js';
 import {
   backoffDelay,
   fetchWithRetry,
@@ -6,7 +7,6 @@ import {
   isRetryableStatus,
   parseRetryAfter,
   type RetryClock,
-  type RetryEvent,
   retryPolicy,
 } from './retry.js';
 
@@ -86,24 +86,32 @@ describe('backoffDelay', () => {
 });
 
 describe('fetchWithRetry', () => {
+  const target = { method: 'GET', url: 'http://registry.test/v2/library/app/manifests/1' };
+  let records: Record<string, unknown>[] = [];
+  const previous = setLogger(
+    createLogger({ level: 'info', stream: { write: (line: string) => void records.push(JSON.parse(line)) } }),
+  );
+  afterEach(() => {
+    records = [];
+  });
+  afterAll(() => setLogger(previous));
+
   it('waits what Retry-After says, then returns the success', async () => {
     const clock = fakeClock();
     const answers = [response(429, { 'retry-after': '3' }), response(200)];
-    const events: RetryEvent[] = [];
-    const result = await fetchWithRetry(
-      async () => answers.shift()!,
-      retryPolicy({ clock }),
-      (e) => events.push(e),
-    );
+    const result = await fetchWithRetry(async () => answers.shift()!, retryPolicy({ clock }), target);
     expect(result.status).toBe(200);
     expect(clock.slept).toEqual([3000]);
-    expect(events).toEqual([{ attempt: 1, delayMs: 3000, reason: 'HTTP 429' }]);
+    expect(records).toEqual([
+      expect.objectContaining({ level: 40, url: target.url, method: 'GET', status: 429, attempt: 1, waitMs: 3000 }),
+    ]);
+    expect(records[0]!.msg).toBe(`retrying GET ${target.url} in 3000 ms after HTTP 429 (attempt 1 failed)`);
   });
 
   it('honours an HTTP-date Retry-After against the injected clock', async () => {
     const clock = fakeClock();
     const answers = [response(503, { 'retry-after': 'Wed, 01 May 2024 12:00:02 GMT' }), response(200)];
-    await fetchWithRetry(async () => answers.shift()!, retryPolicy({ clock }));
+    await fetchWithRetry(async () => answers.shift()!, retryPolicy({ clock }), target);
     expect(clock.slept).toEqual([2000]);
   });
 
@@ -116,6 +124,7 @@ describe('fetchWithRetry', () => {
         return response(502);
       },
       retryPolicy({ attempts: 4, baseDelayMs: 100, clock }),
+      target,
     );
     expect(result.status).toBe(502);
     expect(sent).toBe(4);
@@ -132,7 +141,7 @@ describe('fetchWithRetry', () => {
       throw Object.assign(new Error('no response within 4s'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
     };
     await expect(
-      fetchWithRetry(stalled, retryPolicy({ attempts: 5, baseDelayMs: 200, deadlineMs: 8000, clock })),
+      fetchWithRetry(stalled, retryPolicy({ attempts: 5, baseDelayMs: 200, deadlineMs: 8000, clock }), target),
     ).rejects.toThrow('no response within 4s');
     // 4 s, a 100 ms wait, 4 s more: a third attempt would start past 8 s.
     expect(sent).toBe(2);
@@ -148,6 +157,7 @@ describe('fetchWithRetry', () => {
         return response(429, { 'retry-after': '3600' });
       },
       retryPolicy({ maxDelayMs: 30_000, clock }),
+      target,
     );
     expect(result.status).toBe(429);
     expect(sent).toBe(1);
@@ -163,6 +173,7 @@ describe('fetchWithRetry', () => {
         return response(503, { 'retry-after': '4' });
       },
       retryPolicy({ attempts: 10, maxTotalWaitMs: 10_000, clock }),
+      target,
     );
     expect(clock.slept).toEqual([4000, 4000]);
     expect(sent).toBe(3);
@@ -171,16 +182,20 @@ describe('fetchWithRetry', () => {
   it('retries a reset connection and rethrows a non-retryable error untouched', async () => {
     const clock = fakeClock();
     let sent = 0;
-    const ok = await fetchWithRetry(async () => {
-      sent++;
-      if (sent === 1) throw connectionError('ECONNRESET');
-      return response(200);
-    }, retryPolicy({ clock }));
+    const ok = await fetchWithRetry(
+      async () => {
+        sent++;
+        if (sent === 1) throw connectionError('ECONNRESET');
+        return response(200);
+      },
+      retryPolicy({ clock }),
+      target,
+    );
     expect(ok.status).toBe(200);
     expect(sent).toBe(2);
 
     const tls = connectionError('CERT_HAS_EXPIRED');
-    await expect(fetchWithRetry(async () => Promise.reject(tls), retryPolicy({ clock }))).rejects.toBe(tls);
+    await expect(fetchWithRetry(async () => Promise.reject(tls), retryPolicy({ clock }), target)).rejects.toBe(tls);
   });
 
   it('does not retry answers that retrying cannot change', async () => {
@@ -191,6 +206,7 @@ describe('fetchWithRetry', () => {
         return response(404);
       },
       retryPolicy({ clock: fakeClock() }),
+      target,
     );
     expect(result.status).toBe(404);
     expect(sent).toBe(1);

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { logger } from '../log.js';
 
 /**
- * Retries of one registry request. A registry that is rate limiting (429) or briefly failing (5xx, reset connections)
+ * Retries of one HTTP request. A server that is rate limiting (429) or briefly failing (5xx, reset connections)
  * usually recovers within seconds, so a few spaced attempts turn a failed pull into a slow one. Bounds on both the
  * attempts and the total wait keep a dead registry from hanging a run.
  */
@@ -89,6 +90,17 @@ export function networkErrorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** fetch says only "fetch failed"; the useful words are in the innermost cause. */
+export function networkErrorMessage(error: unknown): string {
+  let current: unknown = error;
+  let message = String(error);
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    if (current.message) message = current.message;
+    current = current instanceof AggregateError && current.errors.length > 0 ? current.errors[0] : current.cause;
+  }
+  return message;
+}
+
 export function isRetryableNetworkError(error: unknown): boolean {
   const code = networkErrorCode(error);
   return code !== undefined && RETRYABLE_CODES.has(code);
@@ -117,10 +129,48 @@ export function backoffDelay(retry: number, policy: RetryPolicy): number {
   return Math.round(exponential / 2 + (policy.clock.random() * exponential) / 2);
 }
 
-export interface RetryEvent {
+/** What a retry is about, for its log record. */
+export interface RetryTarget {
+  method: string;
+  url: string;
+}
+
+/** Where a request stands between attempts: how many were made and how long it has waited so far. */
+export interface RetryState {
+  /** Attempts made, the failed one included. */
   attempt: number;
-  delayMs: number;
-  reason: string;
+  waitedMs: number;
+  startedMs: number;
+}
+
+/**
+ * The wait before the next attempt, or undefined when the policy says to give up: attempts used up, or a wait (our
+ * backoff or the server's Retry-After) that would pass a bound. A server asking us to wait longer than our bounds
+ * allow will not be served by waiting less, so then we give up at once.
+ */
+export function nextWait(policy: RetryPolicy, state: RetryState, retryAfterMs: number | undefined): number | undefined {
+  if (state.attempt >= policy.attempts) return undefined;
+  const delay = retryAfterMs ?? backoffDelay(state.attempt, policy);
+  const late = policy.clock.now() - state.startedMs + delay > policy.deadlineMs;
+  if (delay > policy.maxDelayMs || state.waitedMs + delay > policy.maxTotalWaitMs || late) return undefined;
+  return delay;
+}
+
+/** Every retry is logged: a run that is slow because a server is unwell should say so, not sit silent. */
+export function logRetry(
+  target: RetryTarget,
+  attempt: number,
+  waitMs: number,
+  failure: { status: number } | { code: string | undefined; reason: string },
+): void {
+  const why = 'status' in failure ? `HTTP ${failure.status}` : (failure.code ?? failure.reason);
+  // Without its query: a signed URL (object storage behind a registry, an upload's state) carries secrets there.
+  const url = new URL(target.url);
+  const shown = `${url.origin}${url.pathname}`;
+  logger().warn(
+    { url: shown, method: target.method, attempt, waitMs, ...failure },
+    `retrying ${target.method} ${shown} in ${waitMs} ms after ${why} (attempt ${attempt} failed)`,
+  );
 }
 
 /**
@@ -132,39 +182,36 @@ export interface RetryEvent {
 export async function fetchWithRetry(
   send: (attempt: number) => Promise<Response>,
   policy: RetryPolicy,
-  onRetry?: (event: RetryEvent) => void,
+  target: RetryTarget,
 ): Promise<Response> {
-  let waited = 0;
-  const started = policy.clock.now();
-  for (let attempt = 1; ; attempt++) {
+  const state: RetryState = { attempt: 0, waitedMs: 0, startedMs: policy.clock.now() };
+  for (;;) {
+    state.attempt++;
     let response: Response | undefined;
     let failure: unknown;
     try {
-      response = await send(attempt);
+      response = await send(state.attempt);
     } catch (error) {
       failure = error;
     }
     const retryable = response ? isRetryableStatus(response.status) : isRetryableNetworkError(failure);
-    if (!retryable || attempt >= policy.attempts) {
-      if (response) return response;
-      throw failure;
-    }
     const retryAfter = response ? parseRetryAfter(response.headers.get('retry-after'), policy.clock.now()) : undefined;
-    const delay = retryAfter ?? backoffDelay(attempt, policy);
-    // A registry asking us to wait longer than our bounds allow will not be served by waiting less: give up now.
-    const late = policy.clock.now() - started + delay > policy.deadlineMs;
-    if (delay > policy.maxDelayMs || waited + delay > policy.maxTotalWaitMs || late) {
+    const wait = retryable ? nextWait(policy, state, retryAfter) : undefined;
+    if (wait === undefined) {
       if (response) return response;
       throw failure;
     }
     // The discarded response's body must be consumed or cancelled, or its connection is never reused.
     await response?.body?.cancel().catch(() => undefined);
-    onRetry?.({
-      attempt,
-      delayMs: delay,
-      reason: response ? `HTTP ${response.status}` : String(networkErrorCode(failure)),
-    });
-    await policy.clock.sleep(delay);
-    waited += delay;
+    logRetry(
+      target,
+      state.attempt,
+      wait,
+      response
+        ? { status: response.status }
+        : { code: networkErrorCode(failure), reason: networkErrorMessage(failure) },
+    );
+    await policy.clock.sleep(wait);
+    state.waitedMs += wait;
   }
 }
