@@ -8,7 +8,6 @@ import {
   labelsSchema,
   parseDuration,
   type Rollout,
-  releaseSchema,
   resourceNameSchema,
   rolloutSchema,
   toTimestamp,
@@ -17,6 +16,7 @@ import { type ApplyResult, StoreError } from '../store/index.js';
 import { adminAuth } from './auth.js';
 import type { ServerContext } from './context.js';
 import { list, present, presentHost, requestedVersion } from './present.js';
+import { checkAttachments, previousRelease, releaseRequestSchema } from './release-attachments.js';
 import { actOnRollout, rolloutActionNames, rolloutActionSchema } from './rollout-action.js';
 import { InvalidRequest, parseBody } from './status.js';
 
@@ -112,17 +112,47 @@ export async function adminRoutes(app: FastifyInstance, context: ServerContext):
     if (found === undefined) throw new StoreError('NotFound', `release ${name} not found`);
     return present(found);
   });
-  app.post(`${API_PREFIX}/releases`, async (request, reply) => {
-    const release = parseBody(releaseSchema, request.body, 'Release');
-    await store.createRelease(release, clock());
+  // A release may carry its gate evidence document and image diff (release-attachments.ts): a bigger body.
+  const releaseBody = { bodyLimit: releaseBodyLimit(context) };
+  const releaseRequest = async (body: unknown) => {
+    const request = parseBody(releaseRequestSchema, body, 'Release');
+    const previous =
+      request.attachments?.diff === undefined
+        ? undefined
+        : previousRelease(
+            (await store.listReleases(request.spec.fleet)).map((each) => each.resource),
+            request,
+          );
+    return checkAttachments(request, previous, {
+      evidenceBytes: context.limits.releaseEvidenceBytes,
+      diffBytes: context.limits.releaseDiffBytes,
+    });
+  };
+  app.post(`${API_PREFIX}/releases`, releaseBody, async (request, reply) => {
+    const { release, attachments } = await releaseRequest(request.body);
+    await store.createRelease(release, clock(), attachments);
     return reply.code(201).send(present((await store.getRelease(release.metadata.name))!));
   });
-  app.put(`${API_PREFIX}/releases/:name`, async (request, reply) => {
+  app.put(`${API_PREFIX}/releases/:name`, releaseBody, async (request, reply) => {
     const name = nameOf(request.params);
-    const release = parseBody(releaseSchema, request.body, 'Release');
+    const { release, attachments } = await releaseRequest(request.body);
     checkName(release, name);
-    const result = await store.applyRelease(release, clock());
+    const result = await store.applyRelease(release, clock(), attachments);
     return reply.code(appliedCode(result)).send(present((await store.getRelease(name))!));
+  });
+  // The evidence document byte for byte as it was hashed, so anyone can check it against spec.gate.evidence.
+  app.get(`${API_PREFIX}/releases/:name/evidence`, async (request, reply) => {
+    const name = nameOf(request.params);
+    const evidence = (await releaseAttachments(store, name)).evidence;
+    if (evidence === undefined)
+      throw new StoreError('NotFound', `release ${name} was created without its evidence document`);
+    return reply.type('application/json').send(Buffer.from(evidence, 'utf8'));
+  });
+  app.get(`${API_PREFIX}/releases/:name/diff`, async (request, reply) => {
+    const name = nameOf(request.params);
+    const diff = (await releaseAttachments(store, name)).diff;
+    if (diff === undefined) throw new StoreError('NotFound', `release ${name} was created without an image diff`);
+    return reply.type('application/json').send(diff);
   });
   app.delete(`${API_PREFIX}/releases/:name`, async (request) => {
     const name = nameOf(request.params);
@@ -231,6 +261,18 @@ export async function adminRoutes(app: FastifyInstance, context: ServerContext):
       })),
     );
   });
+}
+
+/** Room for the largest evidence document written as a JSON string (escaping can double it) and image diff. */
+function releaseBodyLimit(context: ServerContext): number {
+  const { bodyBytes, releaseEvidenceBytes, releaseDiffBytes } = context.limits;
+  return bodyBytes + 2 * releaseEvidenceBytes + releaseDiffBytes;
+}
+
+async function releaseAttachments(store: ServerContext['store'], name: string) {
+  const found = await store.releaseAttachments(name);
+  if (found === undefined) throw new StoreError('NotFound', `release ${name} not found`);
+  return found;
 }
 
 function withoutStatus(rollout: Rollout): Rollout {

@@ -6,12 +6,12 @@ import {
   hostSchema,
   pipelineRunSchema,
   pipelineSchema,
-  releaseSchema,
   rolloutSchema,
 } from '../fleet/index.js';
 import { VERSION } from '../version.js';
 import { API_PREFIX, enrollmentTokenRequestSchema } from './admin-routes.js';
 import { desiredResponseSchema, enrollRequestSchema, statusRequestSchema } from './host-routes.js';
+import { releaseRequestSchema } from './release-attachments.js';
 import { rolloutActionSchema } from './rollout-action.js';
 
 /**
@@ -130,6 +130,15 @@ export function openApiDocument(): Record<string, unknown> {
       },
     };
   }
+  for (const [attachment, summary] of [
+    ['evidence', "The release's gate evidence document, byte for byte as spec.gate.evidence hashes it"],
+    ['diff', 'The image diff from the previous release of the fleet (patchline diff -f json without layers)'],
+  ] as const) {
+    paths[`${API_PREFIX}/releases/{name}/${attachment}`] = {
+      parameters: [nameParameter],
+      get: { summary, responses: { 200: { description: 'JSON as stored' }, 404: failure } },
+    };
+  }
   paths[`${API_PREFIX}/rollouts/{name}/events`] = {
     parameters: [
       nameParameter,
@@ -220,7 +229,8 @@ export function openApiDocument(): Record<string, unknown> {
       },
       schemas: {
         Fleet: schema(fleetSchema),
-        Release: schema(releaseSchema),
+        // Requests may carry attachments (the evidence document, the image diff); responses never do.
+        Release: schema(releaseRequestSchema),
         Rollout: schema(rolloutSchema),
         Host: schema(hostSchema),
         Pipeline: schema(pipelineSchema),
