@@ -7,6 +7,7 @@ import {
   hostSchema,
   labelsSchema,
   parseDuration,
+  previousRelease,
   type Rollout,
   resourceNameSchema,
   rolloutSchema,
@@ -16,7 +17,7 @@ import { type ApplyResult, StoreError } from '../store/index.js';
 import { adminAuth } from './auth.js';
 import type { ServerContext } from './context.js';
 import { list, present, presentHost, requestedVersion } from './present.js';
-import { checkAttachments, previousRelease, releaseRequestSchema } from './release-attachments.js';
+import { checkAttachments, releaseRequestSchema } from './release-attachments.js';
 import { actOnRollout, rolloutActionNames, rolloutActionSchema } from './rollout-action.js';
 import { InvalidRequest, parseBody } from './status.js';
 

@@ -29,18 +29,6 @@ export interface AttachmentLimits {
 }
 
 /**
- * The release's fleet's release created just before it (the newest of the fleet's others when it is not stored
- * yet): what its image diff compares against.
- */
-export function previousRelease(siblings: readonly Release[], release: Release): Release | undefined {
-  const created = release.metadata.createdAt;
-  return siblings
-    .filter((each) => each.metadata.name !== release.metadata.name)
-    .filter((each) => created === undefined || (each.metadata.createdAt ?? '') < created)
-    .sort((a, b) => (b.metadata.createdAt ?? '').localeCompare(a.metadata.createdAt ?? ''))[0];
-}
-
-/**
  * Checks what a release request carries, failing closed with the field at fault: the evidence must hash to the
  * digest the release records and vouch for its image; the diff must go from the previous release's image to this
  * one's. Returns what the store keeps.
