@@ -46,7 +46,7 @@ interface Upstream {
   repository: string;
   v1: Pushed;
   v2: Pushed & { amd64: string; arm64: string };
-  v3: Pushed & { layer: { digest: string; size: number } };
+  v3: Pushed & { layer: { digest: string; size: number }; config: { digest: string; size: number } };
   v4: Pushed;
   stranger: Pushed;
 }
@@ -98,7 +98,10 @@ async function makeUpstream(): Promise<Upstream> {
     compression: 'none',
   });
   const v3 = await push(registry, v3Layout.ref, 'v3');
-  const v3Manifest = JSON.parse(v3.raw.toString()) as { layers: Array<{ digest: string; size: number }> };
+  const v3Manifest = JSON.parse(v3.raw.toString()) as {
+    config: { digest: string; size: number };
+    layers: Array<{ digest: string; size: number }>;
+  };
 
   const v4Layout = await makeLayoutImage(dir, 'v4', [[{ name: 'usr/bin/app', content: 'v4' }]]);
   const v4 = await push(registry, v4Layout.ref, 'v4');
@@ -113,7 +116,7 @@ async function makeUpstream(): Promise<Upstream> {
     repository: `${proxy.host}/web/os`,
     v1,
     v2: { ...v2, amd64: amdDescriptor.digest, arm64: armDescriptor.digest },
-    v3: { ...v3, layer: v3Manifest.layers[0] ?? { digest: '', size: 0 } },
+    v3: { ...v3, layer: v3Manifest.layers[0] ?? { digest: '', size: 0 }, config: v3Manifest.config },
     v4,
     stranger,
   };
@@ -651,6 +654,24 @@ describe.skipIf(missing.length > 0)('the registry gateway', () => {
       );
       await until('the failed download to clean up', async () => ((await left()).length === 0 ? true : undefined));
     }
+    // A blob that arrives in one chunk (the config) is held back whole, so a mismatch fails it before its response
+    // starts: a clean 503 the client retries, no byte of it sent, nothing of it cached.
+    const config = upstream.v3.config;
+    upstream.proxy.reset();
+    upstream.proxy.inject({
+      method: 'GET',
+      path: new RegExp(`/blobs/${config.digest}$`),
+      times: 1,
+      fault: { kind: 'corrupt', atByte: 0 },
+    });
+    const refused = await fetch(`${fleet.gateway.url}/v2/fleets/web/os/blobs/${config.digest}`, {
+      headers: { authorization },
+    });
+    expect(refused.headers.get('retry-after')).toBe('30');
+    expect(await registryError(refused)).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+    const configLeft = async () =>
+      (existsSync(cached) ? await readdir(cached) : []).filter((name) => name.startsWith(config.digest.slice(7)));
+    await until('the failed download to clean up', async () => ((await configLeft()).length === 0 ? true : undefined));
     // Upstream delivers it right: served whole, and now cached with the right bytes.
     upstream.proxy.reset();
     const fixed = await rawGet(url, authorization);

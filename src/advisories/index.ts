@@ -23,6 +23,8 @@ export type { ExportResult } from './database-file.js';
 export { exportDatabase, importDatabaseFile, isSqliteFile } from './database-file.js';
 export { SCHEMA_VERSION } from './database-schema.js';
 export type { HttpOptions } from './download.js';
+export type { FeedLocation, FeedSource } from './feeds/feed-source.js';
+export { FEED_SOURCES, feedUsages } from './feeds/registry.js';
 export type { Feed, FeedKind } from './feeds.js';
 export { DEFAULT_SOURCES, parseFeed, selectFeeds } from './feeds.js';
 export type { ImportOptions, ImportReport, SourceImport } from './import-paths.js';

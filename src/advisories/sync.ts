@@ -1,19 +1,13 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { PatchlineError } from '../errors.js';
-import type { AdvisorySource, Importer, ImportProblem } from './advisory.js';
+import type { Importer, ImportProblem } from './advisory.js';
 import { buildInCopy } from './build-in-copy.js';
 import type { AdvisoryDatabase } from './database.js';
 import type { HttpOptions } from './download.js';
-import { fetchFedoraBodhi } from './feeds/fedora-bodhi.js';
 import { type FeedContext, type FeedFetch, type FeedLimits, feedFolder } from './feeds/feed-fetch.js';
-import { fetchOsv } from './feeds/osv.js';
-import { fetchRedhatVex } from './feeds/redhat-vex.js';
-import { fetchUpdateinfo } from './feeds/updateinfo.js';
-import { fetchAlpineSecdb, fetchDebianTracker } from './feeds/whole-documents.js';
-import { type Feed, type FeedKind, feedOrigin } from './feeds.js';
+import { type Feed, feedOrigin, sourceOf } from './feeds.js';
 import { importPaths } from './import-paths.js';
-import { createUpdateinfoImporter, type UpdateinfoOptions } from './importers/updateinfo.js';
 import { emptySyncState, readSyncState, type SyncState, writeSyncState } from './sync-state.js';
 
 /**
@@ -64,37 +58,10 @@ export const DEFAULT_FEED_LIMITS: FeedLimits = {
   maxIncrementalRecords: 2000,
 };
 
-const FETCHERS: Record<FeedKind, (context: FeedContext) => Promise<FeedFetch>> = {
-  osv: fetchOsv,
-  'redhat-vex': fetchRedhatVex,
-  'debian-tracker': fetchDebianTracker,
-  'alpine-secdb': fetchAlpineSecdb,
-  'fedora-bodhi': fetchFedoraBodhi,
-  updateinfo: fetchUpdateinfo,
-};
-
-/** The advisory source a feed's deletions are recorded against. */
-const DELETION_SOURCE: Record<FeedKind, AdvisorySource> = {
-  osv: 'osv',
-  'redhat-vex': 'redhat-csaf-vex',
-  'debian-tracker': 'debian-tracker',
-  'alpine-secdb': 'alpine-secdb',
-  'fedora-bodhi': 'fedora-bodhi',
-  updateinfo: 'updateinfo',
-};
-
-/**
- * An updateinfo feed's errata go under the ecosystem its `#os=` named, each entry marked with the repository, so that
- * what other repositories said of the same erratum is kept; every other feed is read by every importer.
- */
+/** A feed's own importers where its kind names them (updateinfo); every importer otherwise. */
 function feedImporters(feed: Feed, db: AdvisoryDatabase): { importers: Importer[] } | undefined {
-  if (feed.kind !== 'updateinfo') return undefined;
-  const options: UpdateinfoOptions = {
-    repository: feed.base,
-    storedEntries: (id) => db.storedAffected('updateinfo', id),
-  };
-  if (feed.os !== undefined) options.ecosystem = feed.os;
-  return { importers: [createUpdateinfoImporter(options)] };
+  const importers = sourceOf(feed).importers;
+  return importers === undefined ? undefined : { importers: importers(feed, db) };
 }
 
 export async function updateDatabase(
@@ -122,7 +89,7 @@ export async function updateDatabase(
       limits,
     };
     try {
-      const fetch = await FETCHERS[feed.kind](context);
+      const fetch = await sourceOf(feed).sync(context);
       fetched.push({ feed, fetch });
       reports.push({
         feed: feed.id,
@@ -165,7 +132,7 @@ export async function updateDatabase(
         }
         if (fetch.deletions.length > 0) {
           const summary = db.write(
-            DELETION_SOURCE[feed.kind],
+            sourceOf(feed).deletionSource,
             { records: [], problems: [], deletions: fetch.deletions },
             { at, origin: feedOrigin(feed) },
           );

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { feedUsages } from '../advisories/feeds/registry.js';
 import { DEFAULT_SOURCES, MIRROR_ENV, selectFeeds } from '../advisories/feeds.js';
 import { type UpdateResult, updateDatabase } from '../advisories/sync.js';
 import { PatchlineError } from '../errors.js';
@@ -22,7 +23,7 @@ export function dbUpdateCommand(): Command {
     .addOption(
       new Option(
         '--source <feed>',
-        `feeds to sync, comma-separated or repeated: osv:<Ecosystem>, redhat-vex, debian-tracker, alpine-secdb:<branch>, fedora-bodhi:<release>, updateinfo:<rpm repository URL>[#os=ID:VERSION_ID] (default: ${DEFAULT_SOURCES.join(',')})`,
+        `feeds to sync, comma-separated or repeated: ${feedUsages()} (default: ${DEFAULT_SOURCES.join(',')})`,
       ).argParser((value: string, previous: string[] = []) => [...previous, value]),
     )
     .addOption(

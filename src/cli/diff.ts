@@ -4,10 +4,7 @@ import { AdvisoryDatabase } from '../advisories/index.js';
 import { PatchlineError } from '../errors.js';
 import { type Inventory, readInventory } from '../inventory/index.js';
 import { diffImages, type ImageDiff } from '../policy/image-diff.js';
-import { diffJson } from '../report/diff-json.js';
-import { diffMarkdown } from '../report/diff-markdown.js';
-import { diffTable } from '../report/diff-table.js';
-import type { TableLayout } from '../report/text-table.js';
+import { formatsFor, renderReport } from '../report/formats/registry.js';
 import { openFileTree } from '../rootfs/index.js';
 import { matchInventory, type ScanResult } from '../scan/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
@@ -17,22 +14,14 @@ import { writeOutput } from './output.js';
 import { terminalProgress } from './progress.js';
 import { outputWidth } from './terminal-width.js';
 
-type DiffFormat = 'table' | 'json' | 'markdown';
-
 interface DiffFlags extends ImageFlags {
   db?: string;
-  format: DiffFormat;
+  format: string;
   output?: string;
   skipAdvisories?: boolean;
   allowEmpty?: boolean;
   allowPartial?: boolean;
 }
-
-const WRITERS: Record<DiffFormat, (diff: ImageDiff, layout: Pick<TableLayout, 'width'>) => string> = {
-  table: diffTable,
-  json: diffJson,
-  markdown: diffMarkdown,
-};
 
 export const DIFF_HELP = `
 Advisories: fixes gained and advisories newly applicable come from the local advisory database. With --db the
@@ -52,7 +41,7 @@ export function diffCommand(): Command {
     .argument('<old>', 'the image before (a reference as `patchline inspect --help` describes, or dir:ROOTFS)')
     .argument('<new>', 'the image after')
     .addOption(dbOption())
-    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('table'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(formatsFor('diff')).default('table'))
     .option('-o, --output <file>', 'write to FILE instead of stdout (written whole or not at all)')
     .option('--skip-advisories', 'diff packages, kernel and layers only; do not read the advisory database')
     .option('--allow-empty', 'succeed even when an image has no package database (scratch or static images)')
@@ -78,7 +67,7 @@ export function diffCommand(): Command {
       const [oldScan, newScan] = scanBoth(advisories.path, oldInventory, newInventory);
       diff = diffImages({ inventory: oldInventory, scan: oldScan }, { inventory: newInventory, scan: newScan });
     }
-    await writeOutput(WRITERS[flags.format](diff, { width: outputWidth(flags.output) }), flags.output);
+    await writeOutput(renderReport('diff', flags.format, diff, { width: outputWidth(flags.output) }), flags.output);
   });
 }
 

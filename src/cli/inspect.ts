@@ -1,10 +1,8 @@
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../errors.js';
-import { detectBootc } from '../inventory/bootc.js';
-import { type Image, openImage } from '../oci/image.js';
-import { formatPlatform } from '../oci/platform.js';
+import { openImage } from '../oci/image.js';
 import { parseImageReference } from '../oci/reference.js';
-import { humanBytes, shortDigest, table } from '../report/text-table.js';
+import { formatsFor, renderReport } from '../report/formats/registry.js';
 import { DirectoryTree } from '../rootfs/directory-tree.js';
 import type { FileTree, FoundFile, ReadStats } from '../rootfs/file-tree.js';
 import { LayeredTree } from '../rootfs/layered-tree.js';
@@ -13,7 +11,7 @@ import { terminalProgress } from './progress.js';
 
 interface InspectFlags extends ImageFlags {
   list?: string[];
-  format: 'table' | 'json';
+  format: string;
 }
 
 export function inspectCommand(): Command {
@@ -24,7 +22,7 @@ export function inspectCommand(): Command {
       'docker://HOST/REPO:TAG, HOST/REPO@sha256:…, oci:DIR[:TAG], oci-archive:FILE[:TAG], docker-archive:FILE, dir:ROOTFS',
     )
     .option('--list <glob>', 'list merged-tree paths matching GLOB (repeatable; ** spans folders)', collect)
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'));
+    .addOption(new Option('-f, --format <format>', 'output format').choices(formatsFor('inspect')).default('table'));
   for (const option of imageOptions()) command.addOption(option);
   return command.action(async (image: string, flags: InspectFlags) => {
     process.stdout.write(await inspect(image, flags));
@@ -57,9 +55,7 @@ export async function inspect(input: string, flags: InspectFlags): Promise<strin
         'a dir: root filesystem has no image metadata; use --list GLOB to list its files',
       );
     }
-    return flags.format === 'json'
-      ? `${JSON.stringify(toJson(tree.name, image, files, stats), null, 2)}\n`
-      : toTable(tree.name, image, files, stats);
+    return renderReport('inspect', flags.format, { name: tree.name, image, files, stats });
   } finally {
     await tree.close();
   }
@@ -70,116 +66,4 @@ function dedupe(files: FoundFile[]): FoundFile[] {
   const seen = new Map<string, FoundFile>();
   for (const file of files) if (!seen.has(file.path)) seen.set(file.path, file);
   return [...seen.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-/** By the labels alone (inspect reads no files), by the same rules as the inventory. */
-function isBootc(labels: Record<string, string>): boolean {
-  return detectBootc(labels, []).bootc;
-}
-
-function toJson(name: string, image: Image | undefined, files: FoundFile[] | undefined, stats: ReadStats | undefined) {
-  const labels = image?.config.config?.Labels ?? {};
-  return {
-    name,
-    ...(image
-      ? {
-          digest: image.digest,
-          mediaType: image.mediaType,
-          ...(image.indexDigest ? { indexDigest: image.indexDigest } : {}),
-          configDigest: image.configDigest,
-          platform: formatPlatform(image.platform),
-          created: image.config.created ?? null,
-          labels,
-          bootc: isBootc(labels),
-          layers: image.layers.map((layer) => ({
-            index: layer.index,
-            digest: layer.descriptor.digest,
-            mediaType: layer.descriptor.mediaType,
-            size: layer.descriptor.size,
-            diffId: layer.diffId,
-          })),
-        }
-      : {}),
-    ...(files
-      ? {
-          files: files.map((file) => ({
-            path: file.path,
-            type: file.entry.type,
-            size: file.entry.size,
-            mode: `0${(file.entry.mode & 0o7777).toString(8)}`,
-            ...(file.entry.linkTarget !== undefined ? { linkTarget: file.entry.linkTarget } : {}),
-            ...(file.resolvedPath !== undefined ? { resolvedPath: file.resolvedPath } : {}),
-            ...(file.layer ? { layer: file.layer } : {}),
-          })),
-        }
-      : {}),
-    ...(stats ? { stats } : {}),
-  };
-}
-
-function toTable(
-  name: string,
-  image: Image | undefined,
-  files: FoundFile[] | undefined,
-  stats: ReadStats | undefined,
-): string {
-  const out: string[] = [];
-  if (image) {
-    const labels = image.config.config?.Labels ?? {};
-    const header: string[][] = [
-      ['Name:', name],
-      ['Digest:', image.digest],
-      ...(image.indexDigest ? [['Index:', image.indexDigest]] : []),
-      ['Platform:', formatPlatform(image.platform)],
-      ['Created:', image.config.created ?? '-'],
-      ['bootc:', isBootc(labels) ? 'yes' : 'no'],
-    ];
-    out.push(table(header));
-    const labelNames = Object.keys(labels).sort();
-    if (labelNames.length > 0) {
-      out.push('Labels:');
-      for (const label of labelNames) out.push(`  ${label}=${labels[label]}`);
-    }
-    const total = image.layers.reduce((sum, layer) => sum + layer.descriptor.size, 0);
-    out.push(`Layers: ${image.layers.length} (${humanBytes(total)})`);
-    out.push(
-      table([
-        ['  #', 'DIGEST', 'SIZE', 'MEDIA TYPE'],
-        ...image.layers.map((layer) => [
-          `  ${layer.index}`,
-          shortDigest(layer.descriptor.digest),
-          humanBytes(layer.descriptor.size),
-          layer.descriptor.mediaType,
-        ]),
-      ]),
-    );
-  }
-  if (files) {
-    if (image) out.push('');
-    out.push(
-      table([
-        ['TYPE', 'MODE', 'SIZE', 'LAYER', 'PATH'],
-        ...files.map((file) => [
-          file.entry.type,
-          `0${(file.entry.mode & 0o7777).toString(8)}`,
-          file.entry.type === 'file' || file.entry.type === 'hardlink' ? String(file.entry.size) : '-',
-          file.layer ? `${file.layer.index}` : '-',
-          describePath(file),
-        ]),
-      ]),
-    );
-    if (stats && image) {
-      out.push(
-        `\n${files.length} paths; read ${stats.layersRead} of ${stats.layers} layers, ${humanBytes(stats.bytesRead)} read, ${humanBytes(stats.bytesDownloaded)} downloaded`,
-      );
-    }
-  }
-  return `${out.join('\n')}\n`;
-}
-
-/** `ls -l` shows a symlink as `a -> b`; tar shows a hardlink as `a link to b`. */
-function describePath(file: FoundFile): string {
-  if (file.entry.type === 'symlink') return `${file.path} -> ${file.entry.linkTarget ?? ''}`;
-  if (file.entry.type === 'hardlink') return `${file.path} link to ${file.entry.linkTarget ?? ''}`;
-  return file.resolvedPath ? `${file.path} (${file.resolvedPath})` : file.path;
 }

@@ -2,38 +2,27 @@ import { Command, Option } from 'commander';
 import { PatchlineError } from '../errors.js';
 import { catalogers, readInventory } from '../inventory/inventory.js';
 import type { Inventory } from '../inventory/inventory-types.js';
-import { type CyclonedxVersion, cyclonedxJson } from '../report/cyclonedx.js';
-import { inventoryJson } from '../report/inventory-json.js';
-import { inventoryTable } from '../report/inventory-table.js';
-import { spdxJson } from '../report/spdx.js';
+import type { CyclonedxVersion } from '../report/cyclonedx.js';
+import { formatsFor, renderReport } from '../report/formats/registry.js';
 import { openFileTree } from '../rootfs/open.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
 import { terminalProgress } from './progress.js';
 
-type SbomFormat = 'cyclonedx-json' | 'spdx-json' | 'json' | 'table';
-
 interface SbomFlags extends ImageFlags {
-  format: SbomFormat;
+  format: string;
   cyclonedxVersion: CyclonedxVersion;
   output?: string;
   allowEmpty?: boolean;
   allowPartial?: boolean;
 }
 
-const WRITERS: Record<SbomFormat, (inventory: Inventory, flags: SbomFlags) => string> = {
-  'cyclonedx-json': (inventory, flags) => `${cyclonedxJson(inventory, new Date(), flags.cyclonedxVersion)}\n`,
-  'spdx-json': (inventory) => spdxJson(inventory),
-  json: inventoryJson,
-  table: inventoryTable,
-};
-
 export function sbomCommand(): Command {
   const command = new Command('sbom')
     .description("list an image's installed packages (rpm, dpkg, apk), OS, kernel and bootc status as an SBOM")
     .argument('<image>', 'an image reference (see `patchline inspect --help`) or dir:ROOTFS')
     .addOption(
-      new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('cyclonedx-json'),
+      new Option('-f, --format <format>', 'output format').choices(formatsFor('sbom')).default('cyclonedx-json'),
     )
     .addOption(
       new Option('--cyclonedx-version <version>', 'CycloneDX spec version to write')
@@ -62,7 +51,10 @@ export function sbomCommand(): Command {
         `no package database found (looked for ${looked}); if the image really has no OS packages, pass --allow-empty`,
       );
     }
-    await writeOutput(WRITERS[flags.format](inventory, flags), flags.output);
+    await writeOutput(
+      renderReport('sbom', flags.format, inventory, { cyclonedxVersion: flags.cyclonedxVersion }),
+      flags.output,
+    );
     if (inventory.problems.length > 0) {
       for (const problem of inventory.problems)
         process.stderr.write(`patchline: warning: ${problem.path}: ${problem.message}\n`);

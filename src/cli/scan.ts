@@ -3,13 +3,7 @@ import { AdvisoryDatabase } from '../advisories/index.js';
 import { DURATION_HINT, formatAge } from '../duration.js';
 import { PatchlineError } from '../errors.js';
 import { tryParseDuration } from '../fleet/duration.js';
-import { cyclonedxVexJson } from '../report/cyclonedx-vex.js';
-import { gitlabContainerScanningJson } from '../report/gitlab-container-scanning.js';
-import { openvexJson } from '../report/openvex.js';
-import { sarifJson } from '../report/sarif.js';
-import { scanJson } from '../report/scan-json.js';
-import { scanTable } from '../report/scan-table.js';
-import type { TableLayout } from '../report/text-table.js';
+import { formatsFor, renderReport } from '../report/formats/registry.js';
 import { applyVex, readVexFiles, type ScanResult, scanImage } from '../scan/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { checkInventory } from './inventory-checks.js';
@@ -18,12 +12,11 @@ import { writeOutput } from './output.js';
 import { ResultExit } from './result-exit.js';
 import { outputWidth } from './terminal-width.js';
 
-type ScanFormat = 'table' | 'json' | 'sarif' | 'cyclonedx-json' | 'openvex' | 'gitlab';
 type FailOn = 'fix-available' | 'any';
 
 interface ScanFlags extends ImageFlags {
   db?: string;
-  format: ScanFormat;
+  format: string;
   output?: string;
   vex?: string[];
   failOn?: FailOn;
@@ -33,16 +26,6 @@ interface ScanFlags extends ImageFlags {
   allowPartial?: boolean;
   allowNoData?: boolean;
 }
-
-const WRITERS: Record<ScanFormat, (result: ScanResult, layout: Pick<TableLayout, 'width'>) => string> = {
-  table: scanTable,
-  json: scanJson,
-  sarif: (result) => sarifJson(result),
-  'cyclonedx-json': (result) => cyclonedxVexJson(result),
-  openvex: openvexJson,
-  // GitLab's container scanning report (gl-container-scanning-report.json)
-  gitlab: gitlabContainerScanningJson,
-};
 
 export const SCAN_EXIT_CODES = `Exit codes:
   0  the scan ran, and found nothing --fail-on names (without --fail-on: the scan ran)
@@ -59,7 +42,7 @@ export function scanCommand(): Command {
     )
     .argument('<image>', 'an image reference (see `patchline inspect --help`) or dir:ROOTFS')
     .addOption(dbOption())
-    .addOption(new Option('-f, --format <format>', 'output format').choices(Object.keys(WRITERS)).default('table'))
+    .addOption(new Option('-f, --format <format>', 'output format').choices(formatsFor('scan')).default('table'))
     .option('-o, --output <file>', 'write to FILE instead of stdout (written whole or not at all)')
     .option(
       '--vex <file>',
@@ -108,7 +91,7 @@ export function scanCommand(): Command {
       throw new PatchlineError('input', image, `${scanned.noData} (pass --allow-no-data to accept an empty result)`);
     }
     const result = applyVex(scanned, statements);
-    await writeOutput(WRITERS[flags.format](result, { width: outputWidth(flags.output) }), flags.output);
+    await writeOutput(renderReport('scan', flags.format, result, { width: outputWidth(flags.output) }), flags.output);
     if (flags.failOn) failOn(flags.failOn, result, image);
   });
 }

@@ -2,12 +2,10 @@ import { applyExceptions } from './exceptions.js';
 import { exposureOf } from './exposure.js';
 import type { GateInputs } from './gate-inputs.js';
 import type { GateResult } from './gate-result.js';
+import type { PolicyRule, RuleContext } from './policy-rule.js';
 import { complianceRule } from './rule-compliance.js';
-import { databaseRule, dataInUse } from './rule-database.js';
-import { fixesRule, unfixedRule } from './rule-findings.js';
-import { baseRule, imageAgeRule } from './rule-image.js';
-import { kernelRule } from './rule-kernel.js';
-import { forbiddenRule, requiredRule } from './rule-packages.js';
+import { dataInUse } from './rule-database.js';
+import { POLICY_RULES } from './rules.js';
 
 const BASE_NAME_LABEL = 'org.opencontainers.image.base.name';
 const BASE_DIGEST_LABEL = 'org.opencontainers.image.base.digest';
@@ -24,18 +22,9 @@ export function evaluatePolicy(inputs: GateInputs, now: Date | string): GateResu
   const exceptions = applyExceptions(spec.exceptions, scan, at, loaded.policy.metadata.name);
   const findings = exceptions.scan.findings;
   const compliance = complianceRule(spec.compliance, inputs.compliance, at);
-  const rules = [
-    databaseRule(spec.database, used),
-    fixesRule(spec.fixes, findings, at),
-    unfixedRule(spec.unfixed, findings),
-    imageAgeRule(spec.image, image, at),
-    baseRule(spec.base, image, inputs.base),
-    forbiddenRule(spec.packages, image),
-    requiredRule(spec.packages, image),
-    kernelRule(spec.kernel, image, inputs.kernel),
-    compliance.rule,
-    exceptions.rule,
-  ];
+  const context: RuleContext = { inputs, at, findings, used, exceptions, compliance };
+  const sections = spec as Record<string, unknown>;
+  const rules = POLICY_RULES.flatMap((rule: PolicyRule) => rule.evaluate(sections[rule.key], context));
   const result: GateResult = {
     apiVersion: 'patchline.dev/v1',
     kind: 'GateResult',

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { RuleName } from './gate-result.js';
+import { RULE_REPORTS } from './rules.js';
 
 /**
  * The gate evidence record, version 1: what an auditor needs to re-check a verdict without re-running anything, and
@@ -31,18 +33,8 @@ export const findingReferenceSchema = z
   })
   .describe('a finding of the scan, by reference');
 
-const ruleName = z.enum([
-  'database.maxAge',
-  'fixes.maxAge',
-  'unfixed',
-  'image.maxAge',
-  'base.mustBeLatest',
-  'packages.forbidden',
-  'packages.required',
-  'kernel.mustBeLatest',
-  'compliance',
-  'exceptions',
-]);
+// The names of the registered rules (rules.ts), in result order.
+const ruleName = z.enum(RULE_REPORTS.map((rule) => rule.name) as [RuleName, ...RuleName[]]);
 
 const xccdfResult = z.enum([
   'pass',

@@ -37,3 +37,5 @@ export type { DiffPackage, PackageChange, PackageDiff } from './package-diff.js'
 export { diffPackages } from './package-diff.js';
 export type { Policy, PolicyException, PolicySpec } from './policy-document.js';
 export { EXCEPTION_STATUSES, policyJsonSchema, policySchema } from './policy-document.js';
+export type { PolicyRule, RuleContext, RuleReport } from './policy-rule.js';
+export { POLICY_RULES, RULE_REPORTS, ruleReport } from './rules.js';

@@ -1,7 +1,65 @@
+import { z } from 'zod';
 import { expiryOf } from './exceptions.js';
 import type { ComplianceFacts } from './gate-inputs.js';
 import type { ComplianceExceptionOutcome, ComplianceOutcome, RuleResult, XccdfResult } from './gate-result.js';
-import type { ComplianceSpec } from './policy-document.js';
+import { policyRule } from './policy-rule.js';
+import { expires, nonEmpty } from './schema-parts.js';
+
+const complianceExceptionSchema = z
+  .strictObject({
+    rule: z
+      .string()
+      .regex(
+        /^xccdf_\S+_rule_\S+$/,
+        'expected an XCCDF rule id such as xccdf_org.ssgproject.content_rule_sshd_disable_root_login',
+      )
+      .describe('The XCCDF rule id, as the datastream and the results name it'),
+    justification: nonEmpty('a justification'),
+    approver: nonEmpty('the approver'),
+    expires: expires,
+  })
+  .describe('An approved waiver that keeps one failing XCCDF rule from failing the gate until it expires');
+
+const complianceSchema = z
+  .strictObject({
+    datastream: z
+      .string()
+      .min(1, 'expected the path of a SCAP source datastream')
+      .describe(
+        'A SCAP 1.2/1.3 source datastream (e.g. /usr/share/xml/scap/ssg/content/ssg-rhel9-ds.xml); relative to the policy file',
+      ),
+    profile: z
+      .string()
+      .regex(/^\S+$/, 'expected an XCCDF profile id such as xccdf_org.ssgproject.content_profile_cis')
+      .describe('The XCCDF profile to evaluate (oscap info DATASTREAM lists them), or a profile of the tailoring file'),
+    tailoring: z
+      .string()
+      .min(1, 'expected the path of an XCCDF tailoring file')
+      .optional()
+      .describe('An XCCDF tailoring file (rules selected or values changed); relative to the policy file'),
+    exceptions: z.array(complianceExceptionSchema).optional(),
+  })
+  .describe(
+    "The image's merged root filesystem is evaluated offline with OpenSCAP against this profile; a rule that fails (or ends in error or unknown) fails the gate unless an exception in force names it",
+  );
+
+export type ComplianceSpec = z.output<typeof complianceSchema>;
+export type ComplianceException = NonNullable<ComplianceSpec['exceptions']>[number];
+
+/** compliance: OpenSCAP's results are judged once before the rules run (the result records them whole, beside). */
+export const compliancePolicy = policyRule({
+  key: 'compliance',
+  schema: complianceSchema.optional(),
+  example: { datastream: 'ssg-almalinux9-ds.xml', profile: 'xccdf_org.ssgproject.content_profile_cis' },
+  reports: [
+    {
+      name: 'compliance',
+      title: 'ProfileCompliance',
+      help: 'The image must pass the SCAP profile the policy names, evaluated offline by OpenSCAP.',
+    },
+  ],
+  evaluate: (_section, { compliance }) => [compliance.rule],
+});
 
 // error and unknown mean OpenSCAP could not tell: fail closed, like a fail, until someone looks (an exception can say so).
 const FAILING: ReadonlySet<XccdfResult> = new Set(['fail', 'error', 'unknown']);

@@ -1,8 +1,10 @@
+import { z } from 'zod';
 import type { DatabaseStatus } from '../advisories/index.js';
 import { durationSeconds, formatAge } from '../duration.js';
 import { ecosystemFor, type ScanResult } from '../scan/index.js';
 import type { RuleResult } from './gate-result.js';
-import type { PolicySpec } from './policy-document.js';
+import { policyRule } from './policy-rule.js';
+import { duration } from './schema-parts.js';
 
 /** The advisory data the gate relies on: the sources holding the image's ecosystem, and their age. */
 export interface DataInUse {
@@ -37,7 +39,7 @@ export function dataInUse(scan: ScanResult, database: DatabaseStatus, now: numbe
  * image whose ecosystem has no source in the database fails whether or not maxAge is set; with maxAge, data last
  * updated longer ago fails too.
  */
-export function databaseRule(spec: PolicySpec['database'], used: DataInUse): RuleResult {
+export function databaseRule(spec: z.output<typeof databaseSection>, used: DataInUse): RuleResult {
   const maxAge = spec === undefined ? null : durationSeconds(spec.maxAge)!;
   const inputs = {
     maxAgeSeconds: maxAge,
@@ -65,3 +67,23 @@ export function databaseRule(spec: PolicySpec['database'], used: DataInUse): Rul
     ? { ...base, outcome: 'fail', message: `the advisory data is older than ${formatAge(maxAge)}: ${measured}` }
     : { ...base, outcome: 'pass', message: `${measured}, within ${formatAge(maxAge)}` };
 }
+
+const databaseSection = z
+  .strictObject({
+    maxAge: duration.describe('The advisory data for the image may be at most this old (since its last update)'),
+  })
+  .optional();
+
+export const databasePolicy = policyRule({
+  key: 'database',
+  schema: databaseSection,
+  example: { maxAge: '3d' },
+  reports: [
+    {
+      name: 'database.maxAge',
+      title: 'AdvisoryDatabaseIsFresh',
+      help: 'The advisory database must be younger than the policy allows, and hold every source it needs.',
+    },
+  ],
+  evaluate: (section, { used }) => [databaseRule(section, used)],
+});

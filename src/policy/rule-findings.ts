@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import { durationSeconds, formatAge } from '../duration.js';
 import type { Finding } from '../scan/index.js';
 import type { RuleResult } from './gate-result.js';
-import type { PolicySpec } from './policy-document.js';
+import { policyRule } from './policy-rule.js';
+import { duration } from './schema-parts.js';
 
 /**
  * fixes.maxAge and unfixed: the rules over findings. They read a finding's status and fix date only, never its
@@ -14,7 +16,7 @@ export function fixAgeSeconds(finding: Finding, now: number): number {
   return Number.isNaN(since) ? Number.POSITIVE_INFINITY : Math.floor((now - since) / 1000);
 }
 
-export function fixesRule(spec: PolicySpec['fixes'], findings: readonly Finding[], now: number): RuleResult {
+export function fixesRule(spec: z.output<typeof fixesSection>, findings: readonly Finding[], now: number): RuleResult {
   const available = findings.filter((finding) => finding.status === 'fix-available');
   if (spec === undefined) {
     return {
@@ -63,7 +65,7 @@ export function isUnfixed(finding: Finding): boolean {
   return finding.status === 'no-fix-yet' || finding.status === 'will-not-fix';
 }
 
-export function unfixedRule(mode: PolicySpec['unfixed'], findings: readonly Finding[]): RuleResult {
+export function unfixedRule(mode: z.output<typeof unfixedSection>, findings: readonly Finding[]): RuleResult {
   const unfixed = findings.filter(isUnfixed);
   const effective = mode ?? 'report';
   const inputs = {
@@ -84,3 +86,42 @@ export function unfixedRule(mode: PolicySpec['unfixed'], findings: readonly Find
     packages: [],
   };
 }
+
+const fixesSection = z
+  .strictObject({
+    maxAge: duration.describe('A fix available longer than this and not in the image fails the gate; 0: any fix'),
+  })
+  .optional();
+
+export const fixesPolicy = policyRule({
+  key: 'fixes',
+  schema: fixesSection,
+  example: { maxAge: '30d' },
+  reports: [
+    {
+      name: 'fixes.maxAge',
+      title: 'AvailableFixesShip',
+      help: 'A fix available longer than the policy allows must be in the image, whatever its severity.',
+    },
+  ],
+  evaluate: (section, { findings, at }) => [fixesRule(section, findings, at)],
+});
+
+const unfixedSection = z
+  .enum(['report', 'fail'], { error: 'expected report or fail' })
+  .optional()
+  .describe('Findings with no fix yet or that will not be fixed: listed (report, the default) or failing (fail)');
+
+export const unfixedPolicy = policyRule({
+  key: 'unfixed',
+  schema: unfixedSection,
+  example: 'fail',
+  reports: [
+    {
+      name: 'unfixed',
+      title: 'UnfixedFindings',
+      help: 'Findings with no fix published yet: reported, or failing when the policy says `unfixed: fail`.',
+    },
+  ],
+  evaluate: (section, { findings }) => [unfixedRule(section, findings)],
+});

@@ -1,13 +1,15 @@
+import { z } from 'zod';
 import { durationSeconds, formatAge } from '../duration.js';
 import type { BaseLookup, ImageFacts } from './gate-inputs.js';
 import type { RuleResult } from './gate-result.js';
-import type { PolicySpec } from './policy-document.js';
+import { policyRule } from './policy-rule.js';
+import { duration } from './schema-parts.js';
 
 /**
  * image.maxAge: the image config's `created`; an image without one (or with an unreadable one, or the Unix epoch that
  * SOURCE_DATE_EPOCH=0 leaves) fails closed, saying why.
  */
-export function imageAgeRule(spec: PolicySpec['image'], image: ImageFacts, now: number): RuleResult {
+export function imageAgeRule(spec: z.output<typeof imageSection>, image: ImageFacts, now: number): RuleResult {
   const created = image.created ?? null;
   const base = { rule: 'image.maxAge' as const, findings: [], packages: [] };
   if (spec === undefined) {
@@ -44,7 +46,7 @@ function isPrefix(prefix: readonly string[], of: readonly string[]): boolean {
  * the policy, the tag's current layers must be the first layers of the image. A base that cannot be looked up fails
  * closed.
  */
-export function baseRule(spec: PolicySpec['base'], image: ImageFacts, lookup: BaseLookup): RuleResult {
+export function baseRule(spec: z.output<typeof baseSection>, image: ImageFacts, lookup: BaseLookup): RuleResult {
   const base = { rule: 'base.mustBeLatest' as const, findings: [], packages: [] };
   if (spec === undefined || spec.mustBeLatest === false) {
     return { ...base, outcome: 'not-configured', message: 'not configured', inputs: { reference: null } };
@@ -99,3 +101,47 @@ export function baseRule(spec: PolicySpec['base'], image: ImageFacts, lookup: Ba
     }
   }
 }
+
+const imageSection = z
+  .strictObject({ maxAge: duration.describe('The image config\'s "created" may be at most this old') })
+  .optional();
+
+export const imagePolicy = policyRule({
+  key: 'image',
+  schema: imageSection,
+  example: { maxAge: '90d' },
+  reports: [
+    {
+      name: 'image.maxAge',
+      title: 'ImageIsRecent',
+      help: 'The image must have been built more recently than the policy allows.',
+    },
+  ],
+  evaluate: (section, { inputs, at }) => [imageAgeRule(section, inputs.image, at)],
+});
+
+const baseSection = z
+  .strictObject({
+    mustBeLatest: z
+      .union([z.boolean(), z.string().min(1)], {
+        error: 'expected true, false or an image reference such as quay.io/fedora/fedora-bootc:41',
+      })
+      .describe(
+        'true: the base named by the org.opencontainers.image.base.name/.digest labels is still what its tag points to; a reference: that tag instead of the label',
+      ),
+  })
+  .optional();
+
+export const basePolicy = policyRule({
+  key: 'base',
+  schema: baseSection,
+  example: { mustBeLatest: true },
+  reports: [
+    {
+      name: 'base.mustBeLatest',
+      title: 'BaseImageIsLatest',
+      help: 'The base image must still be the newest digest for its tag.',
+    },
+  ],
+  evaluate: (section, { inputs }) => [baseRule(section, inputs.image, inputs.base)],
+});

@@ -1,14 +1,15 @@
+import { z } from 'zod';
 import { compareVersions } from '../version/index.js';
 import type { ImageFacts, KernelFacts } from './gate-inputs.js';
 import type { RulePackage, RuleResult } from './gate-result.js';
-import type { PolicySpec } from './policy-document.js';
+import { policyRule } from './policy-rule.js';
 
 /**
  * kernel.mustBeLatest: every kernel the image can boot comes from a package at least as new as the newest fixed
  * version of that package the advisory data knows for the image's OS release. A bootc image with no kernel, or a
  * kernel no package claims, fails: there is nothing to compare.
  */
-export function kernelRule(spec: PolicySpec['kernel'], image: ImageFacts, facts: KernelFacts): RuleResult {
+export function kernelRule(spec: z.output<typeof kernelSection>, image: ImageFacts, facts: KernelFacts): RuleResult {
   const base = { rule: 'kernel.mustBeLatest' as const, findings: [] };
   const kernels = facts.kernels.map((kernel) => kernel.version);
   if (spec === undefined || !spec.mustBeLatest) {
@@ -59,3 +60,25 @@ export function kernelRule(spec: PolicySpec['kernel'], image: ImageFacts, facts:
   ];
   return { ...base, outcome: 'fail', message: problems.join('; '), inputs, packages: behind };
 }
+
+const kernelSection = z
+  .strictObject({
+    mustBeLatest: z
+      .boolean({ error: 'expected true or false' })
+      .describe('The image boots the newest kernel build the advisory data knows as a fix for its OS release'),
+  })
+  .optional();
+
+export const kernelPolicy = policyRule({
+  key: 'kernel',
+  schema: kernelSection,
+  example: { mustBeLatest: true },
+  reports: [
+    {
+      name: 'kernel.mustBeLatest',
+      title: 'KernelIsLatest',
+      help: 'The image must boot the newest kernel the advisory data knows for its stream.',
+    },
+  ],
+  evaluate: (section, { inputs }) => [kernelRule(section, inputs.image, inputs.kernel)],
+});

@@ -1,10 +1,12 @@
+import { z } from 'zod';
 import type { ImageFacts } from './gate-inputs.js';
 import type { RulePackage, RuleResult } from './gate-result.js';
 import { globToRegExp } from './glob.js';
-import type { PolicySpec } from './policy-document.js';
+import { policyRule } from './policy-rule.js';
+import { glob } from './schema-parts.js';
 
 /** packages.forbidden: no installed package may match a glob (e.g. compilers in production). */
-export function forbiddenRule(spec: PolicySpec['packages'], image: ImageFacts): RuleResult {
+export function forbiddenRule(spec: z.output<typeof packagesSection>, image: ImageFacts): RuleResult {
   const globs = spec?.forbidden;
   const base = { rule: 'packages.forbidden' as const, findings: [] };
   if (globs === undefined) {
@@ -31,7 +33,7 @@ export function forbiddenRule(spec: PolicySpec['packages'], image: ImageFacts): 
 }
 
 /** packages.required: every glob must match an installed package (e.g. greenboot on a bootc image). */
-export function requiredRule(spec: PolicySpec['packages'], image: ImageFacts): RuleResult {
+export function requiredRule(spec: z.output<typeof packagesSection>, image: ImageFacts): RuleResult {
   const globs = spec?.required;
   const base = { rule: 'packages.required' as const, findings: [] };
   if (globs === undefined) {
@@ -55,3 +57,29 @@ export function requiredRule(spec: PolicySpec['packages'], image: ImageFacts): R
     packages: missing,
   };
 }
+
+const packagesSection = z
+  .strictObject({
+    forbidden: z.array(glob).optional().describe('No installed package may match one of these'),
+    required: z.array(glob).optional().describe('Each of these must match an installed package'),
+  })
+  .optional();
+
+export const packagesPolicy = policyRule({
+  key: 'packages',
+  schema: packagesSection,
+  example: { forbidden: ['gcc*'], required: ['bash'] },
+  reports: [
+    {
+      name: 'packages.forbidden',
+      title: 'NoForbiddenPackages',
+      help: 'No package matching a forbidden pattern may be installed.',
+    },
+    {
+      name: 'packages.required',
+      title: 'RequiredPackagesInstalled',
+      help: 'A package matching each required pattern must be installed.',
+    },
+  ],
+  evaluate: (section, { inputs }) => [forbiddenRule(section, inputs.image), requiredRule(section, inputs.image)],
+});

@@ -1,22 +1,11 @@
 import type { GateResult } from '../policy/index.js';
-import { gateJson } from './gate-json.js';
-import { gateJunit } from './gate-junit.js';
-import { gateMarkdown } from './gate-markdown.js';
-import { gateSarif } from './gate-sarif.js';
-import { gateTable } from './gate-table.js';
+import { formatsFor, renderReport } from './formats/registry.js';
 import type { TableLayout } from './text-table.js';
 
-export type GateReportFormat = 'table' | 'json' | 'markdown' | 'junit' | 'sarif';
+/** A `patchline gate --format` value: a format of formats/registry.ts with a gate writer. */
+export type GateReportFormat = string;
 
-export const GATE_REPORT_FORMATS: readonly GateReportFormat[] = ['table', 'json', 'markdown', 'junit', 'sarif'];
-
-const WRITERS: Record<GateReportFormat, (result: GateResult, layout: Pick<TableLayout, 'width'>) => string> = {
-  table: gateTable,
-  json: gateJson,
-  markdown: gateMarkdown,
-  junit: gateJunit,
-  sarif: gateSarif,
-};
+export const GATE_REPORT_FORMATS: readonly GateReportFormat[] = formatsFor('gate');
 
 /** The gate's verdict in one of its formats (`patchline gate --format`); a width fits the table to a terminal. */
 export function renderGateReport(
@@ -24,5 +13,5 @@ export function renderGateReport(
   format: GateReportFormat,
   layout: Pick<TableLayout, 'width'> = {},
 ): string {
-  return WRITERS[format](result, layout);
+  return renderReport('gate', format, result, layout);
 }

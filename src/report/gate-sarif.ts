@@ -1,4 +1,4 @@
-import type { GateResult, RuleName, RuleResult } from '../policy/index.js';
+import { type GateResult, type RuleResult, ruleReport } from '../policy/index.js';
 import type { Finding } from '../scan/index.js';
 import { availableFor, complianceRows, packageLabel, ruleFindings } from './gate-view.js';
 import {
@@ -20,34 +20,6 @@ import {
  * versions, so an alert stays one alert until the fix ships. Findings point at the package database as the scan's
  * SARIF does (sarif-shared.ts); the rest at the policy file, which is in the repository.
  */
-const RULE_HELP: Record<RuleName, string> = {
-  'database.maxAge': 'The advisory database must be younger than the policy allows, and hold every source it needs.',
-  'fixes.maxAge': 'A fix available longer than the policy allows must be in the image, whatever its severity.',
-  unfixed: 'Findings with no fix published yet: reported, or failing when the policy says `unfixed: fail`.',
-  'image.maxAge': 'The image must have been built more recently than the policy allows.',
-  'base.mustBeLatest': 'The base image must still be the newest digest for its tag.',
-  'packages.forbidden': 'No package matching a forbidden pattern may be installed.',
-  'packages.required': 'A package matching each required pattern must be installed.',
-  'kernel.mustBeLatest': 'The image must boot the newest kernel the advisory data knows for its stream.',
-  compliance: 'The image must pass the SCAP profile the policy names, evaluated offline by OpenSCAP.',
-  exceptions: 'Every exception must be in force: an expired exception fails the gate.',
-};
-
-// Friendly names, which SARIF wants to differ from the ids (by more than case: the multitool's SARIF1001) and to be
-// single Pascal-case words.
-const RULE_NAMES: Record<RuleName, string> = {
-  'database.maxAge': 'AdvisoryDatabaseIsFresh',
-  'fixes.maxAge': 'AvailableFixesShip',
-  unfixed: 'UnfixedFindings',
-  'image.maxAge': 'ImageIsRecent',
-  'base.mustBeLatest': 'BaseImageIsLatest',
-  'packages.forbidden': 'NoForbiddenPackages',
-  'packages.required': 'RequiredPackagesInstalled',
-  'kernel.mustBeLatest': 'KernelIsLatest',
-  compliance: 'ProfileCompliance',
-  exceptions: 'ExceptionsInForce',
-};
-
 const GITHUB_RESULT_LIMIT = 5000;
 
 export function gateSarif(result: GateResult): string {
@@ -97,10 +69,10 @@ export function gateSarif(result: GateResult): string {
 }
 
 function sarifRule(rule: RuleResult): object {
-  const help = RULE_HELP[rule.rule];
+  const { help, title } = ruleReport(rule.rule);
   return {
     id: rule.rule,
-    name: RULE_NAMES[rule.rule],
+    name: title,
     shortDescription: { text: `Policy rule ${rule.rule}` },
     fullDescription: { text: help },
     help: { text: help, markdown: help },

@@ -10,6 +10,9 @@ export {
 export { diffMarkdown } from './diff-markdown.js';
 export { diffTable } from './diff-table.js';
 export { orderFindings } from './finding-order.js';
+export type { OutputFormat, RenderOptions, ReportCommand, ReportInputs } from './formats/output-format.js';
+export { REPORT_COMMANDS } from './formats/output-format.js';
+export { formatsFor, OUTPUT_FORMATS, renderReport } from './formats/registry.js';
 export { gateJson, gateJsonSchema } from './gate-json.js';
 export { gateJunit } from './gate-junit.js';
 export { GITHUB_COMMENT_LIMIT, gateMarkdown } from './gate-markdown.js';
@@ -17,6 +20,9 @@ export { GATE_REPORT_FORMATS, type GateReportFormat, renderGateReport } from './
 export { gateSarif } from './gate-sarif.js';
 export { gateTable } from './gate-table.js';
 export { GITLAB_REPORT_VERSION, gitlabContainerScanningJson } from './gitlab-container-scanning.js';
+export { inspectJson } from './inspect-json.js';
+export { inspectTable } from './inspect-table.js';
+export type { InspectView } from './inspect-view.js';
 export { inventoryJson } from './inventory-json.js';
 export { inventoryTable } from './inventory-table.js';
 export { type OpenvexDocument, type OpenvexStatement, openvexDocument, openvexJson } from './openvex.js';

