@@ -71,8 +71,8 @@ export function sendStatus(reply: FastifyReply, reason: StatusReason, message: s
 
 /** A request that failed its schema, thrown from handlers and turned into a 422 naming the place in the body. */
 export class InvalidRequest extends Error {
-  readonly reason: 'Invalid' | 'BadRequest';
-  constructor(message: string, reason: 'Invalid' | 'BadRequest' = 'Invalid') {
+  readonly reason: 'Invalid' | 'BadRequest' | 'RequestEntityTooLarge';
+  constructor(message: string, reason: 'Invalid' | 'BadRequest' | 'RequestEntityTooLarge' = 'Invalid') {
     super(message);
     this.name = 'InvalidRequest';
     this.reason = reason;
