@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import type { Exposure, ExposureState, Fleet, Release } from '../src/fleet/index.js';
 import { digest } from '../test/helpers/fleet-docs.js';
 import { freePort } from '../test/helpers/registry.js';
@@ -25,6 +25,7 @@ import { CLI, fromDist, ROOT } from './lib/dist.js';
 import { hostStatus } from './lib/host-status.js';
 import { load1 } from './lib/machine.js';
 import { background, children, cleanUpOnExit, tempDir } from './lib/processes.js';
+import { releaseAttachments } from './lib/release-attachments.js';
 import { writeResults } from './lib/results.js';
 import { median } from './lib/stats.js';
 
@@ -63,7 +64,7 @@ async function fill(database: string): Promise<Map<string, string>> {
     spec: {
       fleet: fleetName,
       image: `${REPO}/${fleetName}@${image}`,
-      gate: { passed: true, evidence: randomBytes(32).toString('hex') },
+      gate: { passed: true, evidence: `sha256:${randomBytes(32).toString('hex')}` },
     },
   });
   const credentials = new Map<string, string>();
@@ -75,7 +76,11 @@ async function fill(database: string): Promise<Map<string, string>> {
     // Created in order, a minute apart, so the oldest is v1.
     await store.createRelease(release(`${name}-v1`, name, V1), now - 3 * 60_000);
     await store.createRelease(release(`${name}-v2`, name, V2), now - 2 * 60_000);
-    await store.createRelease(release(`${name}-v3`, name, V3), now - 60_000);
+    // v3 comes with its gate evidence document and its image diff from v2: what the Release view shows.
+    const made = releaseAttachments(`${REPO}/${name}`, V2, V3, now);
+    const v3 = release(`${name}-v3`, name, V3);
+    v3.spec.gate = { passed: true, evidence: made.digest };
+    await store.createRelease(v3, now - 60_000, made.attachments);
     for (let index = 0; index < count; index++) {
       const host = `${name}-${String(index + 1).padStart(5, '0')}`;
       const labels = { fleet: name, zone: `z${index % 8}`, rack: `r${index % 40}` };
@@ -347,6 +352,12 @@ async function screenshots(browser: Browser, server: Server, cookie: Cookie) {
     for (const [name, hash, ready] of views) {
       await page.goto(`${server.url}/ui/${hash}`);
       await page.locator(ready).first().waitFor();
+      if (name === 'release') {
+        if (scheme === 'light') await releaseWeight(context, `${server.url}/ui/${hash}`);
+        // The evidence document open, as an auditor reads it.
+        await page.locator('#evidence-document summary').click();
+        await page.locator('#evidence-document pre', { hasText: 'GateEvidence' }).waitFor();
+      }
       await page.screenshot({ path: join(SHOTS, `${name}${suffix}.png`), fullPage: name !== 'fleet' });
       // The same axe-core check as test/console.test.ts, on full-size pages (100 events, 100 hosts), in both schemes.
       await page.evaluate(AXE);
@@ -355,6 +366,34 @@ async function screenshots(browser: Browser, server: Server, cookie: Cookie) {
     }
     await context.close();
   }
+}
+
+/** The Release view's weight in a page of its own, then with the evidence document opened. */
+async function releaseWeight(context: BrowserContext, url: string): Promise<void> {
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.locator('#gate-verdict').waitFor();
+  log(`release view weight: ${JSON.stringify(await pageWeight(page))}`);
+  await page.locator('#evidence-document summary').click();
+  await page.locator('#evidence-document pre', { hasText: 'GateEvidence' }).waitFor();
+  log(`release view weight, evidence document opened: ${JSON.stringify(await pageWeight(page))}`);
+  await page.close();
+}
+
+// Body bytes the page loaded so far: the console's files, and its API calls (the session, the view's JSON).
+const PAGE_WEIGHT = `(() => {
+  const resources = performance.getEntriesByType('resource');
+  const navigation = performance.getEntriesByType('navigation')[0];
+  const bytes = (entries) => entries.reduce((sum, entry) => sum + entry.encodedBodySize, 0);
+  return {
+    assetBytes: navigation.encodedBodySize + bytes(resources.filter((entry) => !entry.name.includes('/ui/api/'))),
+    apiBytes: bytes(resources.filter((entry) => entry.name.includes('/ui/api/'))),
+    requests: resources.length + 1,
+  };
+})()`;
+
+async function pageWeight(page: Page): Promise<{ assetBytes: number; apiBytes: number; requests: number }> {
+  return (await page.evaluate(PAGE_WEIGHT)) as { assetBytes: number; apiBytes: number; requests: number };
 }
 
 const dir = await tempDir('patchline-console-bench-');

@@ -5,6 +5,7 @@
  */
 
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { ensureBuilt, projectRoot, runCli } from './helpers/cli.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
 import { fleetDoc, REPO, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
 import { HttpBootcHost, runHosts } from './helpers/http-bootc-host.js';
+import { FIXTURE_REPOSITORY, releaseFixture } from './helpers/release-attachments.js';
 import { tempDir } from './helpers/tmp.js';
 
 const API = 'apis/patchline.dev/v1';
@@ -217,6 +219,72 @@ describe('the web console', () => {
     await expectAccessible(checked, 'release');
     await context.close();
   }, 240_000);
+
+  it('shows a release’s verdict, its evidence document to read and download, and the fixes it shipped', async () => {
+    const OLD = digest(0x31);
+    const NEW = digest(0x32);
+    const fixture = releaseFixture(OLD, NEW);
+    const evidenceDigest = `sha256:${createHash('sha256').update(fixture.evidence).digest('hex')}`;
+    await api('POST', 'fleets', {
+      ...fleetDoc('shipped'),
+      spec: { ...fleetDoc('shipped').spec, image: FIXTURE_REPOSITORY },
+    });
+    await api('POST', 'releases', {
+      apiVersion: 'patchline.dev/v1',
+      kind: 'Release',
+      metadata: { name: 'shipped-1' },
+      spec: { fleet: 'shipped', image: `${FIXTURE_REPOSITORY}@${OLD}`, gate: { passed: false } },
+    });
+    await api('POST', 'releases', {
+      apiVersion: 'patchline.dev/v1',
+      kind: 'Release',
+      metadata: { name: 'shipped-2' },
+      spec: {
+        fleet: 'shipped',
+        image: `${FIXTURE_REPOSITORY}@${NEW}`,
+        gate: { passed: true, evidence: evidenceDigest },
+      },
+      attachments: { evidence: fixture.evidence, diff: fixture.diff },
+    });
+    const { context, page } = await signedIn(controller.adminToken);
+    await page.goto(`${controller.url}/ui/#/release/shipped-2`);
+    await shows(page.locator('#gate-verdict'), 'passed');
+    // Oldest fix first: curl's waited since 2023-10-18, openssl's since 2024-04-30.
+    const shipped = page.locator('table[aria-labelledby="fixes-shipped"] tbody tr');
+    await shipped.first().waitFor();
+    expect(await shipped.locator('td:first-child').allTextContents()).toEqual(['ALSA-2023:5763', 'ALSA-2024:2447']);
+    await shows(shipped.first(), '7.76.1-23.el9_2.4');
+    await shows(page.locator('table[aria-labelledby="new-findings"] tbody tr'), 'CVE-2026-1234');
+    await shows(page.locator('table[aria-labelledby="package-changes"] tbody tr'), /added\s*jq/);
+    await shows(page.locator('#evidence-title + p'), 'policy production');
+
+    // The document opens with the keyboard, pretty-printed.
+    await page.locator('#evidence-document summary').focus();
+    await page.keyboard.press('Enter');
+    await shows(page.locator('#evidence-document pre'), '"kind": "GateEvidence"');
+    // The download is the very bytes the release's digest was taken of.
+    const download = await page.request.get(
+      `${controller.url}${await page.locator('#evidence-download').getAttribute('href')}`,
+    );
+    expect(download.headers()['content-disposition']).toBe('attachment; filename="shipped-2.evidence.json"');
+    expect(
+      `sha256:${createHash('sha256')
+        .update(await download.body())
+        .digest('hex')}`,
+    ).toBe(evidenceDigest);
+
+    const checked = await bypassed(page);
+    await checked.locator('#evidence-document summary').click();
+    await shows(checked.locator('#evidence-document pre'), '"kind": "GateEvidence"');
+    await expectAccessible(checked, 'release with evidence and diff');
+    await checked.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(checked, 'release with evidence and diff, dark');
+
+    await page.goto(`${controller.url}/ui/#/release/shipped-1`);
+    await shows(page.locator('#no-evidence'), 'No evidence document was sent with this release.');
+    await shows(page.locator('#no-diff'), 'This is the fleet’s first release');
+    await context.close();
+  }, 120_000);
 
   it('shows why a sick canary halted the rollout', async () => {
     const { context, page } = await signedIn(controller.adminToken);

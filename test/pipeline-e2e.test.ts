@@ -16,6 +16,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ReleaseDiff } from '../src/report/release-diff.js';
 import { cliPath, ensureBuilt, projectRoot } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { ADMIN, type GatewayHarness, run, sha256, skopeo, startGateway } from './helpers/gateway.js';
@@ -339,6 +340,7 @@ interface RunView {
     image?: { digest: string; pushed: boolean };
     shipped?: Array<{ advisory: string }>;
     missing?: Array<{ fix: { advisory: string }; reason: string }>;
+    releases?: Array<{ fleet: string; release: string }>;
   };
 }
 
@@ -418,6 +420,16 @@ describe('hands-off patching', () => {
     }
     const table = await runCliAsync(['exposure', '--fleet', 'production'], env);
     expect(table.stdout).toMatch(/production\s+DSA-9901-1\s+hello-patchline\s+CVE-2026-10001\s+closed/);
+    // The canary release, made in the pass that built the image, keeps its diff from the first image: the fix
+    // shipped and the package it upgraded.
+    const canaryRelease = run?.status.releases?.find((each) => each.fleet === 'canary')?.release;
+    const diff = (await gateway.admin('GET', `releases/${canaryRelease}/diff`)).json() as ReleaseDiff;
+    expect(diff.new.digest).toBe(digest);
+    // The scan reports Debian tracker findings by CVE.
+    expect(diff.advisories.computed && diff.advisories.fixesGained.map((fix) => fix.id)).toContain('CVE-2026-10001');
+    expect(diff.packages.upgraded).toContainEqual(
+      expect.objectContaining({ name: PACKAGE, from: '1.0-1', to: '1.0-2' }),
+    );
     sickness.known.add(digest);
   }, 330_000);
 

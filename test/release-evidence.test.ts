@@ -5,10 +5,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateEvidence } from '../src/policy/evidence.js';
 import { gateInTotoStatement } from '../src/policy/evidence-statement.js';
+import { diffJson } from '../src/report/diff-json.js';
+import type { ReleaseDiff } from '../src/report/release-diff.js';
 import { ensureBuilt } from './helpers/cli.js';
 import { runCliAsync } from './helpers/cli-async.js';
 import { type ControllerProcess, startController } from './helpers/controller-process.js';
+import { digest as fakeDigest } from './helpers/fleet-docs.js';
 import { gateResultFrom } from './helpers/gate-results.js';
+import { FIXTURE_REPOSITORY, releaseFixture } from './helpers/release-attachments.js';
 import { sampleScanResult } from './helpers/scan-results.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -170,5 +174,59 @@ describe('patchline release create --evidence', () => {
     ).toMatch(/cannot be used with option '--evidence/);
     // Nothing was created by any of these.
     expect(await ok(['release', 'list'])).not.toMatch(/^x-/m);
+  }, 240_000);
+
+  it('sends the evidence file and the image diff, which the controller keeps and serves byte for byte', async () => {
+    const OLD = fakeDigest(0x11);
+    const NEW = fakeDigest(0x22);
+    const fixture = releaseFixture(OLD, NEW);
+    const evidenceFile = join(dir, 'kept.evidence.json');
+    const diffFile = join(dir, 'kept.diff.json');
+    await writeFile(evidenceFile, fixture.evidence);
+    await writeFile(diffFile, diffJson(fixture.diff));
+    await ok(['fleet', 'create', 'kept', '--selector', 'role=kept', '--image', FIXTURE_REPOSITORY]);
+    await ok([
+      'release',
+      'create',
+      'kept-1',
+      '--fleet',
+      'kept',
+      '--image',
+      `${FIXTURE_REPOSITORY}@${OLD}`,
+      '--gate',
+      'failed',
+    ]);
+    const image = `${FIXTURE_REPOSITORY}@${NEW}`;
+    const otherDiff = join(dir, 'other.diff.json');
+    await writeFile(otherDiff, diffJson(releaseFixture(OLD, fakeDigest(0x33)).diff));
+    expect(
+      await fails(['release', 'create', 'kept-2', '--fleet', 'kept', '--image', image, '--diff', otherDiff]),
+    ).toContain(`${otherDiff}: is the diff to ${fakeDigest(0x33)}, not to the release's image ${NEW}`);
+    await ok([
+      'release',
+      'create',
+      'kept-2',
+      '--fleet',
+      'kept',
+      '--image',
+      image,
+      '--evidence',
+      evidenceFile,
+      '--diff',
+      diffFile,
+    ]);
+    const get = (path: string) =>
+      fetch(`${controller.url}/apis/patchline.dev/v1/releases/kept-2/${path}`, {
+        headers: { authorization: `Bearer ${controller.adminToken}` },
+      });
+    const served = join(dir, 'served.evidence.json');
+    await writeFile(served, Buffer.from(await (await get('evidence')).arrayBuffer()));
+    expect(await sha256sum(served)).toBe(await sha256sum(evidenceFile));
+    const kept = JSON.parse(await ok(['release', 'get', 'kept-2', '-o', 'json']));
+    expect(kept.spec.gate).toEqual({ passed: true, evidence: await sha256sum(evidenceFile) });
+    const diff = (await (await get('diff')).json()) as ReleaseDiff;
+    expect(diff.old.digest).toBe(OLD);
+    const fixes = diff.advisories.computed ? diff.advisories.fixesGained.map((fix) => fix.id) : [];
+    expect(fixes.sort()).toEqual(['ALSA-2023:5763', 'ALSA-2024:2447']);
   }, 240_000);
 });

@@ -45,8 +45,9 @@ export function httpPipelineController(client: ControllerClient): PipelineContro
       items<Release>(client.resourcePath('releases'), 'ReleaseList', (item) => releaseSchema.parse(item), { fleet }),
     listRollouts: (fleet) =>
       items<Rollout>(client.resourcePath('rollouts'), 'RolloutList', (item) => rolloutSchema.parse(item), { fleet }),
-    async createRelease(release) {
-      await client.request('POST', client.resourcePath('releases'), { body: release });
+    async createRelease(release, attachments) {
+      const body = attachments === undefined ? release : { ...release, attachments };
+      await client.request('POST', client.resourcePath('releases'), { body });
     },
     async startRollout(rollout) {
       await client.request('POST', client.resourcePath('rollouts'), { body: rollout });

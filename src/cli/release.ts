@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { PatchlineError, pinnedDigest } from '../core/index.js';
+import { formatSchemaError, PatchlineError, pinnedDigest } from '../core/index.js';
 import { API_VERSION, type Release, releaseSchema } from '../fleet/index.js';
 import { MAX_EVIDENCE_BYTES, parseGateEvidence } from '../policy/index.js';
+import { imageDiffJsonSchema } from '../report/diff-json.js';
+import { type ReleaseDiff, releaseDiffOf } from '../report/release-diff.js';
 import {
   applyCommand,
   checked,
@@ -32,6 +34,7 @@ interface CreateFlags extends OutputFlags {
   image?: string;
   gate?: 'passed' | 'failed';
   evidence?: string;
+  diff?: string;
   force?: string;
   by?: string;
 }
@@ -48,7 +51,11 @@ export function releaseCommand(): Command {
     )
     .option(
       '--evidence <file>',
-      "the gate's evidence (patchline gate --evidence, the record or its in-toto statement) for this image: sets the verdict and records the file's sha256",
+      "the gate's evidence (patchline gate --evidence, the record or its in-toto statement) for this image: sets the verdict, records the file's sha256 and sends the file, kept with the release",
+    )
+    .option(
+      '--diff <file>',
+      "the image diff from the fleet's previous release to this image (patchline diff -f json OLD NEW), kept with the release; the controller checks both digests",
     )
     .option(
       '--force <reason>',
@@ -57,8 +64,12 @@ export function releaseCommand(): Command {
     .option('--by <who>', 'who forced it (recorded with the reason)')
     .action(async (name: string | undefined, flags: CreateFlags) => {
       if (flags.filename !== undefined) {
-        if (flags.evidence !== undefined) {
-          throw new PatchlineError('usage', `--evidence ${flags.evidence}`, 'goes with flags, not with -f FILE');
+        for (const [flag, value] of [
+          ['--evidence', flags.evidence],
+          ['--diff', flags.diff],
+        ] as const) {
+          if (value !== undefined)
+            throw new PatchlineError('usage', `${flag} ${value}`, 'goes with flags, not with -f FILE');
         }
         // Every document is checked before any is created: the same rule as for flags.
         const releases = await readResourceDocuments(flags.filename, RELEASE.kind, RELEASE.schema);
@@ -78,7 +89,10 @@ export function releaseCommand(): Command {
     .addCommand(deleteCommand(RELEASE));
 }
 
-async function releaseFromFlags(name: string | undefined, flags: CreateFlags): Promise<Release> {
+/** A release and what it was made with, as the admin API takes them (server/release-attachments.ts). */
+type ReleaseRequest = Release & { attachments?: { evidence?: string; diff?: ReleaseDiff } };
+
+async function releaseFromFlags(name: string | undefined, flags: CreateFlags): Promise<ReleaseRequest> {
   if (name === undefined) throw new PatchlineError('usage', 'release create', 'a release name is needed (or -f FILE)');
   if (flags.fleet === undefined || flags.image === undefined) {
     throw new PatchlineError('usage', `release create ${name}`, '--fleet and --image are needed');
@@ -89,13 +103,15 @@ async function releaseFromFlags(name: string | undefined, flags: CreateFlags): P
   if (flags.gate === 'passed' && flags.force === undefined) {
     throw new PatchlineError('usage', `release create ${name} --gate passed`, UNPROVEN_PASS);
   }
+  const fromEvidence = flags.evidence === undefined ? undefined : await gateFromEvidence(flags.evidence, flags.image);
   const gate =
-    flags.evidence !== undefined
-      ? await gateFromEvidence(flags.evidence, flags.image)
+    fromEvidence !== undefined
+      ? { passed: fromEvidence.passed, evidence: fromEvidence.evidence }
       : flags.gate === undefined
         ? undefined
         : { passed: flags.gate === 'passed' };
-  return checked(
+  const diff = flags.diff === undefined ? undefined : await readDiff(flags.diff, flags.image);
+  const release = checked(
     RELEASE,
     {
       apiVersion: API_VERSION,
@@ -112,6 +128,14 @@ async function releaseFromFlags(name: string | undefined, flags: CreateFlags): P
     },
     `release create ${name}`,
   );
+  if (fromEvidence === undefined && diff === undefined) return release;
+  return {
+    ...release,
+    attachments: {
+      ...(fromEvidence === undefined ? {} : { evidence: fromEvidence.document }),
+      ...(diff === undefined ? {} : { diff }),
+    },
+  };
 }
 
 const UNPROVEN_PASS =
@@ -134,17 +158,16 @@ function checkUnprovenPass(release: Release, input: string): void {
  * pins. The release records the evidence file's own sha256 (docs/decisions/0020-gate-evidence.md): small, and anyone
  * holding the file, or pulling it as an attestation, can check it is the one the release was made with.
  */
-async function gateFromEvidence(file: string, image: string): Promise<{ passed: boolean; evidence: string }> {
-  const pinned = pinnedDigest(image);
-  if (pinned === undefined) {
-    throw new PatchlineError(
-      'usage',
-      `--image ${image}`,
-      'must be pinned by digest (repository@sha256:…) to go with --evidence',
-    );
-  }
-  const bytes = await readEvidence(file);
-  const evidence = parseGateEvidence(bytes.toString('utf8'), file);
+async function gateFromEvidence(
+  file: string,
+  image: string,
+): Promise<{ passed: boolean; evidence: string; document: string }> {
+  const pinned = requirePinnedDigest(image, '--evidence');
+  const bytes = await readLimited(file, 'gate evidence');
+  const document = bytes.toString('utf8');
+  // The controller keeps the text and checks it hashes to the digest: bytes that are not UTF-8 would not.
+  if (!Buffer.from(document, 'utf8').equals(bytes)) throw new PatchlineError('input', file, 'is not UTF-8 text');
+  const evidence = parseGateEvidence(document, file);
   if (evidence.image.digest === undefined) {
     throw new PatchlineError(
       'input',
@@ -162,19 +185,56 @@ async function gateFromEvidence(file: string, image: string): Promise<{ passed: 
   return {
     passed: evidence.verdict === 'pass',
     evidence: `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+    document,
   };
 }
 
-async function readEvidence(file: string): Promise<Buffer> {
+function requirePinnedDigest(image: string, flag: string): string {
+  const pinned = pinnedDigest(image);
+  if (pinned === undefined) {
+    throw new PatchlineError(
+      'usage',
+      `--image ${image}`,
+      `must be pinned by digest (repository@sha256:…) to go with ${flag}`,
+    );
+  }
+  return pinned;
+}
+
+/**
+ * `patchline diff -f json` from the previous release's image to this one, without its layers. Only the new side is
+ * checked here; the controller knows which release came before and checks the old side.
+ */
+async function readDiff(file: string, image: string): Promise<ReleaseDiff> {
+  const pinned = requirePinnedDigest(image, '--diff');
+  const text = (await readLimited(file, 'an image diff')).toString('utf8');
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new PatchlineError('input', file, `is not JSON (${(error as Error).message})`);
+  }
+  const parsed = imageDiffJsonSchema.safeParse(document);
+  if (!parsed.success) {
+    const problem = formatSchemaError(parsed.error);
+    throw new PatchlineError('input', file, `is not an image diff (patchline diff -f json): ${problem}`);
+  }
+  if (parsed.data.new.digest !== pinned) {
+    throw new PatchlineError(
+      'input',
+      file,
+      `is the diff to ${parsed.data.new.digest ?? `${parsed.data.new.reference} (no digest)`}, not to the release's image ${pinned}`,
+    );
+  }
+  return releaseDiffOf(parsed.data);
+}
+
+async function readLimited(file: string, what: string): Promise<Buffer> {
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new PatchlineError('input', file, 'is not a file');
     if (info.size > MAX_EVIDENCE_BYTES) {
-      throw new PatchlineError(
-        'limit',
-        file,
-        `is ${info.size} bytes, more than gate evidence takes (${MAX_EVIDENCE_BYTES})`,
-      );
+      throw new PatchlineError('limit', file, `is ${info.size} bytes, more than ${what} takes (${MAX_EVIDENCE_BYTES})`);
     }
     return await readFile(file);
   } catch (error) {

@@ -113,6 +113,7 @@ export {
 export type { Quantity } from './quantity.js';
 export { percentageSchema, quantitySchema, resolveQuantity } from './quantity.js';
 export {
+  previousRelease,
   releaseBlockers,
   releaseDigest,
   releaseDigests,

@@ -68,3 +68,15 @@ export function releaseBlockers(release: Release, fleet: Fleet): string[] {
   }
   return blockers;
 }
+
+/**
+ * The release's fleet's release created just before it (the newest of the fleet's others when it is not stored
+ * yet): what its image diff compares against.
+ */
+export function previousRelease(siblings: readonly Release[], release: Release): Release | undefined {
+  const created = release.metadata.createdAt;
+  return siblings
+    .filter((each) => each.metadata.name !== release.metadata.name)
+    .filter((each) => created === undefined || (each.metadata.createdAt ?? '') < created)
+    .sort((a, b) => (b.metadata.createdAt ?? '').localeCompare(a.metadata.createdAt ?? ''))[0];
+}

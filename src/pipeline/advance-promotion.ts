@@ -3,11 +3,14 @@ import {
   type Fix,
   type Pipeline,
   type PipelineRun,
+  previousRelease,
   type Release,
   type Rollout,
+  releaseDigests,
   toTimestamp,
 } from '../fleet/index.js';
-import type { PipelineController } from './controller-port.js';
+import type { ReleaseDiff } from '../report/release-diff.js';
+import type { PipelineController, ReleaseAttachments } from './controller-port.js';
 import { exposureRecords } from './fixes.js';
 import { decidePromotion, type FleetState, type PromotionDecision } from './promotion.js';
 
@@ -70,10 +73,11 @@ export interface PromotionStep {
  */
 export async function carryOutPromotion(
   pipeline: Pipeline,
-  image: { reference: string; digest: string; evidence: string | undefined; shipped: readonly Fix[] },
+  image: PromotedImage,
   decision: PromotionDecision,
   controller: PipelineController,
   now: () => number,
+  fleets: Readonly<Record<string, FleetState>> = {},
 ): Promise<PromotionStep[]> {
   const steps: PromotionStep[] = [];
   for (const action of decision.actions) {
@@ -88,7 +92,7 @@ export async function carryOutPromotion(
           gate: { passed: true, ...(image.evidence === undefined ? {} : { evidence: image.evidence }) },
         },
       };
-      await controller.createRelease(release);
+      await controller.createRelease(release, attachmentsFor(image, release, fleets[action.fleet]));
       steps.push({ fleet: action.fleet, release: action.name });
       await controller.recordExposures(
         exposureRecords(image.shipped, [action.fleet], {
@@ -116,6 +120,37 @@ export async function carryOutPromotion(
     }
   }
   return steps;
+}
+
+/** An image to promote, with what its release keeps when the run has it. */
+export interface PromotedImage {
+  reference: string;
+  digest: string;
+  evidence: string | undefined;
+  shipped: readonly Fix[];
+  /** The gate evidence document whose sha256 is `evidence`. */
+  evidenceDocument?: string | undefined;
+  /** The image diff from the image the pipeline last shipped to this one. */
+  diff?: ReleaseDiff | undefined;
+}
+
+/**
+ * The diff goes with a release only when it starts from the fleet's newest release: a fleet whose last release
+ * came from elsewhere gets none (the controller would refuse it) rather than a diff against another image.
+ */
+function attachmentsFor(
+  image: PromotedImage,
+  release: Release,
+  fleet: FleetState | undefined,
+): ReleaseAttachments | undefined {
+  const latest = fleet === undefined ? undefined : previousRelease(fleet.releases, release);
+  const diffFits =
+    image.diff?.old.digest !== undefined && latest !== undefined && releaseDigests(latest).has(image.diff.old.digest);
+  const attachments: ReleaseAttachments = {
+    ...(image.evidenceDocument === undefined ? {} : { evidence: image.evidenceDocument }),
+    ...(diffFits && image.diff !== undefined ? { diff: image.diff } : {}),
+  };
+  return Object.keys(attachments).length === 0 ? undefined : attachments;
 }
 
 /** The exposures of an image whose rollout failed: blocked, saying on which release and why. */

@@ -1,4 +1,12 @@
 import type { Exposure, Fleet, Pipeline, PipelineRun, Release, Rollout } from '../fleet/index.js';
+import type { ReleaseDiff } from '../report/release-diff.js';
+
+/** As the admin API takes them beside a release (server/release-attachments.ts). */
+export interface ReleaseAttachments {
+  /** The evidence document, exactly the text spec.gate.evidence hashes. */
+  evidence?: string;
+  diff?: ReleaseDiff;
+}
 
 /**
  * What a pipeline run needs from the controller. The CLI implements it over the admin API; a test or an in-process
@@ -15,7 +23,8 @@ export interface PipelineController {
   getFleet(name: string): Promise<Fleet | undefined>;
   listReleases(fleet: string): Promise<Release[]>;
   listRollouts(fleet: string): Promise<Rollout[]>;
-  createRelease(release: Release): Promise<void>;
+  /** With what it was made with when the run has it: the gate evidence document and the image diff. */
+  createRelease(release: Release, attachments?: ReleaseAttachments): Promise<void>;
   startRollout(rollout: Rollout): Promise<void>;
   recordExposures(items: readonly Exposure[]): Promise<void>;
 }

@@ -4,7 +4,6 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isPatchlineError, PatchlineError, writeFileAtomic } from '../core/index.js';
 import {
   DEFAULT_STEP_TIMEOUT,
-  type Fix,
   fixKey,
   type MissingFix,
   type Pipeline,
@@ -23,12 +22,13 @@ import {
   parseRegistryReference,
 } from '../oci/index.js';
 import { pushImage, RegistryClient, type RegistryClientOptions } from '../oci/registry/index.js';
-import { diffPackages, gateEvidence, gateImage } from '../policy/index.js';
-import { renderGateReport } from '../report/index.js';
-import { scanInventory } from '../scan/index.js';
+import { diffImages, diffPackages, gateEvidence, gateImage } from '../policy/index.js';
+import { releaseDiffOf, renderGateReport } from '../report/index.js';
+import { type ScanResult, scanInventory } from '../scan/index.js';
 import {
   carryOutPromotion,
   fleetStates,
+  type PromotedImage,
   recordBlocked,
   type ShippedImage,
   shippedImages,
@@ -97,7 +97,8 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
   const current = shipped.find((image) => image.decision.failed === undefined);
   const promoted: string[] = [];
   if (current !== undefined) {
-    for (const step of await carryOutPromotion(pipeline, imageOf(current), current.decision, controller, clock)) {
+    const image = await imageOf(current, join(resolve(options.stateDir), name, current.run.metadata.name));
+    for (const step of await carryOutPromotion(pipeline, image, current.decision, controller, clock, fleets)) {
       const what = step.rollout === undefined ? `release ${step.release}` : `rollout ${step.rollout}`;
       promoted.push(`${what} on ${step.fleet}`);
       log(`${name}: started ${what} on fleet ${step.fleet}`);
@@ -119,6 +120,7 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
   const inventories = new InventoryCache(join(resolve(options.stateDir), 'inventories'));
   let currentMissing: FixFacts[] | undefined;
   let currentInventory: Inventory | undefined;
+  let currentScan: ScanResult | undefined;
   if (current !== undefined) {
     log(`${name}: matching the current image ${current.reference}`);
     currentInventory = await inventories.inventory(
@@ -127,7 +129,8 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
       options.image,
       options.checkInventory,
     );
-    currentMissing = missingFixesOf(scanInventory(currentInventory, { db: options.db }));
+    currentScan = scanInventory(currentInventory, { db: options.db });
+    currentMissing = missingFixesOf(currentScan);
   }
   const blocked = new Set(failed.flatMap((image) => (image.run.status.shipped ?? []).map(fixKey)));
   const decision = decideTriggers({
@@ -197,6 +200,7 @@ export async function runPipelinePass(options: PipelinePassOptions): Promise<Pas
       current,
       currentMissing,
       currentInventory,
+      currentScan,
       inventories,
       facts,
       fleetNames,
@@ -227,6 +231,7 @@ interface ShipContext {
   current: ShippedImage | undefined;
   currentMissing: FixFacts[] | undefined;
   currentInventory: Inventory | undefined;
+  currentScan: ScanResult | undefined;
   inventories: InventoryCache;
   facts: Map<string, FixFacts>;
   fleetNames: string[];
@@ -333,6 +338,7 @@ async function buildAndShip(ship: ShipContext): Promise<PassResult> {
 
   // Test: each step in order; the gate writes its evidence. A failure stops the run before anything is released.
   let evidence: string | undefined;
+  let evidenceDocument: string | undefined;
   for (const step of spec.test ?? []) {
     if (step.gate !== undefined) {
       const policy = resolvePath(options.baseDir, step.gate.policy);
@@ -346,6 +352,7 @@ async function buildAndShip(ship: ShipContext): Promise<PassResult> {
       const bytes = `${JSON.stringify(record, null, 2)}\n`;
       await writeFileAtomic(join(runDir, 'gate-evidence.json'), bytes);
       evidence = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      evidenceDocument = bytes;
       journal.run.status.evidence = evidence;
       if (result.verdict === 'fail') {
         const failedRules = result.rules.filter((rule) => rule.outcome === 'fail').map((rule) => rule.rule);
@@ -400,12 +407,23 @@ async function buildAndShip(ship: ShipContext): Promise<PassResult> {
     fleets,
     clock(),
   );
+  // The diff from the image the pipeline last shipped: both inventories and scans are at hand, nothing is read again.
+  const diff =
+    ship.currentInventory === undefined || ship.currentScan === undefined
+      ? undefined
+      : releaseDiffOf(
+          diffImages(
+            { inventory: ship.currentInventory, scan: ship.currentScan },
+            { inventory: newInventory, scan: newScan },
+          ),
+        );
   const steps = await carryOutPromotion(
     pipeline,
-    { reference, digest, evidence, shipped: journal.run.status.shipped ?? [] },
+    { reference, digest, evidence, shipped: journal.run.status.shipped ?? [], evidenceDocument, diff },
     image!.decision,
     options.controller,
     clock,
+    fleets,
   );
   journal.run.status.releases = steps
     .filter((step) => step.release !== undefined && step.rollout === undefined)
@@ -477,17 +495,26 @@ function packageChanges(old: Inventory | undefined, next: Inventory): number {
   return diff.added.length + diff.removed.length + diff.upgraded.length + diff.downgraded.length;
 }
 
-function imageOf(image: ShippedImage): {
-  reference: string;
-  digest: string;
-  evidence: string | undefined;
-  shipped: Fix[];
-} {
+/**
+ * An image shipped by an earlier run, with the evidence document that run wrote when it is still in its directory
+ * and still hashes to the digest it recorded. No diff: the image it was built against may no longer be the fleet's
+ * newest release.
+ */
+async function imageOf(image: ShippedImage, runDir: string): Promise<PromotedImage> {
+  const evidence = image.run.status.evidence;
+  let evidenceDocument: string | undefined;
+  if (evidence !== undefined) {
+    const text = await readFile(join(runDir, 'gate-evidence.json'), 'utf8').catch(() => undefined);
+    if (text !== undefined && `sha256:${createHash('sha256').update(text).digest('hex')}` === evidence) {
+      evidenceDocument = text;
+    }
+  }
   return {
     reference: image.reference,
     digest: image.digest,
-    evidence: image.run.status.evidence,
+    evidence,
     shipped: image.run.status.shipped ?? [],
+    evidenceDocument,
   };
 }
 

@@ -26,6 +26,7 @@ export type { InspectView } from './inspect-view.js';
 export { inventoryJson } from './inventory-json.js';
 export { inventoryTable } from './inventory-table.js';
 export { type OpenvexDocument, type OpenvexStatement, openvexDocument, openvexJson } from './openvex.js';
+export { type ReleaseDiff, releaseDiffOf, releaseDiffSchema } from './release-diff.js';
 export { GITHUB_SARIF_GZIP_LIMIT, GITHUB_SARIF_RESULT_LIMIT, type SarifOptions, sarifJson } from './sarif.js';
 export { SCAN_JSON_SCHEMA_VERSION, type ScanJson, scanFindingSchema, scanJson, scanJsonSchema } from './scan-json.js';
 export { scanTable } from './scan-table.js';

@@ -9,6 +9,7 @@ import {
   rolloutSchema,
   toTimestamp,
 } from '../fleet/index.js';
+import { releaseDiffSchema } from '../report/release-diff.js';
 import { StoreError } from '../store/index.js';
 import { adminAuth } from './auth.js';
 import type { ServerContext } from './context.js';
@@ -99,6 +100,43 @@ export async function adminRoutes(scope: FastifyInstance, context: ServerContext
     },
   );
 
+  // ── A release's attachments (resource-table.ts checks them when the release is created) ──
+  // The evidence document byte for byte as it was hashed, so anyone can check it against spec.gate.evidence.
+  app.get(
+    `${API_PREFIX}/releases/:name/evidence`,
+    {
+      schema: {
+        summary: "The release's gate evidence document, byte for byte as spec.gate.evidence hashes it",
+        params: nameParams,
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      const evidence = (await releaseAttachments(context, name)).evidence;
+      if (evidence === undefined) {
+        throw new StoreError('NotFound', `release ${name} was created without its evidence document`);
+      }
+      return reply.type('application/json').send(Buffer.from(evidence, 'utf8'));
+    },
+  );
+  app.get(
+    `${API_PREFIX}/releases/:name/diff`,
+    {
+      schema: {
+        summary: 'The image diff from the previous release of the fleet (patchline diff -f json without layers)',
+        params: nameParams,
+        response: { 200: releaseDiffSchema },
+      },
+    },
+    async (request) => {
+      const { name } = request.params;
+      const diff = (await releaseAttachments(context, name)).diff;
+      if (diff === undefined) throw new StoreError('NotFound', `release ${name} was created without an image diff`);
+      // Kept as the JSON the release was created with, which releaseDiffSchema checked then.
+      return JSON.parse(diff) as z.infer<typeof releaseDiffSchema>;
+    },
+  );
+
   // ── Enrollment tokens and locks ──
   app.post(
     `${API_PREFIX}/enrollment-tokens`,
@@ -133,4 +171,10 @@ export async function adminRoutes(scope: FastifyInstance, context: ServerContext
       );
     },
   );
+}
+
+async function releaseAttachments({ store }: ServerContext, name: string) {
+  const found = await store.releaseAttachments(name);
+  if (found === undefined) throw new StoreError('NotFound', `release ${name} not found`);
+  return found;
 }

@@ -11,6 +11,13 @@ export interface ServerLimits {
    * this bounds what one host can make the store hold.
    */
   reportBytes: number;
+  /**
+   * The largest gate evidence document kept with a release (one for thousands of findings is a few megabytes); the
+   * release routes take bodies big enough for it and the image diff.
+   */
+  releaseEvidenceBytes: number;
+  /** The largest image diff kept with a release, as JSON. */
+  releaseDiffBytes: number;
   admin: RateLimit;
   /** Per host credential. */
   host: RateLimit;
@@ -30,6 +37,8 @@ export interface ServerLimits {
 export const DEFAULT_LIMITS: ServerLimits = {
   bodyBytes: 1024 * 1024,
   reportBytes: 64 * 1024,
+  releaseEvidenceBytes: 16 * 1024 * 1024,
+  releaseDiffBytes: 4 * 1024 * 1024,
   admin: { perMinute: 6000, burst: 600 },
   host: { perMinute: 120, burst: 30 },
   anonymous: { perMinute: 600, burst: 100 },

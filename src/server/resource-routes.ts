@@ -17,6 +17,10 @@ export interface Resource<T extends { metadata: { name: string; labels?: Record<
   noun: string;
   /** The document as requests send it (metadata.resourceVersion included) and answers carry it. */
   schema: z.ZodType<T>;
+  /** When requests carry more than answers (a release's attachments): the body create and apply take. */
+  requestSchema?: z.ZodType<T>;
+  /** A larger body than the server's usual limit, in bytes. */
+  bodyLimit?(context: ServerContext): number;
   /** Lists take ?fleet= (releases and rollouts). */
   byFleet?: boolean;
   list(store: Store, fleet: string | undefined): Promise<Array<Stored<T>>>;
@@ -62,6 +66,8 @@ export function resourceRoutes<T extends { metadata: { name: string; labels?: Re
     return stored;
   };
   const answer = async (name: string): Promise<T> => (await presenter())(await found(name));
+  const body = resource.requestSchema ?? resource.schema;
+  const bodyLimit = resource.bodyLimit === undefined ? {} : { bodyLimit: resource.bodyLimit(context) };
 
   app.get(
     collection,
@@ -96,9 +102,10 @@ export function resourceRoutes<T extends { metadata: { name: string; labels?: Re
   app.post(
     collection,
     {
+      ...bodyLimit,
       schema: {
         summary: `Create a ${resource.noun}`,
-        body: resource.schema,
+        body,
         response: { 201: resource.schema },
       },
     },
@@ -112,10 +119,11 @@ export function resourceRoutes<T extends { metadata: { name: string; labels?: Re
   app.put(
     one,
     {
+      ...bodyLimit,
       schema: {
         summary: `Create or update a ${resource.noun}`,
         params: nameParams,
-        body: resource.schema,
+        body,
         response: { 200: resource.schema, 201: resource.schema },
       },
     },

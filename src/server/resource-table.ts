@@ -7,13 +7,15 @@ import {
   objectMetaSchema,
   type Pipeline,
   pipelineSchema,
-  type Release,
+  previousRelease,
   type Rollout,
   releaseSchema,
   rolloutSchema,
 } from '../fleet/index.js';
 import { StoreError } from '../store/index.js';
+import type { ServerContext } from './context.js';
 import { presentHost, presentPipeline } from './present.js';
+import { checkAttachments, type ReleaseRequest, releaseRequestSchema } from './release-attachments.js';
 import type { Resource } from './resource-routes.js';
 
 /**
@@ -40,21 +42,45 @@ export const fleets: Resource<Fleet> = {
   remove: (store, name) => store.deleteFleet(name),
 };
 
-/** Releases are immutable: applying one again is a no-op, so a version precondition means nothing. */
-export const releases: Resource<Release> = {
+/**
+ * Releases are immutable: applying one again is a no-op, so a version precondition means nothing. A request may carry
+ * the release's gate evidence document and image diff (release-attachments.ts), checked before anything is kept;
+ * answers never carry them (they have routes of their own).
+ */
+export const releases: Resource<ReleaseRequest> = {
   plural: 'releases',
   kind: 'Release',
   noun: 'release',
   schema: releaseSchema.extend({ metadata: requestMetadata }).meta({ title: 'Release' }),
+  requestSchema: releaseRequestSchema.extend({ metadata: requestMetadata }).meta({ title: 'Release request' }),
+  bodyLimit: ({ limits }) => limits.bodyBytes + 2 * limits.releaseEvidenceBytes + limits.releaseDiffBytes,
   byFleet: true,
   list: (store, fleet) => store.listReleases(fleet),
   get: (store, name) => store.getRelease(name),
-  create: async ({ store, clock }, release) => {
-    await store.createRelease(release, clock());
+  create: async (context, request) => {
+    const { release, attachments } = await checkedRelease(context, request);
+    await context.store.createRelease(release, context.clock(), attachments);
   },
-  apply: ({ store, clock }, release) => store.applyRelease(release, clock()),
+  apply: async (context, request) => {
+    const { release, attachments } = await checkedRelease(context, request);
+    return context.store.applyRelease(release, context.clock(), attachments);
+  },
   remove: (store, name) => store.deleteRelease(name),
 };
+
+async function checkedRelease({ store, limits }: ServerContext, request: ReleaseRequest) {
+  const previous =
+    request.attachments?.diff === undefined
+      ? undefined
+      : previousRelease(
+          (await store.listReleases(request.spec.fleet)).map((each) => each.resource),
+          request,
+        );
+  return checkAttachments(request, previous, {
+    evidenceBytes: limits.releaseEvidenceBytes,
+    diffBytes: limits.releaseDiffBytes,
+  });
+}
 
 /** A rollout's status is the controller's; a new one is decided at once, so the answer shows where it stands. */
 export const rollouts: Resource<Rollout> = {

@@ -71,9 +71,9 @@ export function sendStatus(reply: FastifyReply, reason: StatusReason, message: s
 
 /** A request that failed its schema, thrown from handlers and turned into a 422 naming the place in the body. */
 export class InvalidRequest extends PatchlineError {
-  readonly reason: 'Invalid' | 'BadRequest';
-  constructor(message: string, reason: 'Invalid' | 'BadRequest' = 'Invalid') {
-    super('input', 'request', message, { message });
+  readonly reason: 'Invalid' | 'BadRequest' | 'RequestEntityTooLarge';
+  constructor(message: string, reason: 'Invalid' | 'BadRequest' | 'RequestEntityTooLarge' = 'Invalid') {
+    super(reason === 'RequestEntityTooLarge' ? 'limit' : 'input', 'request', message, { message });
     this.name = 'InvalidRequest';
     this.reason = reason;
   }

@@ -11,6 +11,7 @@ export { exposureSeconds, oldestReleaseNotEverywhere, rollableReleases } from '.
 export { latestMigration } from './migrations.js';
 export type { Channel, Notifications } from './notifications.js';
 export { dialectOf, redact } from './open-database.js';
+export type { ReleaseAttachments } from './release-attachments.js';
 export type { Stored } from './resources.js';
 export type { PrunedKind, PruneResult, RetentionPolicy } from './retention.js';
 export { DEFAULT_RETENTION, PRUNED_KINDS, RUNS_KEPT_PER_PIPELINE } from './retention.js';

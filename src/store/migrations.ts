@@ -19,6 +19,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '0008-host-fleet': hostFleet,
         '0009-events-by-time': eventsByTime,
         '0010-prepared-answers': preparedAnswers,
+        '0011-release-attachments': releaseAttachments,
       };
     },
   };
@@ -308,5 +309,18 @@ const preparedAnswers: Migration = {
       .addColumn('version', 'integer', (column) => column.notNull())
       .execute();
     await sql`insert into host_answers (host, answer, version) select name, null, 0 from hosts`.execute(db);
+  },
+};
+
+/**
+ * What a release was made with, kept beside its document (not in it, so a host poll never reads them): the gate
+ * evidence document, byte for byte as it was hashed, and the image diff against the fleet's previous release.
+ */
+const releaseAttachments: Migration = {
+  // biome-ignore lint/suspicious/noExplicitAny: migrations run against the database as it was then, untyped
+  async up(db: Kysely<any>): Promise<void> {
+    // One column a statement: SQLite adds no more.
+    await db.schema.alterTable('releases').addColumn('evidence', 'text').execute();
+    await db.schema.alterTable('releases').addColumn('image_diff', 'text').execute();
   },
 };

@@ -7,7 +7,13 @@ import type { Generated } from 'kysely';
  */
 export interface Database {
   fleets: ResourceTable;
-  releases: ResourceTable & { fleet: string };
+  releases: ResourceTable & {
+    fleet: string;
+    /** The gate evidence document as sent, whose sha256 is spec.gate.evidence; null when none was sent. */
+    evidence: string | null;
+    /** JSON ReleaseDiff (report/release-diff.ts) against the fleet's previous release; null when none was sent. */
+    image_diff: string | null;
+  };
   rollouts: ResourceTable & {
     fleet: string;
     phase: string | null;

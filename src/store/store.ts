@@ -31,6 +31,7 @@ import { type MetricsSnapshot, metricsSnapshot } from './metrics.js';
 import { createNotifications, type Notifications } from './notifications.js';
 import { openDatabase } from './open-database.js';
 import * as pipelines from './pipelines.js';
+import { type ReleaseAttachments, readAttachments, storeAttachments } from './release-attachments.js';
 import {
   carriedMetadata,
   checkExpectedVersion,
@@ -166,22 +167,28 @@ export class Store {
     return listDocuments(this.db, 'releases', fleet);
   }
 
-  createRelease(release: Release, now: number): Promise<Release> {
+  /** The attachments are stored as given: the caller has checked them (server/release-attachments.ts). */
+  createRelease(release: Release, now: number, attachments: ReleaseAttachments = {}): Promise<Release> {
     return this.transaction(async (trx) => {
       await checkReleaseFleet(trx, release);
       const created = freshMetadata(release, now);
       await insertDocument(trx, 'releases', created, now, { fleet: release.spec.fleet });
+      await storeAttachments(trx, release.metadata.name, attachments);
       return created;
     });
   }
 
-  /** A release never changes: applying the same spec again is fine, another spec is a conflict. */
-  applyRelease(release: Release, now: number): Promise<ApplyResult> {
+  /**
+   * A release never changes: applying the same spec again is fine, another spec is a conflict. So are attachments
+   * other than those it was created with (sending none changes nothing).
+   */
+  applyRelease(release: Release, now: number, attachments: ReleaseAttachments = {}): Promise<ApplyResult> {
     return this.transaction(async (trx) => {
       const stored = await getDocument(trx, 'releases', release.metadata.name);
       if (stored === undefined) {
         await checkReleaseFleet(trx, release);
         await insertDocument(trx, 'releases', freshMetadata(release, now), now, { fleet: release.spec.fleet });
+        await storeAttachments(trx, release.metadata.name, attachments);
         return 'created';
       }
       if (canonicalJson(stored.resource.spec) !== canonicalJson(release.spec)) {
@@ -190,11 +197,25 @@ export class Store {
           `release ${release.metadata.name} is immutable and has another spec; create a release with a new name`,
         );
       }
+      const kept = await readAttachments(trx, release.metadata.name);
+      for (const key of ['evidence', 'diff'] as const) {
+        if (attachments[key] !== undefined && attachments[key] !== kept?.[key]) {
+          throw new StoreError(
+            'Conflict',
+            `release ${release.metadata.name} is immutable and was created with ${kept?.[key] === undefined ? 'no' : 'another'} ${key === 'evidence' ? 'evidence document' : 'image diff'}`,
+          );
+        }
+      }
       const next = carriedMetadata(release, stored.resource);
       if (canonicalJson(next) === canonicalJson(stored.resource)) return 'unchanged';
       await updateDocument(trx, 'releases', next, stored.resourceVersion);
       return 'updated';
     });
+  }
+
+  /** The evidence document and image diff a release was created with; undefined when the release does not exist. */
+  releaseAttachments(name: string): Promise<ReleaseAttachments | undefined> {
+    return readAttachments(this.db, name);
   }
 
   deleteRelease(name: string): Promise<void> {

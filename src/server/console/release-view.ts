@@ -1,5 +1,8 @@
-import { releaseBlockers, releaseDigest, releaseRepository } from '../../fleet/index.js';
+import { previousRelease, releaseBlockers, releaseDigest, releaseRepository } from '../../fleet/index.js';
+import { parseGateEvidence } from '../../policy/evidence.js';
+import { releaseDiffSchema } from '../../report/release-diff.js';
 import { type Store, StoreError } from '../../store/index.js';
+import { type DiffView, diffView } from './release-diff-view.js';
 
 export interface ReleaseView {
   name: string;
@@ -18,14 +21,28 @@ export interface ReleaseView {
   rollouts: Array<{ name: string; phase: string }>;
   /** The exposure ledger's fixes this release carries for its fleet. */
   fixes: Array<{ advisory: string; package: string; state: string; fixedVersion?: string | undefined }>;
+  /** The gate evidence document kept with the release, summed up; the page fetches the document itself. */
+  evidence?: EvidenceSummary | undefined;
+  /** The image diff kept with the release, against `previous`. */
+  diff?: DiffView | undefined;
   /** Pipeline runs that made it, with the gate evidence's sha256 each recorded. */
   runs: Array<{ name: string; pipeline: string; outcome?: string | undefined; evidence?: string | undefined }>;
 }
 
+export interface EvidenceSummary {
+  bytes: number;
+  verdict: 'pass' | 'fail';
+  evaluatedAt: string;
+  tool: string;
+  policy: { name: string; digest: string };
+  database: { snapshotId: string; builtAt?: string | undefined };
+  rules: Array<{ rule: string; outcome: string; message: string }>;
+}
+
 /**
- * A release as the controller knows it. The controller stores the gate's verdict and the sha256 of its evidence
- * document, not the document itself nor an image diff (those stay with the pipeline or CI that ran the gate), so
- * the view says what it has and names the previous release to diff against.
+ * A release as the controller knows it: the gate's verdict, the evidence document and image diff when they were sent
+ * with it (a release made before, or by a client that did not send them, has only the evidence's sha256), and
+ * the previous release of its fleet.
  */
 export async function releaseView(store: Store, name: string): Promise<ReleaseView> {
   const stored = await store.getRelease(name);
@@ -39,11 +56,11 @@ export async function releaseView(store: Store, name: string): Promise<ReleaseVi
     store.listExposures(fleetName),
     store.listPipelines(),
   ]);
-  const created = release.metadata.createdAt ?? '';
-  const previous = siblings
-    .map((each) => each.resource)
-    .filter((each) => each.metadata.name !== name && (each.metadata.createdAt ?? '') < created)
-    .sort((a, b) => (b.metadata.createdAt ?? '').localeCompare(a.metadata.createdAt ?? ''))[0];
+  const previous = previousRelease(
+    siblings.map((each) => each.resource),
+    release,
+  );
+  const attachments = (await store.releaseAttachments(name)) ?? {};
   const runs: ReleaseView['runs'] = [];
   for (const pipeline of pipelines) {
     for (const run of await store.listRuns(pipeline.resource.metadata.name)) {
@@ -83,6 +100,28 @@ export async function releaseView(store: Store, name: string): Promise<ReleaseVi
         state: exposure.state,
         fixedVersion: exposure.fixedVersion,
       })),
+    evidence: attachments.evidence === undefined ? undefined : evidenceSummary(attachments.evidence, name),
+    diff: attachments.diff === undefined ? undefined : storedDiff(attachments.diff, name),
     runs,
   };
+}
+
+// What the store holds is input like any other: parsed again, and a damaged one named.
+function evidenceSummary(text: string, release: string): EvidenceSummary {
+  const evidence = parseGateEvidence(text, `the stored evidence document of release ${release}`);
+  return {
+    bytes: Buffer.byteLength(text),
+    verdict: evidence.verdict,
+    evaluatedAt: evidence.evaluatedAt,
+    tool: `${evidence.tool.name} ${evidence.tool.version}`,
+    policy: { name: evidence.policy.name, digest: evidence.policy.digest },
+    database: { snapshotId: evidence.database.snapshotId, builtAt: evidence.database.builtAt },
+    rules: evidence.rules.map((rule) => ({ rule: rule.rule, outcome: rule.outcome, message: rule.message })),
+  };
+}
+
+function storedDiff(text: string, release: string): DiffView {
+  const parsed = releaseDiffSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new StoreError('Invalid', `the stored image diff of release ${release} is malformed`);
+  return diffView(parsed.data);
 }

@@ -150,6 +150,20 @@ export async function consoleRoutes(app: FastifyInstance, context: ServerContext
       return releaseView(context.store, name);
     });
 
+    // The evidence document byte for byte, to download and hash: it must give the release's spec.gate.evidence.
+    api.get(`${CONSOLE_PREFIX}/api/releases/:name/evidence`, async (request, reply) => {
+      const { name } = parseBody(nameParams, request.params, 'the URL');
+      const attachments = await context.store.releaseAttachments(name);
+      if (attachments === undefined) throw new StoreError('NotFound', `release ${name} not found`);
+      if (attachments.evidence === undefined) {
+        throw new StoreError('NotFound', `no evidence document was sent with release ${name}`);
+      }
+      return reply
+        .type('application/json')
+        .header('content-disposition', `attachment; filename="${name}.evidence.json"`)
+        .send(Buffer.from(attachments.evidence, 'utf8'));
+    });
+
     api.get(`${CONSOLE_PREFIX}/api/rollouts/:name`, async (request) => {
       const { name } = parseBody(nameParams, request.params, 'the URL');
       return rolloutView(context.store, name, context.clock());
