@@ -52,7 +52,7 @@ export const releases: Resource<ReleaseRequest> = {
   kind: 'Release',
   noun: 'release',
   schema: releaseSchema.extend({ metadata: requestMetadata }).meta({ title: 'Release' }),
-  requestSchema: releaseRequestSchema.extend({ metadata: requestMetadata }).meta({ title: 'Release request' }),
+  requestSchema: releaseRequestSchema.extend({ metadata: requestMetadata }).meta({ title: 'Release' }),
   bodyLimit: ({ limits }) => limits.bodyBytes + 2 * limits.releaseEvidenceBytes + limits.releaseDiffBytes,
   byFleet: true,
   list: (store, fleet) => store.listReleases(fleet),
