@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ResultExit } from '../cli/result-exit.js';
-import { errorKindOfStatus, isPatchlineError, PatchlineError } from '../core/index.js';
-import { StoreError } from '../store/index.js';
-import { RegistryError } from './gateway/registry-errors.js';
-import { InvalidRequest } from './status.js';
+import { ResultExit } from '../src/cli/result-exit.js';
+import { errorKindOfStatus, isPatchlineError, PatchlineError } from '../src/core/index.js';
+import { RegistryError } from '../src/server/gateway/registry-errors.js';
+import { InvalidRequest } from '../src/server/status.js';
+import { StoreError } from '../src/store/index.js';
 
 describe('one error family', () => {
   it('makes the server errors PatchlineErrors that keep their own message and fields', () => {
