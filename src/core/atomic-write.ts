@@ -30,14 +30,19 @@ export function temporaryPathFor(file: string): string {
  * written by something else (SQLite's VACUUM INTO, a download, a worker thread); errors are the file system's own.
  */
 export async function renameDurably(temp: string, file: string, fs: AtomicWriteFs = nodeFs): Promise<void> {
-  const handle = await fs.open(temp, 'r');
+  await syncPath(temp, fs);
+  await fs.rename(temp, file);
+  await syncFolder(dirname(file), fs);
+}
+
+/** Asks the file system to make a file's bytes, or a folder's entries, durable now. */
+export async function syncPath(path: string, fs: AtomicWriteFs = nodeFs): Promise<void> {
+  const handle = await fs.open(path, 'r');
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await fs.rename(temp, file);
-  await syncFolder(dirname(file), fs);
 }
 
 /** Writes a file all at once (a temporary file, synced, then renamed), so a reader never sees half of one. */

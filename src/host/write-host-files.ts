@@ -1,6 +1,6 @@
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError, renameDurably, syncPath } from '../core/index.js';
 import type { GeneratedFile } from './host-files.js';
 
 /**
@@ -28,8 +28,14 @@ export async function writeHostFiles(out: string, files: readonly GeneratedFile[
       await chmod(path, file.mode);
     }
     await chmod(staging, 0o755);
+    // Every file and folder is made durable before the rename, so a crash leaves the whole set or none of it.
+    const paths = new Set<string>();
+    for (const file of files) {
+      for (let path = join(staging, file.path); path.startsWith(`${staging}/`); path = dirname(path)) paths.add(path);
+    }
+    for (const path of paths) await syncPath(path);
     if (existing !== undefined) await rmdir(target);
-    await rename(staging, target);
+    await renameDurably(staging, target);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
