@@ -3,11 +3,12 @@
 //   layer   a module importing one the table does not put below it (up or sideways),
 //   index   a file of another module imported other than through that module's index.ts,
 //   outside a file under src/ importing from outside src/ (test helpers belong to test/),
+//   own-index  a module's file importing the module's own index.ts (a cycle: index → file → index),
 //   module  a folder under src/ the table has no row for (add it to TABLE in scripts/layers.mjs and to DESIGN.md).
 // Exceptions live in scripts/layers-allowlist.txt, one `importer -> imported  # reason` a line; an entry that no
 // longer matches an import is reported too, so the list only shrinks. Exit status 1 when anything is reported.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   allowedImports,
@@ -61,7 +62,13 @@ export function checkLayers(sources, { exists = existsIn(null, sources), allowli
         report(path, imported.line, from, '(outside src)', target, 'outside', 'src/ imports a file outside src/');
         continue;
       }
-      if (to === from) continue;
+      if (to === from) {
+        // A module's own files importing its barrel make a cycle (index → file → index); its tests may.
+        if (target === indexOf(to) && path !== target && !path.endsWith('.test.ts')) {
+          report(path, imported.line, from, to, target, 'own-index', 'a module imports its own files, not its index');
+        }
+        continue;
+      }
       if (!allowed.get(from).has(to)) {
         const may = [...allowed.get(from)].sort().join(', ') || 'nothing';
         report(path, imported.line, from, to, target, 'layer', `${from} may import only ${may}`);
@@ -86,8 +93,9 @@ export function formatViolation(violation) {
   return `${violation.file}:${violation.line}  ${violation.rule}  ${violation.from} → ${violation.to} (${violation.target}): ${violation.message}`;
 }
 
+/** `node scripts/check-layers.mjs [root]`: root defaults to this repository (tests point it at a planted copy). */
 function main() {
-  const root = join(fileURLToPath(import.meta.url), '../..');
+  const root = resolve(process.argv[2] ?? join(fileURLToPath(import.meta.url), '../..'));
   const sources = readSources(root);
   let allowlistText = '';
   try {

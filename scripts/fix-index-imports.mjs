@@ -6,10 +6,10 @@
 // made to import its own index (the cycle barrels invite). It leaves alone, and lists, what it cannot rewrite
 // safely: namespace, default and dynamic imports (a dynamic import loads one file late on purpose), and names the
 // index already exports from a different file. Then it formats the files it changed with biome.
-//   node scripts/fix-index-imports.mjs [--dry-run]
+//   node scripts/fix-index-imports.mjs [--dry-run] [--no-format] [root]   (root: this repository by default)
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { existsIn, importsOf, indexOf, moduleOf, readSources, resolveSpecifier } from './layers.mjs';
@@ -123,8 +123,12 @@ function exportStatements(index, byTarget) {
 }
 
 function main() {
-  const dryRun = process.argv.includes('--dry-run');
-  const root = join(fileURLToPath(import.meta.url), '../..');
+  const flags = process.argv.slice(2).filter((arg) => arg.startsWith('--'));
+  const unknown = flags.filter((flag) => flag !== '--dry-run' && flag !== '--no-format');
+  if (unknown.length > 0) throw new Error(`fix-index-imports: unknown option ${unknown.join(', ')}`);
+  const dryRun = flags.includes('--dry-run');
+  const repository = join(fileURLToPath(import.meta.url), '../..');
+  const root = resolve(process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? repository);
   const sources = readSources(root);
   const { rewrites, additions, skipped } = planRewrite(root, sources);
   const texts = new Map(sources.map((file) => [file.path, file.text]));
@@ -145,13 +149,12 @@ function main() {
   );
   if (dryRun || changed.size === 0) return;
   for (const [path, text] of changed) writeFileSync(join(root, path), text);
+  if (flags.includes('--no-format')) return;
   // Sorting and merging the rewritten imports is biome's job (organizeImports); only the changed files.
-  execFileSync(join(root, 'node_modules/.bin/biome'), ['check', '--write', ...changed.keys()], {
+  execFileSync(join(repository, 'node_modules/.bin/biome'), ['check', '--write', ...changed.keys()], {
     cwd: root,
     stdio: 'inherit',
   });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();
-
-export { applyEdits, exportStatements, specifierBetween };

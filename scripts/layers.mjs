@@ -8,7 +8,8 @@ import ts from 'typescript';
  * What each module may import directly, as DESIGN.md's table lists it; the closure below adds what those import.
  * `core` (src/core/ and the files at the root of src/) is the bottom everyone may import; `http` sits on core only.
  * `package` is src/index.ts, the library's public entry, which re-exports modules as `cli` uses them.
- * pipeline's "(and the controller's API)" is fleet: a pipeline creates releases and rollouts of fleet's model.
+ * pipeline's "(and the controller's API)" is fleet: a pipeline creates releases and rollouts of fleet's model; it also
+ * renders the gate report into its run log with report's writer (docs/decisions/0074-layering-check.md).
  */
 export const TABLE = {
   core: [],
@@ -25,7 +26,7 @@ export const TABLE = {
   store: ['fleet'],
   server: ['fleet', 'store', 'oci'],
   host: [],
-  pipeline: ['oci', 'scan', 'policy', 'fleet'],
+  pipeline: ['oci', 'scan', 'policy', 'report', 'fleet'],
   cli: '*',
   package: '*',
 };

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration, tryParseDuration } from '../fleet/duration.js';
-import { parseDurationSeconds } from '../policy/index.js';
 import { DURATION_PATTERN, durationSeconds, formatAge, MAX_DURATION_SECONDS } from './duration.js';
 
 describe('the one duration grammar', () => {
@@ -22,16 +20,8 @@ describe('the one duration grammar', () => {
     expect(durationSeconds(`${'9'.repeat(30)}s`)).toBeUndefined();
   });
 
-  it('is the grammar of policies, rollouts and flags alike (rollouts refuse 0)', () => {
-    for (const text of ['2w', '1d12h', '30m', '45s']) {
-      expect(parseDurationSeconds(text)).toBe(durationSeconds(text));
-      expect(tryParseDuration(text)).toBe(durationSeconds(text)! * 1000);
-      expect(DURATION_PATTERN.test(text)).toBe(true);
-    }
-    expect(tryParseDuration('0')).toBeUndefined();
-    expect(tryParseDuration('3651d')).toBeUndefined();
-    expect(() => parseDuration('soon')).toThrow(RangeError);
-    expect(parseDuration('1h30m')).toBe(90 * 60_000);
+  it('accepts the forms policies, rollouts and flags are written in', () => {
+    for (const text of ['2w', '1d12h', '30m', '45s']) expect(DURATION_PATTERN.test(text)).toBe(true);
   });
 
   it('prints ages as 45s, 34m, 5h12m, 3d, in the grammar it reads', () => {
