@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   allowedImports,
+  barrelFor,
   existsIn,
   importsOf,
   indexOf,
@@ -73,10 +74,8 @@ export function checkLayers(sources, { exists = existsIn(null, sources), allowli
         const may = [...allowed.get(from)].sort().join(', ') || 'nothing';
         report(path, imported.line, from, to, target, 'layer', `${from} may import only ${may}`);
       }
-      const index = indexOf(to);
-      if (index && target !== index && target.startsWith(`src/${to}/`)) {
-        report(path, imported.line, from, to, target, 'index', `import ${index} instead`);
-      }
+      const index = barrelFor(target, exists);
+      if (index) report(path, imported.line, from, to, target, 'index', `import ${index} instead`);
     }
   }
   const used = new Set();

@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { existsIn, importsOf, indexOf, moduleOf, readSources, resolveSpecifier } from './layers.mjs';
+import { barrelFor, existsIn, importsOf, moduleOf, readSources, resolveSpecifier } from './layers.mjs';
 
 /** The specifier `fromPath` uses to import `toPath` (both relative to the root): './x.js' or '../m/index.js'. */
 function specifierBetween(fromPath, toPath) {
@@ -55,17 +55,17 @@ export function planRewrite(root, sources) {
     const from = moduleOf(path);
     for (const imported of importsOf(path, text)) {
       const target = resolveSpecifier(path, imported.specifier, exists);
-      const to = moduleOf(target);
-      const index = to && indexOf(to);
-      if (!index || to === from || target === index || !target.startsWith(`src/${to}/`) || !exists(index)) continue;
+      const index = barrelFor(target, exists);
+      if (!index || moduleOf(target) === from) continue;
       const where = `${path}:${imported.line}`;
       if (!imported.names) {
         skipped.push(`${where}: ${imported.kind} import of ${target} without named bindings: rewrite by hand`);
         continue;
       }
       const targetSymbol = moduleSymbolOf(target);
-      const indexSymbol = moduleSymbolOf(index);
-      if (!targetSymbol || !indexSymbol) {
+      // A module without its index.ts yet gets one, holding what its importers need.
+      const indexSymbol = exists(index) ? moduleSymbolOf(index) : null;
+      if (!targetSymbol || indexSymbol === undefined) {
         skipped.push(`${where}: ${target} or ${index} is not a TypeScript module`);
         continue;
       }
@@ -77,7 +77,7 @@ export function planRewrite(root, sources) {
           blocked = `${target} does not export ${name}`;
           break;
         }
-        const current = exportedSymbol(checker, indexSymbol, name) ?? claimed.get(`${index}#${name}`);
+        const current = (indexSymbol && exportedSymbol(checker, indexSymbol, name)) ?? claimed.get(`${index}#${name}`);
         if (current && current !== symbol) {
           blocked = `${index} already exports another ${name}`;
           break;
@@ -135,7 +135,7 @@ function main() {
   const changed = new Map();
   for (const [path, edits] of rewrites) changed.set(path, applyEdits(texts.get(path), edits));
   for (const [index, byTarget] of additions) {
-    const text = changed.get(index) ?? texts.get(index);
+    const text = changed.get(index) ?? texts.get(index) ?? '';
     changed.set(index, `${text.replace(/\n*$/, '\n')}${exportStatements(index, byTarget)}\n`);
   }
   const imports = [...rewrites.values()].reduce((sum, edits) => sum + edits.length, 0);
@@ -148,7 +148,7 @@ function main() {
       `${additions.size} index files, ${skipped.length} left for a person${dryRun ? ' (dry run: nothing written)' : ''}`,
   );
   if (dryRun || changed.size === 0) return;
-  for (const [path, text] of changed) writeFileSync(join(root, path), text);
+  for (const [path, text] of changed) writeFileSync(join(root, path), text.replace(/^\n+/, ''));
   if (flags.includes('--no-format')) return;
   // Sorting and merging the rewritten imports is biome's job (organizeImports); only the changed files.
   execFileSync(join(repository, 'node_modules/.bin/biome'), ['check', '--write', ...changed.keys()], {

@@ -69,9 +69,22 @@ export function moduleOf(path) {
   return parts[1];
 }
 
-/** A module's public surface: src/<module>/index.ts; null for the root files of core, which have no barrel. */
+/** A module's public surface: src/<module>/index.ts; null for src/index.ts, the package's own entry. */
 export function indexOf(module) {
   return module === 'package' ? null : `src/${module}/index.ts`;
+}
+
+/**
+ * The index `target` must be imported through from another module, or null when it may be imported as it is: files
+ * of core outside src/core/ (the root files) and of a src/core/ without an index.ts, where each file is one small
+ * concept of its own. Every other module has its index.ts (the codemod creates a missing one).
+ */
+export function barrelFor(target, exists) {
+  const module = moduleOf(target);
+  const index = module && indexOf(module);
+  if (!index || target === index || !target.startsWith(`src/${module}/`)) return null;
+  if (module === 'core' && !exists(index)) return null;
+  return index;
 }
 
 /** Every .ts file under src/, posix paths relative to root, sorted. */

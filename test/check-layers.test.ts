@@ -49,7 +49,14 @@ describe('scripts/check-layers.mjs', () => {
       'src/scan/match.ts':
         "import { digestOf } from '../oci/digest.js';\nimport { tmp } from '../../test/helpers/tmp.js';\n",
       // Allowed: scan reaches oci through inventory and rootfs, and root files are core.
-      'src/scan/ok.ts': "import { digestOf } from '../oci/index.js';\nimport { fail } from '../errors.js';\n",
+      'src/scan/ok.ts': [
+        "import { digestOf } from '../oci/index.js';",
+        "import { fail } from '../errors.js';",
+        "import { parse } from '../core/duration.js';",
+        '',
+      ].join('\n'),
+      // A src/core/ without an index.ts is imported file by file, as the root files are.
+      'src/core/duration.ts': 'export const parse = 1;\n',
       'src/fleet/index.ts': 'export const fleet = 1;\n',
       'src/errors.ts': 'export const fail = 1;\n',
       'src/widgets/index.ts': 'export const widget = 1;\n',
@@ -146,6 +153,20 @@ describe('scripts/fix-index-imports.mjs', () => {
     const again = await node(codemod, '--no-format', root);
     expect(again.stdout).toContain('0 imports in 0 files rewritten, 0 names added to 0 index files, 0 left');
     expect(await readFile(join(root, 'src/scan/match.ts'), 'utf8')).toBe(match);
+  });
+
+  it('creates the index.ts of a module that has none yet', async () => {
+    const root = await plant({
+      'src/http/fetch.ts': 'export const fetchWithRetries = 1;\n',
+      'src/oci/pull.ts':
+        "import { fetchWithRetries } from '../http/fetch.js';\nexport const pull = fetchWithRetries;\n",
+    });
+    expect((await node(codemod, '--no-format', root)).code).toBe(0);
+    expect(await readFile(join(root, 'src/http/index.ts'), 'utf8')).toBe(
+      "export { fetchWithRetries } from './fetch.js';\n",
+    );
+    expect(await readFile(join(root, 'src/oci/pull.ts'), 'utf8')).toContain("from '../http/index.js'");
+    expect((await node(checker, root)).code).toBe(0);
   });
 
   it('leaves an import alone when the index already exports another thing by that name', async () => {
