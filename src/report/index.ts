@@ -1,4 +1,4 @@
-export { type CyclonedxVersion, cyclonedxBom, cyclonedxJson, validateCyclonedx } from './cyclonedx.js';
+export { type CyclonedxVersion, cyclonedxBom, cyclonedxJson } from './cyclonedx.js';
 export { cyclonedxVexBom, cyclonedxVexJson } from './cyclonedx-vex.js';
 export type { ImageDiffJson } from './diff-json.js';
 export {

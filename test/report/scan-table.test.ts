@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sampleScanResult } from '../../test/helpers/scan-results.js';
-import { scanTable } from './scan-table.js';
+import { scanTable } from '../../src/report/scan-table.js';
+import { sampleScanResult } from '../helpers/scan-results.js';
 
 describe('scanTable', () => {
   const text = scanTable(sampleScanResult());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { finding, sampleScanResult } from '../../test/helpers/scan-results.js';
-import { validateCyclonedx } from './cyclonedx.js';
-import { cyclonedxVexJson } from './cyclonedx-vex.js';
+import { cyclonedxVexJson } from '../../src/report/cyclonedx-vex.js';
+import { validateCyclonedx } from '../helpers/cyclonedx-schema.js';
+import { finding, sampleScanResult } from '../helpers/scan-results.js';
 
 interface CdxVulnerability {
   'bom-ref': string;

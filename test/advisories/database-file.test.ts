@@ -2,13 +2,13 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers/tmp.js';
-import { isPatchlineError } from '../core/index.js';
-import type { AdvisoryRecord } from './advisory.js';
-import { AdvisoryDatabase } from './database.js';
-import { exportDatabase, importDatabaseFile, isSqliteFile } from './database-file.js';
-import { SCHEMA_VERSION } from './database-schema.js';
-import { syncStatePath } from './sync-state.js';
+import type { AdvisoryRecord } from '../../src/advisories/advisory.js';
+import { AdvisoryDatabase } from '../../src/advisories/database.js';
+import { exportDatabase, importDatabaseFile, isSqliteFile } from '../../src/advisories/database-file.js';
+import { SCHEMA_VERSION } from '../../src/advisories/database-schema.js';
+import { syncStatePath } from '../../src/advisories/sync-state.js';
+import { isPatchlineError } from '../../src/core/index.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function record(id: string, name: string, fixedVersion: string): AdvisoryRecord {
   return {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sampleScanResult } from '../../test/helpers/scan-results.js';
-import { scanTable } from './scan-table.js';
-import { type Cell, listText, table } from './text-table.js';
+import { scanTable } from '../../src/report/scan-table.js';
+import { type Cell, listText, table } from '../../src/report/text-table.js';
+import { sampleScanResult } from '../helpers/scan-results.js';
 
 const cves = (count: number) => Array.from({ length: count }, (_, i) => `CVE-2024-${1000 + i}`);
 const widest = (text: string) => Math.max(...text.split('\n').map((line) => line.length));

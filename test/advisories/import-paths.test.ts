@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers/tmp.js';
-import { isPatchlineError } from '../core/index.js';
-import { AdvisoryDatabase } from './database.js';
-import { importPaths, redhatDeletions } from './import-paths.js';
+import { AdvisoryDatabase } from '../../src/advisories/database.js';
+import { importPaths, redhatDeletions } from '../../src/advisories/import-paths.js';
+import { isPatchlineError } from '../../src/core/index.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** A minimal OSV record of the shape AlmaLinux publishes. */
 function osv(id: string, name = 'curl', fixed = '7.76.1-26.el9'): string {

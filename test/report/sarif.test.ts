@@ -2,11 +2,11 @@ import { gzipSync } from 'node:zlib';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sarifSchema } from '../../test/helpers/sarif-schema.js';
-import { finding, sampleScanResult } from '../../test/helpers/scan-results.js';
-import { seededRandom } from '../../test/helpers/seeded-random.js';
-import type { ScanResult } from '../scan/finding.js';
-import { sarifJson } from './sarif.js';
+import { sarifJson } from '../../src/report/sarif.js';
+import type { ScanResult } from '../../src/scan/finding.js';
+import { sarifSchema } from '../helpers/sarif-schema.js';
+import { finding, sampleScanResult } from '../helpers/scan-results.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 let validate: (document: unknown) => string | undefined;
 

@@ -2,12 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { seededRandom } from '../../../test/helpers/seeded-random.js';
-import type { Importer } from '../advisory.js';
-import { alpineSecdbImporter } from './alpine-secdb.js';
-import { debianTrackerImporter } from './debian-tracker.js';
-import { fedoraBodhiImporter } from './fedora-bodhi.js';
-import { osvImporter } from './osv.js';
+import type { Importer } from '../../../src/advisories/advisory.js';
+import { alpineSecdbImporter } from '../../../src/advisories/importers/alpine-secdb.js';
+import { debianTrackerImporter } from '../../../src/advisories/importers/debian-tracker.js';
+import { fedoraBodhiImporter } from '../../../src/advisories/importers/fedora-bodhi.js';
+import { osvImporter } from '../../../src/advisories/importers/osv.js';
+import { seededRandom } from '../../helpers/seeded-random.js';
 
 const SHARED = resolve(import.meta.dirname, '../../../../shared');
 const HAVE_SHARED = existsSync(SHARED);

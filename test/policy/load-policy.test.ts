@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { tempDir } from '../../test/helpers/tmp.js';
-import { PatchlineError } from '../core/index.js';
-import { loadPolicy, parsePolicy } from './load-policy.js';
-import { policyJsonSchema } from './policy-document.js';
+import { PatchlineError } from '../../src/core/index.js';
+import { loadPolicy, parsePolicy } from '../../src/policy/load-policy.js';
+import { policyJsonSchema } from '../../src/policy/policy-document.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const HEAD = 'apiVersion: patchline.dev/v1\nkind: Policy\nmetadata:\n  name: prod\nspec:\n';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { sampleScanResult } from '../../test/helpers/scan-results.js';
-import { seededRandom } from '../../test/helpers/seeded-random.js';
-import type { DatabaseStatus } from '../advisories/index.js';
-import { evaluatePolicy } from './evaluate.js';
-import type { BaseLookup, GateInputs, KernelFacts } from './gate-inputs.js';
-import type { GateResult, RuleName, RuleResult } from './gate-result.js';
-import { parsePolicy } from './load-policy.js';
+import type { DatabaseStatus } from '../../src/advisories/index.js';
+import { evaluatePolicy } from '../../src/policy/evaluate.js';
+import type { BaseLookup, GateInputs, KernelFacts } from '../../src/policy/gate-inputs.js';
+import type { GateResult, RuleName, RuleResult } from '../../src/policy/gate-result.js';
+import { parsePolicy } from '../../src/policy/load-policy.js';
+import { sampleScanResult } from '../helpers/scan-results.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 /*
  * The evaluation over a hand-built AlmaLinux 9 scan (test/helpers/scan-results.ts: fixes from 2023-10-18, 2024-04-30

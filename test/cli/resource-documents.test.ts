@@ -1,10 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers/tmp.js';
-import { isPatchlineError } from '../core/index.js';
-import { fleetSchema, releaseSchema } from '../fleet/index.js';
-import { readResourceDocuments } from './resource-documents.js';
+import { readResourceDocuments } from '../../src/cli/resource-documents.js';
+import { isPatchlineError } from '../../src/core/index.js';
+import { fleetSchema, releaseSchema } from '../../src/fleet/index.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { truncate, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { finding, sampleScanResult } from '../../test/helpers/scan-results.js';
-import { tempDir } from '../../test/helpers/tmp.js';
-import { PatchlineError } from '../core/index.js';
-import type { ScanResult } from './finding.js';
-import { applyVex, MAX_VEX_BYTES, readVexFile, readVexFiles } from './vex.js';
+import { PatchlineError } from '../../src/core/index.js';
+import type { ScanResult } from '../../src/scan/finding.js';
+import { applyVex, MAX_VEX_BYTES, readVexFile, readVexFiles } from '../../src/scan/vex.js';
+import { finding, sampleScanResult } from '../helpers/scan-results.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const IMAGE_PURL =
   'pkg:oci/base@sha256%3A2f1c9e0b8a7d6c5b4a392817f6e5d4c3b2a1908f7e6d5c4b3a29180f7e6d5c4b?repository_url=registry.example.com/os/base';

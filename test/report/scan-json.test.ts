@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { sampleScanResult } from '../../test/helpers/scan-results.js';
-import { SCAN_JSON_SCHEMA_VERSION, scanJson, scanJsonSchema } from './scan-json.js';
+import { SCAN_JSON_SCHEMA_VERSION, scanJson, scanJsonSchema } from '../../src/report/scan-json.js';
+import { sampleScanResult } from '../helpers/scan-results.js';
 
 describe('scanJson', () => {
   const result = sampleScanResult();

@@ -1,17 +1,17 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers/tmp.js';
-import type { AdvisoryRecord, AffectedPackage } from '../advisories/advisory.js';
-import { AdvisoryDatabase, type AffectedMatch } from '../advisories/database.js';
-import { osvImporter } from '../advisories/importers/osv.js';
-import { readOsvEcosystem } from '../advisories/importers/osv-ecosystem.js';
-import { ecosystemOfOsRelease, OS_RELEASE_IDS } from '../advisories/importers/rpm-distribution.js';
-import type { Inventory } from '../inventory/inventory-types.js';
-import type { OperatingSystem } from '../inventory/os.js';
-import type { Package } from '../inventory/package.js';
-import { ecosystemFor } from './ecosystems.js';
-import { type AdvisoryLookup, matchInventory } from './match.js';
-import { scanImage } from './scan-image.js';
+import type { AdvisoryRecord, AffectedPackage } from '../../src/advisories/advisory.js';
+import { AdvisoryDatabase, type AffectedMatch } from '../../src/advisories/database.js';
+import { osvImporter } from '../../src/advisories/importers/osv.js';
+import { readOsvEcosystem } from '../../src/advisories/importers/osv-ecosystem.js';
+import { ecosystemOfOsRelease, OS_RELEASE_IDS } from '../../src/advisories/importers/rpm-distribution.js';
+import type { Inventory } from '../../src/inventory/inventory-types.js';
+import type { OperatingSystem } from '../../src/inventory/os.js';
+import type { Package } from '../../src/inventory/package.js';
+import { ecosystemFor } from '../../src/scan/ecosystems.js';
+import { type AdvisoryLookup, matchInventory } from '../../src/scan/match.js';
+import { scanImage } from '../../src/scan/scan-image.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /*
  * The matching rules on hand-written records (ids, names and versions in the publishers' own forms). The expected

@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fleetDoc } from '../../../test/helpers/fleet-docs.js';
-import { tempDir } from '../../../test/helpers/tmp.js';
-import type { Exposure } from '../../fleet/index.js';
-import { Store } from '../../store/index.js';
-import { exposureView } from './exposure-view.js';
-import { closedWindowsByWeek, percentile, weekStart } from './exposure-weeks.js';
+import type { Exposure } from '../../../src/fleet/index.js';
+import { exposureView } from '../../../src/server/console/exposure-view.js';
+import { closedWindowsByWeek, percentile, weekStart } from '../../../src/server/console/exposure-weeks.js';
+import { Store } from '../../../src/store/index.js';
+import { fleetDoc } from '../../helpers/fleet-docs.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const HOUR = 3600;
 const at = (iso: string) => Date.parse(iso);

@@ -3,11 +3,11 @@ import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { projectRoot } from '../../test/helpers/cli.js';
-import { finding, sampleScanResult } from '../../test/helpers/scan-results.js';
-import { tempDir } from '../../test/helpers/tmp.js';
-import { applyVex, readVexFile } from '../scan/index.js';
-import { openvexDocument, openvexJson } from './openvex.js';
+import { openvexDocument, openvexJson } from '../../src/report/openvex.js';
+import { applyVex, readVexFile } from '../../src/scan/index.js';
+import { projectRoot } from '../helpers/cli.js';
+import { finding, sampleScanResult } from '../helpers/scan-results.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let validate: (document: unknown) => string | undefined;
 

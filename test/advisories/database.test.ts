@@ -3,12 +3,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { tempDir } from '../../test/helpers/tmp.js';
-import { isPatchlineError } from '../core/index.js';
-import type { AdvisoryRecord, AffectedPackage } from './advisory.js';
-import { AdvisoryDatabase } from './database.js';
-import { defaultDatabasePath } from './database-path.js';
-import { APPLICATION_ID, SCHEMA_VERSION } from './database-schema.js';
+import type { AdvisoryRecord, AffectedPackage } from '../../src/advisories/advisory.js';
+import { AdvisoryDatabase } from '../../src/advisories/database.js';
+import { defaultDatabasePath } from '../../src/advisories/database-path.js';
+import { APPLICATION_ID, SCHEMA_VERSION } from '../../src/advisories/database-schema.js';
+import { isPatchlineError } from '../../src/core/index.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function entry(name: string, fixedVersion: string, extra: Partial<AffectedPackage> = {}): AffectedPackage {
   return {

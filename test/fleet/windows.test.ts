@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../test/helpers/seeded-random.js';
-import { cronFiresAt, cronSchedule } from './cron.js';
-import { parseDuration } from './duration.js';
+import { cronFiresAt, cronSchedule } from '../../src/fleet/cron.js';
+import { parseDuration } from '../../src/fleet/duration.js';
 import {
   isAnyWindowOpen,
   isWindowOpen,
   type MaintenanceWindow,
   maintenanceWindowSchema,
   nextWindowOpening,
-} from './windows.js';
+} from '../../src/fleet/windows.js';
+import { seededRandom } from '../helpers/seeded-random.js';
 
 const at = (iso: string) => Date.parse(iso);
 
