@@ -1,7 +1,7 @@
+import { compileGlob } from '../core/index.js';
 import { coverageOf, vulnerabilitiesNamed } from '../scan/cve-coverage.js';
 import type { Finding, ScanResult, SuppressedFinding, SuppressionStatement } from '../scan/index.js';
 import type { ExceptionOutcome, RuleResult } from './gate-result.js';
-import { matchesGlob } from './glob.js';
 import type { PolicyException } from './policy-document.js';
 
 /**
@@ -25,8 +25,8 @@ export function exceptionCovers(exception: PolicyException, finding: Finding): s
   const covered = vulnerabilitiesNamed(finding, [exception.id]);
   if (covered.length === 0 || exception.package === undefined) return covered;
   const { name, sourceName } = finding.package;
-  const packageMatches =
-    matchesGlob(exception.package, name) || (sourceName !== undefined && matchesGlob(exception.package, sourceName));
+  const glob = compileGlob(exception.package, 'name');
+  const packageMatches = glob.test(name) || (sourceName !== undefined && glob.test(sourceName));
   return packageMatches ? covered : [];
 }
 

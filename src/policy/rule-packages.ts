@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { compileGlob } from '../core/index.js';
 import type { ImageFacts } from './gate-inputs.js';
 import type { RulePackage, RuleResult } from './gate-result.js';
-import { globToRegExp } from './glob.js';
 import { policyRule } from './policy-rule.js';
 import { glob } from './schema-parts.js';
 
@@ -12,7 +12,7 @@ export function forbiddenRule(spec: z.output<typeof packagesSection>, image: Ima
   if (globs === undefined) {
     return { ...base, outcome: 'not-configured', message: 'not configured', inputs: { forbidden: [] }, packages: [] };
   }
-  const patterns = globs.map((glob) => ({ glob, regexp: globToRegExp(glob) }));
+  const patterns = globs.map((glob) => ({ glob, regexp: compileGlob(glob, 'name') }));
   const found: RulePackage[] = [];
   for (const pkg of image.packages) {
     const hit = patterns.find((pattern) => pattern.regexp.test(pkg.name));
@@ -41,7 +41,7 @@ export function requiredRule(spec: z.output<typeof packagesSection>, image: Imag
   }
   const missing: RulePackage[] = globs
     .filter((glob) => {
-      const regexp = globToRegExp(glob);
+      const regexp = compileGlob(glob, 'name');
       return !image.packages.some((pkg) => regexp.test(pkg.name));
     })
     .map((glob) => ({ name: glob, pattern: glob }));

@@ -1,11 +1,10 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PatchlineError } from '../core/index.js';
+import { compileGlob, globBase, isGlob, normalizeRequestPath, PatchlineError } from '../core/index.js';
 import type { TreeEntry } from './entry.js';
 import { FileContent } from './file-content.js';
 import type { FileRequest, FileTree, FoundFile, ReadResult } from './file-tree.js';
-import { compileGlob, globBase, isGlob, normalizeRequestPath } from './glob.js';
 
 const MAX_LINK_HOPS = 40;
 const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;

@@ -1,3 +1,4 @@
+export { compileGlob, isGlob, normalizeRequestPath } from '../core/index.js';
 export { DirectoryTree } from './directory-tree.js';
 export type { EntryType, TreeEntry } from './entry.js';
 export type { ExtractStats } from './extract-tree.js';
@@ -12,7 +13,6 @@ export type {
   ReadResult,
   ReadStats,
 } from './file-tree.js';
-export { compileGlob, isGlob, normalizeRequestPath } from './glob.js';
 export type { LayerIndex } from './layer-index.js';
 export { LayeredTree } from './layered-tree.js';
 export type { ContentLocation, Lookup, Resolution } from './merged-tree.js';
