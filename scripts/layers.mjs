@@ -9,7 +9,8 @@ import ts from 'typescript';
  * `core` (src/core/ and the files at the root of src/) is the bottom everyone may import; `http` sits on core only.
  * `package` is src/index.ts, the library's public entry, which re-exports modules as `cli` uses them.
  * pipeline's "(and the controller's API)" is fleet: a pipeline creates releases and rollouts of fleet's model; it also
- * renders the gate report into its run log with report's writer (docs/decisions/0074-layering-check.md).
+ * renders the gate report into its run log with report's writer (docs/decisions/0074-layering-check.md). server also
+ * reads policy's gate evidence and report's image diff: a release carries both (docs/decisions/0075-release-evidence-and-diff.md).
  */
 export const TABLE = {
   core: [],
@@ -24,7 +25,7 @@ export const TABLE = {
   report: ['scan', 'policy'],
   fleet: [],
   store: ['fleet'],
-  server: ['fleet', 'store', 'oci'],
+  server: ['fleet', 'store', 'oci', 'policy', 'report'],
   host: [],
   pipeline: ['oci', 'scan', 'policy', 'report', 'fleet'],
   cli: '*',

@@ -1,9 +1,16 @@
 export * as advisories from './advisories/index.js';
-export { type ErrorKind, isPatchlineError, PatchlineError } from './core/index.js';
+export {
+  createLogger,
+  type ErrorKind,
+  isPatchlineError,
+  type Logger,
+  type LogLevel,
+  PatchlineError,
+  setLogger,
+} from './core/index.js';
 export * as fleet from './fleet/index.js';
 export * as host from './host/index.js';
 export * from './inventory/index.js';
-export { createLogger, type Logger, type LogLevel, setLogger } from './log.js';
 export * from './oci/index.js';
 export * as policy from './policy/index.js';
 export * from './report/index.js';

@@ -1,5 +1,5 @@
 import type { AdvisorySource, PackageKind } from '../core/index.js';
-import type { OsvRange } from '../version/osv.js';
+import type { OsvRange } from '../version/index.js';
 
 /**
  * The advisory model every importer produces and the database stores: one record per advisory as its publisher

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, setLogger } from '../log.js';
+import { createLogger, setLogger } from '../core/index.js';
 import { download, fetchSmall } from './download.js';
 
 // A publisher that is busy first: the downloader must wait what it asks (by the injected clock, so nothing sleeps

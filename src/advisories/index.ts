@@ -26,7 +26,7 @@ export type { HttpOptions } from './download.js';
 export type { FeedLocation, FeedSource } from './feeds/feed-source.js';
 export { FEED_SOURCES, feedUsages } from './feeds/registry.js';
 export type { Feed, FeedKind } from './feeds.js';
-export { DEFAULT_SOURCES, parseFeed, selectFeeds } from './feeds.js';
+export { DEFAULT_SOURCES, MIRROR_ENV, parseFeed, selectFeeds } from './feeds.js';
 export type { ImportOptions, ImportReport, SourceImport } from './import-paths.js';
 export { importPaths } from './import-paths.js';
 export { IMPORTERS, rpmRepositoryImporters } from './importers/index.js';

@@ -1,8 +1,7 @@
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../core/index.js';
-import { defaultCacheDir } from '../oci/blob-cache.js';
-import { cacheAreas, pruneCache } from '../oci/cache-usage.js';
-import { humanBytes, table } from '../report/text-table.js';
+import { cacheAreas, defaultCacheDir, pruneCache } from '../oci/index.js';
+import { humanBytes, table } from '../report/index.js';
 import { cacheMaxSizeOption } from './options.js';
 
 interface CacheFlags {

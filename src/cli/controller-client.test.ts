@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPatchlineError, PatchlineError } from '../core/index.js';
+import { createLogger, isPatchlineError, PatchlineError, setLogger } from '../core/index.js';
 import type { RetryOptions } from '../http/index.js';
-import { createLogger, setLogger } from '../log.js';
 import { ControllerClient } from './controller-client.js';
 
 // A hostile or broken controller: what the CLI must survive without trusting it. (The well-behaved server is

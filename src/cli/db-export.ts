@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { AdvisoryDatabase, exportDatabase } from '../advisories/index.js';
 import { PatchlineError } from '../core/index.js';
-import { humanBytes } from '../report/text-table.js';
+import { humanBytes } from '../report/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 
 interface ExportFlags {

@@ -1,8 +1,12 @@
 import { Command, Option } from 'commander';
-import { pullDatabase, pushDatabase } from '../advisories/oci-artifact.js';
+import { pullDatabase, pushDatabase } from '../advisories/index.js';
 import { PatchlineError } from '../core/index.js';
-import { parseRegistryReference, type RegistryReference } from '../oci/index.js';
-import { RegistryClient, type RegistryClientOptions } from '../oci/registry/index.js';
+import {
+  parseRegistryReference,
+  RegistryClient,
+  type RegistryClientOptions,
+  type RegistryReference,
+} from '../oci/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';

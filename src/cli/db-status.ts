@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { AdvisoryDatabase, type DatabaseStatus } from '../advisories/index.js';
 import { formatAge } from '../core/index.js';
-import { table } from '../report/text-table.js';
+import { table } from '../report/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { writeOutput } from './output.js';
 

@@ -1,7 +1,12 @@
 import { Command, Option } from 'commander';
-import { feedUsages } from '../advisories/feeds/registry.js';
-import { DEFAULT_SOURCES, MIRROR_ENV, selectFeeds } from '../advisories/feeds.js';
-import { type UpdateResult, updateDatabase } from '../advisories/sync.js';
+import {
+  DEFAULT_SOURCES,
+  feedUsages,
+  MIRROR_ENV,
+  selectFeeds,
+  type UpdateResult,
+  updateDatabase,
+} from '../advisories/index.js';
 import { PatchlineError } from '../core/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { writeOutput } from './output.js';

@@ -1,11 +1,9 @@
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../core/index.js';
-import { openImage } from '../oci/image.js';
-import { parseImageReference } from '../oci/reference.js';
-import { formatsFor, renderReport } from '../report/formats/registry.js';
-import { DirectoryTree } from '../rootfs/directory-tree.js';
-import type { FileTree, FoundFile, ReadStats } from '../rootfs/file-tree.js';
-import { LayeredTree } from '../rootfs/layered-tree.js';
+import { openImage, parseImageReference } from '../oci/index.js';
+import { formatsFor, renderReport } from '../report/index.js';
+import type { FileTree, FoundFile, ReadStats } from '../rootfs/index.js';
+import { DirectoryTree, LayeredTree } from '../rootfs/index.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { terminalProgress } from './progress.js';
 

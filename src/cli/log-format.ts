@@ -1,5 +1,5 @@
-import { createLogger, type Logger, type LogLevel } from '../log.js';
-import { terminalSafe } from '../report/terminal-safe.js';
+import { createLogger, type Logger, type LogLevel } from '../core/index.js';
+import { terminalSafe } from '../report/index.js';
 
 export type LogFormat = 'text' | 'json';
 

@@ -1,6 +1,5 @@
 import { Command, CommanderError, Help, Option } from 'commander';
-import { isPatchlineError, VERSION } from '../core/index.js';
-import { DEFAULT_LOG_LEVEL, LOG_LEVELS, setLogger } from '../log.js';
+import { DEFAULT_LOG_LEVEL, isPatchlineError, LOG_LEVELS, setLogger, VERSION } from '../core/index.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
 import { cliLogger, type LogFlags } from './log-format.js';
 import { ResultExit } from './result-exit.js';
@@ -97,8 +96,7 @@ function invokedCommand(argv: string[]): string | undefined {
 async function trimCache(action: Command): Promise<void> {
   const flags = action.opts<{ cacheMaxSize?: number; cacheDir?: string }>();
   if (flags.cacheMaxSize === undefined || action.parent?.name() === 'cache') return;
-  const { defaultCacheDir } = await import('../oci/blob-cache.js');
-  const { pruneCache } = await import('../oci/cache-usage.js');
+  const { defaultCacheDir, pruneCache } = await import('../oci/index.js');
   await pruneCache(flags.cacheDir ?? defaultCacheDir(), flags.cacheMaxSize);
 }
 

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { PatchlineError } from '../core/index.js';
-import type { OpenImageOptions } from '../oci/image.js';
-import { parsePlatform } from '../oci/platform.js';
+import type { OpenImageOptions } from '../oci/index.js';
+import { parsePlatform } from '../oci/index.js';
 
 /** The image-access flags every image command shares, spelled as skopeo and trivy spell them. */
 export function imageOptions(): Option[] {

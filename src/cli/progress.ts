@@ -1,5 +1,5 @@
-import { humanBytes } from '../report/text-table.js';
-import type { ReadProgress } from '../rootfs/file-tree.js';
+import { humanBytes } from '../report/index.js';
+import type { ReadProgress } from '../rootfs/index.js';
 
 /**
  * Layer progress on stderr, redrawn in place, only when stderr is a terminal: piped or captured output (CI logs, `2>file`)

@@ -4,8 +4,7 @@ import { Command, Option } from 'commander';
 import { formatSchemaError, PatchlineError, pinnedDigest } from '../core/index.js';
 import { API_VERSION, type Release, releaseSchema } from '../fleet/index.js';
 import { MAX_EVIDENCE_BYTES, parseGateEvidence } from '../policy/index.js';
-import { imageDiffJsonSchema } from '../report/diff-json.js';
-import { type ReleaseDiff, releaseDiffOf } from '../report/release-diff.js';
+import { imageDiffJsonSchema, type ReleaseDiff, releaseDiffOf } from '../report/index.js';
 import {
   applyCommand,
   checked,

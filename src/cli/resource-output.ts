@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import type { Fleet, Host, Release, Rollout } from '../fleet/index.js';
-import { shortDigest, table } from '../report/text-table.js';
+import { shortDigest, table } from '../report/index.js';
 
 /**
  * How the controller commands print what the server answered: a table for people, or the resources exactly as the

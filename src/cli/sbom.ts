@@ -1,10 +1,10 @@
 import { Command, Option } from 'commander';
 import { PatchlineError } from '../core/index.js';
-import { catalogers, readInventory } from '../inventory/inventory.js';
-import type { Inventory } from '../inventory/inventory-types.js';
-import type { CyclonedxVersion } from '../report/cyclonedx.js';
-import { formatsFor, renderReport } from '../report/formats/registry.js';
-import { openFileTree } from '../rootfs/open.js';
+import type { Inventory } from '../inventory/index.js';
+import { catalogers, readInventory } from '../inventory/index.js';
+import type { CyclonedxVersion } from '../report/index.js';
+import { formatsFor, renderReport } from '../report/index.js';
+import { openFileTree } from '../rootfs/index.js';
 import { type ImageFlags, imageOptions, toOpenImageOptions } from './options.js';
 import { writeOutput } from './output.js';
 import { terminalProgress } from './progress.js';

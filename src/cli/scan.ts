@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { AdvisoryDatabase } from '../advisories/index.js';
 import { DURATION_HINT, formatAge, PatchlineError } from '../core/index.js';
-import { tryParseDuration } from '../fleet/duration.js';
-import { formatsFor, renderReport } from '../report/formats/registry.js';
+import { tryParseDuration } from '../fleet/index.js';
+import { formatsFor, renderReport } from '../report/index.js';
 import { applyVex, readVexFiles, type ScanResult, scanImage } from '../scan/index.js';
 import { dbOption, resolveDbPath } from './db-options.js';
 import { checkInventory } from './inventory-checks.js';

@@ -9,6 +9,7 @@ export * from './digest.js';
 export * from './duration.js';
 export * from './errors.js';
 export * from './glob.js';
+export * from './log.js';
 export * from './schema-issue.js';
 export * from './sqlite-check.js';
 export * from './version.js';

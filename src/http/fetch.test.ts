@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger, setLogger } from '../log.js';
+import { createLogger, setLogger } from '../core/index.js';
 import { httpFetch } from './fetch.js';
 import { fetchWithRetry, networkErrorCode, type RetryClock, retryPolicy } from './retry.js';
 

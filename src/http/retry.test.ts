@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { createLogger, setLogger } from '../log.js';
+import { createLogger, setLogger } from '../core/index.js';
 import {
   backoffDelay,
   fetchWithRetry,

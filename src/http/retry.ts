@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { logger } from '../log.js';
+import { logger } from '../core/index.js';
 
 /**
  * Retries of one HTTP request. A server that is rate limiting (429) or briefly failing (5xx, reset connections)

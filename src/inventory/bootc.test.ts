@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FoundFile } from '../rootfs/file-tree.js';
+import type { FoundFile } from '../rootfs/index.js';
 import { bootcRequests, detectBootc } from './bootc.js';
 
 function found(path: string, type: FoundFile['entry']['type']): FoundFile {

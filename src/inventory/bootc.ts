@@ -1,4 +1,4 @@
-import type { FileRequest, FoundFile } from '../rootfs/file-tree.js';
+import type { FileRequest, FoundFile } from '../rootfs/index.js';
 
 /** One sign that an image is a bootable container (bootc) image. */
 export type BootcEvidence =

@@ -1,4 +1,4 @@
-import type { FileRequest, FoundFile } from '../rootfs/file-tree.js';
+import type { FileRequest, FoundFile } from '../rootfs/index.js';
 import type { OperatingSystem } from './os.js';
 import type { CatalogProblem, Package } from './package.js';
 

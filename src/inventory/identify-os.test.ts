@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FileContent } from '../rootfs/file-content.js';
-import type { FoundFile } from '../rootfs/file-tree.js';
+import type { FoundFile } from '../rootfs/index.js';
+import { FileContent } from '../rootfs/index.js';
 import { identifyOs, identifyOsFromTexts, osRequests } from './identify-os.js';
 import type { OperatingSystem } from './os.js';
 

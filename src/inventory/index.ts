@@ -1,4 +1,5 @@
 export type { BootcDetection, BootcEvidence } from './bootc.js';
+export { detectBootc } from './bootc.js';
 export type { CatalogContext, Cataloger, CatalogResult } from './cataloger.js';
 export { fullVersion } from './full-version.js';
 export { catalogers, inventoryOf, readInventory } from './inventory.js';

@@ -1,5 +1,5 @@
-import type { Digest } from '../oci/digest.js';
-import type { ReadStats } from '../rootfs/file-tree.js';
+import type { Digest } from '../oci/index.js';
+import type { ReadStats } from '../rootfs/index.js';
 import type { BootcDetection } from './bootc.js';
 import type { Kernel } from './kernel.js';
 import type { OperatingSystem } from './os.js';

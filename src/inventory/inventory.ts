@@ -1,8 +1,7 @@
-import type { Image, OpenImageOptions } from '../oci/image.js';
-import { formatPlatform } from '../oci/platform.js';
-import type { FileRequest, FileTree, FoundFile, ReadOptions } from '../rootfs/file-tree.js';
-import { LayeredTree } from '../rootfs/layered-tree.js';
-import { openFileTree } from '../rootfs/open.js';
+import type { Image, OpenImageOptions } from '../oci/index.js';
+import { formatPlatform } from '../oci/index.js';
+import type { FileRequest, FileTree, FoundFile, ReadOptions } from '../rootfs/index.js';
+import { LayeredTree, openFileTree } from '../rootfs/index.js';
 import { apkCataloger } from './apk/cataloger.js';
 import { bootcRequests, detectBootc } from './bootc.js';
 import type { Cataloger } from './cataloger.js';

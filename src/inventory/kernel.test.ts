@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FoundFile } from '../rootfs/file-tree.js';
+import type { FoundFile } from '../rootfs/index.js';
 import { canonicalPath, findKernels, kernelRequests, ownerFromPackages } from './kernel.js';
 import type { Package } from './package.js';
 

@@ -1,4 +1,4 @@
-import type { FileRequest, FoundFile } from '../rootfs/file-tree.js';
+import type { FileRequest, FoundFile } from '../rootfs/index.js';
 import type { Package } from './package.js';
 
 /** A kernel the image can boot, and the package that installed it. */

@@ -1,5 +1,5 @@
 import type { PackageKind } from '../core/index.js';
-import type { Digest } from '../oci/digest.js';
+import type { Digest } from '../oci/index.js';
 
 /** The package manager whose database recorded a package (core's closed list). */
 export type PackageType = PackageKind;

@@ -9,7 +9,7 @@ import {
   releaseDigests,
   toTimestamp,
 } from '../fleet/index.js';
-import type { ReleaseDiff } from '../report/release-diff.js';
+import type { ReleaseDiff } from '../report/index.js';
 import type { PipelineController, ReleaseAttachments } from './controller-port.js';
 import { exposureRecords } from './fixes.js';
 import { decidePromotion, type FleetState, type PromotionDecision } from './promotion.js';

@@ -1,5 +1,5 @@
 import type { Exposure, Fleet, Pipeline, PipelineRun, Release, Rollout } from '../fleet/index.js';
-import type { ReleaseDiff } from '../report/release-diff.js';
+import type { ReleaseDiff } from '../report/index.js';
 
 /** As the admin API takes them beside a release (server/release-attachments.ts). */
 export interface ReleaseAttachments {

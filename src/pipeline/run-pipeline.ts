@@ -20,8 +20,10 @@ import {
   openImageSource,
   parseImageReference,
   parseRegistryReference,
+  pushImage,
+  RegistryClient,
+  type RegistryClientOptions,
 } from '../oci/index.js';
-import { pushImage, RegistryClient, type RegistryClientOptions } from '../oci/registry/index.js';
 import { diffImages, diffPackages, gateEvidence, gateImage } from '../policy/index.js';
 import { releaseDiffOf, renderGateReport } from '../report/index.js';
 import { type ScanResult, scanInventory } from '../scan/index.js';

@@ -1,5 +1,5 @@
-import { fullVersion } from '../inventory/full-version.js';
-import type { Package, PackageType } from '../inventory/package.js';
+import type { Package, PackageType } from '../inventory/index.js';
+import { fullVersion } from '../inventory/index.js';
 import type { Finding, FindingStatus, ScanResult } from '../scan/index.js';
 import { safeCompare } from './package-diff.js';
 

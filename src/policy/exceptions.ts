@@ -1,6 +1,6 @@
 import { compileGlob } from '../core/index.js';
-import { coverageOf, vulnerabilitiesNamed } from '../scan/cve-coverage.js';
 import type { Finding, ScanResult, SuppressedFinding, SuppressionStatement } from '../scan/index.js';
+import { coverageOf, vulnerabilitiesNamed } from '../scan/index.js';
 import type { ExceptionOutcome, RuleResult } from './gate-result.js';
 import type { PolicyException } from './policy-document.js';
 

@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Inventory } from '../inventory/inventory-types.js';
-import type { Kernel } from '../inventory/kernel.js';
-import type { Package } from '../inventory/package.js';
+import type { Inventory, Kernel, Package } from '../inventory/index.js';
 import type { Finding, ScanResult } from '../scan/index.js';
 import { diffAdvisories } from './advisory-diff.js';
 import { diffImages } from './image-diff.js';

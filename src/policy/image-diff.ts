@@ -1,4 +1,4 @@
-import type { Inventory } from '../inventory/inventory-types.js';
+import type { Inventory } from '../inventory/index.js';
 import type { ScanResult } from '../scan/index.js';
 import { type AdvisoryDiff, type AdvisoryDiffSkipped, diffAdvisories } from './advisory-diff.js';
 import { diffKernels, type KernelChange } from './kernel-diff.js';

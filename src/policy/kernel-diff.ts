@@ -1,5 +1,4 @@
-import type { Inventory } from '../inventory/inventory-types.js';
-import type { Kernel } from '../inventory/kernel.js';
+import type { Inventory, Kernel } from '../inventory/index.js';
 import { rpmvercmp } from '../version/index.js';
 
 export type KernelChangeKind = 'upgraded' | 'downgraded' | 'unchanged' | 'added' | 'removed' | 'none';

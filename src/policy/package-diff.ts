@@ -1,8 +1,8 @@
 import { isPatchlineError } from '../core/index.js';
-import { fullVersion } from '../inventory/full-version.js';
-import type { Package, PackageType } from '../inventory/package.js';
+import type { Package, PackageType } from '../inventory/index.js';
+import { fullVersion } from '../inventory/index.js';
+import type { Ordering } from '../version/index.js';
 import { compareVersions } from '../version/index.js';
-import type { Ordering } from '../version/ordering.js';
 
 /** A package as the diff names it: its identity and one installed version (`[epoch:]version[-release]`). */
 export interface DiffPackage {

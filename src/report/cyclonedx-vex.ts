@@ -1,6 +1,6 @@
 import * as CDX from '@cyclonedx/cyclonedx-library';
 import { VERSION } from '../core/index.js';
-import type { Finding, ScanResult, SuppressedFinding } from '../scan/finding.js';
+import type { Finding, ScanResult, SuppressedFinding } from '../scan/index.js';
 import { orderFindings } from './finding-order.js';
 import { imagePurl } from './sbom-ids.js';
 

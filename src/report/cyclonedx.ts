@@ -1,9 +1,8 @@
 import * as CDX from '@cyclonedx/cyclonedx-library';
 import spdxExpressionParse from 'spdx-expression-parse';
 import { VERSION } from '../core/index.js';
-import { fullVersion } from '../inventory/full-version.js';
-import type { Inventory } from '../inventory/inventory-types.js';
-import type { Package } from '../inventory/package.js';
+import type { Inventory, Package } from '../inventory/index.js';
+import { fullVersion } from '../inventory/index.js';
 import { imagePurl } from './sbom-ids.js';
 
 const licenseFactory = new CDX.Contrib.License.Factories.LicenseFactory((value: string) => {

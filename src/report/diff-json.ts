@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PACKAGE_KINDS } from '../core/index.js';
-import type { ImageDiff } from '../policy/image-diff.js';
+import type { ImageDiff } from '../policy/index.js';
 
 /**
  * `patchline diff --format json`: the ImageDiff as is. `imageDiffJsonSchema` is the contract for scripts

@@ -1,5 +1,4 @@
-import type { AdvisoryChange } from '../policy/advisory-diff.js';
-import type { DiffImage, ImageDiff } from '../policy/image-diff.js';
+import type { AdvisoryChange, DiffImage, ImageDiff } from '../policy/index.js';
 import { GITHUB_COMMENT_LIMIT } from './gate-markdown.js';
 import { escapeHtml, escapeMarkdown } from './markdown-escape.js';
 import { humanBytes, shortDigest } from './text-table.js';

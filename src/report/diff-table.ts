@@ -1,6 +1,4 @@
-import type { AdvisoryChange } from '../policy/advisory-diff.js';
-import type { DiffImage, ImageDiff } from '../policy/image-diff.js';
-import type { DiffPackage, PackageChange } from '../policy/package-diff.js';
+import type { AdvisoryChange, DiffImage, DiffPackage, ImageDiff, PackageChange } from '../policy/index.js';
 import { terminalSafe } from './terminal-safe.js';
 import { type Cell, humanBytes, shortDigest, type TableLayout, table } from './text-table.js';
 

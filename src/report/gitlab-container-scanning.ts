@@ -1,5 +1,5 @@
 import { VERSION } from '../core/index.js';
-import type { Finding, FindingStatus, ScanResult } from '../scan/finding.js';
+import type { Finding, FindingStatus, ScanResult } from '../scan/index.js';
 import { ageInDays, orderFindings } from './finding-order.js';
 import { automationName, findingFingerprint, sha256Hex, TOOL_INFORMATION_URI } from './sarif-shared.js';
 

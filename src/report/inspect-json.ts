@@ -1,5 +1,5 @@
-import { detectBootc } from '../inventory/bootc.js';
-import { formatPlatform } from '../oci/platform.js';
+import { detectBootc } from '../inventory/index.js';
+import { formatPlatform } from '../oci/index.js';
 import type { InspectView } from './inspect-view.js';
 
 /** `patchline inspect --format json`. */

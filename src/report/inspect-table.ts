@@ -1,5 +1,5 @@
-import { formatPlatform } from '../oci/platform.js';
-import type { FoundFile } from '../rootfs/file-tree.js';
+import { formatPlatform } from '../oci/index.js';
+import type { FoundFile } from '../rootfs/index.js';
 import { isBootc } from './inspect-json.js';
 import type { InspectView } from './inspect-view.js';
 import { humanBytes, shortDigest, table } from './text-table.js';

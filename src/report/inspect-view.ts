@@ -1,5 +1,5 @@
-import type { Image } from '../oci/image.js';
-import type { FoundFile, ReadStats } from '../rootfs/file-tree.js';
+import type { Image } from '../oci/index.js';
+import type { FoundFile, ReadStats } from '../rootfs/index.js';
 
 /** What `patchline inspect` shows: an image's metadata (absent for dir:), and with --list the files found. */
 export interface InspectView {

@@ -1,5 +1,5 @@
 import { VERSION } from '../core/index.js';
-import type { Inventory } from '../inventory/inventory-types.js';
+import type { Inventory } from '../inventory/index.js';
 
 /**
  * Patchline's own JSON for an inventory. File lists are left out (they would dominate the document); a kernel's owner

@@ -1,5 +1,5 @@
-import { fullVersion } from '../inventory/full-version.js';
-import type { Inventory } from '../inventory/inventory-types.js';
+import type { Inventory } from '../inventory/index.js';
+import { fullVersion } from '../inventory/index.js';
 import { table } from './text-table.js';
 
 /** The inventory for people: what the image is, then one line a package. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { VERSION } from '../core/index.js';
-import type { Finding, ScanResult, SuppressedFinding } from '../scan/finding.js';
+import type { Finding, ScanResult, SuppressedFinding } from '../scan/index.js';
 import { ageInDays, orderFindings } from './finding-order.js';
 import { imagePurl } from './sbom-ids.js';
 

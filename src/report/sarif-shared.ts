@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { VERSION, withoutPinnedDigest } from '../core/index.js';
-import type { Finding, FindingStatus } from '../scan/finding.js';
+import type { Finding, FindingStatus } from '../scan/index.js';
 
 /**
  * What the scan's and the gate's SARIF documents share, so both place a package the same way and GitHub code scanning

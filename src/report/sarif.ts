@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { Finding, FindingStatus, ScanResult } from '../scan/finding.js';
+import type { Finding, FindingStatus, ScanResult } from '../scan/index.js';
 import { ageInDays, orderFindings } from './finding-order.js';
 import {
   automationName,

@@ -1,5 +1,5 @@
-import type { InventoryTarget } from '../inventory/inventory-types.js';
-import { formatImageReference, type ImageReference, parseImageReference } from '../oci/reference.js';
+import type { InventoryTarget } from '../inventory/index.js';
+import { formatImageReference, type ImageReference, parseImageReference } from '../oci/index.js';
 
 /**
  * The image's own package URL (purl-spec `oci` type): the digest names it, the repository says where it lives. The

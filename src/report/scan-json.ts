@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PACKAGE_KINDS } from '../core/index.js';
-import type { ScanResult } from '../scan/finding.js';
+import type { ScanResult } from '../scan/index.js';
 import { countByStatus, orderFindings } from './finding-order.js';
 
 /**

@@ -1,5 +1,5 @@
 import { formatAge } from '../core/index.js';
-import type { Finding, ScanResult } from '../scan/finding.js';
+import type { Finding, ScanResult } from '../scan/index.js';
 import { ageInDays, countByStatus, orderFindings, STATUS_ORDER } from './finding-order.js';
 import { type Cell, type TableLayout, table } from './text-table.js';
 

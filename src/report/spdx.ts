@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import spdxExpressionParse from 'spdx-expression-parse';
 import { VERSION } from '../core/index.js';
-import { fullVersion } from '../inventory/full-version.js';
-import type { Inventory } from '../inventory/inventory-types.js';
+import type { Inventory } from '../inventory/index.js';
+import { fullVersion } from '../inventory/index.js';
 import { imagePurl, targetTitle } from './sbom-ids.js';
 
 const NOASSERTION = 'NOASSERTION';

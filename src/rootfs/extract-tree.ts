@@ -2,7 +2,7 @@ import { chmod, lchown, link, mkdir, open, readdir, symlink } from 'node:fs/prom
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { PatchlineError } from '../core/index.js';
-import type { Image } from '../oci/image.js';
+import type { Image } from '../oci/index.js';
 import type { TreeEntry } from './entry.js';
 import { addToLayerIndex, emptyLayerIndex, type LayerIndex } from './layer-index.js';
 import { MergedTree } from './merged-tree.js';

@@ -1,4 +1,4 @@
-import type { Digest } from '../oci/digest.js';
+import type { Digest } from '../oci/index.js';
 import type { TreeEntry } from './entry.js';
 import type { FileContent } from './file-content.js';
 

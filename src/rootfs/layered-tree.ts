@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished, pipeline } from 'node:stream/promises';
 import { compileGlob, globBase, isGlob, normalizeRequestPath, PatchlineError } from '../core/index.js';
-import type { Image } from '../oci/image.js';
+import type { Image } from '../oci/index.js';
 import { FileContent } from './file-content.js';
 import type { FileRequest, FileTree, FoundFile, ReadOptions, ReadResult, ReadStats } from './file-tree.js';
 import { addToLayerIndex, emptyLayerIndex, type LayerIndex } from './layer-index.js';

@@ -1,5 +1,4 @@
-import { type OpenImageOptions, openImage } from '../oci/image.js';
-import { type ImageReference, parseImageReference } from '../oci/reference.js';
+import { type ImageReference, type OpenImageOptions, openImage, parseImageReference } from '../oci/index.js';
 import { DirectoryTree } from './directory-tree.js';
 import type { FileTree } from './file-tree.js';
 import { LayeredTree } from './layered-tree.js';

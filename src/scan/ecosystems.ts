@@ -1,5 +1,5 @@
-import type { AdvisorySource } from '../advisories/advisory.js';
-import type { OperatingSystem } from '../inventory/os.js';
+import type { AdvisorySource } from '../advisories/index.js';
+import type { OperatingSystem } from '../inventory/index.js';
 
 /**
  * Which advisory ecosystem an image's OS is looked up in, and which publisher data that means. The keys are the

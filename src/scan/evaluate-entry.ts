@@ -1,6 +1,6 @@
-import type { AffectedPackage, VersionScheme } from '../advisories/advisory.js';
-import { fullVersion } from '../inventory/full-version.js';
-import type { Package } from '../inventory/package.js';
+import type { AffectedPackage, VersionScheme } from '../advisories/index.js';
+import type { Package } from '../inventory/index.js';
+import { fullVersion } from '../inventory/index.js';
 import { osvAffects, type VersionComparator, versionComparator } from '../version/index.js';
 import type { FindingStatus } from './finding.js';
 import { moduleAdmits } from './module-stream.js';

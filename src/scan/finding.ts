@@ -1,5 +1,5 @@
-import type { AdvisorySource, VersionScheme } from '../advisories/advisory.js';
-import type { Package } from '../inventory/package.js';
+import type { AdvisorySource, VersionScheme } from '../advisories/index.js';
+import type { InventoryTarget, OperatingSystem, Package } from '../inventory/index.js';
 
 /**
  * What a scan reports for one installed package and one advisory. Statuses are about fixes, not severity:
@@ -75,8 +75,8 @@ export interface SuppressedFinding {
 }
 
 export interface ScanResult {
-  target: import('../inventory/inventory-types.js').InventoryTarget;
-  os?: import('../inventory/os.js').OperatingSystem;
+  target: InventoryTarget;
+  os?: OperatingSystem;
   /** The ecosystems matched and where their data came from. */
   ecosystems: Array<{ ecosystem: string; source: AdvisorySource | 'none'; note?: string }>;
   /** Sorted: fix-available first, oldest fix first; then no-fix-yet, will-not-fix, not-affected. */

@@ -1,3 +1,4 @@
+export { coverageOf, vulnerabilitiesNamed } from './cve-coverage.js';
 export type { EcosystemChoice, NoEcosystem } from './ecosystems.js';
 export { ecosystemFor } from './ecosystems.js';
 export type { EntryVerdict } from './evaluate-entry.js';

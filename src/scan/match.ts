@@ -1,9 +1,7 @@
-import type { AdvisorySource, VersionScheme } from '../advisories/advisory.js';
-import type { AffectedMatch } from '../advisories/database.js';
+import type { AdvisorySource, AffectedMatch, VersionScheme } from '../advisories/index.js';
 import { isPatchlineError } from '../core/index.js';
-import { fullVersion } from '../inventory/full-version.js';
-import type { Inventory } from '../inventory/inventory-types.js';
-import type { Package } from '../inventory/package.js';
+import type { Inventory, Package } from '../inventory/index.js';
+import { fullVersion } from '../inventory/index.js';
 import type { VersionComparator } from '../version/index.js';
 import { ecosystemFor } from './ecosystems.js';
 import { type EntryVerdict, evaluateEntry } from './evaluate-entry.js';

@@ -1,5 +1,5 @@
-import type { AffectedPackage } from '../advisories/advisory.js';
-import type { Package } from '../inventory/package.js';
+import type { AffectedPackage } from '../advisories/index.js';
+import type { Package } from '../inventory/index.js';
 
 /**
  * rpm module streams. An installed modular rpm records its module in MODULARITYLABEL (`name:stream:version:context`);

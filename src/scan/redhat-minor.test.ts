@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AffectedPackage } from '../advisories/advisory.js';
+import type { AffectedPackage } from '../advisories/index.js';
 import { buildMinor, entriesForMinor, osMinor } from './redhat-minor.js';
 
 /** A main-stream fix as the CSAF VEX importer stores curl's CVE-2023-38545 entries. */

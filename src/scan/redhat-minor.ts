@@ -1,6 +1,5 @@
-import type { AffectedPackage } from '../advisories/advisory.js';
-import type { OperatingSystem } from '../inventory/os.js';
-import type { Package } from '../inventory/package.js';
+import type { AffectedPackage } from '../advisories/index.js';
+import type { OperatingSystem, Package } from '../inventory/index.js';
 
 /**
  * RHEL 9 and earlier state every main-stream fix under the major's CPE (`cpe:/o:redhat:enterprise_linux:9`), whatever

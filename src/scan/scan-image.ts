@@ -1,8 +1,8 @@
-import { AdvisoryDatabase } from '../advisories/database.js';
-import { readInventory } from '../inventory/inventory.js';
-import type { Inventory } from '../inventory/inventory-types.js';
+import { AdvisoryDatabase } from '../advisories/index.js';
+import type { Inventory } from '../inventory/index.js';
+import { readInventory } from '../inventory/index.js';
 import type { OpenImageOptions } from '../oci/index.js';
-import { openFileTree } from '../rootfs/open.js';
+import { openFileTree } from '../rootfs/index.js';
 import type { ScanResult } from './finding.js';
 import { type MatchOptions, matchInventory } from './match.js';
 

@@ -1,4 +1,4 @@
-import type { VersionScheme } from '../advisories/advisory.js';
+import type { VersionScheme } from '../advisories/index.js';
 import {
   compareDebVersions,
   compareEvr,

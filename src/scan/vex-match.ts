@@ -1,7 +1,6 @@
 import { PackageURL } from 'packageurl-js';
 import { isSha256Digest, withoutPinnedDigest } from '../core/index.js';
-import type { InventoryTarget } from '../inventory/inventory-types.js';
-import type { OperatingSystem } from '../inventory/os.js';
+import type { InventoryTarget, OperatingSystem } from '../inventory/index.js';
 import { vulnerabilitiesNamed } from './cve-coverage.js';
 import type { Finding } from './finding.js';
 import type { VexProduct, VexStatement } from './vex-statement.js';

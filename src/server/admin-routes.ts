@@ -9,7 +9,7 @@ import {
   rolloutSchema,
   toTimestamp,
 } from '../fleet/index.js';
-import { releaseDiffSchema } from '../report/release-diff.js';
+import { releaseDiffSchema } from '../report/index.js';
 import { StoreError } from '../store/index.js';
 import { adminAuth } from './auth.js';
 import type { ServerContext } from './context.js';

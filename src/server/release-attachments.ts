@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type Release, releaseDigests, releaseSchema } from '../fleet/index.js';
-import { parseGateEvidence } from '../policy/evidence.js';
-import { releaseDiffSchema } from '../report/release-diff.js';
+import { parseGateEvidence } from '../policy/index.js';
+import { releaseDiffSchema } from '../report/index.js';
 import type { ReleaseAttachments } from '../store/index.js';
 import { InvalidRequest } from './status.js';
 

@@ -1,4 +1,4 @@
-import type { FoundFile } from '../../rootfs/file-tree.js';
+import type { FoundFile } from '../../rootfs/index.js';
 import type { CatalogContext, Cataloger, CatalogResult } from '../cataloger.js';
 import type { OperatingSystem } from '../os.js';
 import type { CatalogProblem, Package } from '../package.js';

@@ -1,4 +1,4 @@
-import type { FileRequest, FoundFile } from '../../rootfs/file-tree.js';
+import type { FileRequest, FoundFile } from '../../rootfs/index.js';
 import type { OwnerLookup } from '../kernel.js';
 import { canonicalPath } from '../kernel.js';
 import type { Package } from '../package.js';

@@ -1,5 +1,5 @@
 import { isPatchlineError } from '../../core/index.js';
-import type { FileRequest, FoundFile } from '../../rootfs/file-tree.js';
+import type { FileRequest, FoundFile } from '../../rootfs/index.js';
 import type { CatalogContext, Cataloger, CatalogResult } from '../cataloger.js';
 import type { CatalogProblem, Package } from '../package.js';
 import { readBerkeleyDb } from './bdb.js';

@@ -1,6 +1,5 @@
-import type { Inventory } from '../../inventory/inventory-types.js';
-import type { ImageDiff } from '../../policy/image-diff.js';
-import type { GateResult } from '../../policy/index.js';
+import type { Inventory } from '../../inventory/index.js';
+import type { GateResult, ImageDiff } from '../../policy/index.js';
 import type { ScanResult } from '../../scan/index.js';
 import type { CyclonedxVersion } from '../cyclonedx.js';
 import type { InspectView } from '../inspect-view.js';

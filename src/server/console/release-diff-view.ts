@@ -1,4 +1,4 @@
-import type { ReleaseDiff } from '../../report/release-diff.js';
+import type { ReleaseDiff } from '../../report/index.js';
 
 type AdvisoryChange = Extract<ReleaseDiff['advisories'], { computed: true }>['fixesGained'][number];
 

@@ -1,6 +1,6 @@
 import { previousRelease, releaseBlockers, releaseDigest, releaseRepository } from '../../fleet/index.js';
-import { parseGateEvidence } from '../../policy/evidence.js';
-import { releaseDiffSchema } from '../../report/release-diff.js';
+import { parseGateEvidence } from '../../policy/index.js';
+import { releaseDiffSchema } from '../../report/index.js';
 import { type Store, StoreError } from '../../store/index.js';
 import { type DiffView, diffView } from './release-diff-view.js';
 

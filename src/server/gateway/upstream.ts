@@ -1,6 +1,5 @@
 import { isPatchlineError } from '../../core/index.js';
-import { parseRegistryReference } from '../../oci/index.js';
-import { defaultAuthFiles, RegistryClient } from '../../oci/registry/index.js';
+import { defaultAuthFiles, parseRegistryReference, RegistryClient } from '../../oci/index.js';
 import { RegistryError } from './registry-errors.js';
 
 /** A repository on an upstream registry, and the client that talks to that registry. */

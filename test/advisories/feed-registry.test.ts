@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dbUpdateCommand } from '../../cli/db-update.js';
-import { PatchlineError } from '../../core/index.js';
-import { feedOrigin, parseFeed, selectFeeds } from '../feeds.js';
-import { FEED_SOURCES } from './registry.js';
+import { FEED_SOURCES } from '../../src/advisories/feeds/registry.js';
+import { feedOrigin, parseFeed, selectFeeds } from '../../src/advisories/feeds.js';
+import { dbUpdateCommand } from '../../src/cli/index.js';
+import { PatchlineError } from '../../src/core/index.js';
 
 describe('the feed registry', () => {
   it('registers each kind once', () => {

@@ -1,0 +1,1 @@
+export { dbUpdateCommand } from './db-update.js';
