@@ -1,5 +1,4 @@
-import { createLogger, type Logger, type LogLevel } from '../core/index.js';
-import { terminalSafe } from '../report/index.js';
+import { createLogger, type Logger, type LogLevel, terminalSafe } from '../core/index.js';
 
 export type LogFormat = 'text' | 'json';
 

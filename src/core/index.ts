@@ -12,5 +12,6 @@ export * from './glob.js';
 export * from './log.js';
 export * from './schema-issue.js';
 export * from './sqlite-check.js';
+export * from './terminal-safe.js';
 export * from './version.js';
 export * from './yaml-document.js';

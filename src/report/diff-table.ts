@@ -1,5 +1,5 @@
+import { terminalSafe } from '../core/index.js';
 import type { AdvisoryChange, DiffImage, DiffPackage, ImageDiff, PackageChange } from '../policy/index.js';
-import { terminalSafe } from './terminal-safe.js';
 import { type Cell, humanBytes, shortDigest, type TableLayout, table } from './text-table.js';
 
 /**

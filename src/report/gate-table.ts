@@ -1,4 +1,4 @@
-import { formatAge } from '../core/index.js';
+import { formatAge, terminalSafe as safe } from '../core/index.js';
 import type { GateResult, RuleResult } from '../policy/index.js';
 import {
   availableFor,
@@ -9,7 +9,6 @@ import {
   rulesWithDetail,
   verdictLine,
 } from './gate-view.js';
-import { terminalSafe as safe } from './terminal-safe.js';
 import { shortDigest, type TableLayout, table } from './text-table.js';
 
 /**

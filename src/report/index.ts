@@ -31,5 +31,4 @@ export { GITHUB_SARIF_GZIP_LIMIT, GITHUB_SARIF_RESULT_LIMIT, type SarifOptions, 
 export { SCAN_JSON_SCHEMA_VERSION, type ScanJson, scanFindingSchema, scanJson, scanJsonSchema } from './scan-json.js';
 export { scanTable } from './scan-table.js';
 export { type SpdxDocument, spdxDocument, spdxJson } from './spdx.js';
-export { terminalSafe } from './terminal-safe.js';
 export { humanBytes, shortDigest, table } from './text-table.js';

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { terminalSafe } from '../core/index.js';
 import { escapeHtml, escapeMarkdown } from './markdown-escape.js';
-import { terminalSafe } from './terminal-safe.js';
 import { escapeXmlAttribute, escapeXmlText } from './xml-escape.js';
 
 /*
