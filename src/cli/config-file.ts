@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError } from '../core/errors.js';
 
 /** The config file's values by key (flag names without `--`), as text, the way a flag would give them. */
 export type ConfigValues = Map<string, string>;

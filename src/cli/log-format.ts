@@ -1,4 +1,5 @@
-import { createLogger, type Logger, type LogLevel, terminalSafe } from '../core/index.js';
+import { createLogger, type Logger, type LogLevel } from '../core/log.js';
+import { terminalSafe } from '../core/terminal-safe.js';
 
 export type LogFormat = 'text' | 'json';
 

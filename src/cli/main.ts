@@ -1,5 +1,7 @@
 import { Command, CommanderError, Help, Option } from 'commander';
-import { DEFAULT_LOG_LEVEL, isPatchlineError, LOG_LEVELS, setLogger, VERSION } from '../core/index.js';
+import { isPatchlineError } from '../core/errors.js';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, setLogger } from '../core/log.js';
+import { VERSION } from '../core/version.js';
 import { COMMANDS, type CommandEntry } from './commands.js';
 import { cliLogger, type LogFlags } from './log-format.js';
 import { ResultExit } from './result-exit.js';

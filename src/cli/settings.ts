@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, type Option } from 'commander';
-import { PatchlineError } from '../core/index.js';
+import { PatchlineError } from '../core/errors.js';
 import { readConfigFile } from './config-file.js';
 
 /**
