@@ -17,8 +17,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, type Dirent } from 'node:fs';
-import { link, lstat, mkdir, readdir, readFile, readlink, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
 import { fromDist } from './lib/dist.js';
 import { FINAL_CHUNK, fnv1a, NEWEST, WEIGHTS } from './lib/image-shape.js';
+import { walkMachineFiles } from './lib/machine-files.js';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const REPO_DIR = dirname(BENCH_DIR);
@@ -102,38 +103,6 @@ export interface ImageMeta {
 function objectPath(layer: number, round: number, path: string) {
   const hex = createHash('sha256').update(`${layer}:${round}:${path}`).digest('hex');
   return `${OBJECTS}/${hex.slice(0, 2)}/${hex.slice(2)}.file`;
-}
-
-/** Regular files and symlinks under the source folders, sorted by image path. */
-async function walkSources(): Promise<SourceItem[]> {
-  const items: SourceItem[] = [];
-  const walk = async (dir: string, imageDir: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const source = join(dir, entry.name);
-      const path = `${imageDir}/${entry.name}`;
-      if (isReserved(path)) continue;
-      if (entry.isDirectory()) await walk(source, path);
-      else if (entry.isSymbolicLink()) {
-        try {
-          items.push({ kind: 'symlink', source, path, target: await readlink(source) });
-        } catch {}
-      } else if (entry.isFile()) {
-        try {
-          const info = await lstat(source);
-          items.push({ kind: 'file', source, path, size: info.size, mode: info.mode & 0o7777, round: 0 });
-        } catch {}
-      }
-    }
-  };
-  for (const [dir, imageDir] of SOURCES) await walk(dir, imageDir);
-  items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return items;
 }
 
 /**
@@ -487,7 +456,9 @@ export async function buildImage({ force = false } = {}): Promise<ImageMeta> {
   await mkdir(TMP_DIR, { recursive: true });
 
   log(`listing real files under ${SOURCES.map(([dir]) => dir).join(', ')}`);
-  const items = await walkSources();
+  const items: SourceItem[] = (await walkMachineFiles(SOURCES, { skip: isReserved })).map((item) =>
+    item.kind === 'file' ? { ...item, round: 0 } : item,
+  );
   const supply = new ContentSupply(items, TARGET_BYTES * INITIAL_RATIO);
   log(`${items.length} files and symlinks, ${(supply.available / 1e9).toFixed(2)} GB available`);
 

@@ -26,8 +26,8 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, type Dirent } from 'node:fs';
-import { access, copyFile, lstat, mkdir, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +42,7 @@ import { CLI as BIN, fromDist, ROOT as REPO_DIR } from './lib/dist.js';
 import { timed as measured, type TimedRun } from './lib/gnu-time.js';
 import { FINAL_CHUNK, fnv1a, NEWEST, WEIGHTS } from './lib/image-shape.js';
 import { load1, machine } from './lib/machine.js';
+import { walkMachineFiles } from './lib/machine-files.js';
 import { layerBlobs } from './lib/oci-layout.js';
 import { waitForOtherBenches } from './lib/other-benches.js';
 import {
@@ -75,7 +76,7 @@ const FILLER_BYTES = Number(process.env.BENCH_SBOM_BYTES ?? 900 * 1024 * 1024);
 const MERGED = ['centos8-modularitylabel', 'centos7-many'];
 
 /** Real content from this machine: [folder, where it goes in the image]. */
-const SOURCES = [
+const SOURCES: Array<[string, string]> = [
   ['/usr/bin', 'usr/bin'],
   ['/usr/sbin', 'usr/sbin'],
   ['/usr/lib', 'usr/lib'],
@@ -281,40 +282,6 @@ type Format = (typeof FORMATS)[number];
 type Tool = 'patchline' | 'trivy';
 const sizeOf = (entry: Entry) => (entry.kind === 'file' ? entry.size : 0);
 
-/** Regular files and symlinks under the source folders, sorted by image path. */
-async function walkSources(): Promise<Entry[]> {
-  const items: Entry[] = [];
-  const walk = async (dir: string, imageDir: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const entry of entries) {
-      const source = join(dir, entry.name);
-      const path = `${imageDir}/${entry.name}`;
-      if (isSkipped(path) || /\.(jar|war|ear|jmod)$/.test(entry.name)) continue;
-      if (entry.isDirectory()) await walk(source, path);
-      else if (entry.isSymbolicLink()) {
-        try {
-          items.push({ kind: 'symlink', path, target: await readlink(source) });
-        } catch {}
-      } else if (entry.isFile()) {
-        try {
-          const info = await lstat(source);
-          if (info.size > MAX_FILE_BYTES) continue;
-          await access(source);
-          items.push({ kind: 'file', source, path, size: info.size, mode: info.mode & 0o7777 });
-        } catch {}
-      }
-    }
-  };
-  for (const [dir, imageDir] of SOURCES) await walk(dir!, imageDir!);
-  items.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return items;
-}
-
 /**
  * The real files, spread over the layers by the weights: a spread sample of about FILLER_BYTES, a folder's files
  * together (a folder stands in for a package, as rpm-ostree's chunking groups a package's files), folders in a seeded
@@ -519,7 +486,11 @@ async function buildImages({ force = false } = {}): Promise<ImagesMeta & { datab
   await rm(BOOTC_DIR, { recursive: true, force: true });
 
   log(`listing real files under ${SOURCES.map(([dir]) => dir).join(', ')}`);
-  const items = await walkSources();
+  const items: Entry[] = await walkMachineFiles(SOURCES, {
+    skip: (path, name) => isSkipped(path) || /\.(jar|war|ear|jmod)$/.test(name),
+    maxFileBytes: MAX_FILE_BYTES,
+    readableOnly: true,
+  });
   const plan = planLayers(items, database.bytes);
   const writers = { plain: new OciLayoutWriter(PLAIN_DIR), bootc: new OciLayoutWriter(BOOTC_DIR) };
   const layers: Record<Layout, ImageSummary['list']> = { plain: [], bootc: [] };
