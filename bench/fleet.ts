@@ -30,6 +30,7 @@ import { until } from '../test/helpers/until.js';
 import { benchArgs } from './lib/args.js';
 import { CLI, ROOT } from './lib/dist.js';
 import { hostStatus } from './lib/host-status.js';
+import { type Reply, type RequestOptions, request as sendRequest } from './lib/http-request.js';
 import { writeResults } from './lib/results.js';
 
 const REPO = 'bench.example/os';
@@ -197,49 +198,9 @@ let cursor = 0;
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
-/** One request; resolves with the status and body text. */
-interface Reply {
-  status: number;
-  text: string;
-}
-
-function request(
-  port: number,
-  method: string,
-  path: string,
-  {
-    body,
-    headers = {},
-    localAddress,
-  }: { body?: unknown; headers?: Record<string, string>; localAddress?: string } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        // Enrollment is limited per client address; real hosts have their own, so these spread over 127.0.0.0/8.
-        ...(localAddress === undefined ? { agent } : { localAddress, agent: false }),
-        headers: {
-          ...headers,
-          ...(data === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+/** One request on the keep-alive agent (or from a host's own address). */
+function request(port: number, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+  return sendRequest(port, method, path, { agent, ...options });
 }
 
 function admin(server: Server, method: string, path: string, body?: unknown) {

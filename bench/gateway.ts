@@ -31,7 +31,7 @@ import { type ChildProcess, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import http, { type IncomingHttpHeaders } from 'node:http';
+import http from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,6 +42,7 @@ import { until } from '../test/helpers/until.js';
 import { benchArgs } from './lib/args.js';
 import { CLI, ROOT } from './lib/dist.js';
 import { hostStatus } from './lib/host-status.js';
+import { type Reply, type RequestOptions, request as sendRequest } from './lib/http-request.js';
 import { machine } from './lib/machine.js';
 import type { LayoutManifest } from './lib/oci-layout.js';
 import { background, buildDist, cleanUpOnExit, cleanupSync, dropTemp, must, tempDir } from './lib/processes.js';
@@ -273,63 +274,9 @@ async function startServe({
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
 
-interface Reply {
-  status: number;
-  headers: IncomingHttpHeaders;
-  /** Body bytes, and in how many reads they came. */
-  bytes: number;
-  reads: number;
-  /** The body, unless it was discarded. */
-  text: string;
-}
-
 /** One request on the keep-alive agent; resolves with status, headers and body (or only the byte count). */
-function request(
-  port: number,
-  method: string,
-  path: string,
-  { body, headers = {}, discard = false }: { body?: unknown; headers?: Record<string, string>; discard?: boolean } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        agent,
-        headers: {
-          ...headers,
-          ...(data === undefined
-            ? {}
-            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) }),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let bytes = 0;
-        let reads = 0;
-        res.on('data', (chunk: Buffer) => {
-          bytes += chunk.length;
-          reads++;
-          if (!discard) chunks.push(chunk);
-        });
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            bytes,
-            reads,
-            text: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+function request(port: number, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+  return sendRequest(port, method, path, { agent, ...options });
 }
 
 function admin(server: Server, method: string, path: string, body?: unknown): Promise<Reply> {
