@@ -18,7 +18,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chownSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -44,6 +44,17 @@ const REAL_SECONDS = args.number('real-seconds', 30);
 const MAX_RATE = args.number('max-rate', 4000);
 const ROLLOUT_SECONDS = args.number('rollout-seconds', 150);
 const PROFILE_DIR = args.option('profile');
+// Diagnostics for PostgreSQL: pg_stat_statements and lock waits in its log, the rollout's top statements printed.
+const PG_STATEMENTS = args.flag('pg-statements');
+// Every request's start (ms since the bench began), path and latency, one line each, to see when latency comes.
+const TRACE_FILE = args.option('trace');
+const trace: string[] = [];
+const BENCH_START = performance.now();
+function traced(kind: string, due: number) {
+  const ms = performance.now() - due;
+  if (TRACE_FILE !== undefined) trace.push(`${(due - BENCH_START).toFixed(1)} ${kind} ${ms.toFixed(1)}`);
+  return ms;
+}
 const P99_LIMIT_MS = 100;
 
 const V1 = digest(1);
@@ -57,16 +68,18 @@ function usage(pid: number) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const cpu = (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+    // Children that exited and were waited for (PostgreSQL backends whose connection closed) leave their CPU here.
+    const reapedCpu = (Number(fields[13]) + Number(fields[14])) / CLK_TCK;
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    return { cpu, rssMb: rssKb / 1024, ppid: Number(fields[1]) };
+    return { cpu, reapedCpu, rssMb: rssKb / 1024, ppid: Number(fields[1]) };
   } catch {
-    return { cpu: 0, rssMb: 0, ppid: -1 };
+    return { cpu: 0, reapedCpu: 0, rssMb: 0, ppid: -1 };
   }
 }
 
-/** A process and its children (PostgreSQL's backends), summed. Children that exited take their CPU with them. */
+/** A process and its children (PostgreSQL's backends), summed, with the CPU of the children that exited. */
 function treeUsage(pid: number) {
-  let cpu = 0;
+  let cpu = usage(pid).reapedCpu;
   let rssMb = 0;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -82,6 +95,8 @@ function treeUsage(pid: number) {
 interface Postgres {
   url: string;
   pid: number;
+  /** Runs SQL through psql and answers its unaligned output. */
+  psql(query: string): string;
   stop(): Promise<void>;
 }
 
@@ -117,8 +132,18 @@ async function startPostgres(): Promise<Postgres> {
       'listen_addresses=127.0.0.1',
       '-c',
       `unix_socket_directories=${dir}`,
+      ...(PG_STATEMENTS
+        ? [
+            '-c',
+            'shared_preload_libraries=pg_stat_statements',
+            '-c',
+            'log_lock_waits=on',
+            '-c',
+            'deadlock_timeout=50ms',
+          ]
+        : []),
     ]),
-    { stdio: 'ignore' },
+    { stdio: PG_STATEMENTS ? ['ignore', 'inherit', 'inherit'] : 'ignore' },
   );
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   for (let i = 0; i < 300; i++) {
@@ -131,6 +156,14 @@ async function startPostgres(): Promise<Postgres> {
   return {
     url,
     pid: postmaster,
+    psql: (query) =>
+      spawnSync(
+        join(bin, 'psql'),
+        ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-A', '-F', ' | ', '-c', query],
+        {
+          encoding: 'utf8',
+        },
+      ).stdout,
     async stop() {
       try {
         process.kill(postmaster, 'SIGINT');
@@ -270,7 +303,7 @@ async function cycle(server: Server, host: SimulatedHost, latencies: number[], e
     body: { bootc: hostStatus(REPO, host.booted, host.rollback), health: { state: 'healthy' } },
     headers,
   }).catch((error: Error) => ({ status: 0, text: error.message }));
-  latencies.push(performance.now() - due);
+  latencies.push(traced('status', due));
   if (report.status !== 204) errors.push(`status ${report.status} ${report.text.slice(0, 100)}`);
   const start = performance.now();
   const query = host.known === undefined ? 'wait=0' : `wait=0&knownVersion=${host.known}`;
@@ -278,7 +311,7 @@ async function cycle(server: Server, host: SimulatedHost, latencies: number[], e
     status: 0,
     text: error.message,
   }));
-  latencies.push(performance.now() - start);
+  latencies.push(traced('desired', start));
   if (desired.status === 200) {
     const answer = JSON.parse(desired.text);
     host.known = answer.version;
@@ -431,7 +464,12 @@ async function benchBackend(name: string): Promise<BackendResult> {
 
     // The rollout: hosts cycle every 10 s (6× compressed), canary 1%, then 10%, 50%, and the rest.
     const rolloutRate = Math.min(HOSTS / 10, best?.rate ?? realRate);
+    if (PG_STATEMENTS && pg !== undefined) {
+      pg.psql('create extension if not exists pg_stat_statements');
+      pg.psql('select pg_stat_statements_reset()');
+    }
     const created = Date.now();
+    traced('mark:rollout-created', performance.now());
     await admin(server, 'POST', 'rollouts', {
       apiVersion: 'patchline.dev/v1',
       kind: 'Rollout',
@@ -450,6 +488,7 @@ async function benchBackend(name: string): Promise<BackendResult> {
       lastPoll = Date.now();
       const view = JSON.parse((await admin(server, 'GET', 'rollouts/v2')).text);
       phase = view.status?.phase;
+      traced(`mark:${phase}:${view.status?.batch ?? ''}`, performance.now());
       if (phase === 'succeeded' || phase === 'halted' || phase === 'rolled-back') {
         rolloutSeconds = (Date.now() - created) / 1000;
         return 'stop';
@@ -463,6 +502,15 @@ async function benchBackend(name: string): Promise<BackendResult> {
       onV2: hosts.filter((host) => host.booted === V2).length,
       load: rolloutStep,
     };
+    if (PG_STATEMENTS && pg !== undefined) {
+      log(
+        pg.psql(
+          'select calls, round(total_exec_time) as total_ms, round(mean_exec_time::numeric, 3) as mean_ms, rows, ' +
+            "left(regexp_replace(query, '\\s+', ' ', 'g'), 160) from pg_stat_statements " +
+            'order by total_exec_time desc limit 25',
+        ),
+      );
+    }
     log(
       `${name}: rollout ${phase} in ${rolloutSeconds ?? `> ${ROLLOUT_SECONDS}`} s; ${result.rollout.onV2} hosts on v2`,
     );
@@ -498,6 +546,7 @@ if (!existsSync(CLI)) throw new Error(`${CLI} is missing; run npm run build`);
 const results: BackendResult[] = [];
 for (const backend of BACKENDS) results.push(await benchBackend(backend));
 await writeResults('fleet', markdown(results), results);
+if (TRACE_FILE !== undefined) writeFileSync(TRACE_FILE, `${trace.join('\n')}\n`);
 process.stdout.write(markdown(results));
 
 function markdown(all: BackendResult[]) {
