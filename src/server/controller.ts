@@ -56,6 +56,9 @@ export interface Controller {
 
 export const DEFAULT_LEASE_MS = 15_000;
 
+/** The largest share of its time the decider spends deciding while nudges keep coming (a rollout in full swing). */
+const DECIDING_SHARE = 0.25;
+
 export function createController(options: ControllerOptions): Controller {
   const { store, clock } = options;
   const nudgeDelayMs = options.nudgeDelayMs ?? 250;
@@ -65,8 +68,9 @@ export function createController(options: ControllerOptions): Controller {
   let running: Promise<TickResult> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let started = false;
-  // How long the last tick took. Ticks are spaced by at least that much again, so however large the fleet, deciding
-  // takes at most about half of the process's time and host calls keep the rest.
+  // How long the last tick took. A nudged tick waits three times as long (DECIDING_SHARE), so however large the fleet
+  // and however many of its hosts report changes, deciding takes at most about a quarter of a core, and host calls
+  // and the database keep the rest (docs/decisions/0078).
   let lastDurationMs = 0;
   let nudgeTimer: NodeJS.Timeout | undefined;
   let nudged: Set<string> | 'all' = new Set();
@@ -165,7 +169,7 @@ export function createController(options: ControllerOptions): Controller {
           nudged = new Set();
           background(fleets);
         },
-        Math.max(nudgeDelayMs, lastDurationMs),
+        Math.max(nudgeDelayMs, lastDurationMs * (1 / DECIDING_SHARE - 1)),
       );
       nudgeTimer.unref();
     },
