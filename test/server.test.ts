@@ -9,6 +9,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createServer, type PatchlineServer, type ServerLimits } from '../src/server/index.js';
+import { dropAllAnswers } from '../src/store/host-answers.js';
 import { assignAllHostFleets } from '../src/store/host-fleets.js';
 import { Store } from '../src/store/index.js';
 import { bootcStatus, digest, fleetDoc, hostDoc, releaseDoc, rolloutDoc } from './helpers/fleet-docs.js';
@@ -512,8 +513,10 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (dialect) => {
           doc: JSON.stringify(fleetDoc('zone-a', { selector: { matchLabels: { zone: 'a' } } })),
         })
         .execute();
-      // What migration 0008 does when it upgrades such a database: each host's fleet from the selectors.
+      // What migration 0008 does when it upgrades such a database: each host's fleet from the selectors. Such a
+      // database had no prepared answers either (migration 0010 came later and started with none).
       await assignAllHostFleets(h.store.db);
+      await dropAllAnswers(h.store.db);
       const desired = await h.host(credentials['web-01']!, 'GET', '/host/v1/desired');
       expect(desired.json()).toEqual({ version: 'none', image: null, digest: null });
       expect((await h.admin('GET', `${API}/hosts/web-01`)).json().status.fleet).toBeUndefined();

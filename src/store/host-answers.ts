@@ -49,6 +49,41 @@ export async function storeAnswer(
 
 const dropped = { answer: null, version: sql<number>`version + 1` };
 
+/** A new answer for a host (null: none prepared, the next poll computes it), over the version it was computed on. */
+export interface AnswerChange {
+  host: string;
+  version: number;
+  answer: PreparedAnswer | undefined | null;
+}
+
+/**
+ * Keeps answers computed by whoever changed the state they follow from (a decision, a new rollout), so the hosts'
+ * next polls read them instead of each computing its own. Each is kept only over the version it was computed on, and
+ * bumps it, like a drop: a host whose answer a concurrent change dropped meanwhile keeps none, and a poll that
+ * computed from the state before this one stores nothing.
+ */
+export async function keepAnswers(db: Kysely<Database>, changes: readonly AnswerChange[]): Promise<void> {
+  const byAnswer = new Map<string | null, AnswerChange[]>();
+  for (const change of changes) {
+    const text = change.answer === null ? null : encodeAnswer(change.answer);
+    const group = byAnswer.get(text);
+    if (group === undefined) byAnswer.set(text, [change]);
+    else group.push(change);
+  }
+  for (const [answer, group] of byAnswer) {
+    for (let start = 0; start < group.length; start += 500) {
+      const rows = group
+        .slice(start, start + 500)
+        .map((change) => sql`(${change.host}, cast(${change.version} as integer))`);
+      await db
+        .updateTable('host_answers')
+        .set({ answer, version: sql<number>`version + 1` })
+        .where(sql`(host, version)`, 'in', sql`(values ${sql.join(rows)})`)
+        .execute();
+    }
+  }
+}
+
 export async function dropHostAnswers(db: Kysely<Database>, hosts: Iterable<string>): Promise<void> {
   const names = [...new Set(hosts)];
   for (let start = 0; start < names.length; start += 500) {

@@ -65,10 +65,25 @@ type BootEntry = NonNullable<NonNullable<HostReport['bootc']['status']>['booted'
 
 const DECISION_COLUMNS = ['name', 'labels', 'last_seen', 'last_served', 'observed', 'failed_digests'] as const;
 
-/** A fleet's hosts as rollout decisions see them: names, labels and what they last did, without full reports. */
-export async function listHostsForDecision(db: Kysely<Database>, fleet: string): Promise<Host[]> {
-  const rows = await db.selectFrom('hosts').select(DECISION_COLUMNS).where('fleet', '=', fleet).execute();
-  return rows.map(hostForDecision);
+/**
+ * A fleet's hosts as rollout decisions see them (names, labels and what they last did, without full reports), and
+ * the version each one's prepared answer is kept under, read in the same statement: answers computed from what is
+ * read afterwards may be kept over these versions (host-answers.ts).
+ */
+export async function listHostsForDecision(
+  db: Kysely<Database>,
+  fleet: string,
+): Promise<{ hosts: Host[]; answerVersions: Map<string, number> }> {
+  const rows = await db
+    .selectFrom('hosts')
+    .leftJoin('host_answers', 'host_answers.host', 'hosts.name')
+    .select(DECISION_COLUMNS.map((column) => `hosts.${column}` as const))
+    .select('host_answers.version')
+    .where('hosts.fleet', '=', fleet)
+    .execute();
+  const answerVersions = new Map<string, number>();
+  for (const row of rows) if (row.version !== null) answerVersions.set(row.name, Number(row.version));
+  return { hosts: rows.map(hostForDecision), answerVersions };
 }
 
 export interface HostForPoll {

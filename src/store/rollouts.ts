@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import {
-  desiredDigestFor,
+  applyDecision,
   type Fleet,
   fromTimestamp,
   type Host,
@@ -17,15 +17,20 @@ import {
   type RolloutPhase,
   type RolloutState,
   type RolloutStatus,
-  releaseDigest,
-  releaseDigests,
-  releaseRepository,
   rolloutPolicySchema,
   supersedeRollout,
 } from '../fleet/index.js';
+import { type AnswerSources, answerChanges, answerFrom, type ComputedAnswer } from './answer-changes.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
-import { decodeAnswer, dropFleetAnswers, dropHostAnswers, type PreparedAnswer, storeAnswer } from './host-answers.js';
+import {
+  decodeAnswer,
+  dropFleetAnswers,
+  dropHostAnswers,
+  keepAnswers,
+  type PreparedAnswer,
+  storeAnswer,
+} from './host-answers.js';
 import {
   addFailedDigests,
   getHostForPoll,
@@ -114,6 +119,9 @@ export async function createRollout(
     throw new StoreError('Invalid', `spec.release: release ${rollout.spec.release} not found`);
   }
   const fleetName = release.resource.spec.fleet;
+  // Read before the fleet's document, so the answers this rollout changes are kept over these versions (see
+  // loadRolloutState).
+  const { hosts, answerVersions } = await listHostsForDecision(db, fleetName);
   const fleet = await getDocument(db, 'fleets', fleetName);
   if (fleet === undefined) {
     throw new StoreError(
@@ -127,6 +135,7 @@ export async function createRollout(
   ) {
     throw new StoreError('Invalid', `spec.previousRelease: release ${rollout.spec.previousRelease} not found`);
   }
+  const answersBefore = await answerSources(db, fleet.resource, 'all');
   const moving = await db.selectFrom('rollouts').select(['name', 'phase']).where('fleet', '=', fleetName).execute();
   const busy = moving.find((row) => row.phase === null || !isFinalPhase(row.phase as RolloutPhase));
   if (busy !== undefined && busy.name !== rollout.metadata.name) {
@@ -167,7 +176,16 @@ export async function createRollout(
     .where('fleet', '=', fleetName)
     .where('name', '!=', rollout.metadata.name)
     .execute();
-  await dropFleetAnswers(db, fleetName);
+  // Most hosts' answers stay what they were (the previous release); those that change are kept, not dropped, so the
+  // fleet's next round of polls is not a round of computations.
+  const previous =
+    spec.previousRelease === undefined ? undefined : await getDocument(db, 'releases', spec.previousRelease);
+  const answersAfter: AnswerSources = {
+    fleet: fleet.resource,
+    rollout: { resource: created, release: release.resource, previous: previous?.resource },
+  };
+  const candidates = hosts.map((host) => ({ before: host, after: host }));
+  await keepAnswers(db, answerChanges(candidates, { before: answersBefore, after: answersAfter }, answerVersions, now));
   return created;
 }
 
@@ -292,23 +310,27 @@ export interface LoadedRollout {
   state: RolloutState;
   rolloutVersion: number;
   fleetVersion: number;
+  /** The hosts' answer versions, read before the fleet's document: a decision keeps its answers over them. */
+  answerVersions: Map<string, number>;
 }
 
 /**
  * Everything one decision reads. The rollout's document is read before its host records, so a decision committed
  * in between shows as a newer version and the commit of a decision taken on this state fails its version check.
+ * The hosts and their answer versions are read before the fleet's document (its releases never change), so an answer
+ * computed from what was read is kept only if no change dropped it since (host-answers.ts).
  */
 export async function loadRolloutState(db: Kysely<Database>, name: string): Promise<LoadedRollout> {
   const rollout = await getRollout(db, name);
   if (rollout === undefined) throw new StoreError('NotFound', `rollout ${name} not found`);
   const release = await requireDocument(db, 'releases', rollout.resource.spec.release);
-  const fleet = await requireDocument(db, 'fleets', release.resource.spec.fleet);
   const previousName = rollout.resource.spec.previousRelease;
   const previous = previousName === undefined ? undefined : await requireDocument(db, 'releases', previousName);
   // Reports that arrive after this read are decided on at the next tick. Only the fleet's own hosts are read (a host
   // that two fleets' selectors match belongs to neither: the store refuses such overlaps, and hosts.fleet is empty
   // for any left from before that rule).
-  const hosts = await listHostsForDecision(db, fleet.resource.metadata.name);
+  const { hosts, answerVersions } = await listHostsForDecision(db, release.resource.spec.fleet);
+  const fleet = await requireDocument(db, 'fleets', release.resource.spec.fleet);
   return {
     state: {
       fleet: fleet.resource,
@@ -319,6 +341,7 @@ export async function loadRolloutState(db: Kysely<Database>, name: string): Prom
     },
     rolloutVersion: rollout.resourceVersion,
     fleetVersion: fleet.resourceVersion,
+    answerVersions,
   };
 }
 
@@ -386,20 +409,64 @@ export async function commitDecision(
   await addFailedDigests(db, decision.failedDigests);
   await appendEvents(db, decision.events);
   const moved = hostsToWake(decision);
+  let fleetAfter = fleet;
   if (decision.rolloutPhase === 'succeeded' && fleet.status?.currentRelease !== release.metadata.name) {
-    const next: Fleet = { ...fleet, status: { ...fleet.status, currentRelease: release.metadata.name } };
-    await updateDocument(db, 'fleets', next, loaded.fleetVersion);
-    await dropFleetAnswers(db, fleet.metadata.name);
-  } else if (moved === 'all') {
-    await dropFleetAnswers(db, fleet.metadata.name);
-  } else {
-    await dropHostAnswers(db, [...moved, ...decision.failedDigests.map((failure) => failure.host)]);
+    fleetAfter = { ...fleet, status: { ...fleet.status, currentRelease: release.metadata.name } };
+    await updateDocument(db, 'fleets', fleetAfter, loaded.fleetVersion);
   }
+  await keepDecidedAnswers(db, loaded, decision, fleetAfter, moved, now);
   if (decision.rolloutPhase === 'succeeded') {
     // In the same transaction as the decision: the ledger closes exactly when the rollout's last host is healthy.
     await completeExposures(db, { ...rollout, status: decision.status }, now);
   }
   return true;
+}
+
+/**
+ * The answers a decision changed, kept in its transaction: its hosts' next polls read them instead of each computing
+ * its own (a phase change alters every host's answer, a batch thousands). Only the fleet's latest rollout speaks for
+ * its hosts; a decision of an older one (still following hosts it told) drops the answers of the hosts it moved.
+ */
+async function keepDecidedAnswers(
+  db: Kysely<Database>,
+  loaded: LoadedRollout,
+  decision: RolloutDecision,
+  fleetAfter: Fleet,
+  moved: Set<string> | 'all',
+  now: number,
+): Promise<void> {
+  const { rollout, fleet, release, previousRelease, hosts } = loaded.state;
+  const failed = decision.failedDigests.map((failure) => failure.host);
+  const latest = await db
+    .selectFrom('rollouts')
+    .select('name')
+    .where('fleet', '=', fleet.metadata.name)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (latest?.name !== rollout.metadata.name) {
+    if (moved === 'all') await dropFleetAnswers(db, fleet.metadata.name);
+    else await dropHostAnswers(db, [...moved, ...failed]);
+    return;
+  }
+  const after = applyDecision(loaded.state, decision).hosts;
+  const touched = moved === 'all' ? undefined : new Set([...moved, ...failed]);
+  const candidates = hosts
+    .map((host, index) => ({ before: host, after: after[index]! }))
+    .filter(({ before }) => touched === undefined || touched.has(before.metadata.name));
+  const changes = answerChanges(
+    candidates,
+    {
+      before: { fleet, rollout: { resource: rollout, release, previous: previousRelease } },
+      after: {
+        fleet: fleetAfter,
+        rollout: { resource: { ...rollout, status: decision.status }, release, previous: previousRelease },
+      },
+    },
+    loaded.answerVersions,
+    now,
+  );
+  await keepAnswers(db, changes);
 }
 
 async function dropRolloutFleetAnswers(db: Kysely<Database>, rollout: string): Promise<void> {
@@ -496,69 +563,54 @@ function withServed(host: Host, answer: PreparedAnswer | undefined, now: number)
   return answer === undefined ? undefined : { ...answer, servedRecently: servedRecently(host, answer.digest, now) };
 }
 
-/**
- * The answer from the state itself. `timeBound` when it holds only for now: a host selected but not yet told,
- * whose fleet has download windows, is told the release only while one is open.
- */
-async function computeAnswer(
-  db: Kysely<Database>,
-  found: HostForPoll,
-  now: number,
-): Promise<{ answer: PreparedAnswer | undefined; timeBound: boolean }> {
-  const { host } = found;
-  const name = host.metadata.name;
+/** The answer from the state itself, for one host: its fleet, the fleet's latest rollout and the host's record in it. */
+async function computeAnswer(db: Kysely<Database>, found: HostForPoll, now: number): Promise<ComputedAnswer> {
   const fleet = found.fleet === null ? undefined : await getDocument(db, 'fleets', found.fleet);
   if (fleet === undefined) return { answer: undefined, timeBound: false };
-  const fleetName = fleet.resource.metadata.name;
+  return answerFrom(found.host, await answerSources(db, fleet.resource, found.host.metadata.name), now);
+}
+
+/**
+ * What the fleet's answers follow from, with the latest rollout's records of the named host only, or of all its
+ * hosts.
+ */
+async function answerSources(db: Kysely<Database>, fleet: Fleet, hosts: string | 'all'): Promise<AnswerSources> {
   const row = await db
     .selectFrom('rollouts')
     .select(['name', 'doc'])
-    .where('fleet', '=', fleetName)
+    .where('fleet', '=', fleet.metadata.name)
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
   if (row === undefined) {
-    const current = fleet.resource.status?.currentRelease;
-    const release = current === undefined ? undefined : await getDocument(db, 'releases', current);
-    if (release === undefined) return { answer: undefined, timeBound: false };
-    const digest = releaseDigest(release.resource);
-    const failed = (host.status?.failedDigests ?? []).some((failure) => failure.digest === digest);
+    const current = fleet.status?.currentRelease;
     return {
-      answer: failed
-        ? undefined
-        : { fleet: fleetName, digest, image: `${releaseRepository(release.resource)}@${digest}` },
-      timeBound: false,
+      fleet,
+      current: current === undefined ? undefined : (await getDocument(db, 'releases', current))?.resource,
     };
   }
   const rollout = parseDocument('rollouts', row.name, row.doc);
-  const record = await db
-    .selectFrom('rollout_hosts')
-    .select('record')
-    .where('rollout', '=', row.name)
-    .where('host', '=', name)
-    .executeTakeFirst();
-  const hostRecord = record === undefined ? undefined : (JSON.parse(record.record) as HostRecord);
-  const status =
-    rollout.status === undefined
-      ? undefined
-      : { ...rollout.status, hosts: hostRecord === undefined ? {} : { [name]: hostRecord } };
-  const release = await requireDocument(db, 'releases', rollout.spec.release);
+  let records: Record<string, HostRecord>;
+  if (hosts === 'all') {
+    records = await hostRecords(db, row.name);
+  } else {
+    const record = await db
+      .selectFrom('rollout_hosts')
+      .select('record')
+      .where('rollout', '=', row.name)
+      .where('host', '=', hosts)
+      .executeTakeFirst();
+    records = record === undefined ? {} : { [hosts]: JSON.parse(record.record) as HostRecord };
+  }
+  const resource =
+    rollout.status === undefined ? rollout : { ...rollout, status: { ...rollout.status, hosts: records } };
   const previousName = rollout.spec.previousRelease;
-  const previous = previousName === undefined ? undefined : await getDocument(db, 'releases', previousName);
-  const state: RolloutState = {
-    fleet: fleet.resource,
-    rollout: status === undefined ? rollout : { ...rollout, status },
-    release: release.resource,
-    previousRelease: previous?.resource,
-    hosts: [host],
+  return {
+    fleet,
+    rollout: {
+      resource,
+      release: (await requireDocument(db, 'releases', rollout.spec.release)).resource,
+      previous: previousName === undefined ? undefined : (await getDocument(db, 'releases', previousName))?.resource,
+    },
   };
-  const timeBound =
-    hostRecord?.state === 'selected' && (fleet.resource.spec.maintenanceWindows?.download ?? []).length > 0;
-  const digest = desiredDigestFor(host, state, now);
-  if (digest === undefined) return { answer: undefined, timeBound };
-  const owner = [release.resource, previous?.resource].find(
-    (each): each is Release => each !== undefined && releaseDigests(each).has(digest),
-  );
-  const repository = owner === undefined ? fleet.resource.spec.image : releaseRepository(owner);
-  return { answer: { fleet: fleetName, digest, image: `${repository}@${digest}` }, timeBound };
 }
