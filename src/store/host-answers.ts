@@ -72,12 +72,17 @@ export async function keepAnswers(db: Kysely<Database>, changes: readonly Answer
   }
   for (const [answer, group] of byAnswer) {
     for (let start = 0; start < group.length; start += 500) {
-      const rows = group
-        .slice(start, start + 500)
-        .map((change) => sql`(${change.host}, cast(${change.version} as integer))`);
+      const chunk = group.slice(start, start + 500);
+      const rows = chunk.map((change) => sql`(${change.host}, cast(${change.version} as integer))`);
       await db
         .updateTable('host_answers')
         .set({ answer, version: sql<number>`version + 1` })
+        // The names alone let both databases find the rows by the primary key; the pairs then hold the versions.
+        .where(
+          'host',
+          'in',
+          chunk.map((change) => change.host),
+        )
         .where(sql`(host, version)`, 'in', sql`(values ${sql.join(rows)})`)
         .execute();
     }
