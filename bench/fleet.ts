@@ -4,7 +4,8 @@
 // Writes bench/results/fleet.md and fleet.json.
 //
 //   npm run bench:fleet [-- --hosts N] [--backends sqlite,postgres] [--step-seconds S] [--real-seconds S]
-//                          [--max-rate CYCLES_PER_S] [--rollout-seconds S] [--no-build] [--profile DIR]
+//                          [--max-rate CYCLES_PER_S] [--rollout-seconds S] [--rollout-rate CYCLES_PER_S] [--no-build]
+//                          [--profile DIR] [--trace FILE] [--pg-statements]
 //
 // Time is compressed the honest way: the hosts' cycles are spread evenly over time (an open-loop schedule, each
 // request timed from the moment it was due, so a server that falls behind pays for its queue), first at the real rate
@@ -43,6 +44,8 @@ const BACKENDS = (args.option('backends') ?? 'sqlite,postgres').split(',');
 const REAL_SECONDS = args.number('real-seconds', 30);
 const MAX_RATE = args.number('max-rate', 4000);
 const ROLLOUT_SECONDS = args.number('rollout-seconds', 150);
+// Cycles a second during the rollout; by default hosts / 10 (each host every 10 s), at most the fastest idle step.
+const ROLLOUT_RATE = args.option('rollout-rate') === undefined ? undefined : args.number('rollout-rate', 0);
 const PROFILE_DIR = args.option('profile');
 // Diagnostics for PostgreSQL: pg_stat_statements and lock waits in its log, the rollout's top statements printed.
 const PG_STATEMENTS = args.flag('pg-statements');
@@ -462,8 +465,8 @@ async function benchBackend(name: string): Promise<BackendResult> {
     result.maxRateOk = best?.rate;
     result.hostsPerCore = best?.hostsPerCore;
 
-    // The rollout: hosts cycle every 10 s (6× compressed), canary 1%, then 10%, 50%, and the rest.
-    const rolloutRate = Math.min(HOSTS / 10, best?.rate ?? realRate);
+    // The rollout: by default hosts cycle every 10 s (6× compressed); canary 1%, then 10%, 50%, and the rest.
+    const rolloutRate = ROLLOUT_RATE ?? Math.min(HOSTS / 10, best?.rate ?? realRate);
     if (PG_STATEMENTS && pg !== undefined) {
       pg.psql('create extension if not exists pg_stat_statements');
       pg.psql('select pg_stat_statements_reset()');
@@ -578,7 +581,8 @@ function markdown(all: BackendResult[]) {
           `${rollout.phase ?? 'unfinished'} in ${rollout.seconds?.toFixed(0) ?? `> ${ROLLOUT_SECONDS}`} s, ${rollout.onV2} hosts on v2` +
           (load === undefined
             ? '.'
-            : `; p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, server ${load.serverCores.toFixed(2)} cores.`),
+            : `; p50 ${load.p50.toFixed(1)} ms, p99 ${load.p99.toFixed(1)} ms, server ${load.serverCores.toFixed(2)} cores ` +
+              `(database ${load.dbCores.toFixed(2)}), ≈ ${Math.round(load.hostsPerCore)} hosts per core at that rate.`),
       );
     }
     lines.push('');
