@@ -9,6 +9,7 @@ import {
 } from '../fleet/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { StoreError } from './errors.js';
+import type { GroupedReports, PreviousReport } from './grouped-reports.js';
 import { assignHostFleet } from './host-fleets.js';
 import { checkHostMembership } from './membership.js';
 import { carriedMetadata, checkExpectedVersion, emptyHost, freshMetadata, type Stored } from './resources.js';
@@ -360,12 +361,13 @@ export interface ReportOutcome {
 
 /**
  * Stores a report, and says whether there is something new to decide and for which fleet. On PostgreSQL one
- * statement: the UPDATE joins the row as it was before it (a self-join sees the statement's snapshot), so the previous
- * report comes back with it. SQLite cannot return a joined table's columns, and its two statements cost no round trip.
+ * statement for a group of reports (grouped-reports.ts): the UPDATE joins the rows as they were before it (a self-join
+ * sees the statement's snapshot), so the previous reports come back with it. SQLite cannot return a joined table's
+ * columns, and its two statements cost no round trip.
  */
 export async function recordReport(
   db: Kysely<Database>,
-  dialect: Dialect,
+  grouped: GroupedReports | undefined,
   name: string,
   report: HostReport,
 ): Promise<ReportOutcome> {
@@ -375,16 +377,9 @@ export async function recordReport(
     last_seen: report.receivedAt,
     booted: report.bootc.status?.booted?.image?.imageDigest ?? null,
   };
-  let previous: { observed: string | null; fleet: string | null } | undefined;
-  if (dialect === 'postgres') {
-    previous = await db
-      .updateTable('hosts')
-      .from('hosts as previous')
-      .set(columns)
-      .whereRef('previous.name', '=', 'hosts.name')
-      .where('hosts.name', '=', name)
-      .returning(['previous.observed as observed', 'hosts.fleet as fleet'])
-      .executeTakeFirst();
+  let previous: PreviousReport;
+  if (grouped !== undefined) {
+    previous = await grouped.write(name, columns);
   } else {
     previous = await db.selectFrom('hosts').select(['observed', 'fleet']).where('name', '=', name).executeTakeFirst();
     if (previous !== undefined) await db.updateTable('hosts').set(columns).where('name', '=', name).execute();

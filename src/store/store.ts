@@ -23,6 +23,7 @@ import { CredentialCache } from './credential-cache.js';
 import { checkFence, claimLease, type Fence, releaseLease } from './decider-lease.js';
 import { StoreError } from './errors.js';
 import { allLocks, runLockCall, type StoredLockHolder } from './fleet-locks.js';
+import { GroupedReports } from './grouped-reports.js';
 import { dropAllAnswers, dropFleetAnswers } from './host-answers.js';
 import { assignAllHostFleets } from './host-fleets.js';
 import * as hosts from './hosts.js';
@@ -65,11 +66,14 @@ export class Store {
   readonly notifications: Notifications;
 
   private readonly credentials: CredentialCache;
+  // On PostgreSQL only: SQLite writes in process, where grouping saves no round trip.
+  private readonly groupedReports: GroupedReports | undefined;
 
   constructor(db: Kysely<Database>, dialect: Dialect, notifications: Notifications) {
     this.db = db;
     this.dialect = dialect;
     this.notifications = notifications;
+    this.groupedReports = dialect === 'postgres' ? new GroupedReports(db) : undefined;
     this.credentials = new CredentialCache(CACHED_CREDENTIALS, () => notifications.hearing());
     notifications.subscribe('patchline_credentials', (hosts) => this.credentials.forget(hosts));
     notifications.onReconnect(() => this.credentials.forget('all'));
@@ -411,11 +415,12 @@ export class Store {
 
   /**
    * Stores a report, saying whether it changed something a rollout decides on and the host's fleet. Without a
-   * transaction (on SQLite a read then an UPDATE of the host's own columns): the answer only decides whether to wake
-   * the controller early, and its timer decides anyway.
+   * transaction (on SQLite a read then an UPDATE of the host's own columns; on PostgreSQL one statement with the
+   * reports that arrived beside it): the answer only decides whether to wake the controller early, and its timer
+   * decides anyway.
    */
   recordReport(name: string, report: HostReport): Promise<hosts.ReportOutcome> {
-    return hosts.recordReport(this.db, this.dialect, name, report);
+    return hosts.recordReport(this.db, this.groupedReports, name, report);
   }
 
   recordSeen(name: string, now: number): Promise<void> {
