@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideRollout } from '../src/fleet/index.js';
+import { abortRollout, decideRollout } from '../src/fleet/index.js';
 import { Store } from '../src/store/index.js';
 import { commitDecision, computeDesiredFor, loadRolloutState } from '../src/store/rollouts.js';
 import { digest, fleetDoc, hostDoc, releaseDoc, report, rolloutDoc } from './helpers/fleet-docs.js';
@@ -35,6 +35,22 @@ async function fleetWithAnswers(dialect: Dialect): Promise<Store> {
   // Every host asks once, so each has an answer prepared.
   for (const host of HOSTS) expect((await store.desiredFor(host, T0))?.digest).toBe(digest(1));
   return store;
+}
+
+/** Every host asks and is told; all but the `silent` boot it and report; then the controller decides. */
+async function cycle(
+  store: Store,
+  rollout: string,
+  now: number,
+  silent: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  for (const host of HOSTS) {
+    const told = await store.desiredFor(host, now);
+    if (told === undefined) continue;
+    await store.recordServed(host, told.digest, now);
+    if (!silent.has(host)) await store.recordReport(host, report(now, told.digest));
+  }
+  await store.decide(rollout, now, decideRollout);
 }
 
 describe.each<Dialect>(['sqlite', 'postgres'])('answers kept by decisions on %s', (dialect) => {
@@ -76,6 +92,44 @@ describe.each<Dialect>(['sqlite', 'postgres'])('answers kept by decisions on %s'
       expect(await store.desiredFor('h1', now)).toEqual(await computeDesiredFor(store.db, 'h1', now));
       expect(await store.desiredFor('h1', now)).toBeUndefined();
       for (const host of ['h2', 'h3', 'h4']) expect(JSON.parse(answers.get(host)!).digest).toBe(digest(2));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("a decision of a rollout that is no longer the fleet's latest keeps none of its answers", async () => {
+    const store = await fleetWithAnswers(dialect);
+    try {
+      await store.createRelease(releaseDoc('r3', 'web', digest(3)), T0 + 2);
+      let now = T0 + 60_000;
+      await store.createRollout(rolloutDoc('to-r2', 'r2', { batches: [{ limit: 4 }] }), now);
+      await store.decide('to-r2', now, decideRollout);
+      // h4 is told r2 but does not boot it; the others do. Then the rollout is aborted: it goes on following h4.
+      for (let round = 0; round < 3; round++) {
+        now += 60_000;
+        await cycle(store, 'to-r2', now, new Set(['h4']));
+      }
+      await store.editRollout('to-r2', (rollout) => abortRollout(rollout, 'a test', 'test', now));
+      await store.decide('to-r2', now, decideRollout);
+      const followed = (await store.getRollout('to-r2'))?.resource.status;
+      expect([followed?.phase, followed?.hosts.h4?.state]).toEqual(['aborted', 'updating']);
+      // h4 boots r2 at last: a decision of to-r2 reads that, then to-r3 becomes the fleet's latest rollout before the
+      // decision commits.
+      now += 60_000;
+      await store.recordReport('h4', report(now, digest(2)));
+      const loaded = await loadRolloutState(store.db, 'to-r2');
+      const decision = decideRollout(loaded.state, now);
+      expect(decision.transitions.map((transition) => [transition.host, transition.to.state])).toEqual([
+        ['h4', 'healthy'],
+      ]);
+      await store.createRollout(rolloutDoc('to-r3', 'r3', { batches: [{ limit: 4 }] }), now);
+      await store.db.transaction().execute((trx) => commitDecision(trx, loaded, decision, now));
+      // The host it moved has no answer prepared (its next poll computes one from to-r3), and every host is told what
+      // the state says.
+      expect((await preparedAnswers(store)).get('h4')).toBeNull();
+      for (const host of HOSTS) {
+        expect([host, await store.desiredFor(host, now)]).toEqual([host, await computeDesiredFor(store.db, host, now)]);
+      }
     } finally {
       await store.close();
     }

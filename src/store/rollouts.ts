@@ -119,6 +119,12 @@ export async function createRollout(
     throw new StoreError('Invalid', `spec.release: release ${rollout.spec.release} not found`);
   }
   const fleetName = release.resource.spec.fleet;
+  // A decision of the fleet's current rollout committing meanwhile would keep answers for that rollout after this one
+  // became the fleet's latest; holding its row until this commits makes such a decision either finish before the
+  // reads below (which then see it) or commit after, when it finds it is no longer the latest and drops instead.
+  if (dialect === 'postgres') {
+    await sql`select name from rollouts where fleet = ${fleetName} for update`.execute(db);
+  }
   // Read before the fleet's document, so the answers this rollout changes are kept over these versions (see
   // loadRolloutState).
   const { hosts, answerVersions } = await listHostsForDecision(db, fleetName);
