@@ -21,7 +21,7 @@
 // side and the enrollment only.
 //
 //   npm run bench:gateway [-- --reps N] [--hosts N] [--seconds S] [--concurrency 1,8,32,128] [--no-build]
-//                            [--clients skopeo,node] [--tag TAG] [--direct-only] [--skip-manifests] [--profile]
+//                            [--clients skopeo,node] [--tag TAG] [--direct-only] [--skip-manifests] [--profile] [--pin]
 //
 // BENCH_IMAGE_BYTES (make-image.ts) makes a smaller image, for a smoke run. Writes bench/results/gateway.md and
 // gateway.json. The load generator and the pulling clients share the machine's cores with the server and the
@@ -77,6 +77,17 @@ const UPSTREAM_TAG = '1';
 /** What a host pulls from the gateway: CONTROLLER/fleets/NAME/os:TAG. */
 const GATEWAY_REPO = `fleets/${FLEET}/os`;
 const GATEWAY_TAG = args.option('tag') ?? 'latest';
+// --pin: skopeo and the registry on CPU 0, `patchline serve` on CPU 1, for direct and gateway pulls alike, as when the
+// gateway runs on a machine of its own: the ratio then shows what the gateway costs the pull, not how two shared cores
+// were split between it and the client.
+const PIN = args.flag('pin');
+
+/** With --pin, keeps a process and all its threads (and any it starts later) on one CPU. */
+function pinTo(cpu: number, pid: number): void {
+  if (!PIN) return;
+  const result = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`taskset could not pin ${pid} to CPU ${cpu}: ${result.stderr}`);
+}
 /** What containers/image sends when it asks for a manifest. */
 const MANIFEST_ACCEPT = [
   'application/vnd.oci.image.manifest.v1+json',
@@ -267,6 +278,7 @@ async function startServe({
   const server = daemon(process.execPath, [...nodeArgs, CLI, ...flags], { PATCHLINE_ADMIN_TOKEN: token });
   const url = `http://127.0.0.1:${port}`;
   await answering(`${url}/healthz`, server, 'patchline serve');
+  pinTo(1, server.child.pid!);
   return { url, port, token, pid: server.child.pid!, output: server.output, stop: server.stop };
 }
 
@@ -414,7 +426,8 @@ async function pullSkopeo(source: Source, sinkRoot: string): Promise<Pull> {
   const sink = await tempDir('patchline-bench-pull-', sinkRoot);
   try {
     const creds = source.user === undefined ? [] : ['--src-creds', `${source.user.name}:${source.user.credential}`];
-    const result = await must('skopeo', [
+    const result = await must(PIN ? 'taskset' : 'skopeo', [
+      ...(PIN ? ['-c', '0', 'skopeo'] : []),
       'copy',
       '--quiet',
       '--src-tls-verify=false',
@@ -669,7 +682,8 @@ function markdown(results: Results): string {
     `Image: ${meta.layers.length} layers, ${(meta.compressed / 1e6).toFixed(0)} MB compressed; upstream ` +
       `docker-registry on 127.0.0.1 (no auth), storage on ${results.registryStorage}. Gateway blob cache on ` +
       `${results.cacheRoot}. skopeo writes to \`dir:\` on ${SINK_ROOT} (tmpfs); the Node client discards what it ` +
-      `reads. ${results.reps} rounds; each: direct, gateway cold (fresh cache, server restarted), gateway warm.`,
+      `reads. ${results.reps} rounds; each: direct, gateway cold (fresh cache, server restarted), gateway warm.` +
+      (PIN ? ' Pinned (--pin): skopeo and the registry on CPU 0, `patchline serve` on CPU 1.' : ''),
     '',
   );
   lines.push('## Pull throughput', '');
@@ -831,6 +845,7 @@ async function main() {
   };
 
   const registry = await startRegistry();
+  pinTo(0, registry.pid);
   const work = await tempDir('patchline-bench-gateway-');
   const database = join(work, 'controller.db');
   const token = randomBytes(24).toString('hex');
