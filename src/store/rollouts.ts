@@ -443,13 +443,7 @@ async function keepDecidedAnswers(
 ): Promise<void> {
   const { rollout, fleet, release, previousRelease, hosts } = loaded.state;
   const failed = decision.failedDigests.map((failure) => failure.host);
-  const latest = await db
-    .selectFrom('rollouts')
-    .select('name')
-    .where('fleet', '=', fleet.metadata.name)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const latest = await latestRolloutRow(db, fleet.metadata.name);
   if (latest?.name !== rollout.metadata.name) {
     if (moved === 'all') await dropFleetAnswers(db, fleet.metadata.name);
     else await dropHostAnswers(db, [...moved, ...failed]);
@@ -576,18 +570,23 @@ async function computeAnswer(db: Kysely<Database>, found: HostForPoll, now: numb
   return answerFrom(found.host, await answerSources(db, fleet.resource, found.host.metadata.name), now);
 }
 
+/** The fleet's latest rollout, the one that speaks for its hosts (by sequence number, finished or not). */
+function latestRolloutRow(db: Kysely<Database>, fleet: string) {
+  return db
+    .selectFrom('rollouts')
+    .select(['name', 'doc'])
+    .where('fleet', '=', fleet)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 /**
  * What the fleet's answers follow from, with the latest rollout's records of the named host only, or of all its
  * hosts.
  */
 async function answerSources(db: Kysely<Database>, fleet: Fleet, hosts: string | 'all'): Promise<AnswerSources> {
-  const row = await db
-    .selectFrom('rollouts')
-    .select(['name', 'doc'])
-    .where('fleet', '=', fleet.metadata.name)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const row = await latestRolloutRow(db, fleet.metadata.name);
   if (row === undefined) {
     const current = fleet.status?.currentRelease;
     return {
